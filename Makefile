@@ -1,0 +1,93 @@
+# One task runner for students, instructors and CI (.ci/run calls `make test`).
+# Every target sets up its own virtual environment (.venv) from the pinned
+# requirements; run `make help` for the list.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+ASSIGNMENT := L1W3
+NB := notebooks/$(ASSIGNMENT)/planar_classification.ipynb
+SOURCE_NB := source/$(ASSIGNMENT)/planar_classification.ipynb
+
+# nbgrader runs alembic as a subprocess: the venv's bin must be on PATH.
+export PATH := $(BIN):$(PATH)
+# The hidden tests import the trusted `grader` package from the repository.
+export PYTHONPATH := $(CURDIR)
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.PHONY: help venv release goldens demo grade submissions table export test \
+        test-release test-notebooks test-grader validate clean
+
+help:
+	@echo "make demo      release, grade three sample submissions, print the scores"
+	@echo "make test      everything CI runs"
+	@echo "make release   regenerate notebooks/ (the student release) from source/"
+	@echo "make grade     autograde every submission in submitted/"
+	@echo "make validate NB=path/to/notebook.ipynb   run the public self-checks"
+	@echo "make goldens   re-execute the source notebook and store its outputs"
+	@echo "make clean     remove generated grading output and the venv"
+
+$(STAMP): requirements.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+release: $(STAMP)
+	$(BIN)/python -m grader release
+
+# Golden outputs: the source notebook's stored outputs, checked by nbval.
+goldens: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=600 $(SOURCE_NB)
+	$(BIN)/python -m grader release
+
+submissions: $(STAMP)
+	$(BIN)/python -m grader demo-submissions
+
+grade: $(STAMP)
+	$(BIN)/python -m grader grade $(ASSIGNMENT)
+
+table: $(STAMP)
+	$(BIN)/python -m grader table
+
+export: $(STAMP)
+	$(BIN)/nbgrader export --to grades.csv
+
+demo: $(STAMP)
+	$(BIN)/python -m grader release
+	$(BIN)/python -m grader demo-submissions
+	$(BIN)/python -m grader grade $(ASSIGNMENT)
+	$(BIN)/nbgrader export --to grades.csv --log-level=WARN
+	@echo "grades.csv written"
+	$(BIN)/python -m grader table
+
+validate: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make validate NB=path/to/notebook.ipynb"; exit 2; }
+	$(BIN)/python -m grader validate "$(NB)"
+
+test: test-release test-grader test-notebooks
+
+test-release: $(STAMP)
+	$(BIN)/python -m grader release --check
+
+test-grader: $(STAMP)
+	$(BIN)/python -m pytest grader_tests
+
+# nbval: the source notebook against its stored outputs, then the release
+# with the solutions filled back in (no stored outputs: it must run cleanly).
+test-notebooks: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval $(SOURCE_NB) \
+	    --nbval-sanitize-with grader_tests/nbval_sanitize.cfg --nbval-cell-timeout=600
+	rm -rf build/filled && mkdir -p build/filled
+	cp -r notebooks/$(ASSIGNMENT) build/filled/
+	$(BIN)/python -m grader fill-solutions build/filled/$(ASSIGNMENT)/planar_classification.ipynb
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
+	    build/filled/$(ASSIGNMENT)/planar_classification.ipynb --nbval-cell-timeout=600
+
+clean:
+	rm -rf autograded/* feedback submitted gradebook.db grades.csv build reports .pytest_cache
+	rm -rf $(VENV)

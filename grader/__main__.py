@@ -1,0 +1,76 @@
+"""Command line of the course grader: ``python -m grader COMMAND``."""
+import argparse
+import os
+import sys
+
+from grader import ASSIGNMENT, ROOT, tool_env
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("release", help="generate notebooks/L1W3 from source/L1W3")
+    p.add_argument("--check", action="store_true",
+                   help="fail if the committed release differs from a fresh one")
+    sub.add_parser("demo-submissions", help="write the demo's sample submissions into submitted/")
+    p = sub.add_parser("fill-solutions", help="fill a release notebook's solution cells in place")
+    p.add_argument("notebook")
+    p = sub.add_parser("grade", help="autograde every submission in submitted/")
+    p.add_argument("assignment", nargs="?", default=ASSIGNMENT)
+    p.add_argument("--submitted", default=os.path.join(ROOT, "submitted"),
+                   help="folder of <student>/<assignment>/ submissions (default: submitted/)")
+    p.add_argument("--autograded", default=os.path.join(ROOT, "autograded"),
+                   help="where graded notebooks are written (default: autograded/)")
+    p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
+    p = sub.add_parser("table", help="print the per-student, per-exercise score table")
+    p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
+    p = sub.add_parser("validate", help="run a notebook's public self-checks")
+    p.add_argument("notebook")
+    args = parser.parse_args(argv)
+
+    if args.command == "release":
+        from grader import release
+        if args.check:
+            stale = release.check()
+            if stale:
+                print("notebooks/ is stale; run `make release` and commit. Differs: "
+                      + ", ".join(stale), file=sys.stderr)
+                return 1
+            print("notebooks/ is up to date with source/")
+            return 0
+        print("released to", release.release())
+        return 0
+    if args.command == "demo-submissions":
+        from grader import submissions
+        for path in submissions.demo():
+            print("wrote", os.path.relpath(path, ROOT))
+        return 0
+    if args.command == "fill-solutions":
+        import nbformat
+        from grader import submissions
+        nbformat.write(submissions.fill(release=args.notebook), args.notebook)
+        return 0
+    if args.command == "grade":
+        import subprocess
+        from grader import release
+        from grader.config import db_url
+        db = args.db or db_url()
+        release.register(db)
+        return subprocess.call([
+            sys.executable, "-m", "nbgrader", "autograde", args.assignment, "--force",
+            f"--CourseDirectory.submitted_directory={os.path.abspath(args.submitted)}",
+            f"--CourseDirectory.autograded_directory={os.path.abspath(args.autograded)}",
+            f"--CourseDirectory.db_url={db}"], cwd=ROOT, env=tool_env())
+    if args.command == "table":
+        from grader import table
+        from grader.config import db_url
+        print(table.render(args.db or db_url()))
+        return 0
+    if args.command == "validate":
+        from grader import validate
+        return validate.main(args.notebook)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

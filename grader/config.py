@@ -1,0 +1,24 @@
+"""The course's nbgrader settings, read from nbgrader_config.py (their one place)."""
+import functools
+import os
+
+from traitlets.config import Config
+
+from grader import ROOT
+
+CONFIG_FILE = os.path.join(ROOT, "nbgrader_config.py")
+
+
+@functools.lru_cache(maxsize=None)
+def load():
+    """Execute nbgrader_config.py as nbgrader does and return its ``Config``."""
+    config = Config()
+    namespace = {"get_config": lambda: config, "__file__": CONFIG_FILE}
+    with open(CONFIG_FILE, encoding="utf-8") as f:
+        exec(compile(f.read(), CONFIG_FILE, "exec"), namespace)
+    return config
+
+
+def db_url():
+    """The gradebook URL (SQLite at the course root unless NBGRADER_DB_URL is set)."""
+    return load().CourseDirectory.db_url

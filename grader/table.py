@@ -1,0 +1,38 @@
+"""Score tables read back from the gradebook."""
+from nbgrader.api import Gradebook
+
+from grader import ASSIGNMENT, NOTEBOOK
+
+NOTEBOOK_ID = NOTEBOOK[: -len(".ipynb")]
+
+
+def scores(db_url, assignment=ASSIGNMENT):
+    """Return ``(grade_ids, {student: {grade_id: score}}, max_points)`` for the test cells."""
+    with Gradebook(db_url) as gb:
+        nb = gb.find_notebook(NOTEBOOK_ID, assignment)
+        grade_ids = [c.name for c in nb.grade_cells if c.cell_type == "code"]
+        max_points = {c.name: c.max_score for c in nb.grade_cells}
+        table = {}
+        for sub in gb.assignment_submissions(assignment):
+            snb = gb.find_submission_notebook(NOTEBOOK_ID, assignment, sub.student.id)
+            table[sub.student.id] = {g.name: g.score for g in snb.grades}
+    return grade_ids, table, max_points
+
+
+def render(db_url, assignment=ASSIGNMENT):
+    """A per-student, per-exercise text table of the scores."""
+    grade_ids, table, max_points = scores(db_url, assignment)
+    names = [g[len("func_"):-len("_values")] if g.startswith("func_") else g for g in grade_ids]
+    total_max = sum(max_points[g] for g in grade_ids)
+    width = max([len("student")] + [len(s) for s in table])
+    head = "student".ljust(width) + " | " + " | ".join(names) + " | total"
+    lines = [head, "-" * len(head)]
+    points = "max".ljust(width) + " | " + " | ".join(
+        f"{max_points[g]:g}".rjust(len(n)) for g, n in zip(grade_ids, names)) + f" | {total_max:g}"
+    lines.append(points)
+    for student in sorted(table):
+        row = table[student]
+        cells = [f"{row.get(g, 0):g}".rjust(len(n)) for g, n in zip(grade_ids, names)]
+        total = sum(row.get(g, 0) for g in grade_ids)
+        lines.append(student.ljust(width) + " | " + " | ".join(cells) + f" | {total:g}/{total_max:g}")
+    return "\n".join(lines)

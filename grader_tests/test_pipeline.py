@@ -1,0 +1,56 @@
+"""The grading pipeline end to end on the demo's submissions (``make grade`` on a folder)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from grader import submissions, table
+
+POINTS = {"func_layer_sizes_values": 1, "func_initialize_parameters_values": 2,
+          "func_forward_propagation_values": 3, "func_compute_cost_values": 2,
+          "func_backward_propagation_values": 5, "func_update_parameters_values": 2,
+          "func_nn_model_values": 3, "func_predict_values": 2}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, root):
+    tmp = tmp_path_factory.mktemp("course")
+    submissions.demo(str(tmp / "submitted"))
+    db = f"sqlite:///{tmp / 'gradebook.db'}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", "L1W3", "--submitted", str(tmp / "submitted"),
+         "--autograded", str(tmp / "autograded"), "--db", db],
+        cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    grade_ids, scores, max_points = table.scores(db)
+    return tmp, grade_ids, scores, max_points, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_every_demo_student_is_graded(graded):
+    tmp, grade_ids, scores, max_points, _ = graded
+    assert sorted(scores) == sorted(submissions.DEMO_STUDENTS)
+    assert {g: max_points[g] for g in grade_ids} == POINTS
+    for student in submissions.DEMO_STUDENTS:
+        assert (tmp / "autograded" / student / "L1W3" / "planar_classification.ipynb").exists()
+        assert all(scores[student][g] is not None for g in grade_ids)
+
+
+@pytest.mark.slow
+def test_solution_gets_full_marks(graded):
+    _, _, scores, _, _ = graded
+    assert scores["demo_solution"] == POINTS
+
+
+@pytest.mark.slow
+def test_untouched_release_gets_zero(graded):
+    _, _, scores, _, _ = graded
+    assert scores["demo_untouched"] == {g: 0 for g in POINTS}
+
+
+@pytest.mark.slow
+def test_wrong_tanh_derivative_loses_exactly_backward_propagation(graded):
+    _, _, scores, _, _ = graded
+    expected = dict(POINTS, func_backward_propagation_values=0)
+    assert scores["demo_wrong_tanh_derivative"] == expected

@@ -1,0 +1,1 @@
+../../utils/planar_utils.py
