@@ -22,6 +22,11 @@ def main(argv=None):
     p.add_argument("--autograded", default=os.path.join(ROOT, "autograded"),
                    help="where graded notebooks are written (default: autograded/)")
     p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
+    p.add_argument("--workers", type=int, default=None, help="parallel workers (default: CPU count)")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (tcp://host:port) to grade on a cluster")
+    p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                   help="change a resource limit, e.g. memory_mb=4096 (see grader/limits.py)")
     p = sub.add_parser("table", help="print the per-student, per-exercise score table")
     p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
     p = sub.add_parser("validate", help="run a notebook's public self-checks")
@@ -51,16 +56,17 @@ def main(argv=None):
         nbformat.write(submissions.fill(release=args.notebook), args.notebook)
         return 0
     if args.command == "grade":
-        import subprocess
-        from grader import release
+        from grader import runner
         from grader.config import db_url
-        db = args.db or db_url()
-        release.register(db)
-        return subprocess.call([
-            sys.executable, "-m", "nbgrader", "autograde", args.assignment, "--force",
-            f"--CourseDirectory.submitted_directory={os.path.abspath(args.submitted)}",
-            f"--CourseDirectory.autograded_directory={os.path.abspath(args.autograded)}",
-            f"--CourseDirectory.db_url={db}"], cwd=ROOT, env=tool_env())
+        from grader.limits import Limits
+        results = runner.run(args.submitted, args.autograded, args.db or db_url(),
+                             workers=args.workers, scheduler=args.scheduler,
+                             limits=Limits.parse(args.limit), assignment=args.assignment)
+        for result in results:
+            for note in result.notes:
+                print(f"{result.student}: {note}", file=sys.stderr)
+        print(f"graded {len(results)} submission(s)")
+        return 0
     if args.command == "table":
         from grader import table
         from grader.config import db_url

@@ -24,6 +24,7 @@ EXERCISES = (
 )
 
 
+@functools.lru_cache(maxsize=None)
 def solution_sources(path=SOURCE_NOTEBOOK):
     """Return ``{exercise: source of its solution cell}`` from the source notebook."""
     nb = nbformat.read(path, as_version=4)

@@ -1,0 +1,92 @@
+"""Recording results in nbgrader's gradebook: one transaction per submission.
+
+Each submission's grades, comments and submission rows are written in a
+single transaction, so the gradebook never holds half a submission, even
+if the grader is killed; re-grading overwrites the same rows (nbgrader's
+unique constraints make duplicates impossible), so a killed run, run again,
+ends with the same gradebook as an uninterrupted one.  Concurrent writers
+(several grading processes, SQLite or PostgreSQL) retry on lock conflicts
+and on the integrity errors of a simultaneous first insert.
+"""
+import random
+import time
+
+from nbgrader.api import (Assignment, Comment, Grade, Gradebook, Student,
+                          SubmittedAssignment, SubmittedNotebook)
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from grader import ASSIGNMENT, NOTEBOOK
+from grader.config import load as load_config
+
+NOTEBOOK_ID = NOTEBOOK[: -len(".ipynb")]
+RETRIES = 60
+
+
+def course_id():
+    return load_config().CourseDirectory.course_id
+
+
+def open_gradebook(db_url):
+    """A ``Gradebook`` with a SQLite busy timeout, for concurrent writers."""
+    gb = Gradebook(db_url, course_id())
+    if gb.engine.dialect.name == "sqlite":
+        @event.listens_for(gb.engine, "connect")
+        def _busy(dbapi_connection, record):
+            dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+        gb.engine.dispose()
+    return gb
+
+
+def _write(session, result, assignment_id, timestamp):
+    assignment = session.query(Assignment).filter_by(name=assignment_id).one()
+    student = session.query(Student).filter_by(id=result.student).one_or_none()
+    if student is None:
+        student = Student(id=result.student)
+        session.add(student)
+    submission = (session.query(SubmittedAssignment)
+                  .filter_by(assignment_id=assignment.id, student_id=student.id).one_or_none())
+    if submission is None:
+        submission = SubmittedAssignment(assignment=assignment, student=student)
+        session.add(submission)
+        for notebook in assignment.notebooks:
+            nb = SubmittedNotebook(notebook=notebook, assignment=submission)
+            for cell in notebook.grade_cells:
+                Grade(cell=cell, notebook=nb)
+            for cell in notebook.solution_cells:
+                Comment(cell=cell, notebook=nb)
+            for cell in notebook.task_cells:
+                Comment(cell=cell, notebook=nb)
+                Grade(cell=cell, notebook=nb)
+        session.add(submission)
+    submission.timestamp = timestamp
+    by_exercise = {v["exercise"]: v for v in result.verdicts.values()}
+    for nb in submission.notebooks:
+        for grade in nb.grades:
+            verdict = result.verdicts.get(grade.cell.name)
+            grade.auto_score = verdict["score"] if verdict else 0.0
+            grade.needs_manual_grade = grade.manual_score is not None
+        for comment in nb.comments:
+            verdict = by_exercise.get(comment.cell.name)
+            comment.auto_comment = verdict["message"] if verdict else None
+
+
+def record(gb, result, assignment_id=ASSIGNMENT, timestamp=None):
+    """Write ``result`` (a ``grader.grade.Result``) in one transaction, retrying conflicts."""
+    session = gb.db
+    for attempt in range(RETRIES):
+        try:
+            with session.no_autoflush:
+                _write(session, result, assignment_id, timestamp)
+            session.commit()
+            return
+        except (OperationalError, IntegrityError, DBAPIError) as exc:
+            session.rollback()
+            transient = isinstance(exc, IntegrityError) or "lock" in str(exc).lower() \
+                or "could not serialize" in str(exc).lower() or "deadlock" in str(exc).lower()
+            if not transient or attempt == RETRIES - 1:
+                raise
+            time.sleep(min(2.0, 0.05 * 2 ** min(attempt, 5)) * (0.5 + random.random()))
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,187 @@
+"""The grading process's side of a sandboxed kernel (see ``kernel_child.py``)."""
+import json
+import os
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+from grader import sandbox
+
+CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel_child.py")
+GRACE = 5.0  # seconds a cell gets after its timeout to stop by itself
+
+
+class KernelDied(Exception):
+    """The kernel process ended or had to be killed; the message says why."""
+
+
+class Kernel:
+    """One submission's kernel, in its own sandbox, run cell by cell.
+
+    Parameters
+    ----------
+    workdir : str
+        The submission's throwaway working directory (helpers already copied in).
+    limits : grader.limits.Limits
+    hidden : iterable of str
+        Folders the sandbox hides besides the defaults.
+    """
+
+    def __init__(self, workdir, limits, hidden=()):
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.notebook_timeout
+        shutil.copy(CHILD, os.path.join(workdir, "_grader_kernel.py"))
+        sandbox.prepare_workdir(workdir)
+        argv, inside = sandbox.command([sys.executable, "-I", "_grader_kernel.py"], workdir, hidden)
+        req_r, self._req_w = os.pipe()
+        self._resp_r, resp_w = os.pipe()
+        env = {
+            "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
+            "HOME": inside, "TMPDIR": inside, "LANG": "C.UTF-8",
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "MPLCONFIGDIR": os.path.join(inside, ".matplotlib"),
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "PYTHONHASHSEED": "0", "NBGRADER_EXECUTION": "autograde",
+            "GRADER_STREAM_CAP": str(limits.output_kb * 1024),
+        }
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        limit_fn = sandbox.preexec(limits)
+
+        def child_setup():
+            limit_fn()
+            os.dup2(resp_w, 3)
+
+        self.proc = subprocess.Popen(
+            argv, cwd=workdir, stdin=req_r, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env=env, pass_fds=(3, resp_w), preexec_fn=child_setup,
+            close_fds=True)
+        os.close(req_r)
+        os.close(resp_w)
+        self.dead = None
+        self.returncode = None
+        self.rusage = None
+        self._read(min(60.0, limits.notebook_timeout), "starting the kernel")
+
+    def _reap(self, block=True):
+        """Wait for the kernel's process (once); keep its status and resource usage."""
+        if self.returncode is None:
+            try:
+                pid, status, rusage = os.wait4(self.proc.pid, 0 if block else os.WNOHANG)
+            except ChildProcessError:
+                return self.returncode
+            if pid:
+                self.returncode = (-os.WTERMSIG(status) if os.WIFSIGNALED(status)
+                                   else os.WEXITSTATUS(status))
+                self.proc.returncode = self.returncode
+                self.rusage = rusage
+        return self.returncode
+
+    def _kill(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._reap()
+
+    def peak_rss_mb(self):
+        """Peak resident memory of the kernel (and the sandbox around it), in MB."""
+        return self.rusage.ru_maxrss / 1024 if self.rusage else 0.0
+
+    def _die(self, reason):
+        self.dead = reason
+        self._kill()
+        raise KernelDied(reason)
+
+    def _exit_reason(self):
+        code = self._reap(block=False)
+        if code is None:
+            return None
+        if code < 0:
+            sig = signal.Signals(-code).name
+            hint = {"SIGKILL": " (killed: memory or process limit?)",
+                    "SIGSEGV": " (segmentation fault)", "SIGXCPU": " (CPU time limit)"}
+            return f"the kernel died with {sig}{hint.get(sig, '')}"
+        return f"the kernel exited with status {code}"
+
+    def _read_exact(self, n, deadline, what):
+        chunks = []
+        while n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self._resp_r], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(self._resp_r, min(n, 1 << 20))
+            if not chunk:
+                self._reap()
+                self._die((self._exit_reason() or "the kernel closed its channel") + f" while {what}")
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def _read(self, timeout, what):
+        if self.dead:
+            raise KernelDied(self.dead)
+        deadline = min(time.monotonic() + timeout + GRACE, self.deadline)
+        head = self._read_exact(4, deadline, what)
+        if head is None:
+            if time.monotonic() >= self.deadline:
+                self._die(f"the notebook exceeded its total time limit "
+                          f"({self.limits.notebook_timeout:g} s) while {what}")
+            self._die(f"a cell did not stop within {timeout:g} s (+{GRACE:g} s grace) while {what}")
+        (n,) = struct.unpack(">I", head)
+        if n > self.limits.max_message_mb * 1024 * 1024:
+            self._die(f"the kernel sent {n} bytes while {what}, over the limit")
+        body = self._read_exact(n, deadline + 30, what)
+        if body is None:
+            self._die(f"the kernel stalled while {what}")
+        try:
+            return json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            self._die(f"the kernel sent a garbled message while {what}")
+
+    def _request(self, message, what):
+        if self.dead:
+            raise KernelDied(self.dead)
+        timeout = min(self.limits.cell_timeout, max(0.0, self.deadline - time.monotonic()))
+        message = dict(message, timeout=timeout)
+        data = json.dumps(message).encode("utf-8")
+        try:
+            os.write(self._req_w, struct.pack(">I", len(data)) + data)
+        except (BrokenPipeError, OSError):
+            self._reap()
+            self._die((self._exit_reason() or "the kernel is gone") + f" before {what}")
+        while True:
+            answer = self._read(timeout, what)
+            if isinstance(answer, dict) and answer.get("op") in ("done", "probe", "error"):
+                return answer
+            # Anything else on the channel was written by student code: ignore it.
+
+    def run(self, code, what="running a cell"):
+        """Run a cell; return ``{"status", "outputs", "execution_count"}``."""
+        return self._request({"op": "run", "code": code}, what)
+
+    def probe(self, code, what="running hidden tests"):
+        """Exec grader code defining ``__probe__(user_ns)``; return the kernel's answer."""
+        return self._request({"op": "probe", "code": code}, what)
+
+    def close(self):
+        for fd in (self._req_w, self._resp_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._kill()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

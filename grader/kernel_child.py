@@ -1,0 +1,176 @@
+"""The grading kernel: runs one submission's cells, inside the sandbox.
+
+This file is copied into each submission's throwaway working directory and
+run there by an isolated interpreter (``python -I``); it imports nothing
+from the trusted ``grader`` package and holds no secret.  It reads requests
+from fd 0 and answers on fd 3, each message a 4-byte big-endian length and
+UTF-8 JSON:
+
+- ``{"op": "run", "code": ...}``: run a cell with IPython (magics,
+  ``display``, inline figures); answer with its outputs in nbformat shape.
+- ``{"op": "probe", "code": ...}``: exec grader-supplied code that defines
+  ``__probe__(user_ns)``, and answer with what it returns.
+
+Nothing the student's code prints or displays is trusted by the grader: the
+answers are raw values that the grading process compares with its own
+reference.  Output is capped per cell so that a cell printing a gigabyte
+cannot exhaust memory.
+"""
+import json
+import os
+import signal
+import struct
+import sys
+
+_dumps, _loads, _write, _read, _pack, _unpack = (
+    json.dumps, json.loads, os.write, os.read, struct.pack, struct.unpack)
+IN_FD, OUT_FD = 0, 3
+STREAM_CAP = int(os.environ.get("GRADER_STREAM_CAP", 64 * 1024))
+DISPLAY_CAP = int(os.environ.get("GRADER_DISPLAY_CAP", 2 * 1024 * 1024))
+
+
+def send(obj):
+    data = _dumps(obj, default=repr).encode("utf-8", "replace")
+    data = _pack(">I", len(data)) + data
+    while data:
+        data = data[_write(OUT_FD, data):]
+
+
+def _read_exact(n):
+    chunks = []
+    while n:
+        chunk = _read(IN_FD, n)
+        if not chunk:
+            raise SystemExit(0)
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def recv():
+    (n,) = _unpack(">I", _read_exact(4))
+    return _loads(_read_exact(n).decode("utf-8"))
+
+
+class CappedStream:
+    """A text stream that keeps at most ``STREAM_CAP`` characters per cell."""
+
+    encoding = "utf-8"
+
+    def __init__(self, name, sink):
+        self.name, self.sink, self.size, self.truncated = name, sink, 0, False
+
+    def write(self, text):
+        text = str(text)
+        room = STREAM_CAP - self.size
+        if room > 0:
+            self.sink.append({"output_type": "stream", "name": self.name, "text": text[:room]})
+        if len(text) > room and not self.truncated:
+            self.truncated = True
+            self.sink.append({"output_type": "stream", "name": self.name,
+                              "text": "\n[output truncated by the grader]\n"})
+        self.size += len(text)
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
+
+
+class CellTimeout(KeyboardInterrupt):
+    """Raised in a cell that outlives its time (a KeyboardInterrupt, as in Jupyter)."""
+
+
+def _alarm(signum, frame):
+    raise CellTimeout("cell timed out / 单元格运行超时")
+
+
+def main():
+    # C-level writes to stdout/stderr go nowhere; Python-level ones are captured.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    sys.path.insert(0, os.getcwd())
+
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+
+    outputs = []
+    state = {"error": None, "display": 0}
+
+    class Publisher(DisplayPublisher):
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
+            size = sum(len(str(v)) for v in data.values())
+            if state["display"] + size > DISPLAY_CAP:
+                data = {"text/plain": "[display output dropped: over the grader's size limit]"}
+                size = 0
+            state["display"] += size
+            outputs.append({"output_type": "display_data", "data": dict(data),
+                            "metadata": dict(metadata or {})})
+
+        def clear_output(self, wait=False):
+            outputs.clear()
+
+    class Hook(DisplayHook):
+        def write_output_prompt(self):
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None):
+            outputs.append({"output_type": "execute_result", "data": dict(format_dict),
+                            "metadata": dict(md_dict or {}),
+                            "execution_count": self.shell.execution_count})
+
+    class Shell(InteractiveShell):
+        displayhook_class = Hook
+
+        def enable_gui(self, gui=None):
+            pass  # no event loop: `%matplotlib inline` only needs the inline backend
+
+        def _showtraceback(self, etype, evalue, stb):
+            state["error"] = {"output_type": "error", "ename": getattr(etype, "__name__", str(etype)),
+                              "evalue": str(evalue)[:2000],
+                              "traceback": [line[:2000] for line in stb[-20:]]}
+
+    shell = Shell.instance(colors="nocolor")
+    shell.display_pub = Publisher(shell=shell)
+    send({"op": "ready", "pid": os.getpid()})
+
+    signal.signal(signal.SIGALRM, _alarm)
+    while True:
+        request = recv()
+        signal.setitimer(signal.ITIMER_REAL, float(request.get("timeout", 0)))
+        outputs.clear()
+        state["error"] = None
+        state["display"] = 0
+        out, err = CappedStream("stdout", outputs), CappedStream("stderr", outputs)
+        sys.stdout, sys.stderr = out, err
+        try:
+            if request["op"] == "run":
+                result = shell.run_cell(request["code"], store_history=True)
+                status = "ok" if result.success else "error"
+                if state["error"]:
+                    outputs.append(state["error"])
+                send({"op": "done", "status": status, "outputs": list(outputs),
+                      "execution_count": shell.execution_count - 1})
+            elif request["op"] == "probe":
+                namespace = {}
+                exec(compile(request["code"], "<grader probe>", "exec"), namespace)
+                value = namespace["__probe__"](shell.user_ns)
+                send({"op": "probe", "result": value})
+            else:
+                send({"op": "error", "message": "unknown request"})
+        except KeyboardInterrupt:
+            send({"op": "done", "status": "interrupted", "outputs": list(outputs)})
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Resource limits of one submission's grading, with safe defaults.
+
+Every limit can be changed on the command line (``python -m grader grade
+--limit memory_mb=4096``) or through ``GRADER_LIMITS`` (``name=value`` pairs
+separated by commas), e.g. for a course whose notebooks need more memory.
+"""
+import os
+from dataclasses import asdict, dataclass, fields, replace
+
+
+@dataclass(frozen=True)
+class Limits:
+    cell_timeout: float = 60.0       # seconds per cell (and per exercise's hidden tests)
+    notebook_timeout: float = 300.0  # seconds of wall time for the whole submission
+    memory_mb: int = 2048            # address space of the kernel
+    cpu_seconds: int = 600           # CPU time of the kernel
+    processes: int = 64              # processes and threads (needs a separate uid: see sandbox)
+    output_kb: int = 64              # per stream per cell; display data is capped at 2 MB per cell
+    file_size_mb: int = 64           # largest file the kernel may write
+    open_files: int = 256
+    max_message_mb: int = 32         # largest answer the kernel may send
+
+    @classmethod
+    def parse(cls, items=(), base=None):
+        """``Limits`` from ``name=value`` strings (and ``GRADER_LIMITS``) over ``base``."""
+        limits = base or cls()
+        env = os.environ.get("GRADER_LIMITS", "")
+        pairs = [p for p in env.split(",") if p.strip()] + list(items)
+        types = {f.name: f.type for f in fields(cls)}
+        for pair in pairs:
+            name, _, value = pair.partition("=")
+            name = name.strip()
+            if name not in types:
+                raise ValueError(f"unknown limit {name!r}; known: {', '.join(types)}")
+            limits = replace(limits, **{name: float(value) if types[name] in ("float", float)
+                                        else int(value)})
+        return limits
+
+    def as_dict(self):
+        return asdict(self)

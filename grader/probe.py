@@ -1,0 +1,150 @@
+"""Hidden-test probes: code the grader sends into a kernel, and the decoding of its answers.
+
+A probe calls one student function on the hidden inputs (with reference
+implementations as its callees) and returns the raw results, encoded as
+plain JSON.  It decides nothing: the grading process decodes the results
+with :func:`decode`, which accepts only numbers, strings, lists, dicts
+and arrays of numbers, and compares them with its own reference values.
+"""
+import json
+
+import numpy as np
+
+from grader.reference import solution_sources
+
+# Runs inside the student's kernel.  ``__CASES__``, ``__EXERCISE__``,
+# ``__CALLEES__`` and ``__REFERENCE__`` are filled in by :func:`build`.
+_TEMPLATE = r'''
+def __probe__(user_ns):
+    import numpy as _np
+    from planar_utils import func_sigmoid as _sigmoid
+    cases = __CASES__
+    exercise, callees = __EXERCISE__, __CALLEES__
+
+    def dec(o):
+        if isinstance(o, dict):
+            if "__nd__" in o:
+                return _np.array(o["__nd__"], dtype=o["dtype"]).reshape(o["shape"])
+            if "__tuple__" in o:
+                return tuple(dec(v) for v in o["__tuple__"])
+            return {k: dec(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [dec(v) for v in o]
+        return o
+
+    def enc(o, depth=0):
+        if depth > 20:
+            return {"__unsupported__": "nesting too deep"}
+        if isinstance(o, _np.ndarray):
+            if o.dtype.kind not in "biuf" or o.size > 100000:
+                return {"__unsupported__": "array of dtype %s and size %d" % (o.dtype, o.size)}
+            return {"__nd__": o.astype(float).ravel().tolist() if o.dtype.kind != "b"
+                    else o.ravel().tolist(), "dtype": str(o.dtype), "shape": list(o.shape)}
+        if isinstance(o, _np.generic):
+            return {"__scalar__": o.item(), "dtype": str(o.dtype)}
+        if isinstance(o, bool) or o is None:
+            return {"__unsupported__": repr(o)}
+        if isinstance(o, (int, float, str)):
+            return o
+        if isinstance(o, tuple):
+            return {"__tuple__": [enc(v, depth + 1) for v in o]}
+        if isinstance(o, list):
+            return {"__list__": [enc(v, depth + 1) for v in o]}
+        if isinstance(o, dict):
+            return {"__dict__": [[str(k), enc(v, depth + 1)] for k, v in o.items()]}
+        return {"__unsupported__": type(o).__name__}
+
+    reference = {"np": _np, "func_sigmoid": _sigmoid}
+    exec(__REFERENCE__, reference)
+    missing = object()
+    results = []
+    function = user_ns.get(exercise, missing)
+    for case in cases:
+        if function is missing:
+            results.append({"error": "NameError: %s is not defined" % exercise})
+            continue
+        saved = {name: user_ns.get(name, missing) for name in callees}
+        try:
+            for name in callees:
+                user_ns[name] = reference[name]
+            value = function(*dec(case["args"]), **dec(case["kwargs"]))
+            results.append({"value": enc(value)})
+        except Exception as exc:
+            results.append({"error": "%s: %s" % (type(exc).__name__, str(exc)[:300])})
+        finally:
+            for name, value in saved.items():
+                if value is missing:
+                    user_ns.pop(name, None)
+                else:
+                    user_ns[name] = value
+    return results
+'''
+
+
+def _encode_input(o):
+    if isinstance(o, np.ndarray):
+        return {"__nd__": o.ravel().tolist(), "dtype": str(o.dtype), "shape": list(o.shape)}
+    if isinstance(o, tuple):
+        return {"__tuple__": [_encode_input(v) for v in o]}
+    if isinstance(o, dict):
+        return {k: _encode_input(v) for k, v in o.items()}
+    return o
+
+
+def build(exercise, cases, callees):
+    """The probe's source for ``exercise`` on ``cases`` (a list of ``grader.cases.Case``)."""
+    sources = solution_sources()
+    reference = "\n\n".join(sources[name] for name in callees)
+    encoded = [{"args": _encode_input(tuple(c.args)), "kwargs": _encode_input(dict(c.kwargs))}
+               for c in cases]
+    return (_TEMPLATE
+            .replace("__CASES__", repr(json.loads(json.dumps(encoded))))
+            .replace("__EXERCISE__", repr(exercise))
+            .replace("__CALLEES__", repr(tuple(callees)))
+            .replace("__REFERENCE__", repr(reference)))
+
+
+class Unsupported(ValueError):
+    """The kernel returned something that is not a plain result."""
+
+
+_DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8",
+           "uint64", "uint32", "uint16", "uint8", "bool"}
+
+
+def decode(o, depth=0):
+    """Turn a probe's encoded value back into Python and numpy objects, strictly."""
+    if depth > 25:
+        raise Unsupported("nesting too deep")
+    if isinstance(o, bool) or o is None:
+        raise Unsupported(repr(o))
+    if isinstance(o, (int, float, str)):
+        return o
+    if not isinstance(o, dict) or len(o) > 3:
+        raise Unsupported(type(o).__name__)
+    if "__unsupported__" in o:
+        raise Unsupported(str(o["__unsupported__"])[:200])
+    if "__nd__" in o:
+        dtype, shape, flat = o.get("dtype"), o.get("shape"), o["__nd__"]
+        if dtype not in _DTYPES or not isinstance(shape, list) or not isinstance(flat, list) \
+                or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape) \
+                or len(shape) > 8 or int(np.prod(shape)) != len(flat) \
+                or not all(isinstance(v, (int, float)) for v in flat):
+            raise Unsupported("malformed array")
+        array = np.array(flat, dtype=np.float64).reshape(shape)
+        return array.astype(np.bool_) if dtype == "bool" else array.astype(dtype)
+    if "__scalar__" in o:
+        value = o["__scalar__"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Unsupported("malformed scalar")
+        return value
+    if "__tuple__" in o and isinstance(o["__tuple__"], list):
+        return tuple(decode(v, depth + 1) for v in o["__tuple__"])
+    if "__list__" in o and isinstance(o["__list__"], list):
+        return [decode(v, depth + 1) for v in o["__list__"]]
+    if "__dict__" in o and isinstance(o["__dict__"], list):
+        pairs = o["__dict__"]
+        if not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in pairs):
+            raise Unsupported("malformed dict")
+        return {k: decode(v, depth + 1) for k, v in pairs}
+    raise Unsupported("unknown encoding")

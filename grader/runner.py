@@ -1,0 +1,187 @@
+"""``python -m grader grade``: every submission, in parallel, into the gradebook.
+
+Workers (a local process pool by default, or a Dask cluster) grade
+submissions with :func:`grader.grade.grade_submission`, which touches no
+shared state; this process alone writes the autograded notebooks and the
+gradebook, one transaction per submission, as results arrive.  Scores do
+not depend on the number of workers or the order of completion.
+"""
+import concurrent.futures
+import glob
+import json
+import os
+import sys
+import time
+
+from grader import ASSIGNMENT, NOTEBOOK, release, sandbox
+from grader.gradebook import open_gradebook, record
+from grader.progress import Progress
+
+_MASTER = None
+_LIMITS = None
+_HIDDEN = ()
+
+
+def discover(submitted, assignment=ASSIGNMENT):
+    """Yield ``(student, notebook path or None, notes, timestamp)`` for each student folder."""
+    if not os.path.isdir(submitted):
+        return
+    for student in sorted(os.listdir(submitted)):
+        folder = os.path.join(submitted, student, assignment)
+        if student.startswith(".") or not os.path.isdir(os.path.join(submitted, student)):
+            continue
+        notes, path = [], None
+        if not os.path.isdir(folder):
+            notes.append(f"没有 {assignment} 文件夹 / no {assignment} folder in the submission")
+            yield student, None, notes, None
+            continue
+        expected = os.path.join(folder, NOTEBOOK)
+        notebooks = sorted(p for p in glob.glob(os.path.join(folder, "*.ipynb")))
+        if os.path.isfile(expected):
+            path = expected
+        elif len(notebooks) == 1:
+            path = notebooks[0]
+            notes.append(f"笔记本被改名为 {os.path.basename(path)}，按 {NOTEBOOK} 评分 / notebook renamed to "
+                         f"{os.path.basename(path)}; graded as {NOTEBOOK}")
+        elif notebooks:
+            notes.append(f"没有 {NOTEBOOK}，且有多个笔记本 / no {NOTEBOOK} and several other notebooks: "
+                         + ", ".join(os.path.basename(p) for p in notebooks))
+        else:
+            notes.append(f"缺少笔记本 {NOTEBOOK} / the notebook {NOTEBOOK} is missing")
+        extra = sorted(n for n in os.listdir(folder)
+                       if os.path.join(folder, n) != path and n != "timestamp.txt")
+        if extra:
+            notes.append("其他文件被忽略 / other files ignored: " + ", ".join(extra[:10]))
+        timestamp = None
+        stamp = os.path.join(folder, "timestamp.txt")
+        if os.path.isfile(stamp):
+            with open(stamp, encoding="utf-8", errors="replace") as f:
+                timestamp = f.read().strip()[:64] or None
+        yield student, path, notes, timestamp
+
+
+def _init(master, limits, hidden):
+    global _MASTER, _LIMITS, _HIDDEN
+    _MASTER, _LIMITS, _HIDDEN = master, limits, hidden
+
+
+def _grade(student, path, notes):
+    from grader.grade import Result, _zero_all, grade_submission
+    if path is None:
+        reason = notes[-1] if notes else "no notebook"
+        for note in notes:
+            if "missing" in note or "several" in note or "folder" in note:
+                reason = note
+        return Result(student, _zero_all(_MASTER, reason), list(notes), gradable=False)
+    return grade_submission(student, path, _MASTER, _LIMITS, _HIDDEN, notes)
+
+
+def grade_remote(student, path_notes, master, limits, hidden):
+    """The task a Dask worker runs (the submission travels as its bytes)."""
+    import tempfile
+    _init(master, limits, hidden)
+    data, notes = path_notes
+    if data is None:
+        return _grade(student, None, notes)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, NOTEBOOK)
+        with open(path, "wb") as f:
+            f.write(data)
+        return _grade(student, path, notes)
+
+
+def _write_atomic(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def save(result, autograded, gb, timestamp, assignment=ASSIGNMENT):
+    """Write a result's autograded notebook and report, then its gradebook rows."""
+    folder = os.path.join(autograded, result.student, assignment)
+    if result.notebook:
+        _write_atomic(os.path.join(folder, NOTEBOOK), result.notebook)
+    report = {"student": result.student, "score": result.score, "gradable": result.gradable,
+              "notes": result.notes, "seconds": round(result.seconds, 3),
+              "peak_rss_mb": round(result.peak_rss_mb, 1),
+              "verdicts": result.verdicts}
+    _write_atomic(os.path.join(folder, "grading_report.json"),
+                  json.dumps(report, ensure_ascii=False, indent=1))
+    record(gb, result, assignment, timestamp)
+
+
+def run(submitted, autograded, db_url, workers=None, scheduler=None, limits=None,
+        assignment=ASSIGNMENT, quiet=False, master=None):
+    """Grade every submission; return the list of results (in student order)."""
+    from grader import master as master_mod
+    from grader.limits import Limits
+
+    limits = limits or Limits()
+    master = master or master_mod.load()
+    release.register(db_url)
+    hidden = tuple(os.path.abspath(p) for p in (submitted, autograded))
+    if db_url.startswith("sqlite:///"):
+        hidden += (os.path.dirname(os.path.abspath(db_url[len("sqlite:///"):])),)
+    jobs = list(discover(submitted, assignment))
+    out = sys.stderr
+    if not quiet:
+        active = sandbox.protections()
+        print("protections: " + "; ".join(f"{k}: {'on' if v else 'OFF'}" for k, v in active.items()),
+              file=out)
+    gb = open_gradebook(db_url)
+    results = {}
+    progress = Progress(len(jobs), out if not quiet else None)
+    stamps = {student: stamp for student, _, _, stamp in jobs}
+    try:
+        if scheduler:
+            futures = _submit_dask(scheduler, jobs, master, limits, hidden)
+            completed = _as_completed_dask(futures)
+        else:
+            workers = workers or os.cpu_count() or 1
+            pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers, initializer=_init, initargs=(master, limits, hidden))
+            futures = {pool.submit(_grade, s, p, n): s for s, p, n, _ in jobs}
+            completed = ((futures[f], f) for f in concurrent.futures.as_completed(futures))
+        for student, future in completed:
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker crash costs that student, not the batch
+                from grader.grade import Result, _zero_all
+                result = Result(student, _zero_all(master, f"grader error: {exc!r}"),
+                                [f"评分程序出错 / grader error: {exc!r}"], gradable=False)
+            save(result, autograded, gb, stamps.get(student), assignment)
+            results[student] = result
+            progress.step(student)
+        if not scheduler:
+            pool.shutdown()
+    finally:
+        progress.close()
+        gb.close()
+    return [results[s] for s in sorted(results)]
+
+
+def _submit_dask(scheduler, jobs, master, limits, hidden):
+    from distributed import Client
+    client = Client(scheduler)
+    shared = client.scatter([master, limits, hidden], broadcast=True)
+    futures = {}
+    for student, path, notes, _ in jobs:
+        data = None
+        if path is not None:
+            with open(path, "rb") as f:
+                data = f.read()
+        futures[client.submit(grade_remote, student, (data, notes), *shared, key=f"grade-{student}",
+                              pure=False)] = student
+    return client, futures
+
+
+def _as_completed_dask(client_futures):
+    from distributed import as_completed
+    client, futures = client_futures
+    try:
+        for future in as_completed(list(futures)):
+            yield futures[future], future
+    finally:
+        client.close()
