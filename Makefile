@@ -18,7 +18,7 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: help venv release goldens demo grade submissions table export test \
-        test-release test-notebooks test-grader validate clean
+        test-release test-notebooks test-grader validate clean system-deps mutation
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
@@ -27,6 +27,7 @@ help:
 	@echo "make grade     autograde every submission in submitted/"
 	@echo "make validate NB=path/to/notebook.ipynb   run the public self-checks"
 	@echo "make goldens   re-execute the source notebook and store its outputs"
+	@echo "make mutation  grade the catalog of buggy and equivalent submissions, print the table"
 	@echo "make clean     remove generated grading output and the venv"
 
 $(STAMP): requirements.txt constraints.txt
@@ -69,7 +70,13 @@ validate: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make validate NB=path/to/notebook.ipynb"; exit 2; }
 	$(BIN)/python -m grader validate "$(NB)"
 
-test: test-release test-grader test-notebooks
+test: system-deps test-release test-grader test-notebooks
+
+system-deps:
+	./scripts/system-deps.sh
+
+mutation: $(STAMP)
+	$(BIN)/python grader_tests/mutation.py
 
 test-release: $(STAMP)
 	$(BIN)/python -m grader release --check

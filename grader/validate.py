@@ -15,6 +15,7 @@ from grader import ASSIGNMENT, ROOT
 
 RELEASE_DIR = os.path.join(ROOT, "notebooks", ASSIGNMENT)
 EXPLORATORY = "exploratory"
+SELFCHECK = "_selfcheck"
 
 
 def _error_text(cell):
@@ -25,7 +26,7 @@ def _error_text(cell):
 
 
 def validate(path, timeout=120):
-    """Execute ``path``; return ``[(grade_id, points, error or None)]`` for its test cells."""
+    """Execute ``path``; return ``[(exercise, points, error or None)]`` from its self-check cells."""
     nb = nbformat.read(path, as_version=4)
     nb.cells = [c for c in nb.cells if EXPLORATORY not in c.metadata.get("tags", [])]
     with tempfile.TemporaryDirectory() as tmp:
@@ -35,11 +36,17 @@ def validate(path, timeout=120):
         client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
                                 resources={"metadata": {"path": tmp}})
         client.execute()
-    results = []
+    points = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and cell.cell_type == "code":
-            results.append((meta["grade_id"], meta.get("points", 0), _error_text(cell)))
+            points[meta["grade_id"][: -len("_values")]] = meta.get("points", 0)
+    results = []
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if gid.endswith(SELFCHECK) and cell.cell_type == "code":
+            exercise = gid[: -len(SELFCHECK)]
+            results.append((exercise, points.get(exercise, 0), _error_text(cell)))
     return results
 
 
@@ -57,7 +64,8 @@ def main(path):
         status = "FAIL" if error else "ok"
         print(f"{status:4} {grade_id} ({points:g} pt)" + (f"\n     {error}" if error else ""))
     if not results:
-        print(f"{path}: 没有找到自动评分单元格 / no autograded cells found")
+        print(f"{path}: 没有找到自检单元格 / no self-check cells found")
         return 1
-    print(f"{len(results) - len(failed)}/{len(results)} 个自检通过 / self-checks passed")
+    print(f"{len(results) - len(failed)}/{len(results)} 个自检通过 / self-checks passed"
+          " (隐藏测试在评分时运行 / hidden tests run at grading time)")
     return 1 if failed else 0

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-for path in (ROOT, os.path.join(ROOT, "utils")):
+for path in (ROOT, os.path.join(ROOT, "utils"), os.path.dirname(os.path.abspath(__file__))):
     if path not in sys.path:
         sys.path.insert(0, path)
 
@@ -27,3 +27,48 @@ def lesson():
     """What the lesson prints, as kept by the public checks."""
     import checks
     return checks.LESSON
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A real PostgreSQL server for this test session (Debian's postgresql package).
+
+    Started from scratch in a temporary folder, listening on a Unix socket
+    only, and stopped at the end; ``scripts/system-deps.sh`` installs the
+    package when it is missing.
+    """
+    import glob
+    import pwd
+    import shutil
+    import subprocess
+
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    assert bins, "PostgreSQL is not installed: run scripts/system-deps.sh (make test does)"
+    bindir = os.path.dirname(bins[-1])
+    import pathlib
+    import tempfile
+    # Not under pytest's tmp folder: that is private to root, and the server runs as postgres.
+    base = pathlib.Path(tempfile.mkdtemp(prefix="grader-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    run_as = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        user = pwd.getpwnam("postgres")
+        for path in (base, sock):
+            os.chown(path, user.pw_uid, user.pw_gid)
+        os.chmod(base, 0o755)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(run_as + [f"{bindir}/initdb", "-D", str(data), "-U", "grader", "--auth=trust",
+                             "-E", "UTF8"], check=True, capture_output=True)
+    port = "54329"
+    subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", str(data), "-w", "-l", str(base / "log"),
+                             "-o", f"-k {sock} -p {port} -c listen_addresses=''", "start"],
+                   check=True, capture_output=True)
+    try:
+        subprocess.run(run_as + [f"{bindir}/createdb", "-h", str(sock), "-p", port, "-U", "grader",
+                                 "gradebook"], check=True, capture_output=True)
+        yield f"postgresql+psycopg2://grader@/gradebook?host={sock}&port={port}"
+    finally:
+        subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
