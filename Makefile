@@ -18,13 +18,18 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: help venv release goldens demo grade submissions table export test \
-        test-release test-notebooks test-grader validate clean system-deps mutation
+        test-release test-notebooks test-grader validate clean system-deps mutation \
+        feedback report collect bench
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
 	@echo "make test      everything CI runs"
 	@echo "make release   regenerate notebooks/ (the student release) from source/"
-	@echo "make grade     autograde every submission in submitted/"
+	@echo "make grade     autograde every submission in submitted/ (WORKERS=n, default: CPU count)"
+	@echo "make feedback  feedback pages for every graded student"
+	@echo "make report    class report reports/L1W3.html and grades_by_exercise.csv"
+	@echo "make collect ZIP=downloads.zip   file an LMS download into submitted/"
+	@echo "make bench     stock nbgrader autograde against make grade, on 40 submissions"
 	@echo "make validate NB=path/to/notebook.ipynb   run the public self-checks"
 	@echo "make goldens   re-execute the source notebook and store its outputs"
 	@echo "make mutation  grade the catalog of buggy and equivalent submissions, print the table"
@@ -50,7 +55,7 @@ submissions: $(STAMP)
 	$(BIN)/python -m grader demo-submissions
 
 grade: $(STAMP)
-	$(BIN)/python -m grader grade $(ASSIGNMENT)
+	$(BIN)/python -m grader grade $(ASSIGNMENT) $(if $(WORKERS),--workers $(WORKERS))
 
 table: $(STAMP)
 	$(BIN)/python -m grader table
@@ -65,6 +70,26 @@ demo: $(STAMP)
 	$(BIN)/nbgrader export --to grades.csv --log-level=WARN
 	@echo "grades.csv written"
 	$(BIN)/python -m grader table
+	$(BIN)/python -m grader feedback
+	$(BIN)/python -m grader report
+	@echo
+	@echo "Class report:   reports/$(ASSIGNMENT).html"
+	@echo "Feedback pages: feedback/<student>/$(ASSIGNMENT)/planar_classification.html"
+
+feedback: $(STAMP)
+	$(BIN)/python -m grader feedback
+
+report: $(STAMP)
+	$(BIN)/python -m grader report
+
+# An LMS download (Canvas or Moodle file names: see grader/collect.py).
+collect: $(STAMP)
+	@test -n "$(ZIP)" || { echo "usage: make collect ZIP=downloads.zip"; exit 2; }
+	$(BIN)/python -m grader collect "$(ZIP)"
+
+# Stock nbgrader against this grader, in one run (see bench/README.md).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 validate: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make validate NB=path/to/notebook.ipynb"; exit 2; }
@@ -96,5 +121,7 @@ test-notebooks: $(STAMP)
 	    build/filled/$(ASSIGNMENT)/planar_classification.ipynb --nbval-cell-timeout=600
 
 clean:
-	rm -rf autograded/* feedback submitted gradebook.db grades.csv build reports .pytest_cache
+	find autograded -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf feedback submitted downloaded gradebook.db grades.csv grades_by_exercise.csv build \
+	    reports .pytest_cache
 	rm -rf $(VENV)

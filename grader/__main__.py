@@ -29,6 +29,19 @@ def main(argv=None):
                    help="change a resource limit, e.g. memory_mb=4096 (see grader/limits.py)")
     p = sub.add_parser("table", help="print the per-student, per-exercise score table")
     p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
+    p = sub.add_parser("feedback", help="write feedback/<student>/L1W3/*.html with a summary")
+    p.add_argument("--autograded", default=os.path.join(ROOT, "autograded"))
+    p.add_argument("--feedback", default=os.path.join(ROOT, "feedback"))
+    p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
+    p.add_argument("--workers", type=int, default=None)
+    p = sub.add_parser("report", help="write reports/L1W3.html and grades_by_exercise.csv")
+    p.add_argument("--autograded", default=os.path.join(ROOT, "autograded"))
+    p.add_argument("--out", default=os.path.join(ROOT, "reports"))
+    p.add_argument("--csv", default=os.path.join(ROOT, "grades_by_exercise.csv"))
+    p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
+    p = sub.add_parser("collect", help="file an LMS download (Canvas, Moodle) into submitted/")
+    p.add_argument("zip")
+    p.add_argument("--submitted", default=None, help="default: submitted/")
     p = sub.add_parser("validate", help="run a notebook's public self-checks")
     p.add_argument("notebook")
     args = parser.parse_args(argv)
@@ -71,6 +84,28 @@ def main(argv=None):
         from grader import table
         from grader.config import db_url
         print(table.render(args.db or db_url()))
+        return 0
+    if args.command == "feedback":
+        from grader import feedback
+        from grader.config import db_url
+        for page in feedback.generate(args.autograded, args.feedback, args.db or db_url(),
+                                      workers=args.workers):
+            print("wrote", os.path.relpath(page))
+        return 0
+    if args.command == "report":
+        from grader import report
+        from grader.config import db_url
+        db = args.db or db_url()
+        print("wrote", os.path.relpath(report.write_exercise_csv(db, args.csv)))
+        print("class report:", os.path.relpath(report.write(db, args.autograded, args.out)))
+        return 0
+    if args.command == "collect":
+        from grader import collect
+        if not os.path.isfile(args.zip):
+            print(f"{args.zip}: no such file", file=sys.stderr)
+            return 2
+        collect.collect(args.zip, submitted=args.submitted)
+        print("collected into", args.submitted or "submitted/")
         return 0
     if args.command == "validate":
         from grader import validate

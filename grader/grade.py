@@ -7,6 +7,7 @@ or on a Dask cluster; the caller records the result.
 import copy
 import json
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -25,7 +26,8 @@ class Result:
     notes: list = field(default_factory=list)   # what was wrong with the notebook, bilingual
     notebook: str = ""                  # the autograded notebook (JSON), "" if none
     seconds: float = 0.0
-    peak_rss_mb: float = 0.0
+    peak_rss_mb: float = 0.0            # the kernel's peak resident memory
+    worker_rss_mb: float = 0.0          # the grading worker's own peak, when it finished
     gradable: bool = True               # False when no cell could be run at all
 
     @property
@@ -208,4 +210,5 @@ def grade_submission(student, path, master, limits, hidden=(), extra_notes=()):
         shutil.rmtree(workdir, ignore_errors=True)
     verdicts = _zero_all(master, "未运行 / not run", verdicts)
     return Result(student, verdicts, notes, _autograded_notebook(nb, cells),
-                  seconds=time.monotonic() - started, peak_rss_mb=peak)
+                  seconds=time.monotonic() - started, peak_rss_mb=peak,
+                  worker_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

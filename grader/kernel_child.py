@@ -86,6 +86,11 @@ class CellTimeout(KeyboardInterrupt):
     """Raised in a cell that outlives its time (a KeyboardInterrupt, as in Jupyter)."""
 
 
+def _describe(exc):
+    text = str(exc)[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def _alarm(signum, frame):
     raise CellTimeout("cell timed out / 单元格运行超时")
 
@@ -160,9 +165,13 @@ def main():
                       "execution_count": shell.execution_count - 1})
             elif request["op"] == "probe":
                 namespace = {}
-                exec(compile(request["code"], "<grader probe>", "exec"), namespace)
-                value = namespace["__probe__"](shell.user_ns)
-                send({"op": "probe", "result": value})
+                try:
+                    exec(compile(request["code"], "<grader probe>", "exec"), namespace)
+                    value = namespace["__probe__"](shell.user_ns)
+                except Exception as exc:
+                    send({"op": "probe", "error": _describe(exc)})
+                else:
+                    send({"op": "probe", "result": value})
             else:
                 send({"op": "error", "message": "unknown request"})
         except KeyboardInterrupt:

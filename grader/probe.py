@@ -70,7 +70,8 @@ def __probe__(user_ns):
             value = function(*dec(case["args"]), **dec(case["kwargs"]))
             results.append({"value": enc(value)})
         except Exception as exc:
-            results.append({"error": "%s: %s" % (type(exc).__name__, str(exc)[:300])})
+            text = str(exc)[:300]
+            results.append({"error": "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__})
         finally:
             for name, value in saved.items():
                 if value is missing:

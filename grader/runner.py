@@ -98,6 +98,11 @@ def _write_atomic(path, text):
     os.replace(tmp, path)
 
 
+def report_path(autograded, student, assignment=ASSIGNMENT):
+    """Where the grading report of a student's submission is kept."""
+    return os.path.join(autograded, student, f"grading_report_{assignment}.json")
+
+
 def save(result, autograded, gb, timestamp, assignment=ASSIGNMENT):
     """Write a result's autograded notebook and report, then its gradebook rows."""
     folder = os.path.join(autograded, result.student, assignment)
@@ -106,8 +111,10 @@ def save(result, autograded, gb, timestamp, assignment=ASSIGNMENT):
     report = {"student": result.student, "score": result.score, "gradable": result.gradable,
               "notes": result.notes, "seconds": round(result.seconds, 3),
               "peak_rss_mb": round(result.peak_rss_mb, 1),
+              "worker_rss_mb": round(result.worker_rss_mb, 1),
               "verdicts": result.verdicts}
-    _write_atomic(os.path.join(folder, "grading_report.json"),
+    # Beside, not inside, the assignment folder: nbgrader copies that folder into the feedback.
+    _write_atomic(report_path(autograded, result.student, assignment),
                   json.dumps(report, ensure_ascii=False, indent=1))
     record(gb, result, assignment, timestamp)
 
@@ -118,6 +125,7 @@ def run(submitted, autograded, db_url, workers=None, scheduler=None, limits=None
     from grader import master as master_mod
     from grader.limits import Limits
 
+    started = time.monotonic()
     limits = limits or Limits()
     master = master or master_mod.load()
     release.register(db_url)
@@ -159,6 +167,12 @@ def run(submitted, autograded, db_url, workers=None, scheduler=None, limits=None
     finally:
         progress.close()
         gb.close()
+    summary = {"assignment": assignment, "submissions": len(results),
+               "wall_seconds": round(time.monotonic() - started, 2),
+               "workers": None if scheduler else workers, "scheduler": scheduler,
+               "limits": limits.as_dict(), "protections": sandbox.protections()}
+    _write_atomic(os.path.join(autograded, f"grading_run_{assignment}.json"),
+                  json.dumps(summary, ensure_ascii=False, indent=1))
     return [results[s] for s in sorted(results)]
 
 

@@ -1,0 +1,188 @@
+"""``make bench``: stock ``nbgrader autograde`` against ``make grade``, measured in one run.
+
+On 40 generated submissions (correct, buggy and blank mixed) it runs stock
+``nbgrader autograde L1W3`` (one submission at a time, full notebook
+execution) and this course's grader (``python -m grader grade``, one worker
+per CPU), then this grader alone on 1,000 submissions (``BENCH_LARGE``,
+0 to skip).  It prints both times, the ratio, submissions per second and
+peak memory per worker, and writes ``bench/results.md`` with the machine's
+description.  Nothing here is asserted by the tests: times vary by machine.
+"""
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path[:0] = [ROOT, os.path.join(ROOT, "grader_tests")]
+
+from grader import ASSIGNMENT, release, sandbox, tool_env  # noqa: E402
+from grader import submissions  # noqa: E402
+from grader.reference import solution_sources  # noqa: E402
+from mutants import MUTANTS  # noqa: E402
+from mutation import mutate  # noqa: E402
+
+N = 40
+LARGE = int(os.environ.get("BENCH_LARGE", "1000"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
+
+
+def make_submissions(folder, n, seed=2030):
+    """``n`` submissions: 40 % correct, 40 % with one catalogued bug, 20 % blank."""
+    rng = random.Random(seed)
+    sources = solution_sources()
+    bugs = [m for m in MUTANTS if not m.equivalent]
+    correct = submissions.fill(sources)
+    blank = submissions.fill({})
+    kinds = {"correct": 0, "buggy": 0, "blank": 0}
+    for i in range(n):
+        kind = ("correct", "correct", "buggy", "buggy", "blank")[i % 5]
+        nb = correct if kind == "correct" else blank if kind == "blank" else \
+            submissions.fill(mutate(rng.choice(bugs), sources))
+        submissions.write(nb, f"student{i:04d}", folder)
+        kinds[kind] += 1
+    return kinds
+
+
+def timed(cmd, **kwargs):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, cwd=ROOT, env=tool_env(), capture_output=True, text=True, **kwargs)
+    seconds = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd[:4])} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return seconds, after.ru_maxrss / 1024, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def stock(tmp, submitted):
+    db = f"sqlite:///{os.path.join(tmp, 'stock.db')}"
+    release.register(db)
+    return timed([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force",
+                  f"--CourseDirectory.submitted_directory={submitted}",
+                  f"--CourseDirectory.autograded_directory={os.path.join(tmp, 'stock_autograded')}",
+                  f"--CourseDirectory.db_url={db}", "--log-level=WARN"]), db
+
+
+def ours(tmp, submitted, name):
+    autograded = os.path.join(tmp, f"{name}_autograded")
+    db = f"sqlite:///{os.path.join(tmp, name + '.db')}"
+    seconds, _, cpu = timed([sys.executable, "-m", "grader", "grade", ASSIGNMENT, "--submitted", submitted,
+                             "--autograded", autograded, "--db", db, "--workers", str(WORKERS)])
+    peaks = []
+    for student in os.listdir(autograded):
+        path = os.path.join(autograded, student, f"grading_report_{ASSIGNMENT}.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                r = json.load(f)
+            peaks.append((r["worker_rss_mb"], r["peak_rss_mb"]))
+    worker = max(w for w, _ in peaks)
+    kernel = max(k for _, k in peaks)
+    return seconds, worker, kernel, cpu, db
+
+
+def totals(db):
+    from grader import table
+    _, scores, _ = table.scores(db)
+    return {s: sum(v.values()) for s, v in scores.items()}
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            mem = int(f.readline().split()[1]) / 1024 / 1024
+    except (OSError, ValueError, IndexError):
+        mem = 0
+    import numpy
+    return (f"{cpu}, {os.cpu_count()} CPUs, {mem:.0f} GiB RAM; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}, numpy {numpy.__version__}, nbgrader 0.9.6")
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="bench-")
+    try:
+        submitted = os.path.join(tmp, "submitted")
+        kinds = make_submissions(submitted, N)
+        print(f"{N} submissions: {kinds}; grader workers: {WORKERS}", flush=True)
+        (s_sec, s_rss, s_cpu), s_db = stock(tmp, submitted)
+        print(f"stock nbgrader autograde: {s_sec:.1f} s ({N / s_sec:.3f} submissions/s), "
+              f"peak memory {s_rss:.0f} MB", flush=True)
+        o_sec, o_worker, o_kernel, o_cpu, o_db = ours(tmp, submitted, "ours")
+        ratio = s_sec / o_sec
+        print(f"make grade ({WORKERS} workers): {o_sec:.1f} s ({N / o_sec:.2f} submissions/s), "
+              f"peak memory per worker {o_worker + o_kernel:.0f} MB "
+              f"(grading process {o_worker:.0f} MB + kernel {o_kernel:.0f} MB)", flush=True)
+        print(f"throughput ratio: {ratio:.1f}x", flush=True)
+        stock_totals, our_totals = totals(s_db), totals(o_db)
+        agree = sum(stock_totals[s] == our_totals[s] for s in our_totals)
+        large = None
+        if LARGE:
+            big = os.path.join(tmp, "submitted_large")
+            make_submissions(big, LARGE)
+            l_sec, l_worker, l_kernel, _, _ = ours(tmp, big, "large")
+            large = (l_sec, l_worker + l_kernel)
+            print(f"make grade on {LARGE} submissions: {l_sec:.1f} s ({l_sec / 60:.1f} min, "
+                  f"{LARGE / l_sec:.2f} submissions/s), peak memory per worker {large[1]:.0f} MB", flush=True)
+        write_results(kinds, s_sec, s_rss, o_sec, o_worker, o_kernel, ratio, agree, large)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_results(kinds, s_sec, s_rss, o_sec, o_worker, o_kernel, ratio, agree, large):
+    protections = sandbox.protections()
+    lines = [
+        "# Benchmark: stock nbgrader against this grader",
+        "",
+        f"Measured by `make bench` on {time.strftime('%Y-%m-%d')}, in one run, on: {machine()}.",
+        f"Sandbox: {', '.join(k for k, v in protections.items() if v)}.",
+        "",
+        f"{N} generated submissions ({kinds['correct']} correct, {kinds['buggy']} with one catalogued bug, "
+        f"{kinds['blank']} blank).",
+        "",
+        "| | wall time | submissions/s | peak memory |",
+        "|---|---|---|---|",
+        f"| stock `nbgrader autograde L1W3` (sequential, full execution) | {s_sec:.1f} s | {N / s_sec:.3f} | "
+        f"{s_rss:.0f} MB (largest process) |",
+        f"| `make grade` ({WORKERS} workers) | {o_sec:.1f} s | {N / o_sec:.2f} | "
+        f"{o_worker + o_kernel:.0f} MB per worker ({o_worker:.0f} MB grading process + {o_kernel:.0f} MB kernel) |",
+    ]
+    if large:
+        lines.append(f"| `make grade` on {LARGE} submissions ({WORKERS} workers) | {large[0]:.1f} s "
+                     f"({large[0] / 60:.1f} min) | {LARGE / large[0]:.2f} | {large[1]:.0f} MB per worker |")
+    lines += [
+        "",
+        f"Throughput ratio (stock time / our time, same 40 submissions): **{ratio:.1f}x** (target: at least 10x).",
+    ]
+    if large:
+        lines.append(f"{LARGE} submissions: **{large[0] / 60:.1f} min** (target: under 10 min); "
+                     f"peak memory per worker **{large[1]:.0f} MB** (target: under 400 MB).")
+    lines += [
+        "",
+        f"Total scores agree for {agree} of {N} submissions (both run the same hidden cases; stock nbgrader "
+        "judges them inside the student's kernel, this grader in its own process).",
+        "",
+        "Regenerate with `make bench` (`BENCH_LARGE=0` skips the 1,000-submission run; `BENCH_WORKERS=n`).",
+    ]
+    with open(os.path.join(HERE, "results.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("wrote bench/results.md")
+
+
+if __name__ == "__main__":
+    main()
