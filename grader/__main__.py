@@ -72,9 +72,13 @@ def main(argv=None):
         from grader import runner
         from grader.config import db_url
         from grader.limits import Limits
-        results = runner.run(args.submitted, args.autograded, args.db or db_url(),
-                             workers=args.workers, scheduler=args.scheduler,
-                             limits=Limits.parse(args.limit), assignment=args.assignment)
+        try:
+            results = runner.run(args.submitted, args.autograded, args.db or db_url(),
+                                 workers=args.workers, scheduler=args.scheduler,
+                                 limits=Limits.parse(args.limit), assignment=args.assignment)
+        except runner.RecordError as exc:
+            print(f"error: {exc}; the other students' grades are recorded", file=sys.stderr)
+            return 1
         for result in results:
             for note in result.notes:
                 print(f"{result.student}: {note}", file=sys.stderr)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from grader import judge
+from grader import judge, probe
+from grader.cases import CALLEES
 from grader.kernel import Kernel, KernelDied
 
 
@@ -54,11 +55,15 @@ def read_notebook(path):
         raise ValueError("笔记本不是 UTF-8 文本 / the notebook is not UTF-8 text")
     except json.JSONDecodeError as exc:
         raise ValueError(f"笔记本不是有效的 JSON / the notebook is not valid JSON ({exc.msg}, line {exc.lineno})")
-    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
-        raise ValueError("笔记本没有单元格列表 / the notebook has no list of cells")
+    except RecursionError:
+        raise ValueError("笔记本的 JSON 嵌套过深 / the notebook's JSON is nested too deeply")
+    if not isinstance(raw, dict):
+        raise ValueError("笔记本不是 JSON 对象 / the notebook is not a JSON object")
     major = raw.get("nbformat")
     if major != 4:
         raise ValueError(f"不支持的笔记本格式 nbformat={major!r}，需要 4 / unsupported nbformat {major!r}, 4 is needed")
+    if not isinstance(raw.get("cells"), list):
+        raise ValueError("笔记本没有单元格列表 / the notebook has no list of cells")
     try:
         nb = nbformat.reads(json.dumps(raw), as_version=4)
     except Exception as exc:
@@ -67,6 +72,13 @@ def read_notebook(path):
         if not isinstance(cell.get("source", ""), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             raise ValueError("笔记本含有无效的单元格 / the notebook has a malformed cell")
     return nb
+
+
+def _grade_id(cell):
+    meta = cell.get("metadata", {})
+    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
+    gid = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+    return gid if isinstance(gid, str) else None
 
 
 def normalize(nb, master):
@@ -82,7 +94,7 @@ def normalize(nb, master):
     """
     notes, cells, position = [], [], {}
     for cell in nb.cells:
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        gid = _grade_id(cell)
         if gid in master.locked:
             if gid in position:
                 notes.append(f"重复的只读单元格 {gid} 已删除 / duplicate locked cell {gid} removed")
@@ -103,7 +115,7 @@ def normalize(nb, master):
             cells.append(restored)
         else:
             own = copy.deepcopy(dict(cell))
-            meta = dict(own.get("metadata", {}))
+            meta = dict(own.get("metadata", {}) if isinstance(own.get("metadata"), dict) else {})
             if "nbgrader" in meta:
                 meta.pop("nbgrader")
                 if gid:
@@ -112,7 +124,7 @@ def normalize(nb, master):
             own["metadata"] = meta
             cells.append(own)
     cells = [c for c in cells if c is not None]
-    present = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in cells}
+    present = {_grade_id(c) for c in cells}
     for i, gid in enumerate(master.order):
         if gid in present:
             continue
@@ -121,7 +133,7 @@ def normalize(nb, master):
         notes.append(f"被删除的{kind} {gid} 已恢复 / deleted cell {gid} has been restored")
         at = 0
         for previous in reversed(master.order[:i]):
-            ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in cells]
+            ids = [_grade_id(c) for c in cells]
             if previous in ids:
                 at = ids.index(previous) + 1
                 break
@@ -151,6 +163,21 @@ def _feedback_outputs(verdict):
     return outputs
 
 
+def _judge_cell(kernel, master, cell, gid, verdicts):
+    exercise, points = master.tests[gid]
+    answer = kernel.probe(master.probes[exercise], f"testing {exercise}")
+    if answer.get("op") == "probe" and "error" not in answer:
+        verdict = judge.judge(exercise, gid, points, answer.get("result"))
+    elif answer.get("op") == "probe":
+        verdict = judge.failed(exercise, gid, points, f"隐藏测试无法运行 / the hidden tests could not run: "
+                                                      f"{str(answer['error'])[:200]}")
+    else:
+        verdict = judge.failed(exercise, gid, points,
+                               "隐藏测试超时或被中断 / the hidden tests timed out or were interrupted")
+    verdicts[gid] = verdict.as_dict()
+    cell["outputs"] = _feedback_outputs(verdicts[gid])
+
+
 def grade_submission(student, path, master, limits, hidden=(), extra_notes=()):
     """Grade the notebook at ``path`` for ``student``; return a :class:`Result`."""
     started = time.monotonic()
@@ -173,21 +200,22 @@ def grade_submission(student, path, master, limits, hidden=(), extra_notes=()):
                 f.write(content)
         try:
             kernel = Kernel(workdir, limits, hidden)
+            deferred = []
             for cell in cells:
-                gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                gid = _grade_id(cell)
                 if cell.get("cell_type") != "code":
                     continue
                 cell["outputs"], cell["execution_count"] = [], None
                 if gid in master.tests:
-                    exercise, points = master.tests[gid]
-                    answer = kernel.probe(master.probes[exercise], f"testing {exercise}")
-                    if answer.get("op") == "probe":
-                        verdict = judge.judge(exercise, gid, points, answer.get("result"))
+                    # A composite function's probe hands reference implementations to the
+                    # kernel: it runs after everything else, so that nothing can reuse them,
+                    # on the function as it was here.
+                    exercise = master.tests[gid][0]
+                    if exercise in CALLEES:
+                        kernel.probe(probe.capture(exercise), f"recording {exercise}")
+                        deferred.append(cell)
                     else:
-                        verdict = judge.failed(exercise, gid, points,
-                                               "隐藏测试超时或被中断 / the hidden tests timed out or were interrupted")
-                    verdicts[gid] = verdict.as_dict()
-                    cell["outputs"] = _feedback_outputs(verdicts[gid])
+                        _judge_cell(kernel, master, cell, gid, verdicts)
                     continue
                 if not master.needs_running(cell):
                     continue
@@ -195,12 +223,14 @@ def grade_submission(student, path, master, limits, hidden=(), extra_notes=()):
                 cell["outputs"] = answer.get("outputs", []) if isinstance(answer.get("outputs"), list) else []
                 cell["execution_count"] = answer.get("execution_count") if isinstance(
                     answer.get("execution_count"), int) else None
+            for cell in deferred:
+                _judge_cell(kernel, master, cell, _grade_id(cell), verdicts)
         except KernelDied as exc:
             reason = f"内核终止 / kernel stopped: {exc}"
             notes.append(reason)
             verdicts = _zero_all(master, reason, verdicts)
             for cell in cells:
-                gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                gid = _grade_id(cell)
                 if gid in master.tests and not cell.get("outputs"):
                     cell["outputs"] = _feedback_outputs(verdicts[gid])
     finally:

@@ -1,4 +1,5 @@
 """The grading process's side of a sandboxed kernel (see ``kernel_child.py``)."""
+import itertools
 import json
 import os
 import select
@@ -9,8 +10,9 @@ import subprocess
 import sys
 import time
 
-from grader import sandbox
+from grader import cgroups, sandbox
 
+_SERIAL = itertools.count()
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel_child.py")
 GRACE = 5.0  # seconds a cell gets after its timeout to stop by itself
 
@@ -33,6 +35,7 @@ class Kernel:
 
     def __init__(self, workdir, limits, hidden=()):
         self.limits = limits
+        self.peak_cgroup_mb = 0.0
         self.deadline = time.monotonic() + limits.notebook_timeout
         shutil.copy(CHILD, os.path.join(workdir, "_grader_kernel.py"))
         sandbox.prepare_workdir(workdir)
@@ -51,7 +54,11 @@ class Kernel:
         for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             if name in os.environ:
                 env[name] = os.environ[name]
-        limit_fn = sandbox.preexec(limits)
+        self.cgroup = None
+        if cgroups.available():
+            self.cgroup = cgroups.Cgroup(f"grader-{os.getpid()}-{next(_SERIAL)}", cpus=1,
+                                         memory_mb=limits.memory_mb, processes=limits.processes)
+        limit_fn = sandbox.preexec(limits, self.cgroup)
 
         def child_setup():
             limit_fn()
@@ -66,7 +73,11 @@ class Kernel:
         self.dead = None
         self.returncode = None
         self.rusage = None
-        self._read(min(60.0, limits.notebook_timeout), "starting the kernel")
+        try:
+            self._read(min(60.0, limits.notebook_timeout), "starting the kernel")
+        except BaseException:
+            self.close()  # no process or cgroup may outlive a kernel that failed to start
+            raise
 
     def _reap(self, block=True):
         """Wait for the kernel's process (once); keep its status and resource usage."""
@@ -87,10 +98,14 @@ class Kernel:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
         self._reap()
 
     def peak_rss_mb(self):
-        """Peak resident memory of the kernel (and the sandbox around it), in MB."""
+        """Peak memory of the submission's processes (its cgroup's, else the kernel's RSS), in MB."""
+        if self.peak_cgroup_mb:
+            return self.peak_cgroup_mb
         return self.rusage.ru_maxrss / 1024 if self.rusage else 0.0
 
     def _die(self, reason):
@@ -102,6 +117,8 @@ class Kernel:
         code = self._reap(block=False)
         if code is None:
             return None
+        if code > 128 and code - 128 in signal.valid_signals():
+            code = 128 - code  # bubblewrap reports its child's death by signal n as 128 + n
         if code < 0:
             sig = signal.Signals(-code).name
             hint = {"SIGKILL": " (killed: memory or process limit?)",
@@ -179,6 +196,10 @@ class Kernel:
             except OSError:
                 pass
         self._kill()
+        if self.cgroup is not None:
+            self.peak_cgroup_mb = self.cgroup.peak_memory_mb()
+            self.cgroup.remove()
+            self.cgroup = None
 
     def __enter__(self):
         return self

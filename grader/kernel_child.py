@@ -30,7 +30,11 @@ DISPLAY_CAP = int(os.environ.get("GRADER_DISPLAY_CAP", 2 * 1024 * 1024))
 
 
 def send(obj):
-    data = _dumps(obj, default=repr).encode("utf-8", "replace")
+    try:
+        data = _dumps(obj, default=repr).encode("utf-8", "replace")
+    except Exception as exc:  # e.g. an int too long to print: the answer is unusable, not fatal
+        data = _dumps({"op": obj.get("op", "error"), "error": "unsendable answer: %s" % type(exc).__name__,
+                       "status": "error", "outputs": []}).encode("utf-8")
     data = _pack(">I", len(data)) + data
     while data:
         data = data[_write(OUT_FD, data):]
@@ -142,7 +146,11 @@ def main():
                               "evalue": str(evalue)[:2000],
                               "traceback": [line[:2000] for line in stb[-20:]]}
 
-    shell = Shell.instance(colors="nocolor")
+    from traitlets.config import Config
+
+    # No history database and no history-saving thread: a thread that fork()
+    # stops and a full process table keeps from restarting would break every cell.
+    shell = Shell.instance(colors="nocolor", config=Config({"HistoryManager": {"enabled": False}}))
     shell.display_pub = Publisher(shell=shell)
     send({"op": "ready", "pid": os.getpid()})
 
@@ -168,7 +176,9 @@ def main():
                 try:
                     exec(compile(request["code"], "<grader probe>", "exec"), namespace)
                     value = namespace["__probe__"](shell.user_ns)
-                except Exception as exc:
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:
                     send({"op": "probe", "error": _describe(exc)})
                 else:
                     send({"op": "probe", "result": value})

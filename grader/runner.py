@@ -17,6 +17,14 @@ from grader import ASSIGNMENT, NOTEBOOK, release, sandbox
 from grader.gradebook import open_gradebook, record
 from grader.progress import Progress
 
+class RecordError(RuntimeError):
+    """Some students were graded but their grades could not be recorded."""
+
+    def __init__(self, students):
+        super().__init__("could not record the grades of: " + ", ".join(students))
+        self.students = students
+
+
 _MASTER = None
 _LIMITS = None
 _HIDDEN = ()
@@ -35,6 +43,10 @@ def discover(submitted, assignment=ASSIGNMENT):
             notes.append(f"没有 {assignment} 文件夹 / no {assignment} folder in the submission")
             yield student, None, notes, None
             continue
+        if _escapes(folder, os.path.join(submitted, student)):
+            notes.append(f"{assignment} 文件夹是指向提交之外的链接 / the {assignment} folder links outside the submission")
+            yield student, None, notes, None
+            continue
         expected = os.path.join(folder, NOTEBOOK)
         notebooks = sorted(p for p in glob.glob(os.path.join(folder, "*.ipynb")))
         if os.path.isfile(expected):
@@ -48,16 +60,36 @@ def discover(submitted, assignment=ASSIGNMENT):
                          + ", ".join(os.path.basename(p) for p in notebooks))
         else:
             notes.append(f"缺少笔记本 {NOTEBOOK} / the notebook {NOTEBOOK} is missing")
+        candidate = path
+        if path is not None and _escapes(path, folder):
+            notes.insert(0, "笔记本是指向提交之外的链接，不予评分 / the notebook links outside the submission "
+                            "and is not graded")
+            path = None
         extra = sorted(n for n in os.listdir(folder)
-                       if os.path.join(folder, n) != path and n != "timestamp.txt")
+                       if os.path.join(folder, n) != candidate and n != "timestamp.txt")
         if extra:
             notes.append("其他文件被忽略 / other files ignored: " + ", ".join(extra[:10]))
-        timestamp = None
-        stamp = os.path.join(folder, "timestamp.txt")
-        if os.path.isfile(stamp):
-            with open(stamp, encoding="utf-8", errors="replace") as f:
-                timestamp = f.read().strip()[:64] or None
-        yield student, path, notes, timestamp
+        yield student, path, notes, _timestamp(folder, notes)
+
+
+def _escapes(path, folder):
+    """Whether ``path`` is a symlink or resolves outside ``folder`` (a student's own tree)."""
+    real, base = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.islink(path) or not (real == base or real.startswith(base + os.sep))
+
+
+def _timestamp(folder, notes):
+    """The submission time from nbgrader's ``timestamp.txt``, or ``None`` (with a note if unreadable)."""
+    from nbgrader.utils import parse_utc
+    stamp = os.path.join(folder, "timestamp.txt")
+    if not os.path.isfile(stamp) or _escapes(stamp, folder):
+        return None
+    try:
+        with open(stamp, encoding="utf-8", errors="replace") as f:
+            return parse_utc(f.read(200).strip())
+    except (ValueError, OverflowError, TypeError) as exc:
+        notes.append(f"timestamp.txt 无法识别，已忽略 / timestamp.txt is unreadable and was ignored ({type(exc).__name__})")
+        return None
 
 
 def _init(master, limits, hidden):
@@ -67,11 +99,8 @@ def _init(master, limits, hidden):
 
 def _grade(student, path, notes):
     from grader.grade import Result, _zero_all, grade_submission
-    if path is None:
-        reason = notes[-1] if notes else "no notebook"
-        for note in notes:
-            if "missing" in note or "several" in note or "folder" in note:
-                reason = note
+    if path is None:  # discover() put the reason first
+        reason = notes[0] if notes else "no notebook"
         return Result(student, _zero_all(_MASTER, reason), list(notes), gradable=False)
     return grade_submission(student, path, _MASTER, _LIMITS, _HIDDEN, notes)
 
@@ -139,7 +168,7 @@ def run(submitted, autograded, db_url, workers=None, scheduler=None, limits=None
         print("protections: " + "; ".join(f"{k}: {'on' if v else 'OFF'}" for k, v in active.items()),
               file=out)
     gb = open_gradebook(db_url)
-    results = {}
+    results, failures = {}, []
     progress = Progress(len(jobs), out if not quiet else None)
     stamps = {student: stamp for student, _, _, stamp in jobs}
     try:
@@ -159,7 +188,11 @@ def run(submitted, autograded, db_url, workers=None, scheduler=None, limits=None
                 from grader.grade import Result, _zero_all
                 result = Result(student, _zero_all(master, f"grader error: {exc!r}"),
                                 [f"评分程序出错 / grader error: {exc!r}"], gradable=False)
-            save(result, autograded, gb, stamps.get(student), assignment)
+            try:
+                save(result, autograded, gb, stamps.get(student), assignment)
+            except Exception as exc:  # one unrecordable result must not cost the rest of the batch
+                failures.append(student)
+                print(f"\n{student}: 成绩无法写入 / could not record the grades: {exc!r}", file=out)
             results[student] = result
             progress.step(student)
         if not scheduler:
@@ -173,6 +206,8 @@ def run(submitted, autograded, db_url, workers=None, scheduler=None, limits=None
                "limits": limits.as_dict(), "protections": sandbox.protections()}
     _write_atomic(os.path.join(autograded, f"grading_run_{assignment}.json"),
                   json.dumps(summary, ensure_ascii=False, indent=1))
+    if failures:
+        raise RecordError(failures)
     return [results[s] for s in sorted(results)]
 
 

@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 
-from grader import ROOT
+from grader import ROOT, cgroups
 
 UID_BASE = 62000  # uids 62000-62999: one per concurrent worker
 
@@ -61,6 +61,7 @@ def protections():
         "no network (bubblewrap)": bw,
         "own process namespace (bubblewrap)": bw,
         "separate uid per worker, process limit (root + bubblewrap)": uid,
+        "one CPU, total memory and process count per submission (cgroups)": cgroups.available(),
     }
 
 
@@ -117,12 +118,14 @@ def command(argv, workdir, hidden=()):
     return cmd + list(argv), inside
 
 
-def preexec(limits):
-    """A ``preexec_fn`` that applies ``limits`` in the child before it execs."""
+def preexec(limits, cgroup=None):
+    """A ``preexec_fn`` that applies ``limits`` (and joins ``cgroup``) in the child before it execs."""
     nproc = separate_uid()  # decided here, in the parent, not after fork
 
     def apply():
         os.setsid()
+        if cgroup is not None:
+            cgroup.enter()
         mb = 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb,) * 2)
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))

@@ -5,10 +5,6 @@ correct grader gives it, exercise by exercise (all-or-nothing points), and
 optionally a substring that must appear in the student's notes or verdict
 messages.  ``test_hostile.py`` grades the whole catalog in one batch.
 
-Where the grader is known to get a case wrong, the expectation here is
-still what a *correct* grader gives (see ``Case.bug``); the test fails
-until the grader is fixed.
-
 The course folder of a batch is laid out as ``<course>/submitted``,
 ``<course>/autograded``, ``<course>/gradebook.db`` and
 ``<course>/sentinel.txt`` (see :func:`course_paths`): hostile code is given
@@ -18,7 +14,7 @@ import json
 import os
 import sysconfig
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import nbformat
@@ -76,8 +72,6 @@ class Case:
     note_contains: Optional[str] = None        # in result.notes or a verdict message
     gradable: bool = True                      # False: no cell could be run (unreadable, missing)
     check: Optional[Callable] = None           # check(result, paths) -> None, extra assertions
-    batch_risk: bool = False                   # a buggy grader may abort the whole batch on it
-    bug: Optional[str] = None                  # a known grader bug this case exposes
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -92,8 +86,9 @@ def course_paths(submitted_root):
         "gradebook": os.path.join(course, "gradebook.db"),
         "sentinel": os.path.join(course, "sentinel.txt"),
         "control_notebook": os.path.join(course, "submitted", CONTROL_FULL, ASSIGNMENT, NOTEBOOK),
-        "control_report": os.path.join(course, "autograded", CONTROL_FULL, ASSIGNMENT,
-                                       "grading_report.json"),
+        "control_report": os.path.join(course, "autograded", CONTROL_FULL,
+                                       f"grading_report_{ASSIGNMENT}.json"),
+        "control_autograded": os.path.join(course, "autograded", CONTROL_FULL, ASSIGNMENT, NOTEBOOK),
     }
 
 
@@ -125,8 +120,7 @@ def index_of(nb, grade_id):
 
 
 def code(source):
-    cell = nbformat.v4.new_code_cell(textwrap.dedent(source).strip("\n"))
-    return cell
+    return nbformat.v4.new_code_cell(textwrap.dedent(source).strip("\n"))
 
 
 def insert_after(nb, grade_id, *sources):
@@ -146,7 +140,7 @@ def set_solution(nb, exercise, source):
     return nb
 
 
-def test_id(exercise):
+def values_id(exercise):
     return exercise + "_values"
 
 
@@ -193,15 +187,11 @@ def lesson_literals():
 
 # --------------------------------------------------------------------------- checks
 
-def _messages(result):
-    return list(result.notes) + [v["message"] for v in result.verdicts.values()]
-
-
 def passed_counts(**counts):
     """A check: the verdict of each exercise reports this many passed hidden cases."""
     def check(result, paths):
         for exercise, n in counts.items():
-            verdict = result.verdicts[test_id(exercise)]
+            verdict = result.verdicts[values_id(exercise)]
             assert verdict["passed"] == n, (exercise, verdict)
     return check
 
@@ -216,7 +206,7 @@ def notebook_smaller_than(mb):
 
 
 def exactly_the_release_tests(result, paths):
-    assert sorted(result.verdicts) == sorted(test_id(e) for e in EXERCISES)
+    assert sorted(result.verdicts) == sorted(values_id(e) for e in EXERCISES)
 
 
 # --------------------------------------------------------------------------- unreadable / missing
@@ -296,7 +286,7 @@ def _symlink_to(target_key):
 
 def _deleted_test_cell(paths):
     nb = solved()
-    del nb.cells[index_of(nb, test_id("func_compute_cost"))]
+    del nb.cells[index_of(nb, values_id("func_compute_cost"))]
     return nb
 
 
@@ -309,14 +299,14 @@ def _deleted_all_locked(paths):
 
 def _test_cell_pass(paths):
     nb = solved()
-    nb.cells[index_of(nb, test_id("func_backward_propagation"))].source = "pass"
+    nb.cells[index_of(nb, values_id("func_backward_propagation"))].source = "pass"
     return nb
 
 
 def _fake_pass_messages(paths):
     nb = released()
     for exercise in EXERCISES:
-        cell = nb.cells[index_of(nb, test_id(exercise))]
+        cell = nb.cells[index_of(nb, values_id(exercise))]
         cell.source = (f"print('✔ {exercise}: 全部 3 个隐藏测试通过 / all 3 hidden tests passed "
                        f"({POINTS[exercise]}/{POINTS[exercise]})')")
     return nb
@@ -324,7 +314,7 @@ def _fake_pass_messages(paths):
 
 def _test_cell_markdown(paths):
     nb = solved()
-    at = index_of(nb, test_id("func_update_parameters"))
+    at = index_of(nb, values_id("func_update_parameters"))
     old = nb.cells[at]
     cell = nbformat.v4.new_markdown_cell("nothing to test here")
     cell.metadata = old.metadata
@@ -335,7 +325,7 @@ def _test_cell_markdown(paths):
 def _forged_outputs(paths):
     nb = released()
     for exercise in EXERCISES:
-        cell = nb.cells[index_of(nb, test_id(exercise))]
+        cell = nb.cells[index_of(nb, values_id(exercise))]
         cell.outputs = [nbformat.v4.new_output(
             "stream", name="stdout",
             text=f"✔ {exercise}: all hidden tests passed ({POINTS[exercise]}/{POINTS[exercise]})\n")]
@@ -358,7 +348,7 @@ def _solution_id_renamed(paths):
 def _points_changed(paths):
     nb = solved()
     for exercise in EXERCISES:
-        meta = nb.cells[index_of(nb, test_id(exercise))].metadata["nbgrader"]
+        meta = nb.cells[index_of(nb, values_id(exercise))].metadata["nbgrader"]
         meta["points"] = 100
     meta = nb.cells[index_of(nb, "func_compute_cost")].metadata["nbgrader"]
     meta.update(grade=True, points=50)
@@ -405,7 +395,7 @@ def _dup_solution_last_right(paths):
 
 def _dup_test_cell(paths):
     nb = solved()
-    at = index_of(nb, test_id("func_forward_propagation"))
+    at = index_of(nb, values_id("func_forward_propagation"))
     copy = nbformat.from_dict(json.loads(json.dumps(nb.cells[at])))
     copy.id = "duplicate-test"
     nb.cells.insert(at + 1, copy)
@@ -422,7 +412,7 @@ def _edited_imports(paths):
 
 def _cell_after(exercise, source, nb_factory=solved):
     def make(paths):
-        return insert_after(nb_factory(), test_id(exercise), source)
+        return insert_after(nb_factory(), values_id(exercise), source)
     return make
 
 
@@ -471,7 +461,7 @@ def _sleep_in_probe(paths):
 
 def _slow_cells(paths):
     nb = solved()
-    return insert_after(nb, test_id("func_compute_cost"),
+    return insert_after(nb, values_id("func_compute_cost"),
                         *["import time\ntime.sleep(3)"] * 12)
 
 
@@ -579,7 +569,8 @@ def _read_others(paths):
         "../" + CONTROL_FULL + "/" + ASSIGNMENT + "/" + NOTEBOOK,
         "../../" + CONTROL_FULL + "/" + ASSIGNMENT + "/" + NOTEBOOK,
         "../submitted/" + CONTROL_FULL + "/" + ASSIGNMENT + "/" + NOTEBOOK,
-        paths["control_notebook"], paths["control_report"], paths["gradebook"], paths["sentinel"],
+        paths["control_notebook"], paths["control_report"], paths["control_autograded"],
+        paths["gradebook"], paths["sentinel"],
         SOURCE_NOTEBOOK, os.path.join(ROOT, "grader", "cases.py"),
         os.path.join(ROOT, "grader", "reference.py"), os.path.join(ROOT, "gradebook.db"),
         os.path.join(ROOT, "submitted", "demo_solution", ASSIGNMENT, NOTEBOOK),
@@ -588,8 +579,9 @@ def _read_others(paths):
                 os.path.join(ROOT, "submitted", "*", ASSIGNMENT, "*.ipynb"),
                 "/tmp/*/*/" + ASSIGNMENT + "/*.ipynb", "/tmp/grade-*/*", "/proc/*/cwd/*.ipynb",
                 "/proc/*/root" + paths["submitted"] + "/*/*/*.ipynb"]
-    dirs = [paths["submitted"], paths["autograded"], paths["course"], os.path.join(ROOT, "grader"),
-            os.path.join(ROOT, "source")]
+    # (the course folder itself shows the empty mount points of the hidden folders)
+    dirs = [paths["submitted"], paths["autograded"], os.path.join(ROOT, "grader"),
+            os.path.join(ROOT, "source"), os.path.join(ROOT, "submitted")]
     nb = solved()
     nb.cells[index_of(nb, "func_layer_sizes")].source = READ_OTHERS.format(
         paths=targets, patterns=patterns, dirs=dirs,
@@ -706,12 +698,53 @@ del blocks
 """
 
 
+MEMORY_FORKED = """
+import os
+# Six processes touch 512 MB each: 3 GB for one submission whose limit is 1 GB.
+touched = 0
+readers = []
+for _ in range(6):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        ok = b'0'
+        try:
+            block = bytearray(512 * 1024 * 1024)
+            for i in range(0, len(block), 4096):
+                block[i] = 1
+            ok = b'1'
+            os.write(w, ok)
+            import time
+            time.sleep(2)
+        finally:
+            os._exit(0)
+    os.close(w)
+    readers.append(r)
+for r in readers:
+    touched += 512 * (os.read(r, 1) == b'1')
+print('MB touched by the submission at once:', touched)
+TOUCHED_MB = touched
+
+{solution}
+
+if TOUCHED_MB > 1024:           # over the submission's memory limit: costs the exercise its point
+    def func_layer_sizes(X, Y):
+        raise RuntimeError('%d MB used, over the 1024 MB limit' % TOUCHED_MB)
+"""
+
+
+def _memory_forked(paths):
+    nb = solved()
+    return set_solution(nb, "func_layer_sizes", MEMORY_FORKED.format(
+        solution=solution_sources()["func_layer_sizes"]))
+
+
 # --------------------------------------------------------------------------- cheating
 
 def _redefine_after_tests(paths):
     nb = solved()
     for exercise in EXERCISES:
-        insert_after(nb, test_id(exercise),
+        insert_after(nb, values_id(exercise),
                      f"def {exercise}(*args, **kwargs):\n    raise RuntimeError('broken after its test')")
     nb.cells.append(code("def func_predict(parameters, X):\n    return None"))
     return nb
@@ -719,7 +752,7 @@ def _redefine_after_tests(paths):
 
 def _hardcode_before_test(paths):
     nb = solved()
-    return insert_before(nb, test_id("func_layer_sizes"),
+    return insert_before(nb, values_id("func_layer_sizes"),
                          "def func_layer_sizes(X, Y):\n    return (5, 4, 2)")
 
 
@@ -790,7 +823,7 @@ FORGE_VALUES = {
 def _forge_channel(paths):
     nb = released()
     for exercise in EXERCISES:
-        insert_before(nb, test_id(exercise), FORGE.format(value=FORGE_VALUES[exercise]))
+        insert_before(nb, values_id(exercise), FORGE.format(value=FORGE_VALUES[exercise]))
     # a function that forges the answer of its own probe, while the probe runs
     set_solution(nb, "func_compute_cost", """
         import os, struct, json
@@ -818,7 +851,7 @@ EXITS = ["exit()", "quit()", "raise SystemExit(0)", "import sys\nsys.exit(3)",
 
 def _exits(paths):
     nb = solved()
-    return insert_after(nb, test_id("func_layer_sizes"), *EXITS)
+    return insert_after(nb, values_id("func_layer_sizes"), *EXITS)
 
 
 def _layer_sizes_returning(expression, setup=""):
@@ -857,7 +890,7 @@ def func_nn_model(X, Y, n_h, lr=0.5, num_epochs=10000, print_cost=False):
 def _steal_reference(paths):
     """Only func_nn_model (the loop) and func_predict are the student's work."""
     nb = released()
-    test = nb.cells.pop(index_of(nb, test_id("func_nn_model")))
+    test = nb.cells.pop(index_of(nb, values_id("func_nn_model")))
     at = index_of(nb, "imports") + 1
     nb.cells[at:at] = [code(STEAL_NN_MODEL), test]      # the test cell moved up
     for exercise in EXERCISES[:6]:
@@ -881,12 +914,9 @@ CASES = [
     Case("not_utf8", "Latin-1 bytes", writes_bytes('{"cells": [], "x": "é"}'.encode("latin-1")),
          zero(), "not UTF-8", gradable=False),
     Case("json_not_a_notebook", "valid JSON, a list", writes_bytes(b"[1, 2, 3]"), zero(),
-         "no list of cells", gradable=False),
+         "not a JSON object", gradable=False),
     Case("nbformat3_converted", "the full solution saved as a genuine nbformat 3 notebook",
-         _nbformat3_converted, zero(), "nbformat", gradable=False,
-         bug="a genuine nbformat-3 notebook (worksheets, no top-level cells) is reported as "
-             "'has no list of cells' instead of 'unsupported nbformat 3': read_notebook checks "
-             "the cells list before the nbformat version"),
+         _nbformat3_converted, zero(), "nbformat", gradable=False),
     Case("nbformat3_declared", "v4 content declaring nbformat 3", _nbformat3_declared, zero(),
          "unsupported nbformat 3", gradable=False),
     Case("deeply_nested_json", "JSON nested 200000 deep (RecursionError in the parser)",
@@ -903,21 +933,13 @@ CASES = [
     Case("extra_files", "shadowing helper modules, sitecustomize, data, checkpoints",
          _extra_files, full(), "other files ignored"),
     Case("timestamp_nbgrader_format", "timestamp.txt as nbgrader collect writes it",
-         _with_timestamp("2024-03-01 10:00:00.000000 UTC"), full(), batch_risk=True,
-         bug="gradebook._write assigns the raw timestamp.txt string to SubmittedAssignment.timestamp "
-             "(a DateTime column): SQLAlchemy raises StatementError, which record() re-raises and "
-             "runner.run does not catch around save(): the whole batch aborts"),
+         _with_timestamp("2024-03-01 10:00:00.000000 UTC"), full()),
     Case("timestamp_garbage", "a timestamp.txt that is no date at all",
-         _with_timestamp("yesterday-ish; rm -rf / " + "z" * 5000), full(), batch_risk=True,
-         bug="same as timestamp_nbgrader_format: any timestamp.txt aborts the batch"),
+         _with_timestamp("yesterday-ish; rm -rf / " + "z" * 5000), full()),
     Case("symlink_to_other_student", "the notebook is a symlink to another student's notebook",
-         _symlink_to("control"), zero(),
-         bug="discover/read_notebook follow a symlinked notebook out of the student's folder: "
-             "the other student's work is graded as this student's"),
+         _symlink_to("control"), zero(), "links outside the submission", gradable=False),
     Case("symlink_to_source_notebook", "the notebook is a symlink to the instructor's source notebook",
-         _symlink_to("source"), zero(),
-         bug="the grader (outside the sandbox) follows the symlink and grades the instructor's "
-             "solutions as the student's"),
+         _symlink_to("source"), zero(), "links outside the submission", gradable=False),
 
     # structure and metadata
     Case("deleted_test_cell", "the compute_cost test cell deleted", writes(_deleted_test_cell), full(),
@@ -943,10 +965,7 @@ CASES = [
     Case("fake_graded_cell", "an added cell posing as a 100-point test", writes(_fake_graded_cell),
          full(), "unknown graded cell func_bonus_values", check=exactly_the_release_tests),
     Case("unhashable_grade_id", "a cell of the student's own whose grade_id is a list",
-         writes(_unhashable_grade_id), full(),
-         bug="normalize() does `gid in master.locked` with an unhashable grade_id: TypeError, "
-             "the whole submission gets 0 as a 'grader error' instead of the cell being treated "
-             "as an ordinary cell"),
+         writes(_unhashable_grade_id), full()),
     Case("duplicated_solution_last_wrong", "compute_cost's solution cell twice, the last one wrong",
          writes(_dup_solution_last_wrong), full_except("func_compute_cost"), "the last copy counts"),
     Case("duplicated_solution_last_right", "predict's stub, then the right solution cell",
@@ -983,19 +1002,12 @@ CASES = [
          "in cells", writes(_exits), full()),
     Case("systemexit_in_function", "func_layer_sizes raises SystemExit when the hidden tests call it",
          writes(_layer_sizes_returning("sys.exit(0)", "import sys")),
-         full_except("func_layer_sizes"),
-         bug="the probe catches Exception only: a SystemExit (or any BaseException) raised by the "
-             "student's function escapes kernel_child.main, the kernel exits and every later "
-             "exercise gets 0 (a cell raising SystemExit is harmless: IPython catches it)"),
+         full_except("func_layer_sizes")),
     Case("huge_int_return", "func_layer_sizes returns a 5000-digit int",
          writes(_layer_sizes_returning("(10 ** 5000, 4, Y.shape[0])")),
-         full_except("func_layer_sizes"),
-         bug="send() cannot JSON-encode an int over 4300 digits (ValueError, uncaught in "
-             "kernel_child.main): the kernel crashes and every later exercise gets 0"),
+         full_except("func_layer_sizes")),
     Case("huge_string_return", "func_layer_sizes returns a 40 MB string",
-         writes(_layer_sizes_returning("'x' * (40 << 20)")), full_except("func_layer_sizes"),
-         bug="the probe encodes strings uncapped: the 40 MB answer is over max_message_mb, the "
-             "kernel is killed and every later exercise gets 0"),
+         writes(_layer_sizes_returning("'x' * (40 << 20)")), full_except("func_layer_sizes")),
 
     # processes
     Case("fork_bomb", "os.fork in a loop, every child forking again (after the layer-sizes test)",
@@ -1017,6 +1029,8 @@ CASES = [
          check=notebook_smaller_than(6)),
     Case("memory_hog", "4 GB allocations, then memory touched up to the limit",
          writes(_cell_after("func_layer_sizes", MEMORY_HOG + "\n" + MEMORY_TOUCH)), full()),
+    Case("memory_hog_forked", "six forked processes touch 512 MB each (the limit is 1 GB); "
+         "exceeding the limit costs func_layer_sizes its point", writes(_memory_forked), full()),
 
     # cheating
     Case("redefine_after_tests", "every function broken right after its test cell",
@@ -1040,11 +1054,7 @@ CASES = [
          upto("func_forward_propagation"), "garbled"),
     Case("steal_reference_callees", "nn_model's test cell moved to the top: its hidden tests lend "
          "the reference callees to the student's func_nn_model, which keeps them for the "
-         "other exercises", writes(_steal_reference), only("func_nn_model", "func_predict"),
-         bug="the func_nn_model probe injects the reference implementations of six exercises into "
-             "the student's namespace, and a moved (or duplicated-first) test cell is judged where "
-             "the student put it: the student's func_nn_model keeps the references and the six "
-             "exercises get full marks without any implementation"),
+         "other exercises", writes(_steal_reference), only("func_nn_model", "func_predict")),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES)
