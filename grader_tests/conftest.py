@@ -30,12 +30,13 @@ def lesson():
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory):
+def postgres_server():
     """A real PostgreSQL server for this test session (Debian's postgresql package).
 
     Started from scratch in a temporary folder, listening on a Unix socket
     only, and stopped at the end; ``scripts/system-deps.sh`` installs the
-    package when it is missing.
+    package when it is missing.  Yields a function that creates a new,
+    empty database and returns its URL.
     """
     import glob
     import pwd
@@ -64,11 +65,23 @@ def postgres_url(tmp_path_factory):
     subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", str(data), "-w", "-l", str(base / "log"),
                              "-o", f"-k {sock} -p {port} -c listen_addresses=''", "start"],
                    check=True, capture_output=True)
-    try:
+    counter = iter(range(10_000))
+
+    def new_database():
+        name = f"gradebook{next(counter)}"
         subprocess.run(run_as + [f"{bindir}/createdb", "-h", str(sock), "-p", port, "-U", "grader",
-                                 "gradebook"], check=True, capture_output=True)
-        yield f"postgresql+psycopg2://grader@/gradebook?host={sock}&port={port}"
+                                 name], check=True, capture_output=True)
+        return f"postgresql+psycopg2://grader@/{name}?host={sock}&port={port}"
+
+    try:
+        yield new_database
     finally:
         subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A new, empty PostgreSQL database on the session's server."""
+    return postgres_server()

@@ -226,10 +226,19 @@ def check_update_parameters(func_update_parameters):
 
 
 def check_nn_model(func_nn_model):
-    """Check ``func_nn_model`` (n_h=4, defaults otherwise) on this course's test case."""
+    """Check ``func_nn_model`` (n_h=4, defaults otherwise) on this course's test case.
+
+    It runs your own versions of the functions ``func_nn_model`` calls: if one
+    of their checks fails, fix that one first.  (Grading tests
+    ``func_nn_model`` with correct versions of them.)
+    """
     X_assess, Y_assess = testCases.func_nn_model_test_case()
-    _run(lambda X, Y: func_nn_model(X, Y, n_h=4), (X_assess, Y_assess),
-         NN_MODEL_TEST_CASE_OUTPUT, "parameters", **_PRINTED)
+    try:
+        _run(lambda X, Y: func_nn_model(X, Y, n_h=4), (X_assess, Y_assess),
+             NN_MODEL_TEST_CASE_OUTPUT, "parameters", **_PRINTED)
+    except Mismatch as exc:
+        raise Mismatch(f"{exc}\n（此检查使用你自己的其他函数，请先让它们的自检通过 / this check runs your own "
+                       f"versions of the functions func_nn_model calls: make their checks pass first）") from None
 
 
 def check_predict(func_predict):

@@ -1,0 +1,45 @@
+"""``make validate``: the public self-checks, with an exit code that tells."""
+import subprocess
+import sys
+
+import pytest
+
+from grader import submissions
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return {p.split("/")[-3]: p for p in submissions.demo(str(tmp_path_factory.mktemp("validate")))}
+
+
+def _validate(root, path):
+    return subprocess.run([sys.executable, "-m", "grader", "validate", path], cwd=root,
+                          capture_output=True, text=True)
+
+
+def test_solution_passes_every_self_check(root, demo):
+    proc = _validate(root, demo["demo_solution"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "8/8 个自检通过 / self-checks passed" in proc.stdout
+
+
+def test_wrong_derivative_fails_with_a_bilingual_mismatch(root, demo):
+    proc = _validate(root, demo["demo_wrong_tanh_derivative"])
+    assert proc.returncode == 1
+    assert "FAIL func_backward_propagation (5 pt)" in proc.stdout
+    assert "grads['dW1'][0, 0]：期望 -0.00687442" in proc.stdout
+    assert "grads['dW1'][0, 0]: expected -0.00687442, got" in proc.stdout
+    assert "ok   func_compute_cost (2 pt)" in proc.stdout
+
+
+def test_untouched_release_fails_every_self_check(root, demo):
+    proc = _validate(root, demo["demo_untouched"])
+    assert proc.returncode == 1
+    assert proc.stdout.count("FAIL ") == 8 and "0/8" in proc.stdout
+
+
+def test_missing_notebook_is_reported(root, tmp_path):
+    proc = _validate(root, str(tmp_path / "nope.ipynb"))
+    assert proc.returncode == 2 and "no such file" in proc.stdout
