@@ -3,7 +3,7 @@ import argparse
 import os
 import sys
 
-from grader import ASSIGNMENT, ROOT, tool_env
+from grader import ASSIGNMENT, ROOT
 
 
 def main(argv=None):

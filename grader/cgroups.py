@@ -116,3 +116,21 @@ class Cgroup:
                 except OSError:
                     time.sleep(0.02)
         self.paths = {}
+
+
+def sweep():
+    """Remove the empty cgroups left by grading processes that were killed (e.g. by SIGKILL)."""
+    for controller in CONTROLLERS:
+        base = _base(controller)
+        if base is None:
+            continue
+        for name in os.listdir(base):
+            parts = name.split("-")
+            if parts[0] != "grader" or len(parts) < 3 or not parts[1].isdigit():
+                continue
+            if os.path.exists(f"/proc/{parts[1]}"):
+                continue  # its grading process still runs
+            try:
+                os.rmdir(os.path.join(base, name))
+            except OSError:
+                pass  # not empty yet: a later run removes it

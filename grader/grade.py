@@ -201,21 +201,26 @@ def grade_submission(student, path, master, limits, hidden=(), extra_notes=()):
         try:
             kernel = Kernel(workdir, limits, hidden)
             deferred = []
-            for cell in cells:
+            last_test = max((i for i, c in enumerate(cells) if _grade_id(c) in master.tests), default=-1)
+            for index, cell in enumerate(cells):
                 gid = _grade_id(cell)
                 if cell.get("cell_type") != "code":
                     continue
                 cell["outputs"], cell["execution_count"] = [], None
                 if gid in master.tests:
                     # A composite function's probe hands reference implementations to the
-                    # kernel: it runs after everything else, so that nothing can reuse them,
-                    # on the function as it was here.
+                    # kernel: it runs once every other exercise is judged, so that nothing can
+                    # reuse them, on the function as it was here.
                     exercise = master.tests[gid][0]
                     if exercise in CALLEES:
                         kernel.probe(probe.capture(exercise), f"recording {exercise}")
                         deferred.append(cell)
                     else:
                         _judge_cell(kernel, master, cell, gid, verdicts)
+                    if index == last_test:
+                        for waiting in deferred:
+                            _judge_cell(kernel, master, waiting, _grade_id(waiting), verdicts)
+                        deferred = []
                     continue
                 if not master.needs_running(cell):
                     continue
@@ -223,8 +228,6 @@ def grade_submission(student, path, master, limits, hidden=(), extra_notes=()):
                 cell["outputs"] = answer.get("outputs", []) if isinstance(answer.get("outputs"), list) else []
                 cell["execution_count"] = answer.get("execution_count") if isinstance(
                     answer.get("execution_count"), int) else None
-            for cell in deferred:
-                _judge_cell(kernel, master, cell, _grade_id(cell), verdicts)
         except KernelDied as exc:
             reason = f"内核终止 / kernel stopped: {exc}"
             notes.append(reason)

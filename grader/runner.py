@@ -154,7 +154,10 @@ def run(submitted, autograded, db_url, workers=None, scheduler=None, limits=None
     from grader import master as master_mod
     from grader.limits import Limits
 
+    from grader import cgroups
+
     started = time.monotonic()
+    cgroups.sweep()
     limits = limits or Limits()
     master = master or master_mod.load()
     release.register(db_url)

@@ -1,5 +1,4 @@
 """The grading pipeline end to end on the demo's submissions (``make grade`` on a folder)."""
-import os
 import subprocess
 import sys
 
