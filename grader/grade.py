@@ -27,7 +27,7 @@ class Result:
     notes: list = field(default_factory=list)   # what was wrong with the notebook, bilingual
     notebook: str = ""                  # the autograded notebook (JSON), "" if none
     seconds: float = 0.0
-    peak_rss_mb: float = 0.0            # the kernel's peak resident memory
+    peak_rss_mb: float = 0.0            # peak memory of the submission's processes (cgroup, else kernel RSS)
     worker_rss_mb: float = 0.0          # the grading worker's own peak, when it finished
     gradable: bool = True               # False when no cell could be run at all
 

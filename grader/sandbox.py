@@ -1,9 +1,10 @@
 """Isolation of the grading kernel: bubblewrap where available, resource limits always.
 
-With bubblewrap (Debian's ``bubblewrap``) the kernel sees the machine's
-files read-only, with the course root, the submissions, the gradebook,
-``/tmp`` and the home directory hidden; it writes only its own throwaway
-working directory; it has no network (its own empty network namespace) and
+With bubblewrap (Debian's ``bubblewrap``) the kernel sees only the system
+folders (``/usr``, ``/etc``, ...) and the Python environment, read-only:
+no course root, submissions, gradebook, home, ``/tmp`` or any other folder
+of the machine (such as another checkout of the course); it writes only its
+own throwaway working directory; it has no network (its own empty network namespace) and
 no view of other processes (its own PID namespace).  Run as root, the
 grader also drops the kernel to a uid of its own per worker, which makes
 the process limit effective (root is exempt from RLIMIT_NPROC) and keeps
@@ -57,7 +58,7 @@ def protections():
         "memory, CPU time, file size and open-file limits": True,
         "per-cell and whole-notebook time limits": True,
         "output size cap": True,
-        "read-only filesystem, course root and other submissions hidden (bubblewrap)": bw,
+        "only the system and Python visible, read-only; course, submissions, home hidden (bubblewrap)": bw,
         "no network (bubblewrap)": bw,
         "own process namespace (bubblewrap)": bw,
         "separate uid per worker, process limit (root + bubblewrap)": uid,
@@ -80,6 +81,21 @@ def prepare_workdir(workdir):
                 os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
 
 
+# What the kernel sees of the machine, read-only: the system and the interpreter, nothing else
+# (no course root, no home, no /tmp, no other checkouts of the course on the same machine).
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+
+
+def visible_paths():
+    """The host paths the sandbox shows (read-only): the system and the Python environment."""
+    paths = [p for p in SYSTEM_PATHS if os.path.lexists(p)]
+    for prefix in (sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix),
+                   os.path.dirname(os.path.realpath(sys.executable))):
+        if not any(prefix == p or prefix.startswith(p + "/") for p in paths):
+            paths.append(prefix)
+    return paths
+
+
 def command(argv, workdir, hidden=()):
     """The command line that runs ``argv`` in the sandbox, with ``workdir`` as its cwd.
 
@@ -90,21 +106,34 @@ def command(argv, workdir, hidden=()):
     workdir : str
         The throwaway working directory, the only writable place.
     hidden : iterable of str
-        Further folders to hide (the submissions, the gradebook's folder).
+        Folders never to show, even inside a visible path (the submissions,
+        the gradebook's folder, wherever they are).
     """
     if not bwrap_works():
         return list(argv), workdir
     inside = "/tmp/work"
-    cmd = [_bwrap(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    home = os.path.expanduser("~")
-    hide = {ROOT, "/tmp", "/var/tmp", "/dev/shm", home} | {os.path.abspath(h) for h in hidden}
-    for path in sorted(p for p in hide if os.path.isdir(p)):
-        cmd += ["--tmpfs", path]
-    # The interpreter lives in the venv (often inside the course root) and its base.
-    for path in sorted({sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix)}):
-        if any(path == h or path.startswith(h.rstrip("/") + "/") for h in hide):
+    cmd = [_bwrap()]
+    made = set()
+    for path in visible_paths():
+        # bubblewrap makes missing parents private (0700): make them traversable first.
+        parts = path.strip("/").split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            parent = "/" + "/".join(parts[:i])
+            if parent not in made:
+                made.add(parent)
+                cmd += ["--perms", "0755", "--dir", parent]
+        if os.path.islink(path):  # e.g. /bin -> usr/bin on merged-/usr systems
+            cmd += ["--symlink", os.readlink(path), path]
+        else:
             cmd += ["--ro-bind", path, path]
-    cmd += ["--bind", workdir, inside, "--chdir", inside,
+    for path in sorted({ROOT, *map(os.path.abspath, hidden)}):
+        if os.path.isdir(path) and any(path.startswith(p + "/") for p in visible_paths()):
+            cmd += ["--tmpfs", path]
+    for path in sorted({sys.prefix, os.path.realpath(sys.base_prefix)}):
+        if any(path.startswith(h + "/") for h in {ROOT, *map(os.path.abspath, hidden)}):
+            cmd += ["--ro-bind", path, path]  # the interpreter, if it lives inside a hidden folder
+    cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+            "--bind", workdir, inside, "--chdir", inside,
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent",
             "--setenv", "HOME", inside, "--setenv", "TMPDIR", inside,
