@@ -112,8 +112,10 @@ def command(argv, workdir, hidden=()):
     if not bwrap_works():
         return list(argv), workdir
     inside = "/tmp/work"
-    cmd = [_bwrap()]
-    made = set()
+    # /tmp first: the Python environment or the course may live below it, and binds made
+    # before a tmpfs on a parent would vanish under it.
+    cmd = [_bwrap(), "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    made = {"/tmp", "/dev", "/proc"}
     for path in visible_paths():
         # bubblewrap makes missing parents private (0700): make them traversable first.
         parts = path.strip("/").split("/")[:-1]
@@ -132,8 +134,7 @@ def command(argv, workdir, hidden=()):
     for path in sorted({sys.prefix, os.path.realpath(sys.base_prefix)}):
         if any(path.startswith(h + "/") for h in {ROOT, *map(os.path.abspath, hidden)}):
             cmd += ["--ro-bind", path, path]  # the interpreter, if it lives inside a hidden folder
-    cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-            "--bind", workdir, inside, "--chdir", inside,
+    cmd += ["--bind", workdir, inside, "--chdir", inside,
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent",
             "--setenv", "HOME", inside, "--setenv", "TMPDIR", inside,
