@@ -10,6 +10,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UTILS_DIR = os.path.join(ROOT, "utils")
 ASSIGNMENT = "L1W3"
 NOTEBOOK = "planar_classification.ipynb"
+SOURCE_DIR = os.path.join(ROOT, "source", ASSIGNMENT)
+SOURCE_NOTEBOOK = os.path.join(SOURCE_DIR, NOTEBOOK)
+RELEASE_DIR = os.path.join(ROOT, "notebooks", ASSIGNMENT)
+RELEASE_NOTEBOOK = os.path.join(RELEASE_DIR, NOTEBOOK)
+EXPLORATORY = "exploratory"      # tag of the cells grading skips
+SELFCHECK_SUFFIX = "_selfcheck"  # grade id suffix of the public self-check cells
 
 # The course helpers are flat modules (planar_utils, testCases), imported by
 # the same names as in the student notebook.

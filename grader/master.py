@@ -11,13 +11,9 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from grader import ASSIGNMENT, NOTEBOOK, ROOT
+from grader import EXPLORATORY, NOTEBOOK, RELEASE_DIR, SELFCHECK_SUFFIX, SOURCE_NOTEBOOK
 
-EXPLORATORY = "exploratory"
-SOURCE_NOTEBOOK = os.path.join(ROOT, "source", ASSIGNMENT, NOTEBOOK)
-RELEASE_DIR = os.path.join(ROOT, "notebooks", ASSIGNMENT)
 HELPERS = ("planar_utils.py", "testCases.py", "checks.py")
-SELFCHECK_SUFFIX = "_selfcheck"
 
 
 def _norm(source):

@@ -8,14 +8,11 @@ them into a student's kernel as callees of a composite function
 once, and computes the expected results of the hidden tests with them.
 """
 import functools
-import os
 
 import nbformat
 import numpy as np
 
-from grader import ASSIGNMENT, NOTEBOOK, ROOT
-
-SOURCE_NOTEBOOK = os.path.join(ROOT, "source", ASSIGNMENT, NOTEBOOK)
+from grader import SOURCE_NOTEBOOK
 
 EXERCISES = (
     "func_layer_sizes", "func_initialize_parameters", "func_forward_propagation",

@@ -12,10 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-from grader import ASSIGNMENT, ROOT, tool_env
-
-RELEASE_DIR = os.path.join(ROOT, "notebooks", ASSIGNMENT)
-SOURCE_DIR = os.path.join(ROOT, "source", ASSIGNMENT)
+from grader import ASSIGNMENT, RELEASE_DIR, ROOT, SOURCE_DIR, tool_env
 
 
 def _header(name):

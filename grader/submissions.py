@@ -10,10 +10,8 @@ import shutil
 
 import nbformat
 
-from grader import ASSIGNMENT, NOTEBOOK, ROOT
+from grader import ASSIGNMENT, NOTEBOOK, RELEASE_NOTEBOOK, ROOT
 from grader.reference import solution_sources
-
-RELEASE_NOTEBOOK = os.path.join(ROOT, "notebooks", ASSIGNMENT, NOTEBOOK)
 
 # The demo's students: (student id, what their notebook is).
 DEMO_STUDENTS = ("demo_solution", "demo_untouched", "demo_wrong_tanh_derivative")

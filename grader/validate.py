@@ -11,11 +11,8 @@ import tempfile
 import nbformat
 from nbclient import NotebookClient
 
-from grader import ASSIGNMENT, ROOT
+from grader import EXPLORATORY, RELEASE_DIR, SELFCHECK_SUFFIX
 
-RELEASE_DIR = os.path.join(ROOT, "notebooks", ASSIGNMENT)
-EXPLORATORY = "exploratory"
-SELFCHECK = "_selfcheck"
 
 
 def _error_text(cell):
@@ -44,8 +41,8 @@ def validate(path, timeout=120):
     results = []
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if gid.endswith(SELFCHECK) and cell.cell_type == "code":
-            exercise = gid[: -len(SELFCHECK)]
+        if gid.endswith(SELFCHECK_SUFFIX) and cell.cell_type == "code":
+            exercise = gid[: -len(SELFCHECK_SUFFIX)]
             results.append((exercise, points.get(exercise, 0), _error_text(cell)))
     return results
 

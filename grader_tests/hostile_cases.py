@@ -21,16 +21,14 @@ import nbformat
 import numpy as np
 
 from grader import ASSIGNMENT, NOTEBOOK, ROOT, submissions
+from expected import POINTS
+from grader import SOURCE_NOTEBOOK
 from grader.reference import solution_sources
 
-POINTS = {"func_layer_sizes": 1, "func_initialize_parameters": 2, "func_forward_propagation": 3,
-          "func_compute_cost": 2, "func_backward_propagation": 5, "func_update_parameters": 2,
-          "func_nn_model": 3, "func_predict": 2}
 EXERCISES = tuple(POINTS)           # in notebook order
 CONTROL_FULL = "control_full"       # the control students graded with the catalog
 CONTROL_RELEASE = "control_release"
 SENTINEL_TEXT = "sentinel: hostile code must not change or delete this file\n"
-SOURCE_NOTEBOOK = os.path.join(ROOT, "source", ASSIGNMENT, NOTEBOOK)
 SITE_PACKAGES = sysconfig.get_paths()["purelib"]
 
 

@@ -4,12 +4,8 @@ import sys
 
 import pytest
 
+from expected import GRADE_POINTS as POINTS
 from grader import submissions, table
-
-POINTS = {"func_layer_sizes_values": 1, "func_initialize_parameters_values": 2,
-          "func_forward_propagation_values": 3, "func_compute_cost_values": 2,
-          "func_backward_propagation_values": 5, "func_update_parameters_values": 2,
-          "func_nn_model_values": 3, "func_predict_values": 2}
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,11 @@ import re
 import nbformat
 import pytest
 
+from expected import POINTS
 from grader.reference import EXERCISES
 
 SOURCE = "source/L1W3/planar_classification.ipynb"
 RELEASE = "notebooks/L1W3/planar_classification.ipynb"
-POINTS = {"func_layer_sizes": 1, "func_initialize_parameters": 2, "func_forward_propagation": 3,
-          "func_compute_cost": 2, "func_backward_propagation": 5, "func_update_parameters": 2,
-          "func_nn_model": 3, "func_predict": 2}
 
 
 @pytest.fixture(scope="module")
