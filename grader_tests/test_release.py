@@ -81,13 +81,15 @@ def test_graded_cells_and_points(source):
     assert sum(graded.values()) == 20
 
 
-def test_every_exercise_is_followed_by_lesson_cell_selfcheck_and_tests(source):
+def test_every_exercise_is_followed_by_its_test_cell_running_the_public_self_check(source):
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in source.cells]
     for name in EXERCISES:
         at = ids.index(name)
-        after = ids[at + 1:]
-        assert after.index(name + "_selfcheck") < after.index(name + "_values")
-        assert ids.count(name + "_values") == 1
+        assert ids.count(name + "_values") == 1 and ids.index(name + "_values") > at
+        test = source.cells[ids.index(name + "_values")].source
+        # Visible to the student (and to nbgrader's Validate): the public self-check.
+        visible = test.split("### BEGIN HIDDEN TESTS")[0]
+        assert "check_" + name[len("func_"):] + "(" + name + ")" in visible
 
 
 def test_exploratory_cells_hold_no_exercise_and_no_test(source):
