@@ -104,7 +104,7 @@ def test_every_bug_fails_its_exercise_check(mutant):
     # Its own fault, not a callee's: the callees here are the correct solutions.
     assert error.exercise == mutant.exercise and error.case is not None
     first = str(error).splitlines()[0]
-    assert first.startswith(f"{mutant.exercise} 未通过公开自检（") and error.case in first
+    assert first.startswith(f"{mutant.exercise} 未通过公开自检，用例：") and first.endswith(error.case)
     assert error.problem.variable in str(error) and error.problem.kind in checks.KINDS
 
 
@@ -203,9 +203,9 @@ def test_forward_names_the_variables_as_the_notebook_does():
 def test_message_says_how_to_reproduce_the_case():
     error = failure("forward_missing_b1")
     lines = str(error).splitlines()
-    assert lines[0] == ("func_forward_propagation 未通过公开自检（非零偏置，tanh 明显非线性（n_x=3, n_h=2, m=4））/ "
-                        "func_forward_propagation fails its public self-check (non-zero biases, "
-                        "tanh far from linear (n_x=3, n_h=2, m=4))")
+    assert lines[0] == ("func_forward_propagation 未通过公开自检，用例：非零偏置，tanh 明显非线性（n_x=3, n_h=2, m=4） / "
+                        "func_forward_propagation fails its public self-check, case: non-zero biases, "
+                        "tanh far from linear (n_x=3, n_h=2, m=4)")
     assert lines[2] == "输入 / inputs: func_forward_propagation(*testCases.func_forward_propagation_extra_case())"
 
 
@@ -216,6 +216,27 @@ def test_lesson_case_runs_first_with_the_lessons_printed_values():
     assert error.case == "the lesson's test case"
     assert "grads['dW1'][0, 0]：期望 -0.00687442" in str(error)
     assert "grads['dW1'][0, 0]: expected -0.00687442, got" in str(error)
+
+
+def test_an_exception_in_the_students_code_shows_only_the_students_frames():
+    def func_compute_cost(A2, Y):
+        return np.dot(A2, Y)  # (1, 3) and (1, 3) are not aligned
+
+    with pytest.raises(checks.Mismatch) as info:
+        checks.check_compute_cost(func_compute_cost)
+    text = str(info.value)
+    assert text.splitlines()[0].endswith("case: the lesson's test case")
+    assert "the call raised ValueError: shapes (1,3) and (1,3) not aligned" in text
+    assert "return np.dot(A2, Y)" in text and checks.__file__ not in text
+    assert info.value.problem is None
+
+
+def test_an_unfinished_exercise_fails_its_check_with_a_message():
+    def func_layer_sizes(X, Y):
+        raise NotImplementedError()
+
+    with pytest.raises(checks.Mismatch, match="the call raised NotImplementedError"):
+        checks.check_layer_sizes(func_layer_sizes)
 
 
 # --------------------------------------------------------------------------- composite exercises

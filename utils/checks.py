@@ -20,7 +20,9 @@ hidden tests, so a failed hidden test is explained in the same terms.
 """
 import math
 import numbers
+import os
 import re
+import traceback
 
 import numpy as np
 
@@ -783,21 +785,40 @@ def _check_callees(exercise, func, active):
             raise Mismatch(message, exercise, None, getattr(exc, "problem", None)) from None
 
 
+def _header(exercise, case):
+    return (f"{exercise} 未通过公开自检，用例：{case.label_zh} / "
+            f"{exercise} fails its public self-check, case: {case.label_en}")
+
+
+def _student_frames(exc):
+    """The traceback of ``exc`` below this file's frames: where in the student's code it happened."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if os.path.abspath(f.filename) != os.path.abspath(__file__)]
+    if not frames:
+        return []
+    return ["出错位置 / where:"] + [line.rstrip("\n") for line in traceback.format_list(frames)]
+
+
 def _verify(exercise, func, active=frozenset()):
     """Run every public case of ``exercise`` on ``func``; raise :class:`Mismatch` on the first problem."""
     active = active | {exercise}
     _check_callees(exercise, func, active)
     for case in CASES[exercise]:
         args, kwargs = case.arguments()
-        result = func(*args, **kwargs)
+        try:
+            result = func(*args, **kwargs)
+        except Mismatch:
+            raise
+        except Exception as exc:
+            lines = [_header(exercise, case),
+                     f"调用时出错 / the call raised {type(exc).__name__}: {exc}",
+                     f"输入 / inputs: {case.call}"]
+            raise Mismatch("\n".join(lines + _student_frames(exc)), exercise, case.label_en) from None
         found = _diff_result(exercise, case.expected, result, case.tolerances)
         if found:
             problem, expected, actual = found
             hints = _hints(exercise, case, problem, expected, actual, result, func)
-            lines = [f"{exercise} 未通过公开自检（{case.label_zh}）/ "
-                     f"{exercise} fails its public self-check ({case.label_en})",
-                     str(problem),
-                     f"输入 / inputs: {case.call}"]
+            lines = [_header(exercise, case), str(problem), f"输入 / inputs: {case.call}"]
             lines += [f"提示：{zh} / Hint: {en}" for zh, en in hints]
             raise Mismatch("\n".join(lines), exercise, case.label_en, problem, [en for _, en in hints])
 
