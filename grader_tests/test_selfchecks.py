@@ -97,6 +97,17 @@ def test_correct_solution_passes_every_check_quietly(capsys):
     assert out.out == (checks.PASSED + "\n") * len(EXERCISES) and out.err == ""
 
 
+def test_checks_leave_numpys_global_random_state_alone():
+    namespace = reference()
+    np.random.seed(7)
+    before = np.random.get_state()
+    checks.check_initialize_parameters(namespace["func_initialize_parameters"])
+    with pytest.raises(checks.Mismatch):
+        checks.check_initialize_parameters(solutions(BY_ID["init_scale_0_1"])["func_initialize_parameters"])
+    after = np.random.get_state()
+    assert np.array_equal(after[1], before[1]) and after[2:] == before[2:]
+
+
 @pytest.mark.parametrize("mutant", [m for m in MUTANTS if not m.equivalent], ids=lambda m: m.id)
 def test_every_bug_fails_its_exercise_check(mutant):
     error = failure(mutant.id)
