@@ -233,7 +233,6 @@ def compare(expected, actual, name, rtol=RTOL, atol=ATOL):
 
 # What the lesson prints for its test cases (the nn_model case excepted: see
 # testCases.func_nn_model_test_case).
-_SMALL_PARAMS = testCases._small_parameters()
 LESSON = {
     "func_layer_sizes": (5, 4, 2),
     "func_initialize_parameters": {
