@@ -304,8 +304,8 @@ def test_ipython_shows_the_message_without_a_traceback():
     shown = []
     shell._showtraceback = lambda etype, evalue, stb: shown.append(stb)
     try:
-        shell.user_ns.update(check=checks.check_backward_propagation,
-                             func=solutions(BY_ID["backward_tanh_derivative_1_minus_a"])["func_backward_propagation"])
+        buggy = solutions(BY_ID["backward_tanh_derivative_1_minus_a"])["func_backward_propagation"]
+        shell.user_ns.update(check=checks.check_backward_propagation, func=buggy)
         shell.run_cell("check(func)", store_history=False)
     finally:
         InteractiveShell.clear_instance()

@@ -406,7 +406,8 @@ CASES = {
     "func_forward_propagation": (
         _Case("lesson", _LESSON_LABEL, "func_forward_propagation(*func_forward_propagation_test_case())",
               testCases.func_forward_propagation_test_case, LESSON["func_forward_propagation"], _PRINTED),
-        _Case("extra", _BENT_TANH, "func_forward_propagation(*testCases.func_forward_propagation_extra_case())",
+        _Case("extra", _BENT_TANH,
+              "func_forward_propagation(*testCases.func_forward_propagation_extra_case())",
               testCases.func_forward_propagation_extra_case, EXTRA["func_forward_propagation"]),
     ),
     "func_compute_cost": (
@@ -421,7 +422,8 @@ CASES = {
     "func_backward_propagation": (
         _Case("lesson", _LESSON_LABEL, "func_backward_propagation(*func_backward_propagation_test_case())",
               testCases.func_backward_propagation_test_case, LESSON["func_backward_propagation"], _PRINTED),
-        _Case("extra", _BENT_TANH, "func_backward_propagation(*testCases.func_backward_propagation_extra_case())",
+        _Case("extra", _BENT_TANH,
+              "func_backward_propagation(*testCases.func_backward_propagation_extra_case())",
               testCases.func_backward_propagation_extra_case, EXTRA["func_backward_propagation"]),
     ),
     "func_update_parameters": (
@@ -430,7 +432,8 @@ CASES = {
               testCases.func_update_parameters_test_case, LESSON["func_update_parameters"], _PRINTED),
         _Case("extra", ("学习率 lr=0.1，非零偏置", "learning rate lr=0.1, non-zero biases"),
               "func_update_parameters(*testCases.func_update_parameters_extra_case(), lr=0.1)",
-              testCases.func_update_parameters_extra_case, EXTRA["func_update_parameters"], kwargs={"lr": 0.1}),
+              testCases.func_update_parameters_extra_case, EXTRA["func_update_parameters"],
+              kwargs={"lr": 0.1}),
     ),
     "func_nn_model": (
         _Case("lesson", ("课程的测试用例（n_h=4，其余为默认值）", "the lesson's test case (n_h=4, defaults otherwise)"),
@@ -539,7 +542,8 @@ def _hints_layer_sizes(case, problem, expected, actual, result):
     source, arr = ("X", X) if name == "n_x" else ("Y", Y)
     if actual == arr.shape[1]:
         return [(f"{name} 等于 {source}.shape[1]，即样本数 m；层的大小是行数",
-                 f"{name} equals {source}.shape[1], the number of examples m; a layer's size is a number of rows")]
+                 f"{name} equals {source}.shape[1], the number of examples m; "
+                 f"a layer's size is a number of rows")]
     if name == "n_y" and actual == X.shape[0]:
         return [("n_y 等于 X 的行数：输出层的大小来自 Y", "n_y equals the number of rows of X: the output "
                  "layer's size comes from Y")]
