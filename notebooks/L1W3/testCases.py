@@ -189,3 +189,169 @@ def func_predict_test_case(random_state=COURSE_SEED):
     """
     X_assess = _rng(random_state).randn(2, 3)
     return _trained_parameters(), X_assess
+
+
+# ---------------------------------------------------------------------------
+# Extra public cases.  The lesson's cases cannot see some mistakes: their
+# biases are zero, their activations so small that tanh(z) is almost z, their
+# hidden layer has the default 4 units, and nn_model runs with the default
+# learning rate and number of epochs.  The cases below, written out as plain
+# numbers so that you can call your function on them yourself, are chosen
+# where the lesson's cases are blind.  ``checks.py`` holds what a correct
+# solution returns for them.
+
+
+def _extra_parameters():
+    """Parameters (n_x=3, n_h=2, n_y=1) with non-zero biases, large enough that tanh bends."""
+    return {
+        "W1": np.array([[0.8, -1.1, 0.4],
+                        [-0.6, 0.9, 1.3]]),
+        "b1": np.array([[0.5], [-0.7]]),
+        "W2": np.array([[1.6, -0.9]]),
+        "b2": np.array([[-0.3]]),
+    }
+
+
+def _extra_X():
+    """Inputs (n_x=3, m=4) for the extra cases of forward and backward propagation."""
+    return np.array([[1.0, -0.5, 0.2, 1.5],
+                     [0.3, 0.8, -1.2, -0.4],
+                     [-0.7, 0.6, 0.9, 0.1]])
+
+
+def func_layer_sizes_extra_case():
+    """Inputs for ``func_layer_sizes`` with more features than examples.
+
+    Returns
+    -------
+    X : ndarray of shape (6, 2)
+    Y : ndarray of shape (3, 2)
+    """
+    X = np.arange(12.0).reshape(6, 2) / 10
+    Y = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    return X, Y
+
+
+def func_initialize_parameters_extra_case():
+    """Layer sizes for ``func_initialize_parameters`` other than the lesson's.
+
+    Returns
+    -------
+    n_x, n_h, n_y : int
+        2, 3 and 1.
+    """
+    return 2, 3, 1
+
+
+def func_forward_propagation_extra_case():
+    """Inputs for ``func_forward_propagation`` with non-zero biases (n_x=3, n_h=2, m=4).
+
+    Returns
+    -------
+    X : ndarray of shape (3, 4)
+    parameters : dict
+        ``W1`` (2, 3), ``b1`` (2, 1), ``W2`` (1, 2), ``b2`` (1, 1).
+    """
+    return _extra_X(), _extra_parameters()
+
+
+def func_compute_cost_extra_case():
+    """Inputs for ``func_compute_cost`` with 0/1 labels (m=5).
+
+    Returns
+    -------
+    A2 : ndarray of shape (1, 5)
+    Y : ndarray of shape (1, 5)
+    """
+    A2 = np.array([[0.8, 0.3, 0.65, 0.1, 0.45]])
+    Y = np.array([[1.0, 0.0, 1.0, 0.0, 0.0]])
+    return A2, Y
+
+
+def func_backward_propagation_extra_case():
+    """Inputs for ``func_backward_propagation`` where tanh is far from linear (n_x=3, n_h=2, m=4).
+
+    The cache is what forward propagation gives for these ``X`` and
+    ``parameters`` (the same as in ``func_forward_propagation_extra_case``),
+    written out to every digit.
+
+    Returns
+    -------
+    parameters : dict
+        ``W1`` (2, 3), ``b1`` (2, 1), ``W2`` (1, 2), ``b2`` (1, 1).
+    cache : dict
+        ``Z1``, ``A1`` (2, 4) and ``Z2``, ``A2`` (1, 4).
+    X : ndarray of shape (3, 4)
+    Y : ndarray of shape (1, 4), values 0. or 1.
+    """
+    cache = {
+        "Z1": np.array([[0.6900000000000001, -0.5400000000000003, 2.34, 2.1800000000000006],
+                        [-1.94, 1.1, -0.7299999999999999, -1.8299999999999998]]),
+        "A1": np.array([[0.5979820004989412, -0.4929879666753245, 0.9816125892654238, 0.9747656786413227],
+                        [-0.9595340058084292, 0.8004990217606297, -0.623065349572361, -0.9498260756930403]]),
+        "Z2": np.array([[1.5203518060258923, -1.8092298662650859, 1.8313389574398033, 2.114468553949853]]),
+        "A2": np.array([[0.8205902799762113, 0.14073122912295272, 0.8619211575065281, 0.892301512539541]]),
+    }
+    Y = np.array([[1.0, 0.0, 0.0, 1.0]])
+    return _extra_parameters(), cache, _extra_X(), Y
+
+
+def func_update_parameters_extra_case():
+    """Inputs for ``func_update_parameters``, to be called with ``lr=0.1``.
+
+    Returns
+    -------
+    parameters : dict
+        ``W1`` (2, 3), ``b1`` (2, 1), ``W2`` (1, 2), ``b2`` (1, 1).
+    grads : dict
+        ``dW1``, ``db1``, ``dW2``, ``db2`` of the same shapes.
+    """
+    grads = {
+        "dW1": np.array([[0.12, -0.05, 0.3],
+                         [-0.25, 0.08, -0.14]]),
+        "db1": np.array([[0.07], [-0.22]]),
+        "dW2": np.array([[-0.31, 0.18]]),
+        "db2": np.array([[0.09]]),
+    }
+    return _extra_parameters(), grads
+
+
+def func_nn_model_extra_case():
+    """Inputs for ``func_nn_model``, to be called with ``n_h=2, lr=0.9, num_epochs=3``.
+
+    Returns
+    -------
+    X : ndarray of shape (3, 5)
+    Y : ndarray of shape (1, 5), values 0. or 1.
+    """
+    X = np.array([[0.4, -1.2, 0.9, 0.1, -0.6],
+                  [1.1, 0.3, -0.8, 0.5, -1.4],
+                  [-0.2, 0.7, 0.6, -1.0, 0.2]])
+    Y = np.array([[1.0, 0.0, 1.0, 0.0, 1.0]])
+    return X, Y
+
+
+def func_predict_extra_case():
+    """Inputs for ``func_predict`` with both classes and one output exactly 0.5.
+
+    The biases are zero and the third column of ``X`` is zero, so for that
+    example ``Z1``, ``A1`` and ``Z2`` are exactly 0 and ``A2`` is exactly 0.5,
+    which predicts 0 (only ``A2 > 0.5`` predicts 1).
+
+    Returns
+    -------
+    parameters : dict
+        ``W1`` (3, 2), ``b1`` (3, 1), ``W2`` (1, 3), ``b2`` (1, 1).
+    X : ndarray of shape (2, 5)
+    """
+    parameters = {
+        "W1": np.array([[1.2, -0.7],
+                        [-0.4, 0.9],
+                        [0.8, 0.5]]),
+        "b1": np.zeros((3, 1)),
+        "W2": np.array([[1.5, -1.1, 0.6]]),
+        "b2": np.zeros((1, 1)),
+    }
+    X = np.array([[0.9, -0.6, 0.0, 0.3, -1.1],
+                  [-0.2, 0.8, 0.0, 1.0, -0.5]])
+    return parameters, X
