@@ -25,3 +25,5 @@ c.ClearSolutions.enforce_metadata = True
 # A student who deletes a test cell still gets it run (stock default: False).
 c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 120
+# `nbgrader export` writes grades.csv with formula cells escaped (grader/export.py).
+c.ExportApp.plugin_class = "grader.export.SafeCsvExportPlugin"

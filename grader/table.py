@@ -2,6 +2,7 @@
 from nbgrader.api import Gradebook
 
 from grader import ASSIGNMENT, NOTEBOOK
+from grader.students import terminal
 
 NOTEBOOK_ID = NOTEBOOK[: -len(".ipynb")]
 
@@ -24,7 +25,9 @@ def render(db_url, assignment=ASSIGNMENT):
     grade_ids, table, max_points = scores(db_url, assignment)
     names = [g[len("func_"):-len("_values")] if g.startswith("func_") else g for g in grade_ids]
     total_max = sum(max_points[g] for g in grade_ids)
-    width = max([len("student")] + [len(s) for s in table])
+    # Ids come from students (folder names, LMS files): never let a terminal obey one.
+    shown = {s: terminal(s) for s in table}
+    width = max([len("student")] + [len(s) for s in shown.values()])
     head = "student".ljust(width) + " | " + " | ".join(names) + " | total"
     lines = [head, "-" * len(head)]
     points = "max".ljust(width) + " | " + " | ".join(
@@ -34,5 +37,5 @@ def render(db_url, assignment=ASSIGNMENT):
         row = table[student]
         cells = [f"{row.get(g, 0):g}".rjust(len(n)) for g, n in zip(grade_ids, names)]
         total = sum(row.get(g, 0) for g in grade_ids)
-        lines.append(student.ljust(width) + " | " + " | ".join(cells) + f" | {total:g}/{total_max:g}")
+        lines.append(shown[student].ljust(width) + " | " + " | ".join(cells) + f" | {total:g}/{total_max:g}")
     return "\n".join(lines)
