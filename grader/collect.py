@@ -241,7 +241,7 @@ def _choose_lms(lms, names):
         raise CollectError("下载中没有文件 / the download contains no files")
     if lms is not None:
         if lms not in PATTERNS:
-            raise CollectError(f"未知的 LMS：{terminal(lms)}（可选 canvas、moodle）/ unknown LMS "
+            raise CollectError(f"未知的 LMS：{terminal(lms)}（可选 canvas、moodle） / unknown LMS "
                                f"{terminal(lms)!r} (canvas or moodle)")
         return lms
     found = detect(names)
@@ -259,7 +259,7 @@ def _group(files, pattern, report):
         found = pattern.fullmatch(info.filename)
         if found is None:
             report.problems.append(Problem(
-                f"不符合 {report.lms} 的文件命名，未归档（不猜测属于谁）/ does not follow {report.lms}'s "
+                f"不符合 {report.lms} 的文件命名，未归档（不猜测属于谁） / does not follow {report.lms}'s "
                 f"file naming; not filed (its owner is not guessed)", member=info.filename))
             continue
         student = found.group("id")
@@ -291,7 +291,7 @@ def _choose_notebooks(students, report, limits):
             if stat.S_ISLNK(info.external_attr >> 16):
                 reason = "符号链接，不是笔记本，未解压 / a symbolic link, not a notebook; not extracted"
             elif base.lower().endswith(ARCHIVES):
-                reason = ("压缩包，不是笔记本，未解压（其中的文件不会被当作学生）/ an archive, not a notebook; "
+                reason = ("压缩包，不是笔记本，未解压（其中的文件不会被当作学生） / an archive, not a notebook; "
                           "not unpacked (nothing inside it is filed)")
             elif not base.endswith(".ipynb"):
                 reason = "不是笔记本（.ipynb），未解压 / not a notebook (.ipynb); not extracted"
@@ -411,7 +411,7 @@ def _extract(raw, info, dest, limits):
     finally:
         os.close(fd)
     if written != info.file_size or crc != info.CRC:
-        raise _MemberError(f"内容与文件头不符（大小 {written}，声明 {info.file_size}，或校验和不同）/ its content "
+        raise _MemberError(f"内容与文件头不符（大小 {written}，声明 {info.file_size}，或校验和不同） / its content "
                            f"does not match its header (size {written}, declared {info.file_size}, or the CRC differs)")
     return written
 
@@ -419,7 +419,7 @@ def _extract(raw, info, dest, limits):
 def _check_stream(info, written, consumed, limits):
     """Stop inflating as soon as the bytes produced pass a limit, whatever the header said."""
     if written > info.file_size:
-        raise _MemberError(f"解压后大于文件头声明的 {info.file_size} 字节（文件头不实）/ inflates to more than "
+        raise _MemberError(f"解压后大于文件头声明的 {info.file_size} 字节（文件头不实） / inflates to more than "
                            f"the {info.file_size} bytes its header declares (the header lies)")
     if written > limits.member_bytes:
         raise _MemberError(f"解压后超过单个文件上限 {limits.member_bytes} 字节 / inflates to more than the "

@@ -53,7 +53,7 @@ def check_id(student_id):
         return (f"学生编号超过 {MAX_ID_LENGTH} 个字符 / the student id is longer than "
                 f"{MAX_ID_LENGTH} characters: {shown[:80]}...")
     if any(ch in "/\\" for ch in student_id) or ".." in student_id:
-        return f"学生编号含路径成分（/、\\ 或 ..）/ the student id contains a path (/, \\ or ..): {shown}"
+        return f"学生编号含路径成分（/、\\ 或 ..） / the student id contains a path (/, \\ or ..): {shown}"
     if any(unicodedata.category(ch) == "Cc" for ch in student_id):
         return f"学生编号含控制字符 / the student id contains control characters: {shown}"
     if student_id[0] in ".=+-@":
