@@ -56,50 +56,19 @@ import os
 import re
 import shutil
 import stat
-import struct
 import sys
 import tempfile
 import zipfile
-import zlib
 
 from grader import ASSIGNMENT, NOTEBOOK, ROOT
 from grader.students import check_id, check_name, terminal
+from grader.unzip import MB, Limits, MemberError, declared_problem, extract, write_new
 
 CANVAS = re.compile(r"(?P<id>[^_/]+)_(?:late_)?(?P<account>\d+)_\d+_(?P<file>[^/]+)", re.I)
 MOODLE = re.compile(r"(?P<name>[^/]+)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_/(?P<file>.+)")
 PATTERNS = {"canvas": CANVAS, "moodle": MOODLE}
 ARCHIVES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".zst")
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's Exchange.timestamp_format
-
-MB = 1024 * 1024
-CHUNK = 64 * 1024  # bytes read or inflated at a time: bounds memory, and how far a limit can be passed
-
-
-@dataclasses.dataclass(frozen=True)
-class Limits:
-    """What one download may extract.
-
-    Attributes
-    ----------
-    total_bytes : int
-        All notebooks extracted together (nothing else is extracted).
-    member_bytes : int
-        One notebook.
-    ratio : int
-        Uncompressed size over compressed size of one member, declared and
-        while inflating ...
-    ratio_floor : int
-        ... once it has produced this many bytes (tiny files compress well).
-    members : int
-        Entries in the archive.
-    """
-
-    total_bytes: int = 512 * MB
-    member_bytes: int = 50 * MB
-    ratio: int = 100
-    ratio_floor: int = 1 * MB
-    members: int = 10_000
-
 
 class CollectError(Exception):
     """The whole download is refused (bilingual message); ``submitted/`` is unchanged."""
@@ -157,10 +126,6 @@ class Report:
     def unfiled(self):
         """The problems that left a submission (or a file nobody owns) unfiled."""
         return [p for p in self.problems if not p.filed]
-
-
-class _MemberError(Exception):
-    """One member cannot be extracted (bilingual reason)."""
 
 
 def detect(names):
@@ -314,7 +279,7 @@ def _choose_notebooks(students, report, limits):
                 f"{len(notebooks)} notebooks ({listed}): which one counts is not guessed, nothing filed; "
                 f"ask the student to submit one", student=student))
         else:
-            reason = _declared_problem(notebooks[0], limits)
+            reason = declared_problem(notebooks[0], limits)
             if reason:
                 report.problems.append(Problem(reason, member=notebooks[0].filename, student=student))
             else:
@@ -326,26 +291,10 @@ def _choose_notebooks(students, report, limits):
     return chosen, extras
 
 
-def _declared_problem(info, limits):
-    """Why the member's header already rules it out, or ``None``."""
-    if info.flag_bits & 0x1:
-        return "已加密，未解压 / encrypted; not extracted"
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return (f"不支持的压缩方式 {info.compress_type}，未解压 / unsupported compression method "
-                f"{info.compress_type}; not extracted")
-    if info.file_size > limits.member_bytes:
-        return (f"声明大小 {info.file_size} 字节，超过单个文件上限 {limits.member_bytes} / declares "
-                f"{info.file_size} bytes, more than the limit of {limits.member_bytes} per file (--max-member-mb)")
-    if info.file_size > limits.ratio_floor and info.file_size > limits.ratio * max(info.compress_size, 1):
-        return (f"声明的压缩比超过 {limits.ratio}:1（疑似压缩炸弹），未解压 / declares a compression ratio "
-                f"above {limits.ratio}:1 (a zip bomb?); not extracted (--max-ratio)")
-    return None
-
-
 def _extract_all(archive, chosen, staging, assignment, zone, limits, report):
     """Extract each chosen notebook and its timestamp into ``staging/<student>/<assignment>/``.
 
-    The total needs no check while streaming: ``_extract`` never writes more
+    The total needs no check while streaming: ``extract`` never writes more
     than a member's declared size, and the declared sizes were summed.
     """
     with open(archive.filename, "rb") as raw:
@@ -353,8 +302,8 @@ def _extract_all(archive, chosen, staging, assignment, zone, limits, report):
             folder = os.path.join(staging, student, assignment)
             os.makedirs(folder, mode=0o755)
             try:
-                _extract(raw, info, os.path.join(folder, NOTEBOOK), limits)
-            except _MemberError as exc:
+                extract(raw, info, os.path.join(folder, NOTEBOOK), limits)
+            except MemberError as exc:
                 shutil.rmtree(os.path.join(staging, student))
                 report.problems.append(Problem(f"{exc}；未归档 / not filed", member=info.filename,
                                                student=student))
@@ -365,77 +314,8 @@ def _extract_all(archive, chosen, staging, assignment, zone, limits, report):
                     "文件时间无效，未记录提交时间 / the file's date is invalid; no submission time recorded",
                     member=info.filename, student=student, filed=True))
             else:
-                _write(os.path.join(folder, "timestamp.txt"), stamp.encode())
+                write_new(os.path.join(folder, "timestamp.txt"), stamp.encode())
             report.filed[student] = info
-
-
-def _extract(raw, info, dest, limits):
-    """Inflate one member into ``dest`` (0644), checking sizes and ratio as it goes; bytes written."""
-    raw.seek(info.header_offset)
-    header = raw.read(30)
-    if len(header) != 30 or header[:4] != b"PK\x03\x04":
-        raise _MemberError("本地文件头损坏 / its local file header is damaged")
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    raw.seek(info.header_offset + 30 + name_len + extra_len)
-    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
-    left, fed, tail, written, crc = info.compress_size, 0, b"", 0, 0
-    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    try:
-        os.fchmod(fd, 0o644)  # whatever the umask or the member's mode
-        while True:
-            if not tail and left:
-                tail = raw.read(min(CHUNK, left))
-                if not tail:
-                    raise _MemberError("数据被截断 / its data is truncated")
-                left -= len(tail)
-                fed += len(tail)
-            if inflate is None:
-                if not tail:
-                    break
-                chunk, tail = tail, b""
-            else:
-                if inflate.eof:
-                    break
-                try:
-                    chunk = inflate.decompress(tail, CHUNK)
-                except zlib.error as exc:
-                    raise _MemberError(f"数据损坏 / its data is damaged: {terminal(exc)}") from None
-                tail = inflate.unconsumed_tail
-                if not chunk and not tail and not left and not inflate.eof:
-                    raise _MemberError("数据被截断 / its data is truncated")
-            written += len(chunk)
-            consumed = max(fed - len(tail), 1)
-            _check_stream(info, written, consumed, limits)
-            crc = zlib.crc32(chunk, crc)
-            os.write(fd, chunk)
-    finally:
-        os.close(fd)
-    if written != info.file_size or crc != info.CRC:
-        raise _MemberError(f"内容与文件头不符（大小 {written}，声明 {info.file_size}，或校验和不同） / its content "
-                           f"does not match its header (size {written}, declared {info.file_size}, or the CRC differs)")
-    return written
-
-
-def _check_stream(info, written, consumed, limits):
-    """Stop inflating as soon as the bytes produced pass a limit, whatever the header said."""
-    if written > info.file_size:
-        raise _MemberError(f"解压后大于文件头声明的 {info.file_size} 字节（文件头不实） / inflates to more than "
-                           f"the {info.file_size} bytes its header declares (the header lies)")
-    if written > limits.member_bytes:
-        raise _MemberError(f"解压后超过单个文件上限 {limits.member_bytes} 字节 / inflates to more than the "
-                           f"limit of {limits.member_bytes} bytes per file (--max-member-mb)")
-    if written > limits.ratio_floor and written > limits.ratio * consumed:
-        raise _MemberError(f"解压时压缩比超过 {limits.ratio}:1（压缩炸弹），已停止 / inflating passed a "
-                           f"compression ratio of {limits.ratio}:1 (a zip bomb); stopped (--max-ratio)")
-
-
-def _write(path, data):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    try:
-        os.fchmod(fd, 0o644)
-        os.write(fd, data)
-    finally:
-        os.close(fd)
 
 
 def _zone(name):
