@@ -230,7 +230,7 @@ def _group(files, pattern, report):
         student = found.group("id")
         reason = check_id(student)
         if reason:
-            report.problems.append(Problem(f"{reason}；未归档 / not filed", member=info.filename))
+            report.problems.append(Problem(f"未归档 / not filed: {reason}", member=info.filename))
             continue
         entry = students.setdefault(student, {"infos": [], "owners": set(), "names": set()})
         entry["infos"].append((info, found.group("file")))
@@ -300,12 +300,14 @@ def _extract_all(archive, chosen, staging, assignment, zone, limits, report):
     with open(archive.filename, "rb") as raw:
         for student, info in chosen.items():
             folder = os.path.join(staging, student, assignment)
-            os.makedirs(folder, mode=0o755)
+            os.makedirs(folder)
+            for made in (os.path.dirname(folder), folder):
+                os.chmod(made, 0o755)  # whatever the umask
             try:
                 extract(raw, info, os.path.join(folder, NOTEBOOK), limits)
             except MemberError as exc:
                 shutil.rmtree(os.path.join(staging, student))
-                report.problems.append(Problem(f"{exc}；未归档 / not filed", member=info.filename,
+                report.problems.append(Problem(f"未归档 / not filed: {exc}", member=info.filename,
                                                student=student))
                 continue
             stamp = _timestamp(info, zone)
@@ -343,13 +345,18 @@ def _commit(staging, submitted, assignment, students, report):
     """Replace each named student's ``submitted/<student>/<assignment>`` by what was staged (or nothing)."""
     for student in students:
         target = os.path.join(submitted, student, assignment)
-        if os.path.islink(target):
+        if os.path.islink(os.path.join(submitted, student)):  # would lead outside submitted/
+            os.unlink(os.path.join(submitted, student))
+        elif os.path.islink(target):
             os.unlink(target)
         elif os.path.exists(target):
             shutil.rmtree(target)
         staged = os.path.join(staging, student, assignment)
         if student in report.filed:
-            os.makedirs(os.path.join(submitted, student), mode=0o755, exist_ok=True)
+            folder = os.path.join(submitted, student)
+            if not os.path.isdir(folder):
+                os.mkdir(folder)
+                os.chmod(folder, 0o755)
             os.replace(staged, target)
             report.filed[student] = os.path.join(target, NOTEBOOK)
 
@@ -363,7 +370,7 @@ def _names(students, report):
         name = " ".join(next(iter(names)).split())
         reason = check_name(name)
         if reason:
-            report.problems.append(Problem(f"{reason}；未记录姓名 / name not recorded", student=student,
+            report.problems.append(Problem(f"未记录姓名 / name not recorded: {reason}", student=student,
                                            filed=True))
             continue
         first, _, last = name.rpartition(" ")

@@ -335,6 +335,34 @@ def test_both_layouts_file_the_right_student_with_time_and_name(course, empty_gr
     assert names == {"4321": ("Jane van", "Doe"), "77": ("Li", "Lei")}
 
 
+def test_names_with_control_characters_are_not_recorded(course):
+    z = make_zip(course / "d.zip", [
+        ("Evil\x1b[2J Name_77_assignsubmission_file_/planar_classification.ipynb", notebook("77"))])
+    report = collect.collect(z, submitted=str(course / "submitted"))
+    assert list(report.filed) == ["77"] and report.names == {}
+    [problem] = report.problems
+    assert problem.filed and "name not recorded" in str(problem) and "\x1b" not in str(problem)
+
+
+def test_modes_and_links_do_not_depend_on_what_was_there(course):
+    """Files 0644 and folders 0755 under any umask; a planted link in submitted/ is not followed."""
+    outside = course / "elsewhere"
+    outside.mkdir()
+    (course / "submitted").mkdir()
+    os.symlink(outside, course / "submitted" / "smithjo")
+    z = make_zip(course / "d.zip", [("smithjo_3_4_planar_classification.ipynb", notebook("s"), WHEN, 0o107777)])
+    old = os.umask(0o077)
+    try:
+        collect.collect(z, submitted=str(course / "submitted"))
+    finally:
+        os.umask(old)
+    assert os.listdir(outside) == []
+    folder = course / "submitted" / "smithjo"
+    assert not folder.is_symlink()
+    assert [stat.S_IMODE(os.stat(p).st_mode) for p in (folder, folder / "L1W3", folder / "L1W3" / NB)] == [
+        0o755, 0o755, 0o644]
+
+
 def test_recollect_replaces_a_students_folder_exactly(course):
     sub = course / "submitted"
     old = sub / "77" / "L1W3"
