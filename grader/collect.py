@@ -23,7 +23,7 @@ Per student (ids pass ``grader.students.check_id``):
 
 - exactly one notebook (any ``*.ipynb``; LMSs rename re-uploads such as
   ``planar_classification-1.ipynb``) is filed as
-  ``submitted/<student>/<assignment>/planar_classification.ipynb``, with
+  ``submitted/<student>/<assignment>/<the assignment's notebook>``, with
   nbgrader's ``timestamp.txt`` beside it;
 - two or more notebooks: nothing is filed for that student and the message
   names the files (we do not guess which one counts; the other students are
@@ -49,7 +49,6 @@ a header that lies cannot pass) and the total, within ``Limits``.  The
 files are extracted into a staging folder first: a download refused half-way
 changes nothing in ``submitted/``.
 """
-import argparse
 import dataclasses
 import datetime
 import os
@@ -60,7 +59,7 @@ import sys
 import tempfile
 import zipfile
 
-from grader import ASSIGNMENT, NOTEBOOK, ROOT
+from grader import ROOT
 from grader.students import check_id, check_name, terminal
 from grader.unzip import MB, Limits, MemberError, declared_problem, extract, write_new
 
@@ -135,7 +134,7 @@ def detect(names):
     return fits[0] if len(fits) == 1 else None
 
 
-def collect(zip_path, assignment=ASSIGNMENT, submitted=None, lms=None, *,
+def collect(zip_path, assignment, submitted=None, lms=None, *,
             limits=Limits(), timezone=None, db_url=None):
     """File the LMS download ``zip_path`` into ``submitted/<student>/<assignment>/``.
 
@@ -143,8 +142,9 @@ def collect(zip_path, assignment=ASSIGNMENT, submitted=None, lms=None, *,
     ----------
     zip_path : str
         The download (a zip file).
-    assignment : str
-        The assignment id (folder name under each student).
+    assignment : grader.assignment.Assignment
+        The assignment: its ``id`` names the folder under each student, its
+        ``notebook`` the file name a student's notebook is filed as.
     submitted : str, optional
         The submitted folder (default: ``submitted/`` at the course root).
     lms : {"canvas", "moodle"}, optional
@@ -190,9 +190,11 @@ def collect(zip_path, assignment=ASSIGNMENT, submitted=None, lms=None, *,
         staging = tempfile.mkdtemp(prefix=".collect-", dir=os.path.dirname(submitted))
         try:
             _extract_all(archive, chosen, staging, assignment, zone, limits, report)
-            _commit(staging, submitted, assignment, list(students), report)
+            _commit(staging, submitted, assignment.id, list(students), report)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    for student in report.filed:
+        report.filed[student] = os.path.join(submitted, student, assignment.id, assignment.notebook)
     for problem in extras:  # an ignored extra file does not stop its owner's notebook being filed
         problem.filed = problem.student in report.filed
     _names(students, report)
@@ -299,12 +301,12 @@ def _extract_all(archive, chosen, staging, assignment, zone, limits, report):
     """
     with open(archive.filename, "rb") as raw:
         for student, info in chosen.items():
-            folder = os.path.join(staging, student, assignment)
+            folder = os.path.join(staging, student, assignment.id)
             os.makedirs(folder)
             for made in (os.path.dirname(folder), folder):
                 os.chmod(made, 0o755)  # whatever the umask
             try:
-                extract(raw, info, os.path.join(folder, NOTEBOOK), limits)
+                extract(raw, info, os.path.join(folder, assignment.notebook), limits)
             except MemberError as exc:
                 shutil.rmtree(os.path.join(staging, student))
                 report.problems.append(Problem(f"未归档 / not filed: {exc}", member=info.filename,
@@ -358,7 +360,6 @@ def _commit(staging, submitted, assignment, students, report):
                 os.mkdir(folder)
                 os.chmod(folder, 0o755)
             os.replace(staged, target)
-            report.filed[student] = os.path.join(target, NOTEBOOK)
 
 
 def _names(students, report):
@@ -390,7 +391,7 @@ def add_arguments(parser):
     parser.add_argument("zip", help="the LMS download")
     parser.add_argument("--lms", choices=sorted(PATTERNS), default=None,
                         help="the LMS that made the download (default: detected from the whole archive)")
-    parser.add_argument("--assignment", default=ASSIGNMENT)
+    parser.add_argument("--assignment", default=None, help="the assignment id (default: the only one)")
     parser.add_argument("--submitted", default=None, help="default: submitted/")
     parser.add_argument("--timezone", default=None,
                         help="zone of the times in the zip, e.g. Asia/Shanghai (default: UTC)")
@@ -402,8 +403,8 @@ def add_arguments(parser):
     parser.add_argument("--max-members", type=int, default=defaults.members)
 
 
-def main(args):
-    """Run ``collect`` for parsed ``args``; print the problems (escaped).
+def main(args, assignment):
+    """Run ``collect`` for parsed ``args`` and ``assignment``; print the problems (escaped).
 
     Returns
     -------
@@ -419,7 +420,7 @@ def main(args):
     limits = Limits(total_bytes=int(args.max_total_mb * MB), member_bytes=int(args.max_member_mb * MB),
                     ratio=args.max_ratio, members=args.max_members)
     try:
-        report = collect(args.zip, assignment=args.assignment, submitted=args.submitted, lms=args.lms,
+        report = collect(args.zip, assignment, submitted=args.submitted, lms=args.lms,
                          limits=limits, timezone=args.timezone, db_url=args.db or db_url())
     except CollectError as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
@@ -429,9 +430,3 @@ def main(args):
     print(f"{report.lms}: 已归档 {len(report.filed)} 名学生 / filed {len(report.filed)} student(s) into "
           f"{terminal(args.submitted or 'submitted/')}")
     return 1 if report.unfiled else 0
-
-
-if __name__ == "__main__":  # pragma: no cover - the CLI is `python -m grader collect`
-    parser = argparse.ArgumentParser(prog="python -m grader.collect")
-    add_arguments(parser)
-    sys.exit(main(parser.parse_args()))

@@ -10,6 +10,7 @@ import resource
 import shutil
 import stat
 import struct
+import types
 import zipfile
 import zlib
 
@@ -21,6 +22,8 @@ from grader import collect
 from grader.__main__ import main as cli
 
 NB = "planar_classification.ipynb"
+# What collect needs of a grader.assignment.Assignment: its id and its notebook's file name.
+L1W3 = types.SimpleNamespace(id="L1W3", notebook=NB)
 WHEN = (2026, 11, 20, 8, 30, 16)  # even: zip times have 2-second steps
 MB = 1024 * 1024
 
@@ -151,7 +154,7 @@ def test_moodle_file_named_like_canvas_is_filed_under_its_participant(course):
         ("Li Lei_77_assignsubmission_file_/4321_1_1_planar_classification.ipynb", notebook("77")),
         ("Jane Doe_1234_assignsubmission_file_/planar_classification.ipynb", notebook("1234")),
     ])
-    report = collect.collect(z, submitted=str(course / "submitted"))
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert report.lms == "moodle"
     assert sorted(os.listdir(course / "submitted")) == ["1234", "77"]
     assert filed(course / "submitted", "77") == notebook("77")
@@ -165,7 +168,7 @@ def test_naming_a_participant_who_submitted_does_not_abort_the_class(course):
         ("Li Lei_77_assignsubmission_file_/1234_1_1_planar_classification.ipynb", notebook("77")),
         ("Wang Fang_88_assignsubmission_file_/planar_classification.ipynb", notebook("88")),
     ])
-    report = collect.collect(z, submitted=str(course / "submitted"))
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert {s: filed(course / "submitted", s) for s in report.filed} == {
         "1234": notebook("1234"), "77": notebook("77"), "88": notebook("88")}
 
@@ -176,7 +179,7 @@ def test_two_notebooks_cost_only_that_student(course):
         ("Jane Doe_1234_assignsubmission_file_/planar_classification (2).ipynb", notebook("b")),
         ("Li Lei_77_assignsubmission_file_/planar_classification.ipynb", notebook("77")),
     ])
-    report = collect.collect(z, submitted=str(course / "submitted"))
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert sorted(report.filed) == ["77"]
     assert os.listdir(course / "submitted") == ["77"]
     [problem] = report.unfiled
@@ -189,7 +192,7 @@ def test_two_accounts_with_one_login_are_not_guessed(course):
         ("doejane_22_2_planar_classification.ipynb", notebook("b")),
         ("smithjo_33_3_planar_classification.ipynb", notebook("c")),
     ])
-    report = collect.collect(z, submitted=str(course / "submitted"))
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert sorted(report.filed) == ["smithjo"]
     assert [p.student for p in report.unfiled] == ["doejane"] and "accounts" in report.unfiled[0].reason
 
@@ -199,9 +202,9 @@ def test_mixed_canvas_and_moodle_requires_lms(course):
                ("Li Lei_77_assignsubmission_file_/planar_classification.ipynb", notebook("m"))]
     z = make_zip(course / "d.zip", members)
     with pytest.raises(collect.CollectError, match="--lms"):
-        collect.collect(z, submitted=str(course / "submitted"))
+        collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert not (course / "submitted").exists()
-    report = collect.collect(z, submitted=str(course / "submitted"), lms="canvas")
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"), lms="canvas")
     assert sorted(report.filed) == ["doejane"]
     [problem] = report.unfiled
     assert problem.member == members[1][0] and "canvas" in problem.reason
@@ -213,8 +216,8 @@ def test_a_file_no_rule_matches_is_reported_never_guessed(course, name):
     z = make_zip(course / "d.zip", [("smithjo_33_3_planar_classification.ipynb", notebook("s")),
                                     (name, notebook("x"))])
     with pytest.raises(collect.CollectError, match="--lms"):  # not every file is Canvas's
-        collect.collect(z, submitted=str(course / "submitted"))
-    report = collect.collect(z, submitted=str(course / "submitted"), lms="canvas")
+        collect.collect(z, L1W3, submitted=str(course / "submitted"))
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"), lms="canvas")
     assert sorted(os.listdir(course / "submitted")) == ["smithjo"]
     assert [p.member for p in report.unfiled] == [name]
 
@@ -247,7 +250,7 @@ NESTED = [("victim_1_2_planar_classification.ipynb", b"{}"), (".hidden_1_2_plana
 def test_nothing_escapes_submitted_and_nested_archives_stay_packed(course, members, filed_ids, unfiled):
     z = make_zip(course / "d.zip", members)
     before = tree(course)
-    report = collect.collect(z, submitted=str(course / "submitted"), lms="canvas")
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"), lms="canvas")
     after = tree(course)
     outside = {k: v for k, v in after.items() if not k.startswith("submitted")}
     assert outside == before, "something outside submitted/ changed"
@@ -263,7 +266,7 @@ def test_nothing_escapes_submitted_and_nested_archives_stay_packed(course, membe
 def test_archive_upload_is_reported_as_not_a_notebook(course):
     z = make_zip(course / "d.zip", [("doejane_1_2_upload.zip", zip_bytes(NESTED)),
                                     ("doejane_1_2_planar_classification.ipynb", notebook("d"))])
-    report = collect.collect(z, submitted=str(course / "submitted"))
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert list(report.filed) == ["doejane"]
     [extra] = report.problems
     assert "not a notebook" in extra.reason and "not unpacked" in extra.reason and extra.filed
@@ -317,8 +320,8 @@ def test_both_layouts_file_the_right_student_with_time_and_name(course, empty_gr
         ("Li Lei_77_assignsubmission_onlinetext_/onlinetext.html", b"<p>hi</p>"),
     ])
     sub = course / "submitted"
-    r1 = collect.collect(canvas, submitted=str(sub), timezone=timezone, db_url=db)
-    r2 = collect.collect(moodle, submitted=str(sub), timezone=timezone, db_url=db)
+    r1 = collect.collect(canvas, L1W3, submitted=str(sub), timezone=timezone, db_url=db)
+    r2 = collect.collect(moodle, L1W3, submitted=str(sub), timezone=timezone, db_url=db)
     assert (r1.lms, r2.lms) == ("canvas", "moodle")
     assert filed(sub, "doejane") == notebook("c") and filed(sub, "4321") == notebook("m")
     stamp = (sub / "doejane" / "L1W3" / "timestamp.txt").read_text()
@@ -338,7 +341,7 @@ def test_both_layouts_file_the_right_student_with_time_and_name(course, empty_gr
 def test_names_with_control_characters_are_not_recorded(course):
     z = make_zip(course / "d.zip", [
         ("Evil\x1b[2J Name_77_assignsubmission_file_/planar_classification.ipynb", notebook("77"))])
-    report = collect.collect(z, submitted=str(course / "submitted"))
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert list(report.filed) == ["77"] and report.names == {}
     [problem] = report.problems
     assert problem.filed and "name not recorded" in str(problem) and "\x1b" not in str(problem)
@@ -353,7 +356,7 @@ def test_modes_and_links_do_not_depend_on_what_was_there(course):
     z = make_zip(course / "d.zip", [("smithjo_3_4_planar_classification.ipynb", notebook("s"), WHEN, 0o107777)])
     old = os.umask(0o077)
     try:
-        collect.collect(z, submitted=str(course / "submitted"))
+        collect.collect(z, L1W3, submitted=str(course / "submitted"))
     finally:
         os.umask(old)
     assert os.listdir(outside) == []
@@ -380,7 +383,7 @@ def test_recollect_replaces_a_students_folder_exactly(course):
         ("Jane Doe_1234_assignsubmission_file_/a.ipynb", notebook("a")),
         ("Jane Doe_1234_assignsubmission_file_/b.ipynb", notebook("b")),
     ])
-    collect.collect(z, submitted=str(sub))
+    collect.collect(z, L1W3, submitted=str(sub))
     assert sorted(os.listdir(old)) == [NB, "timestamp.txt"]
     assert (old / "timestamp.txt").read_text() == "2026-11-20 08:30:16.000000 UTC"
     assert filed(sub, "99") == notebook("99")       # not in this download: left as it was
@@ -392,23 +395,23 @@ def test_recollect_replaces_a_students_folder_exactly(course):
 def test_too_many_members_refuse_the_download(course):
     z = make_zip(course / "d.zip", [(f"s{i}_1_2_planar_classification.ipynb", notebook(i)) for i in range(11)])
     with pytest.raises(collect.CollectError, match="11 entries"):
-        collect.collect(z, submitted=str(course / "submitted"), limits=collect.Limits(members=10))
+        collect.collect(z, L1W3, submitted=str(course / "submitted"), limits=collect.Limits(members=10))
     assert not (course / "submitted").exists()
-    assert len(collect.collect(z, submitted=str(course / "submitted"),
+    assert len(collect.collect(z, L1W3, submitted=str(course / "submitted"),
                                limits=collect.Limits(members=11)).filed) == 11
 
 
 def test_too_large_in_total_refuses_the_download(course):
     z = make_zip(course / "d.zip", [(f"s{i}_1_2_planar_classification.ipynb", bytes(1000)) for i in range(3)])
     with pytest.raises(collect.CollectError, match="3000 bytes"):
-        collect.collect(z, submitted=str(course / "submitted"), limits=collect.Limits(total_bytes=2999))
+        collect.collect(z, L1W3, submitted=str(course / "submitted"), limits=collect.Limits(total_bytes=2999))
     assert not (course / "submitted").exists()
 
 
 def test_one_member_too_large_costs_only_that_student(course):
     z = make_zip(course / "d.zip", [("big_1_2_planar_classification.ipynb", os.urandom(4000)),
                                     ("small_1_2_planar_classification.ipynb", notebook("s"))])
-    report = collect.collect(z, submitted=str(course / "submitted"), limits=collect.Limits(member_bytes=3999))
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"), limits=collect.Limits(member_bytes=3999))
     assert list(report.filed) == ["small"]
     assert report.unfiled[0].student == "big" and "per file" in report.unfiled[0].reason
 
@@ -435,7 +438,7 @@ def test_zip_bomb_is_stopped_in_bounded_memory(course, bomb_parts, declared, why
     with zipfile.ZipFile(z) as check:  # the archive is what it says, apart from the size field
         assert check.getinfo("bomb_1_2_planar_classification.ipynb").file_size == declared
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    report = collect.collect(z, submitted=str(course / "submitted"))
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     assert peak - before < 64 * MB, f"collect grew the process by {(peak - before) // MB} MB"
     assert list(report.filed) == ["smithjo"]
@@ -456,11 +459,11 @@ def test_a_header_understating_an_honest_notebook_is_refused(course):
     data = notebook("x" * 5000)
     z = raw_zip(course / "d.zip", "liar_1_2_planar_classification.ipynb",
                 [zlib.compress(data, 9)[2:-4]], zlib.crc32(data), len(data), declared_size=100)
-    report = collect.collect(z, submitted=str(course / "submitted"))
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert report.filed == {} and "header lies" in report.unfiled[0].reason
 
 
 def test_not_a_zip(course):
     (course / "d.zip").write_bytes(b"not a zip")
     with pytest.raises(collect.CollectError, match="zip"):
-        collect.collect(str(course / "d.zip"), submitted=str(course / "submitted"))
+        collect.collect(str(course / "d.zip"), L1W3, submitted=str(course / "submitted"))

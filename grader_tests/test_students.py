@@ -3,6 +3,7 @@ import csv
 import shutil
 import subprocess
 import sys
+import types
 import unicodedata
 
 import pytest
@@ -120,7 +121,9 @@ def test_table_prints_ids_escaped(monkeypatch):
     monkeypatch.setattr(table, "scores", lambda db_url, assignment: (
         ["func_layer_sizes_values"], {"\x1b[2Jevil": {"func_layer_sizes_values": 1.0}, "ok": {}},
         {"func_layer_sizes_values": 1.0}))
-    text = table.render("unused")
+    assignment = types.SimpleNamespace(id="L1W3", notebook_id="planar_classification",
+                                       test_cells={"func_layer_sizes": "func_layer_sizes_values"})
+    text = table.render("unused", assignment)
     assert "\x1b" not in text
     evil = next(line for line in text.splitlines() if "evil" in line)
     ok = next(line for line in text.splitlines() if line.startswith("ok"))
