@@ -181,3 +181,24 @@ def test_roster_without_an_id_column_is_refused(tmp_path, db):
     roster.write_text("name,email\nJane,j@x\n", encoding="utf-8")
     stored, problems = import_roster(str(roster), db)
     assert stored == [] and "'id'" in problems[0]
+
+
+def test_export_matches_nbgraders_own_on_ordinary_data(tmp_path, db):
+    """Apart from escaping and quoting, the plugin writes what nbgrader's exporter writes."""
+    import datetime
+
+    from nbgrader.plugins.export import CsvExportPlugin
+
+    from grader.export import SafeCsvExportPlugin
+    with Gradebook(db) as gb:
+        gb.add_assignment("L1W3", duedate=datetime.datetime(2026, 12, 1, 12, 0))
+        gb.add_assignment("L1W4")
+        gb.add_student("doejane", first_name="Jane", last_name="Doe", email="jane@example.org")
+        gb.add_student("77")
+        for plugin, name in ((CsvExportPlugin, "stock.csv"), (SafeCsvExportPlugin, "safe.csv")):
+            plugin(to=str(tmp_path / name)).export(gb)
+            only = plugin(to=str(tmp_path / ("only-" + name)), student=["77"], assignment=["L1W4"])
+            only.export(gb)
+    for name in ("stock.csv", "only-stock.csv"):
+        assert (tmp_path / name).read_text() == (tmp_path / name.replace("stock", "safe")).read_text()
+    assert len((tmp_path / "only-safe.csv").read_text().splitlines()) == 2
