@@ -19,7 +19,7 @@ export PYTHONHASHSEED := 0
 
 .PHONY: help venv release goldens demo grade submissions table export test \
         test-release test-notebooks test-grader validate clean system-deps mutation \
-        feedback report collect bench
+        feedback report collect roster bench
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
@@ -28,7 +28,8 @@ help:
 	@echo "make grade     autograde every submission in submitted/ (WORKERS=n, default: CPU count)"
 	@echo "make feedback  feedback pages for every graded student"
 	@echo "make report    class report reports/L1W3.html and grades_by_exercise.csv"
-	@echo "make collect ZIP=downloads.zip   file an LMS download into submitted/"
+	@echo "make collect ZIP=downloads.zip [LMS=canvas|moodle]   file an LMS download into submitted/"
+	@echo "make roster CSV=roster.csv   import students' names (id,first_name,last_name,email)"
 	@echo "make bench     stock nbgrader autograde against make grade, on 40 submissions"
 	@echo "make validate NB=path/to/notebook.ipynb   run the public self-checks"
 	@echo "make goldens   re-execute the source notebook and store its outputs"
@@ -84,8 +85,13 @@ report: $(STAMP)
 
 # An LMS download (Canvas or Moodle file names: see grader/collect.py).
 collect: $(STAMP)
-	@test -n "$(ZIP)" || { echo "usage: make collect ZIP=downloads.zip"; exit 2; }
-	$(BIN)/python -m grader collect "$(ZIP)" --assignment $(ASSIGNMENT)
+	@test -n "$(ZIP)" || { echo "usage: make collect ZIP=downloads.zip [LMS=canvas|moodle]"; exit 2; }
+	$(BIN)/python -m grader collect "$(ZIP)" --assignment $(ASSIGNMENT) $(if $(LMS),--lms "$(LMS)")
+
+# Students' names and emails from a roster CSV (id,first_name,last_name,email).
+roster: $(STAMP)
+	@test -n "$(CSV)" || { echo "usage: make roster CSV=roster.csv"; exit 2; }
+	$(BIN)/python -m grader roster "$(CSV)"
 
 # Stock nbgrader against this grader, in one run (bench/run.py says how).
 bench: $(STAMP)

@@ -38,3 +38,5 @@ c.ClearSolutions.enforce_metadata = True
 # pipeline (grader/nbgrader_plugins.py), which writes what `make grade` writes.
 c.Autograde.sanitize_preprocessors = ["grader.nbgrader_plugins.CourseAutograde"]
 c.Autograde.autograde_preprocessors = []
+# `nbgrader export` writes grades.csv with formula cells escaped (grader/export.py).
+c.ExportApp.plugin_class = "grader.export.SafeCsvExportPlugin"

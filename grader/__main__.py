@@ -66,9 +66,11 @@ def main(argv=None):
     p.add_argument("--csv", default=os.path.join(ROOT, "grades_by_exercise.csv"))
     p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
     p = sub.add_parser("collect", help="file an LMS download (Canvas, Moodle) into submitted/")
-    p.add_argument("zip")
-    p.add_argument("--assignment", default=None)
-    p.add_argument("--submitted", default=None, help="default: submitted/")
+    from grader.collect import add_arguments
+    add_arguments(p)
+    p = sub.add_parser("roster", help="import a roster CSV (id,first_name,last_name,email) into the gradebook")
+    p.add_argument("csv")
+    p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
     p = sub.add_parser("validate", help="run a notebook's public self-checks")
     p.add_argument("notebook")
     args = parser.parse_args(argv)
@@ -147,12 +149,10 @@ def main(argv=None):
         return 0
     if args.command == "collect":
         from grader import collect
-        if not os.path.isfile(args.zip):
-            print(f"{args.zip}: no such file", file=sys.stderr)
-            return 2
-        collect.collect(args.zip, _assignment(args.assignment), submitted=args.submitted)
-        print("collected into", args.submitted or "submitted/")
-        return 0
+        return collect.main(args, _assignment(args.assignment))
+    if args.command == "roster":
+        from grader import students
+        return students.roster_main(args)
     if args.command == "validate":
         from grader import validate
         return validate.main(args.notebook)

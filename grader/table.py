@@ -1,6 +1,7 @@
 """Score tables read back from the gradebook."""
 from nbgrader.api import Gradebook
 
+from grader.students import terminal
 
 
 def scores(db_url, assignment):
@@ -26,7 +27,9 @@ def render(db_url, assignment):
     exercise_of = {gid: exercise for exercise, gid in assignment.test_cells.items()}
     names = [exercise_of.get(g, g).removeprefix("func_") for g in grade_ids]
     total_max = sum(max_points[g] for g in grade_ids)
-    width = max([len("student")] + [len(s) for s in table])
+    # Ids come from students (folder names, LMS files): never let a terminal obey one.
+    shown = {s: terminal(s) for s in table}
+    width = max([len("student")] + [len(s) for s in shown.values()])
     head = "student".ljust(width) + " | " + " | ".join(names) + " | total"
     lines = [head, "-" * len(head)]
     points = "max".ljust(width) + " | " + " | ".join(
@@ -36,5 +39,5 @@ def render(db_url, assignment):
         row = table[student]
         cells = [f"{row.get(g, 0):g}".rjust(len(n)) for g, n in zip(grade_ids, names)]
         total = sum(row.get(g, 0) for g in grade_ids)
-        lines.append(student.ljust(width) + " | " + " | ".join(cells) + f" | {total:g}/{total_max:g}")
+        lines.append(shown[student].ljust(width) + " | " + " | ".join(cells) + f" | {total:g}/{total_max:g}")
     return "\n".join(lines)
