@@ -110,6 +110,7 @@ def main(argv=None):
         from grader import runner
         from grader.config import db_url
         from grader.limits import Limits
+        from grader.students import terminal
         assignment = _assignment(args.assignment)
         try:
             results = runner.run(args.submitted, args.autograded, args.db or db_url(), assignment.id,
@@ -124,7 +125,7 @@ def main(argv=None):
             return 1
         for result in results:
             for note in result.notes:
-                print(f"{result.student}: {note}", file=sys.stderr)
+                print(f"{terminal(result.student)}: {terminal(note)}", file=sys.stderr)
         print(f"graded {len(results)} submission(s)")
         return 0
     if args.command == "table":

@@ -241,10 +241,13 @@ def run_cells(run, upto=None, budget=None):
     ``KernelDied`` with ``index`` set to the cell being run.
     """
     master = run.master
+    previous = None   # the last code cell the kernel was asked to run or record
     for index, cell in enumerate(run.cells[:upto] if upto is not None else run.cells):
         if cell.get("cell_type") != "code":
             continue
         gid = _grade_id(cell)
+        if gid not in master.tests and not master.needs_running(cell):
+            continue
         try:
             if gid in master.tests:
                 exercise = master.tests[gid][0]
@@ -252,13 +255,15 @@ def run_cells(run, upto=None, budget=None):
                 if exercise not in run.recorded:
                     run.recorded.append(exercise)
                 run.record_index[exercise] = index
-                continue
-            if not master.needs_running(cell):
-                continue
-            answer = run.kernel.run(cell.get("source", ""))
+            else:
+                answer = run.kernel.run(cell.get("source", ""))
         except KernelDied as exc:
-            exc.index = index
+            # A kernel that stopped reading is still in the previous cell (which forged its answer).
+            exc.index = previous if run.kernel.stalled and previous is not None else index
             raise
+        previous = index
+        if gid in master.tests:
+            continue
         if budget is not None:
             cell["outputs"] = budget.keep(answer.get("outputs"))
             count = answer.get("execution_count")
@@ -409,7 +414,7 @@ def grade_submission(student, path, assignment, master, limits, extra_notes=()):
         else:
             verdict = judge.not_graded(assignment, exercise, points,
                                        f"隐藏测试无法运行 / the hidden tests could not run: "
-                                       f"{str(answer.get('error'))[:200]}")
+                                       f"{judge.exception_name(answer.get('error'))}")
         verdicts[gid] = _clip_verdict(verdict, limits)
     return Result(student, verdicts, notes, render(nb, cells, verdicts, master),
                   seconds=time.monotonic() - started, peak_rss_mb=run.peak_mb,

@@ -10,7 +10,15 @@ Verdicts are typed from here to the gradebook, the report and the
 feedback: a :class:`Verdict` holds :class:`Failure` records (which case,
 what kind of failure, which variable), and its message is rendered from
 them, never parsed back.
+
+A hidden verdict's text is made only of what the grader knows: the case's
+label, the kind of failure and the variable's name as the reference result
+names it.  Nothing the student's code produced (a value, a key, an exception
+message, a type name) is echoed, so a function that smuggles its hidden
+inputs into its result cannot get them back through the feedback.  The
+public self-check shows the full detail on the public cases.
 """
+import re
 from dataclasses import dataclass, field
 
 from grader.probe import Unsupported, decode
@@ -19,6 +27,23 @@ SHOWN_FAILURES = 3
 MESSAGE_CHARS = 600            # one failure's message, at most
 RESULT_KINDS = ("type", "shape", "keys", "length", "values", "dtype")
 KINDS = RESULT_KINDS + ("raised", "unusable", "no_result", "not_graded")
+# What a wrong result is told, by kind (``{v}``: the variable).
+RESULT_TEXT = {
+    "type": "{v} 的类型不对 / {v} has the wrong type",
+    "shape": "{v} 的形状不对 / {v} has the wrong shape",
+    "keys": "{v} 的键不对 / {v} has the wrong keys",
+    "length": "{v} 的长度不对 / {v} has the wrong length",
+    "values": "{v} 的数值不对 / {v} has wrong values",
+    "dtype": "{v} 的数据类型不对 / {v} has the wrong dtype",
+}
+_EXCEPTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,60}")
+_VARIABLE = re.compile(r"[A-Za-z0-9_\[\]'(), ]{1,120}")
+
+
+def exception_name(text):
+    """``text`` if it looks like an exception's class name, else a neutral word (never student text)."""
+    text = str(text).split(":", 1)[0].strip()
+    return text if _EXCEPTION_NAME.fullmatch(text) else "an exception"
 
 
 @dataclass(frozen=True)
@@ -125,13 +150,18 @@ def _problem(assignment, exercise, label, want, got):
     name = assignment.spec.result_names.get(exercise, "result")
     if not isinstance(got, dict):
         return Failure(label, "no_result", "", "没有结果 / no result")
+    if got.get("missing") is True:
+        return Failure(label, "raised", "", f"{exercise} 在其测试单元格处未定义 / "
+                                            f"{exercise} is not defined (at its test cell)")
     if "error" in got:
-        error = _clip(got["error"], 80)
+        error = exception_name(got["error"])
         return Failure(label, "raised", "", f"调用出错 / raised {error}")
     try:
         value = decode(got.get("value"))
-    except (Unsupported, ValueError, TypeError, OverflowError) as exc:
-        return Failure(label, "unusable", "", _clip(f"返回值无法识别 / unusable return value ({exc})"))
+    except (Unsupported, ValueError, TypeError, OverflowError, RecursionError):
+        return Failure(label, "unusable", "",
+                       "返回值无法识别（只接受数字、字符串、列表、元组、字典和数值数组）/ unusable return value "
+                       "(only numbers, strings, lists, tuples, dicts and numeric arrays are accepted)")
     try:
         problem = assignment.spec.compare(want, value, name)
     except Exception as exc:  # a malformed value must cost points, not crash the grader
@@ -140,8 +170,10 @@ def _problem(assignment, exercise, label, want, got):
     if not problem:
         return None
     kind = getattr(problem, "kind", "values")
-    return Failure(label, kind if kind in RESULT_KINDS else "values",
-                   _clip(getattr(problem, "variable", name), 120), _clip(problem))
+    kind = kind if kind in RESULT_KINDS else "values"
+    variable = str(getattr(problem, "variable", "") or name)
+    variable = variable if _VARIABLE.fullmatch(variable) else name
+    return Failure(label, kind, variable, RESULT_TEXT[kind].format(v=variable))
 
 
 def not_graded(assignment, exercise, points, reason, kind="not_graded"):

@@ -92,6 +92,7 @@ class Kernel:
         # Writes must never block for ever: a kernel that stops reading fills the pipe.
         os.set_blocking(self._req_w, False)
         self._seq = itertools.count(1)
+        self.stalled = False
         self.dead = None
         self.returncode = None
         self.rusage = None
@@ -171,6 +172,7 @@ class Kernel:
         while view:
             left = deadline - time.monotonic()
             if left <= 0:
+                self.stalled = True   # the previous request is still running, whatever it answered
                 self._die(f"the kernel stopped reading its requests while {what}")
             try:
                 _, ready, _ = select.select([], [self._req_w], [], left)

@@ -76,7 +76,7 @@ def __probe__(user_ns, recorded, call):
     results = []
     for case in cases:
         if function is missing:
-            results.append({"error": "NameError: %s is not defined (at its test cell)" % exercise})
+            results.append({"error": "NameError", "missing": True})
             continue
         saved = {name: user_ns.get(name, missing) for name in callees}
         try:

@@ -14,6 +14,8 @@ import json
 import os
 import re
 
+from grader.students import csv_cell
+
 
 TOP_REASONS = 3
 
@@ -174,6 +176,6 @@ def write_exercise_csv(db_url, path, assignment):
         writer.writerow(["student"] + [g[: -len("_values")] for g in grade_ids] + ["total", "max"])
         for student in sorted(scores):
             row = [scores[student].get(g, 0) for g in grade_ids]
-            writer.writerow([student] + [f"{v:g}" for v in row] + [f"{sum(row):g}",
+            writer.writerow([csv_cell(student)] + [f"{v:g}" for v in row] + [f"{sum(row):g}",
                                                                   f"{sum(max_points[g] for g in grade_ids):g}"])
     return path

@@ -21,6 +21,7 @@ import traceback
 from grader import sandbox
 from grader.gradebook import open_gradebook, record
 from grader.progress import Progress
+from grader.students import check_id, terminal
 
 
 class RecordError(RuntimeError):
@@ -42,8 +43,8 @@ def discover(submitted, assignment):
         return
     for student in sorted(os.listdir(submitted)):
         folder = os.path.join(submitted, student, assignment)
-        if student.startswith(".") or not os.path.isdir(os.path.join(submitted, student)):
-            continue
+        if check_id(student) or not os.path.isdir(os.path.join(submitted, student)):
+            continue  # see rejected_ids()
         notes, path = [], None
         if not os.path.isdir(folder):
             notes.append(f"没有 {assignment} 文件夹 / no {assignment} folder in the submission")
@@ -76,6 +77,20 @@ def discover(submitted, assignment):
         if extra:
             notes.append("其他文件被忽略 / other files ignored: " + ", ".join(extra[:10]))
         yield student, path, notes, _timestamp(folder, notes)
+
+
+def rejected_ids(submitted):
+    """``[(escaped folder name, bilingual reason)]`` for folders of ``submitted`` that are no valid student id.
+
+    Such folders are never graded (an id enters the gradebook, CSV exports and
+    terminals); the hidden ones (``.name``) are reported too, so nothing is
+    skipped silently.
+    """
+    if not os.path.isdir(submitted):
+        return []
+    return [(terminal(name), check_id(name)) for name in sorted(os.listdir(submitted))
+            if check_id(name) and os.path.isdir(os.path.join(submitted, name))
+            and name not in (".ipynb_checkpoints",)]
 
 
 def _escapes(path, folder):
@@ -216,11 +231,17 @@ def report_of(result, assignment):
 
 
 class GraderErrors(RuntimeError):
-    """Some submissions could not be graded because the grader failed on them."""
+    """Some submissions could not be graded (a grader error, or a folder that is no valid student id)."""
 
-    def __init__(self, students):
-        super().__init__("not graded because of a grader error: " + ", ".join(students))
-        self.students = students
+    def __init__(self, students, rejected=()):
+        parts = []
+        if students:
+            parts.append("not graded because of a grader error / 评分程序出错未评分: "
+                         + ", ".join(terminal(s) for s in students))
+        parts += [f"not graded / 未评分: {name}: {reason}" for name, reason in rejected]
+        super().__init__("; ".join(parts))
+        self.students = list(students)
+        self.rejected = list(rejected)
 
 
 def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=None, limits=None,
@@ -266,7 +287,8 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
                 save(result, autograded, gb, stamps.get(student), assignment)
             except Exception as exc:  # one unrecordable result must not cost the rest of the batch
                 failures.append(student)
-                print(f"\n{student}: 成绩无法写入 / could not record the grades: {exc!r}", file=out)
+                print(f"\n{terminal(student)}: 成绩无法写入 / could not record the grades: "
+                      f"{terminal(repr(exc))}", file=out)
             results[student] = result
             progress.step(student)
     finally:
@@ -282,8 +304,9 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
         raise RecordError(failures)
     ordered = [results[s] for s in sorted(results)]
     broken = [r.student for r in ordered if r.grader_error]
-    if broken:
-        raise GraderErrors(broken)
+    rejected = rejected_ids(submitted)
+    if broken or rejected:
+        raise GraderErrors(broken, rejected)
     return ordered
 
 
