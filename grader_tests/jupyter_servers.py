@@ -119,8 +119,10 @@ class JupyterServer:
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [os.path.join(BIN, "jupyter"), "lab", "--no-browser", f"--port={self.port}",
-             f"--ServerApp.token={self.token}", "--ServerApp.ip=127.0.0.1",
-             f"--ServerApp.root_dir={self.root_dir}", "--ServerApp.port_retries=0"],
+             f"--IdentityProvider.token={self.token}", "--ServerApp.ip=127.0.0.1",
+             f"--ServerApp.root_dir={self.root_dir}", "--ServerApp.port_retries=0"]
+            # CI and containers run the tests as root, which Jupyter refuses without this flag.
+            + (["--allow-root"] if os.geteuid() == 0 else []),
             cwd=self.root_dir, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -146,9 +148,16 @@ class JupyterServer:
             return f.read()
 
     def stop(self):
-        """Stop the server and everything it started (kernels): the whole process group."""
+        """Stop the server and its kernels: a clean shutdown, then its whole process group."""
         if self.proc is None:
             return
+        # Kernels run in sessions of their own: only the server's shutdown reaches them.
+        try:
+            request = urllib.request.Request(self.page("api/shutdown"), method="POST", data=b"")
+            urllib.request.urlopen(request, timeout=5).close()
+            self.proc.wait(20)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
         for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
             try:
                 os.killpg(self.proc.pid, sig)
@@ -159,7 +168,7 @@ class JupyterServer:
                 break
             except subprocess.TimeoutExpired:
                 continue
-        try:  # kernels outlive a SIGTERMed server in the same group only if it had no time to stop them
+        try:  # anything left in the server's group (a kernel launcher it had no time to stop)
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
