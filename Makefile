@@ -6,13 +6,13 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
-ASSIGNMENT := L1W3
-NB := notebooks/$(ASSIGNMENT)/planar_classification.ipynb
+# The assignment most targets work on (`make grade ASSIGNMENT=L1W2`).
+ASSIGNMENT ?= L1W3
 SOURCE_NB := source/$(ASSIGNMENT)/planar_classification.ipynb
 
 # nbgrader runs alembic as a subprocess: the venv's bin must be on PATH.
 export PATH := $(BIN):$(PATH)
-# The hidden tests import the trusted `grader` package from the repository.
+# The source notebooks' hidden-test cells import the trusted `grader` package.
 export PYTHONPATH := $(CURDIR)
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
@@ -58,7 +58,7 @@ grade: $(STAMP)
 	$(BIN)/python -m grader grade $(ASSIGNMENT) $(if $(WORKERS),--workers $(WORKERS))
 
 table: $(STAMP)
-	$(BIN)/python -m grader table
+	$(BIN)/python -m grader table $(ASSIGNMENT)
 
 export: $(STAMP)
 	$(BIN)/nbgrader export --to grades.csv
@@ -69,25 +69,25 @@ demo: $(STAMP)
 	$(BIN)/python -m grader grade $(ASSIGNMENT)
 	$(BIN)/nbgrader export --to grades.csv --log-level=WARN
 	@echo "grades.csv written"
-	$(BIN)/python -m grader table
-	$(BIN)/python -m grader feedback
-	$(BIN)/python -m grader report
+	$(BIN)/python -m grader table $(ASSIGNMENT)
+	$(BIN)/python -m grader feedback $(ASSIGNMENT)
+	$(BIN)/python -m grader report $(ASSIGNMENT)
 	@echo
 	@echo "Class report:   reports/$(ASSIGNMENT).html"
 	@echo "Feedback pages: feedback/<student>/$(ASSIGNMENT)/planar_classification.html"
 
 feedback: $(STAMP)
-	$(BIN)/python -m grader feedback
+	$(BIN)/python -m grader feedback $(ASSIGNMENT)
 
 report: $(STAMP)
-	$(BIN)/python -m grader report
+	$(BIN)/python -m grader report $(ASSIGNMENT)
 
 # An LMS download (Canvas or Moodle file names: see grader/collect.py).
 collect: $(STAMP)
 	@test -n "$(ZIP)" || { echo "usage: make collect ZIP=downloads.zip"; exit 2; }
-	$(BIN)/python -m grader collect "$(ZIP)"
+	$(BIN)/python -m grader collect "$(ZIP)" --assignment $(ASSIGNMENT)
 
-# Stock nbgrader against this grader, in one run (see bench/README.md).
+# Stock nbgrader against this grader, in one run (bench/run.py says how).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
@@ -116,7 +116,7 @@ test-notebooks: $(STAMP)
 	    --nbval-sanitize-with grader_tests/nbval_sanitize.cfg --nbval-cell-timeout=600
 	rm -rf build/filled && mkdir -p build/filled
 	cp -r notebooks/$(ASSIGNMENT) build/filled/
-	$(BIN)/python -m grader fill-solutions build/filled/$(ASSIGNMENT)/planar_classification.ipynb
+	$(BIN)/python -m grader fill-solutions build/filled/$(ASSIGNMENT)/planar_classification.ipynb --assignment $(ASSIGNMENT)
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
 	    build/filled/$(ASSIGNMENT)/planar_classification.ipynb --nbval-cell-timeout=600
 

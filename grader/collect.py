@@ -23,7 +23,9 @@ import sys
 
 from nbgrader.plugins import FileNameCollectorPlugin
 
-from grader import ASSIGNMENT, NOTEBOOK, ROOT, tool_env
+from grader import ROOT, tool_env
+
+NOTEBOOK = "planar_classification.ipynb"
 
 CANVAS = re.compile(r"^(?P<student_id>[^_/]+)_(?:late_)?\d+_\d+_(?P<file_id>[^/]+)$", re.I)
 MOODLE = re.compile(r"^(?:.*/)?(?P<name>[^/]*?)_(?P<student_id>\d+)_assignsubmission_(?:file|onlinetext)_/(?P<file_id>[^/]+)$")
@@ -60,12 +62,13 @@ class LmsCollector(FileNameCollectorPlugin):
         return info
 
 
-def collect(zip_path, assignment=ASSIGNMENT, submitted=None, downloaded=None):
+def collect(zip_path, assignment, submitted=None, downloaded=None):
     """Put ``zip_path`` where nbgrader expects it and run ``nbgrader zip_collect``.
 
     ``downloaded`` is nbgrader's work folder for the download (default
     ``downloaded/``); ``submitted`` where the submissions go (default ``submitted/``).
     """
+    assignment = assignment.id
     downloaded = os.path.abspath(downloaded or os.path.join(ROOT, "downloaded"))
     archive = os.path.join(downloaded, assignment, "archive")
     shutil.rmtree(os.path.join(downloaded, assignment), ignore_errors=True)

@@ -1,28 +1,30 @@
 """Score tables read back from the gradebook."""
 from nbgrader.api import Gradebook
 
-from grader import ASSIGNMENT, NOTEBOOK
-
-NOTEBOOK_ID = NOTEBOOK[: -len(".ipynb")]
 
 
-def scores(db_url, assignment=ASSIGNMENT):
-    """Return ``(grade_ids, {student: {grade_id: score}}, max_points)`` for the test cells."""
+def scores(db_url, assignment):
+    """Return ``(grade_ids, {student: {grade_id: score}}, max_points)`` for the test cells.
+
+    ``assignment`` is a ``grader.assignment.Assignment``; scores include manual grades.
+    """
+    notebook_id, assignment = assignment.notebook_id, assignment.id
     with Gradebook(db_url) as gb:
-        nb = gb.find_notebook(NOTEBOOK_ID, assignment)
+        nb = gb.find_notebook(notebook_id, assignment)
         grade_ids = [c.name for c in nb.grade_cells if c.cell_type == "code"]
         max_points = {c.name: c.max_score for c in nb.grade_cells}
         table = {}
         for sub in gb.assignment_submissions(assignment):
-            snb = gb.find_submission_notebook(NOTEBOOK_ID, assignment, sub.student.id)
+            snb = gb.find_submission_notebook(notebook_id, assignment, sub.student.id)
             table[sub.student.id] = {g.name: g.score for g in snb.grades}
     return grade_ids, table, max_points
 
 
-def render(db_url, assignment=ASSIGNMENT):
+def render(db_url, assignment):
     """A per-student, per-exercise text table of the scores."""
     grade_ids, table, max_points = scores(db_url, assignment)
-    names = [g[len("func_"):-len("_values")] if g.startswith("func_") else g for g in grade_ids]
+    exercise_of = {gid: exercise for exercise, gid in assignment.test_cells.items()}
+    names = [exercise_of.get(g, g).removeprefix("func_") for g in grade_ids]
     total_max = sum(max_points[g] for g in grade_ids)
     width = max([len("student")] + [len(s) for s in table])
     head = "student".ljust(width) + " | " + " | ".join(names) + " | total"

@@ -20,10 +20,16 @@ from typing import Callable, Optional
 import nbformat
 import numpy as np
 
-from grader import ASSIGNMENT, NOTEBOOK, ROOT, submissions
+from grader import ROOT, submissions
+from grader.assignment import load
 from expected import POINTS
-from grader import SOURCE_NOTEBOOK
-from grader.reference import solution_sources
+
+L1W3 = load("L1W3")
+ASSIGNMENT, NOTEBOOK, SOURCE_NOTEBOOK = L1W3.id, L1W3.notebook, L1W3.source_notebook
+
+
+def solution_sources():
+    return L1W3.solution_sources
 
 EXERCISES = tuple(POINTS)           # in notebook order
 CONTROL_FULL = "control_full"       # the control students graded with the catalog
@@ -98,12 +104,12 @@ def folder(submitted_root, student):
 
 def solved():
     """The release with every solution cell filled in (full marks)."""
-    return submissions.fill()
+    return submissions.fill(L1W3)
 
 
 def released():
     """The untouched release (0 points)."""
-    return nbformat.read(submissions.RELEASE_NOTEBOOK, as_version=4)
+    return nbformat.read(L1W3.release_notebook, as_version=4)
 
 
 def gid_of(cell):
@@ -146,7 +152,7 @@ def writes(make):
     """A build function writing the notebook ``make(paths)`` as the student's submission."""
     def build(submitted_root, student):
         nb = make(course_paths(submitted_root))
-        submissions.write(nb, student, submitted_root)
+        submissions.write(nb, student, submitted_root, L1W3)
     return build
 
 
@@ -172,7 +178,7 @@ def _literal(value):
 
 def lesson_literals():
     """``{exercise: source returning the reference result on the lesson's own case}``."""
-    from grader.cases import CASES
+    CASES = L1W3.spec.cases
     sources = {}
     for exercise in EXERCISES:
         lesson = CASES[exercise][0]
@@ -190,7 +196,7 @@ def passed_counts(**counts):
     def check(result, paths):
         for exercise, n in counts.items():
             verdict = result.verdicts[values_id(exercise)]
-            assert verdict["passed"] == n, (exercise, verdict)
+            assert verdict.passed == n, (exercise, verdict)
     return check
 
 
@@ -244,7 +250,7 @@ def _several(submitted_root, student):
 
 
 def _extra_files(submitted_root, student):
-    submissions.write(solved(), student, submitted_root)
+    submissions.write(solved(), student, submitted_root, L1W3)
     base = folder(submitted_root, student)
     files = {
         # modules shadowing the helpers: they must not reach the kernel
@@ -265,7 +271,7 @@ def _extra_files(submitted_root, student):
 
 def _with_timestamp(text):
     def build(submitted_root, student):
-        submissions.write(solved(), student, submitted_root)
+        submissions.write(solved(), student, submitted_root, L1W3)
         with open(os.path.join(folder(submitted_root, student), "timestamp.txt"), "w",
                   encoding="utf-8") as f:
             f.write(text)
@@ -569,7 +575,7 @@ def _read_others(paths):
         "../submitted/" + CONTROL_FULL + "/" + ASSIGNMENT + "/" + NOTEBOOK,
         paths["control_notebook"], paths["control_report"], paths["control_autograded"],
         paths["gradebook"], paths["sentinel"],
-        SOURCE_NOTEBOOK, os.path.join(ROOT, "grader", "cases.py"),
+        SOURCE_NOTEBOOK, os.path.join(ROOT, "grading", "L1W3", "spec.py"),
         os.path.join(ROOT, "grader", "reference.py"), os.path.join(ROOT, "gradebook.db"),
         os.path.join(ROOT, "submitted", "demo_solution", ASSIGNMENT, NOTEBOOK),
     ]
@@ -620,7 +626,7 @@ print('succeeded (inside the sandbox):', done)
 def _write_outside(paths):
     files = [paths["sentinel"], paths["gradebook"], paths["control_notebook"], paths["control_report"],
              SOURCE_NOTEBOOK, os.path.join(ROOT, "notebooks", ASSIGNMENT, NOTEBOOK),
-             os.path.join(ROOT, "grader", "judge.py"), os.path.join(ROOT, "grader", "cases.py"),
+             os.path.join(ROOT, "grader", "judge.py"), os.path.join(ROOT, "grading", "L1W3", "spec.py"),
              os.path.join(ROOT, "utils", "checks.py"), os.path.join(ROOT, "gradebook.db"),
              os.path.join(SITE_PACKAGES, "sitecustomize.py"),
              os.path.join(SITE_PACKAGES, "numpy", "__init__.py"), "/etc/passwd"]

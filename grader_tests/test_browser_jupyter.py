@@ -23,10 +23,14 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from grader import ASSIGNMENT, NOTEBOOK, ROOT, submissions, tool_env
-from grader.reference import solution_sources
+from grader import ROOT, submissions, tool_env
+from grader.assignment import load
 from jupyter_servers import (COURSE_ID, JupyterServer, chromium, copy_course, nbgrader, plain_env,
                              student_config)
+
+ASSIGNMENT = "L1W3"
+L1W3 = load(ASSIGNMENT)
+NOTEBOOK = L1W3.notebook
 
 pytestmark = pytest.mark.slow
 
@@ -38,11 +42,12 @@ SUCCESS = "Success! Your notebook passes all the tests."
 
 def _variants():
     """The three notebooks a student might validate: untouched, wrong tanh derivative, solved."""
-    sources = solution_sources()
+    sources = L1W3.solution_sources
     wrong = dict(sources)
     old, new = submissions.WRONG_TANH
     wrong["func_backward_propagation"] = wrong["func_backward_propagation"].replace(old, new)
-    return {"untouched": None, "wrong_tanh": submissions.fill(wrong), "solution": submissions.fill(sources)}
+    return {"untouched": None, "wrong_tanh": submissions.fill(L1W3, wrong),
+            "solution": submissions.fill(L1W3, sources)}
 
 
 # What each variant's validation must say: (passes, texts that must appear).
@@ -199,7 +204,7 @@ def test_assignments_tab_fetches_and_submits(exchange_course, student_exchange_l
                        "//button[normalize-space(.)='Submit']")))
         fetched = root / COURSE_ID / ASSIGNMENT / NOTEBOOK  # path_includes_course = True
         assert fetched.is_file()
-        nbformat.write(submissions.fill(release=str(fetched)), str(fetched))
+        nbformat.write(submissions.fill(L1W3, release=str(fetched)), str(fetched))
         submit.click()
         _wait(browser).until(EC.visibility_of_element_located(
             (By.XPATH, "//div[@id='submitted_assignments_list']/div[contains(@class, 'list_item')]")))
@@ -222,7 +227,7 @@ def instructor(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("instructor")
     course = copy_course(tmp / "course")
     wrong = _variants()["wrong_tanh"]
-    submissions.write(wrong, WRONG, os.path.join(course, "submitted"))
+    submissions.write(wrong, WRONG, os.path.join(course, "submitted"), L1W3)
     server = _server(tmp, "instructor-lab", course, plain_env(tmp / "home"))
     yield tmp, course, server
     server.stop()
@@ -276,7 +281,7 @@ def _rows(db_url, student):
 def _make_grade_rows(tmp, nb, student):
     """What ``python -m grader grade`` writes for the same submission, in a gradebook of its own."""
     submitted, autograded = tmp / "ref-submitted", tmp / "ref-autograded"
-    submissions.write(nb, student, str(submitted))
+    submissions.write(nb, student, str(submitted), L1W3)
     db = f"sqlite:///{tmp / 'ref-gradebook.db'}"
     subprocess.run([sys.executable, "-m", "grader", "grade", ASSIGNMENT, "--submitted", str(submitted),
                     "--autograded", str(autograded), "--db", db, "--workers", "1"],

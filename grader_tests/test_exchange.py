@@ -12,8 +12,13 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from grader import ASSIGNMENT, NOTEBOOK, submissions
+from grader import submissions
+from grader.assignment import load
 from jupyter_servers import COURSE_ID, copy_course, nbgrader, plain_env, student_config
+
+ASSIGNMENT = "L1W3"
+L1W3 = load(ASSIGNMENT)
+NOTEBOOK = L1W3.notebook
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +45,7 @@ def exchange_run(tmp_path_factory):
     nbgrader(["fetch_assignment", ASSIGNMENT], work, student)
     fetched = work / COURSE_ID / ASSIGNMENT / NOTEBOOK  # path_includes_course = True
     assert fetched.is_file()
-    nbformat.write(submissions.fill(release=str(fetched)), str(fetched))
+    nbformat.write(submissions.fill(L1W3, release=str(fetched)), str(fetched))
     nbgrader(["submit", ASSIGNMENT, f"--student={STUDENT}"], work, student)
 
     collected = nbgrader(["collect", ASSIGNMENT], course, teacher).stdout

@@ -21,13 +21,15 @@ import nbformat
 import pytest
 
 import hostile_cases as hc
-from grader import ASSIGNMENT, NOTEBOOK, ROOT, runner, submissions, table
+from grader import ROOT, runner, submissions, table
+from hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
+from grader import sandbox
 from grader.limits import Limits
 
 LIMITS = Limits(cell_timeout=4, notebook_timeout=25, memory_mb=1024)
 WORKERS = 2
-KERNEL_UIDS = range(62000, 63000)   # grader.sandbox.UID_BASE, one uid per worker
-REPO_DIRS = ("source", "notebooks", "utils", "grader")
+KERNEL_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT)   # one uid per submission
+REPO_DIRS = ("source", "notebooks", "utils", "grader", "grading")
 CONTROLS = {hc.CONTROL_FULL: hc.full(), hc.CONTROL_RELEASE: hc.zero()}
 
 
@@ -132,9 +134,9 @@ def batch(tmp_path_factory):
     os.makedirs(submitted)
     with open(paths["sentinel"], "w", encoding="utf-8") as f:
         f.write(hc.SENTINEL_TEXT)
-    submissions.write(submissions.fill(), hc.CONTROL_FULL, submitted)
-    submissions.write(nbformat.read(submissions.RELEASE_NOTEBOOK, as_version=4),
-                      hc.CONTROL_RELEASE, submitted)
+    submissions.write(submissions.fill(L1W3), hc.CONTROL_FULL, submitted, L1W3)
+    submissions.write(nbformat.read(L1W3.release_notebook, as_version=4),
+                      hc.CONTROL_RELEASE, submitted, L1W3)
     for case in hc.CASES:
         case.build(submitted, STUDENTS[case.id])
     students = sorted(os.listdir(submitted))
@@ -146,9 +148,9 @@ def batch(tmp_path_factory):
     db_url = f"sqlite:///{paths['gradebook']}"
     autograded = paths["autograded"]
     started = time.monotonic()
-    results = runner.run(submitted, autograded, db_url, workers=WORKERS, limits=LIMITS, quiet=True)
+    results = runner.run(submitted, autograded, db_url, "L1W3", workers=WORKERS, limits=LIMITS, quiet=True)
     seconds = time.monotonic() - started
-    _, scores, max_points = table.scores(db_url)
+    _, scores, max_points = table.scores(db_url, L1W3)
 
     leftovers = _leftover_processes()
     return Batch(paths=paths, autograded=autograded, db_url=db_url,
@@ -177,11 +179,11 @@ def check_result(batch, student, expected, note_contains=None, gradable=True):
     result = batch.results[student]
     assert sorted(result.verdicts) == sorted(_release_points()), result.verdicts.keys()
     for gid, verdict in result.verdicts.items():
-        assert verdict["points"] == _release_points()[gid], verdict       # points from the release
-        assert verdict["score"] in (0, verdict["points"]), verdict        # all or nothing
-    got = {v["exercise"]: v["score"] for v in result.verdicts.values()}
+        assert verdict.points == _release_points()[gid], verdict       # points from the release
+        assert verdict.score in (0, verdict.points), verdict        # all or nothing
+    got = {v.exercise: v.score for v in result.verdicts.values()}
     want = {e: float(s) for e, s in expected.items()}
-    messages = "\n".join(list(result.notes) + [v["message"] for v in result.verdicts.values()])
+    messages = "\n".join(list(result.notes) + [v.message for v in result.verdicts.values()])
     assert got == want, f"scores differ\nnotes and messages:\n{messages}"
     # the gradebook holds the same scores
     assert batch.scores[student] == {_gid(e): s for e, s in want.items()}, batch.scores[student]
@@ -203,8 +205,8 @@ def check_result(batch, student, expected, note_contains=None, gradable=True):
         for cell in tests:
             verdict = result.verdicts[hc.gid_of(cell)]
             assert cell.cell_type == "code"
-            assert cell.metadata["nbgrader"]["points"] == verdict["points"]
-            assert cell.outputs and cell.outputs[0]["text"] == verdict["message"] + "\n", cell.outputs
+            assert cell.metadata["nbgrader"]["points"] == verdict.points
+            assert cell.outputs and cell.outputs[0]["text"] == verdict.message + "\n", cell.outputs
         with open(os.path.join(folder, NOTEBOOK), encoding="utf-8") as f:
             assert f.read() == result.notebook
     return result

@@ -7,8 +7,13 @@ import pytest
 from nbgrader.api import Gradebook
 from traitlets.config import Config
 
-from grader import ASSIGNMENT, NOTEBOOK, late, submissions
+from grader import late, submissions
+from grader.assignment import load
 from jupyter_servers import copy_course, nbgrader, plain_env
+
+ASSIGNMENT = "L1W3"
+L1W3 = load(ASSIGNMENT)
+NOTEBOOK = L1W3.notebook
 
 HOUR = 3600
 
@@ -73,7 +78,7 @@ def test_nbgrader_autograde_records_the_penalty(tmp_path):
     nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course, teacher)
     due = datetime.datetime(2026, 12, 1, 23, 59, tzinfo=datetime.timezone.utc)
     nbgrader(["db", "assignment", "add", ASSIGNMENT, "--duedate=2026-12-01 23:59:00 UTC"], course, teacher)
-    folder = os.path.dirname(submissions.write(submissions.fill(), "bob", os.path.join(course, "submitted")))
+    folder = os.path.dirname(submissions.write(submissions.fill(L1W3), "bob", os.path.join(course, "submitted"), L1W3))
     stamp = due + datetime.timedelta(hours=25)
     with open(os.path.join(folder, "timestamp.txt"), "w") as f:
         f.write(stamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
