@@ -104,10 +104,20 @@ def released_folder(tmp_path_factory):
     return tmp, folder, names
 
 
+def _student_env(tmp):
+    """The student's environment; their only setting is a longer cell time limit.
+
+    Validate runs every cell, the hidden-layer sweep too (seconds on an idle
+    machine); nbgrader's default of 30 s per cell fails it as a fatal error
+    when the test machine is busy.
+    """
+    return plain_env(tmp / "home", config="c = get_config()\nc.Execute.timeout = 600\n")
+
+
 @pytest.fixture(scope="module")
 def student_lab(released_folder):
     tmp, folder, _ = released_folder
-    server = _server(tmp, "student-lab", folder.parent, plain_env(tmp / "home"))
+    server = _server(tmp, "student-lab", folder.parent, _student_env(tmp))
     yield server
     server.stop()
 
@@ -147,7 +157,7 @@ EXPECTED_CLI = {
 def test_nbgrader_validate_cli_tells_the_truth(released_folder, variant):
     tmp, folder, names = released_folder
     # Exits 0 whatever the result: the text is the verdict.
-    out = nbgrader(["validate", names[variant]], folder, plain_env(tmp / "home")).stdout
+    out = nbgrader(["validate", names[variant]], folder, _student_env(tmp)).stdout
     passes, texts = EXPECTED_CLI[variant]
     assert ("VALIDATION FAILED" in out) is (not passes), out[-3000:]
     for expected in texts:
