@@ -112,8 +112,10 @@ mutation: $(STAMP)
 test-release: $(STAMP)
 	$(BIN)/python -m grader release --check
 
+# Temporary files in this checkout's build/: no test depends on, or is disturbed by, another
+# test run on the machine (pytest's default basetemp is shared by every run of a user).
 test-grader: $(STAMP)
-	$(BIN)/python -m pytest grader_tests
+	$(BIN)/python -m pytest grader_tests -p no:cacheprovider --basetemp=$(CURDIR)/build/pytest
 
 # nbval: the source notebook against its stored outputs, then the release
 # with the solutions filled back in (no stored outputs: it must run cleanly).
