@@ -35,9 +35,12 @@ help:
 	@echo "make mutation  grade the catalog of buggy and equivalent submissions, print the table"
 	@echo "make clean     remove generated grading output and the venv"
 
-$(STAMP): requirements.txt constraints.txt
+# Students' requirements plus the instructors' extras (requirements-instructor.txt
+# includes requirements.txt), all pinned by constraints.txt.
+$(STAMP): requirements.txt requirements-instructor.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	    -r requirements-instructor.txt -c constraints.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
