@@ -19,7 +19,7 @@ export PYTHONHASHSEED := 0
 
 .PHONY: help venv release goldens demo grade submissions table export test \
         test-release test-notebooks test-grader validate clean system-deps mutation \
-        feedback report collect bench
+        feedback report collect bench render-tools
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
@@ -109,8 +109,13 @@ mutation: $(STAMP)
 test-release: $(STAMP)
 	$(BIN)/python -m grader release --check
 
-test-grader: $(STAMP)
+test-grader: $(STAMP) render-tools
 	$(BIN)/python -m pytest grader_tests
+
+# The markdown/formula checker's node packages (marked, MathJax), pinned by
+# grader_tests/render/package-lock.json; grader_tests/test_markdown.py runs it.
+render-tools:
+	npm ci --prefix grader_tests/render --no-audit --no-fund
 
 # nbval: the source notebook against its stored outputs, then the release
 # with the solutions filled back in (no stored outputs: it must run cleanly).
