@@ -98,7 +98,7 @@ def test_students_requirements_provide_every_import_of_the_release(root):
                 if cell.cell_type == "code":
                     # IPython magics are not Python; they import nothing.
                     code = "\n".join(l for l in cell.source.splitlines()
-                                     if not l.lstrip().startswith(("%", "!")))
+                                     if not l.startswith(("%", "!")))
                     modules |= _imports(code)
     local = {n[:-3] for n in os.listdir(release) if n.endswith(".py")}
     third_party = modules - local - set(sys.stdlib_module_names)
