@@ -1,13 +1,21 @@
-"""nbgrader configuration of the L1W3 course (the repository root is the course root)."""
+"""nbgrader configuration of the course (the repository root is the course root).
+
+nbgrader, formgrader and the JupyterLab extensions read this file wherever
+they were started from (with this folder as the course root): it puts the
+course root on ``sys.path`` itself, so no PYTHONPATH is needed, and points
+nbgrader's own extension points at the course's grading pipeline.
+"""
 import os
 import sys
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# nbgrader may run with the course root off sys.path (formgrader, another cwd).
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
+# nbgrader runs `alembic` (beside this interpreter) when it creates a gradebook.
+if os.path.dirname(sys.executable) not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = "deeplearning-L1W3"
@@ -26,9 +34,12 @@ c.CourseDirectory.ignore = [
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.enforce_metadata = True
 
-# A student who deletes a test cell still gets it run (stock default: False).
-c.OverwriteCells.add_missing_cells = True
-c.Execute.timeout = 120
+# One grading path: `nbgrader autograde` and formgrader's Autograde button run the course's
+# pipeline (grader/nbgrader_plugins.py), which writes what `make grade` writes.
+c.Autograde.sanitize_preprocessors = ["grader.nbgrader_plugins.CourseAutograde"]
+c.Autograde.autograde_preprocessors = []
+# `nbgrader export` writes grades.csv with formula cells escaped (grader/export.py).
+c.ExportApp.plugin_class = "grader.export.SafeCsvExportPlugin"
 
 # The release shows, after each exercise, what a correct solution prints: the
 # source notebook's stored outputs, read before ClearOutput wipes them.

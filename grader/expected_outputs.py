@@ -16,11 +16,12 @@ import re
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from grader.assignment import EXPLORATORY
+
 TITLE = "**预期输出 / Expected output**"
 INTRO = ("正确的解答在上面的单元格中打印以下内容 / "
          "a correct solution prints this in the cells above:")
 METADATA_KEY = "expected_output"  # cell metadata: the exercise the cell belongs to
-EXPLORATORY = "exploratory"
 
 
 def _nbgrader(cell):

@@ -12,7 +12,9 @@ import nbformat
 import pytest
 from traitlets.config import Config
 
-from grader.reference import EXERCISES
+from grader.assignment import load
+
+EXERCISES = load("L1W3").exercises
 
 SOURCE = "source/L1W3/planar_classification.ipynb"
 RELEASE = "notebooks/L1W3/planar_classification.ipynb"
