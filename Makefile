@@ -19,7 +19,7 @@ export PYTHONHASHSEED := 0
 
 .PHONY: help venv release goldens demo grade submissions table export test \
         test-release test-notebooks test-grader validate clean system-deps mutation \
-        feedback report collect roster bench
+        feedback report collect roster bench render-tools
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
@@ -36,9 +36,12 @@ help:
 	@echo "make mutation  grade the catalog of buggy and equivalent submissions, print the table"
 	@echo "make clean     remove generated grading output and the venv"
 
-$(STAMP): requirements.txt constraints.txt
+# Students' requirements plus the instructors' extras (requirements-instructor.txt
+# includes requirements.txt), all pinned by constraints.txt.
+$(STAMP): requirements.txt requirements-instructor.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	    -r requirements-instructor.txt -c constraints.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -114,8 +117,13 @@ test-release: $(STAMP)
 
 # Temporary files in this checkout's build/: no test depends on, or is disturbed by, another
 # test run on the machine (pytest's default basetemp is shared by every run of a user).
-test-grader: $(STAMP)
+test-grader: $(STAMP) render-tools
 	$(BIN)/python -m pytest grader_tests -p no:cacheprovider --basetemp=$(CURDIR)/build/pytest
+
+# The markdown/formula checker's node packages (marked, MathJax), pinned by
+# grader_tests/render/package-lock.json; grader_tests/test_markdown.py runs it.
+render-tools:
+	npm ci --prefix grader_tests/render --no-audit --no-fund
 
 # nbval: the source notebook against its stored outputs, then the release
 # with the solutions filled back in (no stored outputs: it must run cleanly).
