@@ -17,13 +17,14 @@ export PYTHONPATH := $(CURDIR)
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv release goldens demo grade submissions table export test \
+.PHONY: help venv release goldens demo grade submissions table export test check \
         test-release test-notebooks test-grader validate clean system-deps mutation \
         feedback report collect roster bench render-tools
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
 	@echo "make test      everything CI runs"
+	@echo "make check     the fast tests only (the edit loop)"
 	@echo "make release   regenerate notebooks/ (the student release) from source/"
 	@echo "make grade     autograde every submission in submitted/ (WORKERS=n, default: CPU count)"
 	@echo "make feedback  feedback pages for every graded student"
@@ -105,6 +106,11 @@ validate: $(STAMP)
 	$(BIN)/python -m grader validate "$(NB)"
 
 test: system-deps test-release test-grader test-notebooks
+
+# The edit loop: every fast test (no notebook execution, no grading batch, no server).
+check: $(STAMP)
+	$(BIN)/python -m pytest grader_tests -m "not slow" -q -p no:cacheprovider \
+	    --basetemp=$(CURDIR)/build/pytest-check
 
 system-deps:
 	./scripts/system-deps.sh

@@ -104,6 +104,7 @@ class AddExpectedOutputs(NbGraderPreprocessor):
     """
 
     def preprocess(self, nb, resources):
+        """Insert the expected-output cells (see the class's doc)."""
         nb.cells = [c for c in nb.cells if METADATA_KEY not in c.get("metadata", {})]
         inserts = []
         for exercise, indices in demonstrations(nb.cells).items():
