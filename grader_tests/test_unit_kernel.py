@@ -180,3 +180,17 @@ def test_a_forging_cell_that_ignores_alarms_and_sleeps_cannot_hang_the_grader(tm
         with pytest.raises(KernelDied):
             kernel.run("1")
 
+
+
+def test_a_cell_that_closes_its_channel_and_sleeps_cannot_hang_the_grader(tmp_path):
+    limits = Limits(cell_timeout=1, grace=0.2, notebook_timeout=10)
+    nap = 20   # seconds the cell sleeps: the grader must not wait for them
+    with Kernel(str(tmp_path), limits) as kernel:
+        started = time.monotonic()
+        with pytest.raises(KernelDied):
+            kernel.run("import os, signal, time\n"
+                       "signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+                       "os.closerange(3, 65536)\n"   # every copy of the answer channel
+                       f"time.sleep({nap})")
+        elapsed = time.monotonic() - started
+        assert elapsed < limits.cell_timeout + limits.grace + 2, f"held the grader {elapsed:.1f} s"
