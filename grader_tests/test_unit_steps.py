@@ -277,3 +277,17 @@ def test_grade_submission_explains_a_probe_without_results(script, tmp_path, mon
     for verdict in result.verdicts.values():
         assert verdict.status == "not_graded" and reason in verdict.failures[0].message
     assert s.starts == 1
+
+
+@pytest.mark.parametrize("metadata", [{"tags": 5}, {"tags": None}, {"tags": [["exploratory"]]},
+                                      {"nbgrader": {"grade_id": 3}}])
+def test_odd_metadata_in_a_students_own_cell_is_not_a_grader_error(script, tmp_path, metadata):
+    # nbformat only logs invalid metadata, so read_notebook lets it through; grading must cope.
+    script()
+    nb = json.loads(nbformat.writes(_release()))
+    nb["cells"].append({"cell_type": "code", "metadata": metadata, "source": "x = 1",
+                        "outputs": [], "execution_count": None, "id": "own"})
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    result = grade.grade_submission("ann", str(path), two_exercises(), _master(), Limits())
+    assert result.gradable and result.score == 5.0
