@@ -38,8 +38,10 @@ class Limits:
             name = name.strip()
             if name not in types:
                 raise ValueError(f"unknown limit {name!r}; known: {', '.join(types)}")
-            limits = replace(limits, **{name: float(value) if types[name] in ("float", float)
-                                        else int(value)})
+            number = float(value) if types[name] in ("float", float) else int(value)
+            if not number > 0 or number == float("inf"):
+                raise ValueError(f"limit {name} must be a positive finite number, not {value!r}")
+            limits = replace(limits, **{name: number})
         return limits
 
     def as_dict(self):

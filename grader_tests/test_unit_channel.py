@@ -32,7 +32,8 @@ class Channel:
         kernel = Kernel.__new__(Kernel)   # everything __init__ sets, except starting a sandbox
         kernel.limits, kernel.deadline = LIMITS, time.monotonic() + LIMITS.notebook_timeout
         kernel._resp_r, kernel._req_w = self._resp_r, req_w
-        kernel._seq, kernel.dead, kernel.returncode, kernel.rusage = itertools.count(1), None, None, None
+        kernel._seq, kernel.dead, kernel.returncode, kernel.rusage = itertools.count(1).__next__, None, None, None
+        kernel.stalled = False
         kernel.proc, kernel.cgroup, kernel.uid, kernel.peak_cgroup_mb = self.process, None, None, 0.0
         self.kernel = kernel
 
@@ -197,3 +198,9 @@ def test_close_is_idempotent_and_kills_the_process(channel):
     channel.kernel.close()
     channel.kernel.close()
     assert channel.process.poll() is not None
+
+
+def test_real_sequence_numbers_are_random_so_a_forgery_cannot_guess_them():
+    from grader.kernel import _random_seq
+    numbers = {_random_seq() for _ in range(1000)}
+    assert len(numbers) == 1000 and min(numbers) > 2 ** 40

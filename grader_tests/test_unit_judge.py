@@ -155,7 +155,7 @@ def test_judge_takes_the_kind_and_variable_from_the_comparison():
     assignment.spec.compare = _shape_problem
     [failure] = judge(assignment, "add", 1.0, _values(3, 0)).failures
     assert (failure.kind, failure.variable) == ("shape", "total['W1']")
-    assert failure.message == "total['W1'] 形状不对 / wrong shape"
+    assert failure.message == "total['W1'] 的形状不对 / total['W1'] has the wrong shape"
 
 
 def test_judge_maps_an_unknown_kind_to_values():
@@ -165,11 +165,30 @@ def test_judge_maps_an_unknown_kind_to_values():
     assert failure.kind == "values"
 
 
-def test_judge_clips_a_long_comparison_message():
+def test_judge_echoes_nothing_of_the_comparison_text():
+    """The comparison's text may quote the student's values (smuggled hidden inputs): a hidden
+    verdict is rendered from the kind and the variable only."""
     assignment = two_exercises()
-    assignment.spec.compare = lambda e, a, n: None if e == a else "x" * 10_000
+    assignment.spec.compare = lambda e, a, n: None if e == a else "x" * 10_000 + " secret"
     [failure] = judge(assignment, "add", 1.0, _values(3, 0)).failures
-    assert len(failure.message) == MESSAGE_CHARS
+    assert "secret" not in failure.message and len(failure.message) < MESSAGE_CHARS
+
+
+@pytest.mark.parametrize("variable", ["k0 [1.5, 2.25, -0.75]{}", "x" * 500, "a\nb", "名"])
+def test_judge_replaces_a_variable_name_that_could_carry_data(variable):
+    assignment = two_exercises()
+    assignment.spec.compare = lambda e, a, n: None if e == a else Problem("bad", "values", variable)
+    [failure] = judge(assignment, "add", 1.0, _values(3, 0)).failures
+    assert variable not in failure.message and failure.variable == "total"
+
+
+@pytest.mark.parametrize("error, shown", [("ValueError", "ValueError"),
+                                          ("ValueError: [0.5, 1.25] leaked", "ValueError"),
+                                          ("[0.5, 1.25]", "an exception"), ("x" * 500, "an exception")])
+def test_judge_shows_only_an_exception_name(error, shown):
+    [failure] = judge(two_exercises(), "add", 1.0, [{"value": 3}, {"error": error}]).failures
+    assert failure.kind == "raised"
+    assert failure.message.endswith(shown) and "0.5" not in failure.message
 
 
 @pytest.mark.parametrize("got, kind", [

@@ -264,7 +264,7 @@ def test_grade_submission_of_an_unreadable_notebook_grades_nothing(script, tmp_p
 
 
 @pytest.mark.parametrize("answer, reason", [
-    ({"op": "probe", "error": "SyntaxError: bad"}, "could not run: SyntaxError: bad"),
+    ({"op": "probe", "error": "SyntaxError: bad"}, "could not run: SyntaxError"),
     ({"op": "probe", "status": "interrupted", "error": "interrupted"}, "timed out or were interrupted"),
     ({"op": "probe"}, "returned no usable result"),
 ])
