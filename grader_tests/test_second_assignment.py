@@ -157,7 +157,7 @@ def test_every_exercise_has_a_solution_cell_then_a_test_cell_with_its_points(sou
         assert test.metadata["nbgrader"]["locked"] is True and test.cell_type == "code"
         visible, hidden = test.source.split("### BEGIN HIDDEN TESTS")
         assert f"check_{name[len('func_'):]}({name})" in visible
-        assert f'run_hidden_tests("{name}", globals(), assignment="{ASSIGNMENT}")' in hidden
+        assert f'run_hidden_tests("{name}", globals(), assignment_id="{ASSIGNMENT}")' in hidden
         assert hidden.rstrip().endswith("### END HIDDEN TESTS")
 
 
@@ -279,6 +279,24 @@ def test_compare_accepts_what_the_lesson_allows_and_nothing_else(helpers):
     assert compare([1.0, 2.0], [1.0], "costs") is not None
     assert compare({"dw": 1.0, "db": 2.0}, {"dw": 1.0}, "grads") is not None
     assert compare(1.0, float("nan"), "cost") is not None
+
+
+def test_compare_says_what_kind_of_problem_and_where(helpers):
+    compare = helpers["checks"].compare
+    grads = {"dw": np.zeros((2, 1)), "db": 0.5}
+    cases = [  # (expected, actual, name, kind, variable)
+        (grads, [grads], "grads", "type", "grads"),
+        (grads, {"dw": grads["dw"]}, "grads", "keys", "grads"),
+        ((grads, 1.0), (grads,), "(grads, cost)", "length", "(grads, cost)"),
+        ((grads, 1.0), ({"dw": np.zeros(2), "db": 0.5}, 1.0), "(grads, cost)", "shape", "(grads, cost)[0]['dw']"),
+        ((grads, 1.0), (grads, 2.0), "(grads, cost)", "values", "(grads, cost)[1]"),
+        (np.zeros((1, 2)), np.array([["a", "b"]]), "Y_prediction", "dtype", "Y_prediction"),
+        (np.zeros((1, 2)), np.array([[0., 1.]]), "Y_prediction", "values", "Y_prediction"),
+    ]
+    for expected, actual, name, kind, variable in cases:
+        problem = compare(expected, actual, name)
+        assert (problem.kind, problem.variable) == (kind, variable), problem
+        assert str(problem) == problem and type(str(problem)) is str
 
 
 # ---------------------------------------------------------------- the spec

@@ -34,6 +34,21 @@ class Mismatch(AssertionError):
     """A result differs from the expected one; the message says where."""
 
 
+class Problem(str):
+    """The message of :func:`compare`, with what is wrong and where.
+
+    A plain ``str`` to anyone who prints it; the grader also reads
+    ``kind`` (``"type"``, ``"keys"``, ``"length"``, ``"shape"``, ``"dtype"``
+    or ``"values"``) and ``variable`` (e.g. ``grads['dw']``) so that its
+    reports count failures without parsing the text.
+    """
+
+    def __new__(cls, message, kind, variable):
+        problem = super().__new__(cls, message)
+        problem.kind, problem.variable = kind, variable
+        return problem
+
+
 def _show(x):
     if isinstance(x, (float, np.floating)):
         return np.format_float_positional(x, precision=10, unique=True, trim="-")
@@ -79,16 +94,18 @@ def compare(expected, actual, name, rtol=RTOL, atol=ATOL):
 
     Returns
     -------
-    message : str or None
-        ``None`` when they agree, else a message in Chinese and English.
+    problem : Problem or None
+        ``None`` when they agree, else a message in Chinese and English
+        (a ``str``) that also carries ``kind`` and ``variable``.
     """
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return (f"{name} 的类型应为 dict，实际为 {_kind(actual)} / "
-                    f"{name} should be a dict, got {_kind(actual)}")
+            return Problem(f"{name} 的类型应为 dict，实际为 {_kind(actual)} / "
+                           f"{name} should be a dict, got {_kind(actual)}", "type", name)
         if sorted(map(str, actual)) != sorted(expected):
-            return (f"{name} 的键应为 {sorted(expected)}，实际为 {sorted(map(str, actual))} / "
-                    f"{name} should have the keys {sorted(expected)}, got {sorted(map(str, actual))}")
+            return Problem(f"{name} 的键应为 {sorted(expected)}，实际为 {sorted(map(str, actual))} / "
+                           f"{name} should have the keys {sorted(expected)}, got {sorted(map(str, actual))}",
+                           "keys", name)
         for key in expected:
             message = compare(expected[key], actual[key], f"{name}['{key}']", rtol, atol)
             if message:
@@ -101,8 +118,9 @@ def compare(expected, actual, name, rtol=RTOL, atol=ATOL):
                    else _kind(actual))
             got_en = (f"a {type(actual).__name__} of length {len(actual)}"
                       if isinstance(actual, (tuple, list)) else _kind(actual))
-            return (f"{name} 应为长度为 {len(expected)} 的 {kind}，实际为 {got} / "
-                    f"{name} should be a {kind} of length {len(expected)}, got {got_en}")
+            return Problem(f"{name} 应为长度为 {len(expected)} 的 {kind}，实际为 {got} / "
+                           f"{name} should be a {kind} of length {len(expected)}, got {got_en}",
+                           "length" if isinstance(actual, (tuple, list)) else "type", name)
         for i, (e, a) in enumerate(zip(expected, actual)):
             message = compare(e, a, f"{name}[{i}]", rtol, atol)
             if message:
@@ -110,37 +128,38 @@ def compare(expected, actual, name, rtol=RTOL, atol=ATOL):
         return None
     if isinstance(expected, numbers.Integral) and not isinstance(expected, bool):
         if not isinstance(actual, numbers.Integral) or isinstance(actual, (bool, np.bool_)):
-            return (f"{name} 应为整数，实际为 {_kind(actual)} / "
-                    f"{name} should be an integer, got {_kind(actual)}")
+            return Problem(f"{name} 应为整数，实际为 {_kind(actual)} / "
+                           f"{name} should be an integer, got {_kind(actual)}", "type", name)
         if actual != expected:
-            return f"{name}：期望 {expected}，实际 {actual} / {name}: expected {expected}, got {actual}"
+            return Problem(f"{name}：期望 {expected}，实际 {actual} / {name}: expected {expected}, got {actual}",
+                           "values", name)
         return None
     if isinstance(expected, numbers.Real):
         value = _scalar(actual)
         if value is None:
-            return (f"{name} 应为实数，实际为 {_kind(actual)} / "
-                    f"{name} should be a real number, got {_kind(actual)}")
+            return Problem(f"{name} 应为实数，实际为 {_kind(actual)} / "
+                           f"{name} should be a real number, got {_kind(actual)}", "type", name)
         if not np.isclose(value, expected, rtol=rtol, atol=atol):
-            return (f"{name}：期望 {_show(expected)}，实际 {_show(value)} / "
-                    f"{name}: expected {_show(expected)}, got {_show(value)}")
+            return Problem(f"{name}：期望 {_show(expected)}，实际 {_show(value)} / "
+                           f"{name}: expected {_show(expected)}, got {_show(value)}", "values", name)
         return None
     expected = np.asarray(expected)
     if not isinstance(actual, np.ndarray):
-        return (f"{name} 应为 numpy 数组，实际为 {_kind(actual)} / "
-                f"{name} should be a numpy array, got {_kind(actual)}")
+        return Problem(f"{name} 应为 numpy 数组，实际为 {_kind(actual)} / "
+                       f"{name} should be a numpy array, got {_kind(actual)}", "type", name)
     if actual.shape != expected.shape:
-        return (f"{name} 的形状应为 {expected.shape}，实际为 {actual.shape} / "
-                f"{name} should have shape {expected.shape}, got {actual.shape}")
+        return Problem(f"{name} 的形状应为 {expected.shape}，实际为 {actual.shape} / "
+                       f"{name} should have shape {expected.shape}, got {actual.shape}", "shape", name)
     if not (actual.dtype == np.bool_ or (np.issubdtype(actual.dtype, np.number)
                                          and not np.issubdtype(actual.dtype, np.complexfloating))):
-        return (f"{name} 应为实数数组，实际 dtype 为 {actual.dtype} / "
-                f"{name} should be an array of real numbers, got dtype {actual.dtype}")
+        return Problem(f"{name} 应为实数数组，实际 dtype 为 {actual.dtype} / "
+                       f"{name} should be an array of real numbers, got dtype {actual.dtype}", "dtype", name)
     close = np.isclose(actual.astype(np.float64), expected, rtol=rtol, atol=atol)
     if not close.all():
         index = tuple(int(i) for i in np.argwhere(~close)[0])
         e, a = expected[index], actual[index]
-        return (f"{name}{list(index)}：期望 {_show(e)}，实际 {_show(a)} / "
-                f"{name}{list(index)}: expected {_show(e)}, got {_show(a)}")
+        return Problem(f"{name}{list(index)}：期望 {_show(e)}，实际 {_show(a)} / "
+                       f"{name}{list(index)}: expected {_show(e)}, got {_show(a)}", "values", name)
     return None
 
 
