@@ -17,6 +17,7 @@ import importlib
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -507,25 +508,42 @@ def test_grading_with_two_workers_costs_each_mistake_its_own_points(graded):
         assert (tmp / "autograded" / student / ASSIGNMENT / NOTEBOOK).exists()
 
 
+# Sequentially and through nbgrader, a correct and a buggy submission are enough (and save minutes).
+PAIR = ("l1w2_solution", "l1w2_wrong_propagate_db")
+
+
+def _pair(graded, tmp_path):
+    tmp, _ = graded
+    submitted = tmp_path / "submitted"
+    for student in PAIR:
+        shutil.copytree(tmp / "submitted" / student, submitted / student)
+    return submitted
+
+
 @pytest.mark.slow
 def test_sequential_grading_gives_the_same_scores(root, graded, tmp_path):
-    tmp, db = graded
-    sequential = f"sqlite:///{tmp_path / 'gradebook.db'}"
-    _run(root, "-m", "grader", "grade", ASSIGNMENT, "--submitted", str(tmp / "submitted"),
-         "--autograded", str(tmp_path / "autograded"), "--db", sequential, "--workers", "1")
-    assert _scores(sequential) == _scores(db)
+    db = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    _run(root, "-m", "grader", "grade", ASSIGNMENT, "--submitted", str(_pair(graded, tmp_path)),
+         "--autograded", str(tmp_path / "autograded"), "--db", db, "--workers", "1")
+    assert _scores(db) == {student: SUBMISSIONS[student][1] for student in PAIR}
 
 
 @pytest.mark.slow
-def test_nbgrader_autograde_grades_l1w2(root, graded, tmp_path):
-    tmp, db = graded
+def test_nbgrader_autograde_grades_l1w2_like_the_grader(root, graded, tmp_path):
+    """``nbgrader autograde L1W2`` (the course's plugins): same scores, the composite judged alone."""
+    submitted = _pair(graded, tmp_path)
+    db = f"sqlite:///{tmp_path / 'gradebook.db'}"
     autograded = tmp_path / "nbgrader_autograded"
+    # The gradebook knows the assignment, as an instructor's does; nbgrader then regrades into
+    # it (a different verdict of its own would overwrite these rows and show below).
+    _run(root, "-m", "grader", "grade", ASSIGNMENT, "--submitted", str(submitted),
+         "--autograded", str(tmp_path / "autograded"), "--db", db, "--workers", "1")
     _run(root, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force", "--log-level=WARN",
-         f"--CourseDirectory.submitted_directory={tmp / 'submitted'}",
+         f"--CourseDirectory.submitted_directory={submitted}",
          f"--CourseDirectory.autograded_directory={autograded}",
          f"--CourseDirectory.db_url={db}")
-    assert _scores(db) == {student: expected for student, (_, expected) in SUBMISSIONS.items()}
-    for student in SUBMISSIONS:
+    assert _scores(db) == {student: SUBMISSIONS[student][1] for student in PAIR}
+    for student in PAIR:
         assert (autograded / student / ASSIGNMENT / NOTEBOOK).exists()
 
 
@@ -536,7 +554,7 @@ def test_feedback_and_report_for_l1w2(root, graded):
          "--feedback", str(tmp / "feedback"), "--db", db)
     page = (tmp / "feedback" / "l1w2_predict_at_least_half" / ASSIGNMENT /
             "logistic_regression.html").read_text(encoding="utf-8")
-    assert "8 / 10" in page and "func_predict" in page
+    assert "8 / 10" in page and "func_predict" in page and "Y_prediction" in page
     for marker in ("run_hidden_tests", "BEGIN HIDDEN TESTS", "640_517", "640517"):
         assert marker not in page
     csv_path = tmp / "grades_by_exercise.csv"
