@@ -300,6 +300,32 @@ def test_compare_says_what_kind_of_problem_and_where(helpers):
         assert str(problem) == problem and type(str(problem)) is str
 
 
+def test_release_keeps_signatures_docstrings_and_returns_but_no_solution_or_hidden_test(root, source):
+    release = nbformat.read(_path(root, "notebooks", ASSIGNMENT, NOTEBOOK), as_version=4)
+    released = "\n".join(cell.source for cell in release.cells)
+    assert "BEGIN SOLUTION" not in released and "HIDDEN TESTS" not in released
+    assert "grader" not in released.replace("autograder", "")
+    stubs = {_grade_id(c): c.source for c in release.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    assert list(stubs) == list(POINTS)
+    for name, code in _solutions(source, POINTS).items():
+        solution = code.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+        secret = [line for line in solution.splitlines() if line.strip() and not line.strip().startswith("#")]
+        assert secret and not [line for line in secret if line in stubs[name].splitlines()], name
+        assert "raise NotImplementedError()" in stubs[name]
+        kept = [line for line in code.splitlines()
+                if line.lstrip().startswith(("def ", "return ")) or '"""' in line]
+        assert all(line in stubs[name].splitlines() for line in kept), name
+    assert all(not c.get("outputs") for c in release.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("name", HELPERS)
+def test_released_helpers_are_copies_of_the_source_helpers(root, name):
+    with open(_path(root, "notebooks", ASSIGNMENT, name + ".py"), encoding="utf-8") as f:
+        released = f.read()
+    with open(_path(root, "source", ASSIGNMENT, name + ".py"), encoding="utf-8") as f:
+        assert released == f.read()
+
+
 # ---------------------------------------------------------------- the spec
 
 def test_spec_names_every_exercise_with_its_test_cell_in_notebook_order(spec, helpers):
