@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import types
 
 import nbformat
 import numpy as np
@@ -227,14 +228,16 @@ def test_helpers_are_named_like_l1w3s(root):
         assert os.path.exists(_path(root, "source", ASSIGNMENT, name))
 
 
-def test_helpers_load_by_path_beside_l1w3s(helpers):
-    import testCases as l1w3_test_cases  # L1W3's, from utils/ (conftest puts it on sys.path)
-
-    assert helpers["testCases"] is not l1w3_test_cases
+def test_helpers_load_by_path_beside_a_module_of_the_same_name(source_dir, monkeypatch):
+    """Another assignment's ``testCases`` already imported: L1W2's helpers still get their own."""
+    other = types.ModuleType("testCases")
+    monkeypatch.setitem(sys.modules, "testCases", other)
+    helpers = load_helpers(source_dir)
+    assert helpers["testCases"] is not other
     assert hasattr(helpers["testCases"], "func_propagate_test_case")
-    assert not hasattr(helpers["testCases"], "func_layer_sizes_test_case")
     assert helpers["checks"].testCases is helpers["testCases"]
-    assert sys.modules["testCases"] is l1w3_test_cases
+    assert sys.modules["testCases"] is other
+    assert source_dir not in sys.path and "lr_utils" not in sys.modules
 
 
 def test_data_set_is_seeded_and_leaves_the_global_random_state_alone(helpers):
