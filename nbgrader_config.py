@@ -1,9 +1,21 @@
-"""nbgrader configuration of the L1W3 course (the repository root is the course root)."""
+"""nbgrader configuration of the course (the repository root is the course root).
+
+nbgrader, formgrader and the JupyterLab extensions read this file wherever
+they were started from (with this folder as the course root): it puts the
+course root on ``sys.path`` itself, so no PYTHONPATH is needed, and points
+nbgrader's own extension points at the course's grading pipeline.
+"""
 import os
+import sys
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+# nbgrader runs `alembic` (beside this interpreter) when it creates a gradebook.
+if os.path.dirname(sys.executable) not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = "deeplearning-L1W3"
@@ -22,6 +34,38 @@ c.CourseDirectory.ignore = [
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.enforce_metadata = True
 
-# A student who deletes a test cell still gets it run (stock default: False).
-c.OverwriteCells.add_missing_cells = True
-c.Execute.timeout = 120
+# One grading path: `nbgrader autograde` and formgrader's Autograde button run the course's
+# pipeline (grader/nbgrader_plugins.py), which writes what `make grade` writes.
+c.Autograde.sanitize_preprocessors = ["grader.nbgrader_plugins.CourseAutograde"]
+c.Autograde.autograde_preprocessors = []
+# `nbgrader export` writes grades.csv with formula cells escaped (grader/export.py).
+c.ExportApp.plugin_class = "grader.export.SafeCsvExportPlugin"
+
+# --- Exchange and late work (docs/instructors.md) -------------------------
+# One machine: the exchange is the course's own exchange/ folder (gitignored),
+# world-writable as nbgrader requires.  Students point their own
+# ~/.jupyter/nbgrader_config.py at the same folder (docs/instructors.md).
+# On JupyterHub, set NBGRADER_EXCHANGE=/srv/nbgrader/exchange for instructors
+# and students alike; path_includes_course keeps several courses apart there.
+EXCHANGE = os.environ.get("NBGRADER_EXCHANGE", os.path.join(HERE, "exchange"))
+if not os.path.isdir(EXCHANGE):
+    try:
+        os.makedirs(EXCHANGE)
+        os.chmod(EXCHANGE, 0o777)  # release_assignment insists on 0777 anyway
+    except OSError:
+        pass  # e.g. a student without write access to the course: release creates it
+c.Exchange.root = EXCHANGE
+c.Exchange.path_includes_course = True
+c.Exchange.timezone = "UTC"
+
+# Due dates live in the gradebook (nbgrader db assignment add L1W3
+# --duedate="2026-12-01 23:59:00 UTC", or formgrader's Manage Assignments).
+# A late notebook loses 10 % of its score per started day, never below 0.
+# nbgrader's own AssignLatePenalties step is not in the autograde list above:
+# the course pipeline (make grade, nbgrader autograde, formgrader's button)
+# applies this plugin itself through grader.late.penalty_for.
+c.AssignLatePenalties.plugin_class = "grader.late.PercentPerDayLate"
+c.PercentPerDayLate.percent_per_period = 10.0
+c.PercentPerDayLate.period_seconds = 24 * 60 * 60
+c.PercentPerDayLate.grace_seconds = 0.0
+# ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import tempfile
 
 import nbformat
 
-from grader import ASSIGNMENT, NOTEBOOK, ROOT, boundary, tool_env
+from grader import ROOT, boundary, tool_env
 from grader.kernel import Kernel, KernelDied
 from grader.runner import report_path
 
@@ -55,7 +55,7 @@ def student_boundary(nb_path, master, limits):
 
 def _summary(report, scores, figure_uri, model_line):
     rows = []
-    for gid, verdict in sorted(report["verdicts"].items(), key=lambda kv: _order(kv[1]["exercise"])):
+    for gid, verdict in sorted(report["verdicts"].items(), key=lambda kv: kv[0]):
         score = scores.get(gid, verdict["score"]) if scores else verdict["score"]
         ok = score >= verdict["points"]
         rows.append(
@@ -87,9 +87,8 @@ Left: your <code>func_nn_model</code> and <code>func_predict</code> (n_h=4, {bou
 """
 
 
-def _order(exercise):
-    from grader.reference import EXERCISES
-    return EXERCISES.index(exercise) if exercise in EXERCISES else 99
+def _order(exercise, exercises=()):
+    return exercises.index(exercise) if exercise in exercises else 99
 
 
 def _insert(page, block):
@@ -103,21 +102,24 @@ def _boundary_task(args):
     return student, student_boundary(nb_path, master, limits)
 
 
-def generate(autograded, feedback_dir, db_url, workers=None, limits=None, assignment=ASSIGNMENT):
+def generate(autograded, feedback_dir, db_url, workers=None, limits=None, assignment=None):
     """Write ``feedback/<student>/L1W3/planar_classification.html`` for every graded student."""
     from grader import master as master_mod
     from grader import table
     from grader.limits import Limits
 
     limits = limits or Limits()
+    spec = assignment
+    assignment = spec.id
+    NOTEBOOK = spec.notebook
     subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--force",
                     "--log-level=WARN",
                     f"--CourseDirectory.autograded_directory={os.path.abspath(autograded)}",
                     f"--CourseDirectory.feedback_directory={os.path.abspath(feedback_dir)}",
                     f"--CourseDirectory.db_url={db_url}"], cwd=ROOT, check=True, env=tool_env())
-    master = master_mod.load()
-    _, scores, _ = table.scores(db_url, assignment)
-    ref_grid, ref_acc = boundary.reference()
+    master = master_mod.load(spec)
+    _, scores, _ = table.scores(db_url, spec)
+    ref_grid, ref_acc = boundary.reference(spec)
     students = sorted(s for s in os.listdir(feedback_dir)
                       if os.path.isfile(os.path.join(feedback_dir, s, assignment,
                                                      NOTEBOOK.replace(".ipynb", ".html"))))

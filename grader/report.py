@@ -14,13 +14,13 @@ import json
 import os
 import re
 
-from grader import ASSIGNMENT
-from grader.reference import EXERCISES
+from grader.students import csv_cell
+
 
 TOP_REASONS = 3
 
 
-def load_reports(autograded, assignment=ASSIGNMENT):
+def load_reports(autograded, assignment):
     reports = {}
     for path in sorted(glob.glob(os.path.join(autograded, "*", f"grading_report_{assignment}.json"))):
         with open(path, encoding="utf-8") as f:
@@ -53,8 +53,8 @@ def reason_of(message):
     return re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "N", english)[:90]
 
 
-def summarize(scores, reports, max_points):
-    exercises = [e for e in EXERCISES if f"{e}_values" in max_points]
+def summarize(scores, reports, max_points, assignment=None):
+    exercises = [e for e in assignment.exercises if f"{e}_values" in max_points]
     students = sorted(set(scores) | set(reports))
     totals = {s: sum(scores.get(s, {}).values()) for s in students}
     passed = {e: sum(1 for s in students if scores.get(s, {}).get(f"{e}_values", 0) >= max_points[f"{e}_values"])
@@ -118,12 +118,13 @@ def _save(fig, folder, name):
     return name
 
 
-def write(db_url, autograded, out_dir, assignment=ASSIGNMENT):
+def write(db_url, autograded, out_dir, assignment):
     """Write ``<out_dir>/<assignment>.html`` and its figures; return the page's path."""
     from grader import table
     _, scores, max_points = table.scores(db_url, assignment)
+    spec, assignment = assignment, assignment.id
     reports = load_reports(autograded, assignment)
-    summary = summarize(scores, reports, max_points)
+    summary = summarize(scores, reports, max_points, spec)
     files = _figures(summary, out_dir, assignment)
     run_file = os.path.join(autograded, f"grading_run_{assignment}.json")
     run = {}
@@ -166,7 +167,7 @@ img {{ max-width: 49%; }}</style></head><body>
     return path
 
 
-def write_exercise_csv(db_url, path, assignment=ASSIGNMENT):
+def write_exercise_csv(db_url, path, assignment):
     """``grades_by_exercise.csv``: one row per student, one column per exercise, and the total."""
     from grader import table
     grade_ids, scores, max_points = table.scores(db_url, assignment)
@@ -175,6 +176,6 @@ def write_exercise_csv(db_url, path, assignment=ASSIGNMENT):
         writer.writerow(["student"] + [g[: -len("_values")] for g in grade_ids] + ["total", "max"])
         for student in sorted(scores):
             row = [scores[student].get(g, 0) for g in grade_ids]
-            writer.writerow([student] + [f"{v:g}" for v in row] + [f"{sum(row):g}",
+            writer.writerow([csv_cell(student)] + [f"{v:g}" for v in row] + [f"{sum(row):g}",
                                                                   f"{sum(max_points[g] for g in grade_ids):g}"])
     return path
