@@ -577,7 +577,7 @@ def test_nbgrader_autograde_grades_l1w2_like_the_grader(root, graded, tmp_path):
 
 
 @pytest.mark.slow
-def test_feedback_and_report_for_l1w2(root, graded):
+def test_feedback_for_l1w2(root, graded):
     tmp, db = graded
     _run(root, "-m", "grader", "feedback", ASSIGNMENT, "--autograded", str(tmp / "autograded"),
          "--feedback", str(tmp / "feedback"), "--db", db)
@@ -586,15 +586,25 @@ def test_feedback_and_report_for_l1w2(root, graded):
     assert "8 / 10" in page and "func_predict" in page and "Y_prediction" in page
     for marker in ("run_hidden_tests", "BEGIN HIDDEN TESTS", "640_517", "640517"):
         assert marker not in page
+
+
+@pytest.mark.slow
+def test_report_for_l1w2(root, graded):
+    tmp, db = graded
     csv_path = tmp / "grades_by_exercise.csv"
     _run(root, "-m", "grader", "report", ASSIGNMENT, "--autograded", str(tmp / "autograded"),
          "--out", str(tmp / "reports"), "--csv", str(csv_path), "--db", db)
-    assert (tmp / "reports" / f"{ASSIGNMENT}.html").exists()
+    page = (tmp / "reports" / f"{ASSIGNMENT}.html").read_text(encoding="utf-8")
+    # Reasons are counted from the typed problems of checks.compare (kind and variable).
+    reasons = page.split("most common reasons", 1)[1]
+    assert re.search(r"\(grads, cost\)\[\w+\]\[&#x27;db&#x27;\][^<]*wrong values \(1\)", reasons)
+    assert re.search(r"Y_prediction[^<]*wrong values \(1\)", reasons)
     with open(csv_path, newline="") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     assert rows["l1w2_wrong_propagate_db"]["func_propagate"] == "0"
     assert rows["l1w2_wrong_propagate_db"]["func_optimize"] == "3"
     assert rows["l1w2_solution"]["total"] == rows["l1w2_solution"]["max"] == "10"
+    assert rows["l1w2_wrong_sigmoid_sign"]["total"] == "9"
 
 
 @pytest.mark.slow
