@@ -69,3 +69,17 @@ c.PercentPerDayLate.percent_per_period = 10.0
 c.PercentPerDayLate.period_seconds = 24 * 60 * 60
 c.PercentPerDayLate.grace_seconds = 0.0
 # ---------------------------------------------------------------------------
+
+# The release shows, after each exercise, what a correct solution prints: the
+# source notebook's stored outputs, read before ClearOutput wipes them.
+from nbgrader.converters.generate_assignment import GenerateAssignment  # noqa: E402
+from nbgrader.preprocessors import ClearOutput  # noqa: E402
+
+# A class, not its dotted name: nbgrader calls class_traits() on each entry.
+from grader.expected_outputs import AddExpectedOutputs  # noqa: E402
+
+_stock = list(GenerateAssignment.class_traits()["preprocessors"].default())
+c.GenerateAssignment.preprocessors = (
+    _stock[:_stock.index(ClearOutput)]
+    + [AddExpectedOutputs]
+    + _stock[_stock.index(ClearOutput):])

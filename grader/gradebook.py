@@ -23,6 +23,7 @@ RETRIES = 60
 
 
 def course_id():
+    """The course id of nbgrader_config.py."""
     return load_config().CourseDirectory.course_id
 
 
