@@ -24,6 +24,7 @@ class Limits:
     disk_mb: int = 256               # the kernel's writable space (/tmp, its working directory)
     shm_mb: int = 16                 # the kernel's /dev/shm
     verdict_chars: int = 4000        # longest verdict message kept for one exercise
+    callee_calls: int = 5000         # callee stub calls answered per probe of a composite exercise
     grace: float = 5.0               # seconds a timed-out cell gets to stop by itself
 
     @classmethod
