@@ -196,10 +196,18 @@ class Kernel:
             except (BrokenPipeError, OSError):
                 self._die((self._wait_exit() or "the kernel is gone") + f" while {what}")
 
-    def _read(self, timeout, what):
+    def _read(self, timeout, what, deadline=None):
+        """The next frame, before ``deadline`` (default: ``timeout`` + grace from now).
+
+        A request passes its own deadline, fixed when it was sent, so frames the
+        kernel writes meanwhile (junk, forged, other sequence numbers) never
+        extend it.
+        """
         if self.dead:
             raise KernelDied(self.dead)
-        deadline = min(time.monotonic() + timeout + self.limits.grace, self.deadline)
+        if deadline is None:
+            deadline = time.monotonic() + timeout + self.limits.grace
+        deadline = min(deadline, self.deadline)
         head = self._read_exact(4, deadline, what)
         if head is None:
             if time.monotonic() >= self.deadline:
@@ -217,6 +225,9 @@ class Kernel:
             return json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
             self._die(f"the kernel sent a garbled message while {what}")
+        except MemoryError:
+            body = None
+            self._die(f"the kernel sent a message too large to read while {what}")
 
     def _request(self, message, what, answer_op, on_call=None):
         if self.dead:
@@ -228,7 +239,7 @@ class Kernel:
         self._write(struct.pack(">I", len(data)) + data, deadline, what)
         calls = 0
         while True:
-            answer = self._read(timeout, what)
+            answer = self._read(timeout, what, deadline)
             if not isinstance(answer, dict) or answer.get("seq") != seq:
                 continue  # written by student code, or left over from an earlier request: ignore
             if answer.get("op") == answer_op:

@@ -25,6 +25,7 @@ class Limits:
     shm_mb: int = 16                 # the kernel's /dev/shm
     verdict_chars: int = 4000        # longest verdict message kept for one exercise
     callee_calls: int = 5000         # callee stub calls answered per probe of a composite exercise
+    grader_memory_mb: int = 1024     # memory the grading worker may add for one submission
     grace: float = 5.0               # seconds a timed-out cell gets to stop by itself
 
     @classmethod

@@ -125,7 +125,7 @@ def build(exercise, cases, callees):
             .replace("__CALLEES__", repr(tuple(callees))))
 
 
-MAX_CALL_ELEMENTS = 1_000_000   # numbers a callee request may carry
+MAX_CALL_ELEMENTS = 1_000_000   # numbers a callee request, or its result, may carry
 
 
 def answer_call(assignment, exercise, message):
@@ -144,8 +144,11 @@ def answer_call(assignment, exercise, message):
             raise Unsupported("malformed call")
         if _elements(args) + _elements(kwargs) > MAX_CALL_ELEMENTS:
             raise Unsupported("arguments too large")
-        return {"op": "return", "value": encode(assignment.call_reference(name, args, kwargs))}
-    except Exception as exc:  # a bad call fails the student's case, never the grader
+        value = assignment.call_reference(name, args, kwargs)
+        if _elements(value) > MAX_CALL_ELEMENTS:   # e.g. asked for a 3000 x 3000 initialization
+            raise Unsupported("result too large")
+        return {"op": "return", "value": encode(value)}
+    except Exception as exc:  # a bad call fails the student's case, never the grader (MemoryError too)
         return {"op": "raise", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
 
 

@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
+import resource
 import signal
 import sys
 import time
@@ -128,10 +129,31 @@ def grade_one(student, path, notes, assignment, master, limits):
         return result
 
 
+def limit_own_memory(limits):
+    """Bound this process's address space to what it holds now plus ``limits.grader_memory_mb``.
+
+    What one submission can make the grading worker hold (answers, callee
+    results it asks for) then ends in a ``MemoryError`` for that submission,
+    never in an out-of-memory kill of the machine's other work.  Only the soft
+    limit is set, so the kernel the worker starts can still be given its own.
+    """
+    try:
+        with open("/proc/self/statm") as f:
+            size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = size + limits.grader_memory_mb * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def _child(conn, job, assignment, master, limits):
     """Body of a forked worker: grade one submission, send the result, exit without cleanup."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        limit_own_memory(limits)
         student, path, notes, _ = job
         conn.send(grade_one(student, path, notes, assignment, master, limits))
         conn.close()

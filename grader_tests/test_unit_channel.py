@@ -204,3 +204,27 @@ def test_real_sequence_numbers_are_random_so_a_forgery_cannot_guess_them():
     from grader.kernel import _random_seq
     numbers = {_random_seq() for _ in range(1000)}
     assert len(numbers) == 1000 and min(numbers) > 2 ** 40
+
+
+def test_frames_written_meanwhile_do_not_extend_a_requests_deadline(channel):
+    """Junk and foreign frames keep arriving; the request still ends at timeout + grace."""
+    import threading
+    stop = threading.Event()
+
+    def junk():
+        while not stop.is_set():
+            try:
+                channel.send({"op": "done", "seq": 12345})
+            except OSError:
+                return
+            time.sleep(0.05)
+
+    writer = threading.Thread(target=junk, daemon=True)
+    writer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(KernelDied, match="did not stop"):
+            channel.kernel.run("while True: pass")
+    finally:
+        stop.set()
+    assert time.monotonic() - started < LIMITS.cell_timeout + LIMITS.grace + 1.0
