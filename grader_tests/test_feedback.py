@@ -321,9 +321,10 @@ def test_class_report(course):
     soup = BeautifulSoup(_read(course.class_report), "html.parser")
     rows = {tr.find("code").get_text(): [td.get_text(" ") for td in tr.find_all("td")]
             for tr in soup.find_all("tr") if tr.find("code")}
-    assert rows["func_backward_propagation"][1] == "6/7"
-    assert re.fullmatch(r".+ \(2\)", rows["func_backward_propagation"][2])
-    assert rows["func_layer_sizes"][1] == "6/7" and re.fullmatch(r".+ \(1\)", rows["func_layer_sizes"][2])
+    counts = {e: [int(n) for n in re.findall(r"\((\d+)\)", row[2])] for e, row in rows.items()}
+    assert rows["func_backward_propagation"][1] == "5/7"  # untouched, wrong tanh' (manual grade comes later)
+    assert sum(counts["func_backward_propagation"]) >= 2 and max(counts["func_backward_propagation"]) <= 2
+    assert rows["func_layer_sizes"][1] == "6/7" and set(counts["func_layer_sizes"]) == {1}
     assert "7 名学生 / students" in soup.get_text()
 
 
