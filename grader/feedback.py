@@ -57,8 +57,10 @@ SUMMARY_CSS = """
 #grader-summary .by-hand { display: inline-block; background: #fff3cd; border: 1px solid #d4a200;
   border-radius: 4px; padding: 0 4px; font-size: 12px; }
 #grader-summary img { max-width: 100%; height: auto; }
+#grader-summary h2 { font-size: 1.6em; }
 @media (max-width: 600px) {
   #grader-summary { padding: 0.4em; }
+  #grader-summary h2 { font-size: 1.25em; }
   #grader-summary table, #grader-summary tbody, #grader-summary tr, #grader-summary td { display: block; width: auto; }
   #grader-summary tr:first-child { display: none; }
   #grader-summary tr { border: 1px solid #999; margin-bottom: 6px; }
