@@ -6,20 +6,20 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
-ASSIGNMENT := L1W3
-NB := notebooks/$(ASSIGNMENT)/planar_classification.ipynb
+# The assignment most targets work on (`make grade ASSIGNMENT=L1W2`).
+ASSIGNMENT ?= L1W3
 SOURCE_NB := source/$(ASSIGNMENT)/planar_classification.ipynb
 
 # nbgrader runs alembic as a subprocess: the venv's bin must be on PATH.
 export PATH := $(BIN):$(PATH)
-# The hidden tests import the trusted `grader` package from the repository.
+# The source notebooks' hidden-test cells import the trusted `grader` package.
 export PYTHONPATH := $(CURDIR)
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: help venv release goldens demo grade submissions table export test \
         test-release test-notebooks test-grader validate clean system-deps mutation \
-        feedback report collect bench
+        feedback report collect roster bench
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
@@ -28,7 +28,8 @@ help:
 	@echo "make grade     autograde every submission in submitted/ (WORKERS=n, default: CPU count)"
 	@echo "make feedback  feedback pages for every graded student"
 	@echo "make report    class report reports/L1W3.html and grades_by_exercise.csv"
-	@echo "make collect ZIP=downloads.zip   file an LMS download into submitted/"
+	@echo "make collect ZIP=downloads.zip [LMS=canvas|moodle]   file an LMS download into submitted/"
+	@echo "make roster CSV=roster.csv   import students' names (id,first_name,last_name,email)"
 	@echo "make bench     stock nbgrader autograde against make grade, on 40 submissions"
 	@echo "make validate NB=path/to/notebook.ipynb   run the public self-checks"
 	@echo "make goldens   re-execute the source notebook and store its outputs"
@@ -58,7 +59,7 @@ grade: $(STAMP)
 	$(BIN)/python -m grader grade $(ASSIGNMENT) $(if $(WORKERS),--workers $(WORKERS))
 
 table: $(STAMP)
-	$(BIN)/python -m grader table
+	$(BIN)/python -m grader table $(ASSIGNMENT)
 
 export: $(STAMP)
 	$(BIN)/nbgrader export --to grades.csv
@@ -69,25 +70,30 @@ demo: $(STAMP)
 	$(BIN)/python -m grader grade $(ASSIGNMENT)
 	$(BIN)/nbgrader export --to grades.csv --log-level=WARN
 	@echo "grades.csv written"
-	$(BIN)/python -m grader table
-	$(BIN)/python -m grader feedback
-	$(BIN)/python -m grader report
+	$(BIN)/python -m grader table $(ASSIGNMENT)
+	$(BIN)/python -m grader feedback $(ASSIGNMENT)
+	$(BIN)/python -m grader report $(ASSIGNMENT)
 	@echo
 	@echo "Class report:   reports/$(ASSIGNMENT).html"
 	@echo "Feedback pages: feedback/<student>/$(ASSIGNMENT)/planar_classification.html"
 
 feedback: $(STAMP)
-	$(BIN)/python -m grader feedback
+	$(BIN)/python -m grader feedback $(ASSIGNMENT)
 
 report: $(STAMP)
-	$(BIN)/python -m grader report
+	$(BIN)/python -m grader report $(ASSIGNMENT)
 
 # An LMS download (Canvas or Moodle file names: see grader/collect.py).
 collect: $(STAMP)
-	@test -n "$(ZIP)" || { echo "usage: make collect ZIP=downloads.zip"; exit 2; }
-	$(BIN)/python -m grader collect "$(ZIP)"
+	@test -n "$(ZIP)" || { echo "usage: make collect ZIP=downloads.zip [LMS=canvas|moodle]"; exit 2; }
+	$(BIN)/python -m grader collect "$(ZIP)" --assignment $(ASSIGNMENT) $(if $(LMS),--lms "$(LMS)")
 
-# Stock nbgrader against this grader, in one run (see bench/README.md).
+# Students' names and emails from a roster CSV (id,first_name,last_name,email).
+roster: $(STAMP)
+	@test -n "$(CSV)" || { echo "usage: make roster CSV=roster.csv"; exit 2; }
+	$(BIN)/python -m grader roster "$(CSV)"
+
+# Stock nbgrader against this grader, in one run (bench/run.py says how).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
@@ -116,7 +122,7 @@ test-notebooks: $(STAMP)
 	    --nbval-sanitize-with grader_tests/nbval_sanitize.cfg --nbval-cell-timeout=600
 	rm -rf build/filled && mkdir -p build/filled
 	cp -r notebooks/$(ASSIGNMENT) build/filled/
-	$(BIN)/python -m grader fill-solutions build/filled/$(ASSIGNMENT)/planar_classification.ipynb
+	$(BIN)/python -m grader fill-solutions build/filled/$(ASSIGNMENT)/planar_classification.ipynb --assignment $(ASSIGNMENT)
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
 	    build/filled/$(ASSIGNMENT)/planar_classification.ipynb --nbval-cell-timeout=600
 

@@ -1,9 +1,21 @@
-"""nbgrader configuration of the L1W3 course (the repository root is the course root)."""
+"""nbgrader configuration of the course (the repository root is the course root).
+
+nbgrader, formgrader and the JupyterLab extensions read this file wherever
+they were started from (with this folder as the course root): it puts the
+course root on ``sys.path`` itself, so no PYTHONPATH is needed, and points
+nbgrader's own extension points at the course's grading pipeline.
+"""
 import os
+import sys
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+# nbgrader runs `alembic` (beside this interpreter) when it creates a gradebook.
+if os.path.dirname(sys.executable) not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = "deeplearning-L1W3"
@@ -22,9 +34,12 @@ c.CourseDirectory.ignore = [
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.enforce_metadata = True
 
-# A student who deletes a test cell still gets it run (stock default: False).
-c.OverwriteCells.add_missing_cells = True
-c.Execute.timeout = 120
+# One grading path: `nbgrader autograde` and formgrader's Autograde button run the course's
+# pipeline (grader/nbgrader_plugins.py), which writes what `make grade` writes.
+c.Autograde.sanitize_preprocessors = ["grader.nbgrader_plugins.CourseAutograde"]
+c.Autograde.autograde_preprocessors = []
+# `nbgrader export` writes grades.csv with formula cells escaped (grader/export.py).
+c.ExportApp.plugin_class = "grader.export.SafeCsvExportPlugin"
 
 # --- Feedback pages (grader/feedback.py, grader/feedback_page.py) -----------------------------
 # nbgrader generate_feedback (with or without --force), formgrader's "Generate Feedback"
@@ -35,18 +50,13 @@ c.Execute.timeout = 120
 # (no CDN), makes the page fit a phone and puts the summary on top.
 # force: a page is always rewritten from the current gradebook, so no page written before
 # a manual grade survives (stock nbgrader skips pages whose autograded folder is unchanged).
-import sys as _sys  # noqa: E402
-if HERE not in _sys.path:  # formgrader may start anywhere: the course's classes live here
-    _sys.path.insert(0, HERE)
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbconvert.preprocessors.sanitize import SanitizeHTML  # noqa: E402
-from nbgrader.preprocessors import GetGrades  # noqa: E402
-from grader.feedback import CourseSummary  # noqa: E402
-from grader.feedback_page import FeedbackPage  # noqa: E402
-
+# Names, not imports: a class that fails to import stops the command instead of silently
+# leaving nbgrader without this file (and writing stock pages).
 c.GenerateFeedback.force = True
-c.GenerateFeedback.preprocessors = [GetGrades, SanitizeHTML, CourseSummary, CSSHTMLHeaderPreprocessor]
-c.GenerateFeedback.exporter_class = FeedbackPage
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades", "nbconvert.preprocessors.sanitize.SanitizeHTML",
+    "grader.feedback.CourseSummary", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+c.GenerateFeedback.exporter_class = "grader.feedback_page.FeedbackPage"
 c.SanitizeHTML.tags = ["a", "abbr", "b", "blockquote", "br", "caption", "code", "del", "div", "em",
                        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p",
                        "pre", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td",

@@ -1,22 +1,42 @@
-"""Command line of the course grader: ``python -m grader COMMAND``."""
+"""Command line of the course grader: ``python -m grader COMMAND [ASSIGNMENT]``.
+
+Every command that works on one assignment takes its id (``L1W3``); it may
+be left out when the course has a single assignment.
+"""
 import argparse
 import os
 import sys
 
-from grader import ASSIGNMENT, ROOT
+from grader import ROOT
+
+
+def _assignment(value):
+    """The Assignment of ``value`` (or of the only one), or exit with a clear message."""
+    from grader.assignment import UnknownAssignment, ids, load
+    if value is None:
+        known = ids()
+        if len(known) != 1:
+            sys.exit(f"请指定作业 / name the assignment: one of {', '.join(known) or 'none'}")
+        value = known[0]
+    try:
+        return load(value)
+    except UnknownAssignment as exc:
+        sys.exit(str(exc))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("release", help="generate notebooks/L1W3 from source/L1W3")
+    p = sub.add_parser("release", help="generate notebooks/<id> from source/<id> (all assignments by default)")
+    p.add_argument("assignment", nargs="*")
     p.add_argument("--check", action="store_true",
                    help="fail if the committed release differs from a fresh one")
     sub.add_parser("demo-submissions", help="write the demo's sample submissions into submitted/")
     p = sub.add_parser("fill-solutions", help="fill a release notebook's solution cells in place")
     p.add_argument("notebook")
+    p.add_argument("--assignment", default=None)
     p = sub.add_parser("grade", help="autograde every submission in submitted/")
-    p.add_argument("assignment", nargs="?", default=ASSIGNMENT)
+    p.add_argument("assignment", nargs="?")
     p.add_argument("--submitted", default=os.path.join(ROOT, "submitted"),
                    help="folder of <student>/<assignment>/ submissions (default: submitted/)")
     p.add_argument("--autograded", default=os.path.join(ROOT, "autograded"),
@@ -27,37 +47,52 @@ def main(argv=None):
                    help="Dask scheduler address (tcp://host:port) to grade on a cluster")
     p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
                    help="change a resource limit, e.g. memory_mb=4096 (see grader/limits.py)")
+    p.add_argument("--student", action="append", default=None,
+                   help="grade only this student (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p = sub.add_parser("table", help="print the per-student, per-exercise score table")
+    p.add_argument("assignment", nargs="?")
     p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
-    p = sub.add_parser("feedback", help="write feedback/<student>/L1W3/*.html with a summary")
+    p = sub.add_parser("feedback", help="write feedback/<student>/<id>/*.html with a summary")
+    p.add_argument("assignment", nargs="?")
     p.add_argument("--autograded", default=os.path.join(ROOT, "autograded"))
     p.add_argument("--feedback", default=os.path.join(ROOT, "feedback"))
     p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
     p.add_argument("--workers", type=int, default=None)
-    p = sub.add_parser("report", help="write reports/L1W3.html and grades_by_exercise.csv")
+    p = sub.add_parser("report", help="write reports/<id>.html and grades_by_exercise.csv")
+    p.add_argument("assignment", nargs="?")
     p.add_argument("--autograded", default=os.path.join(ROOT, "autograded"))
     p.add_argument("--out", default=os.path.join(ROOT, "reports"))
     p.add_argument("--csv", default=os.path.join(ROOT, "grades_by_exercise.csv"))
     p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
     p = sub.add_parser("collect", help="file an LMS download (Canvas, Moodle) into submitted/")
-    p.add_argument("zip")
-    p.add_argument("--submitted", default=None, help="default: submitted/")
+    from grader.collect import add_arguments
+    add_arguments(p)
+    p = sub.add_parser("roster", help="import a roster CSV (id,first_name,last_name,email) into the gradebook")
+    p.add_argument("csv")
+    p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
     p = sub.add_parser("validate", help="run a notebook's public self-checks")
     p.add_argument("notebook")
     args = parser.parse_args(argv)
 
     if args.command == "release":
         from grader import release
-        if args.check:
-            stale = release.check()
-            if stale:
-                print("notebooks/ is stale; run `make release` and commit. Differs: "
-                      + ", ".join(stale), file=sys.stderr)
-                return 1
-            print("notebooks/ is up to date with source/")
-            return 0
-        print("released to", release.release())
-        return 0
+        from grader.assignment import ids
+        names = args.assignment or ids()
+        status = 0
+        for name in names:
+            assignment = _assignment(name)
+            if args.check:
+                stale = release.check(assignment)
+                if stale:
+                    print(f"notebooks/{name} is stale; run `make release` and commit. Differs: "
+                          + ", ".join(stale), file=sys.stderr)
+                    status = 1
+                else:
+                    print(f"notebooks/{name} is up to date with source/{name}")
+            else:
+                print("released to", os.path.relpath(release.release(assignment), ROOT))
+        return status
     if args.command == "demo-submissions":
         from grader import submissions
         for path in submissions.demo():
@@ -66,51 +101,59 @@ def main(argv=None):
     if args.command == "fill-solutions":
         import nbformat
         from grader import submissions
-        nbformat.write(submissions.fill(release=args.notebook), args.notebook)
+        assignment = _assignment(args.assignment or os.path.basename(os.path.dirname(
+            os.path.abspath(args.notebook))))
+        nbformat.write(submissions.fill(assignment, release=args.notebook), args.notebook)
+        print(f"已填入参考解答 / filled the reference solutions into {args.notebook}")
         return 0
     if args.command == "grade":
         from grader import runner
         from grader.config import db_url
         from grader.limits import Limits
+        from grader.students import terminal
+        assignment = _assignment(args.assignment)
         try:
-            results = runner.run(args.submitted, args.autograded, args.db or db_url(),
+            results = runner.run(args.submitted, args.autograded, args.db or db_url(), assignment.id,
                                  workers=args.workers, scheduler=args.scheduler,
-                                 limits=Limits.parse(args.limit), assignment=args.assignment)
+                                 limits=Limits.parse(args.limit), students=args.student,
+                                 quiet=args.quiet)
         except runner.RecordError as exc:
+            print(f"error: {exc}; the other students' grades are recorded", file=sys.stderr)
+            return 1
+        except runner.GraderErrors as exc:
             print(f"error: {exc}; the other students' grades are recorded", file=sys.stderr)
             return 1
         for result in results:
             for note in result.notes:
-                print(f"{result.student}: {note}", file=sys.stderr)
+                print(f"{terminal(result.student)}: {terminal(note)}", file=sys.stderr)
         print(f"graded {len(results)} submission(s)")
         return 0
     if args.command == "table":
         from grader import table
         from grader.config import db_url
-        print(table.render(args.db or db_url()))
+        print(table.render(args.db or db_url(), _assignment(args.assignment)))
         return 0
     if args.command == "feedback":
         from grader import feedback
         from grader.config import db_url
         for page in feedback.generate(args.autograded, args.feedback, args.db or db_url(),
-                                      workers=args.workers):
+                                      workers=args.workers, assignment=_assignment(args.assignment)):
             print("wrote", os.path.relpath(page))
         return 0
     if args.command == "report":
         from grader import report
         from grader.config import db_url
         db = args.db or db_url()
-        print("wrote", os.path.relpath(report.write_exercise_csv(db, args.csv)))
-        print("class report:", os.path.relpath(report.write(db, args.autograded, args.out)))
+        assignment = _assignment(args.assignment)
+        print("wrote", os.path.relpath(report.write_exercise_csv(db, args.csv, assignment)))
+        print("class report:", os.path.relpath(report.write(db, args.autograded, args.out, assignment)))
         return 0
     if args.command == "collect":
         from grader import collect
-        if not os.path.isfile(args.zip):
-            print(f"{args.zip}: no such file", file=sys.stderr)
-            return 2
-        collect.collect(args.zip, submitted=args.submitted)
-        print("collected into", args.submitted or "submitted/")
-        return 0
+        return collect.main(args, _assignment(args.assignment))
+    if args.command == "roster":
+        from grader import students
+        return students.roster_main(args)
     if args.command == "validate":
         from grader import validate
         return validate.main(args.notebook)

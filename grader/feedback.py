@@ -34,11 +34,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import types
 
 from nbconvert.preprocessors import Preprocessor
 
-from grader import ASSIGNMENT, NOTEBOOK, ROOT, tool_env
+from grader import ROOT, tool_env
 from grader.cleanup import remove_tree
 
 SUMMARY_ID = "grader-summary"
@@ -71,38 +70,38 @@ SUMMARY_CSS = """
 
 # --- the assignment ---------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
 def load_assignment(assignment_id):
-    """The assignment as data: ``grader.assignment.load`` once it exists, else L1W3's layout today.
+    """The assignment of that id (``grader.assignment.load``, loaded once per process)."""
+    from grader.assignment import load
+    return load(assignment_id)
 
-    The object has ``.id``, ``.notebook``, ``.release_dir``, ``.exercises``,
-    ``.test_cells`` (exercise -> test grade id) and ``.spec.feedback`` (the
-    feedback extra or ``None``).
+
+def feedback_extra(assignment):
+    """The assignment's feedback extra, or ``None``.
+
+    It is ``assignment.spec.feedback``; while a spec does not name one, the
+    conventional ``grading/<id>/feedback_extra.py`` is used when it exists.
     """
-    try:
-        from grader import assignment as assignment_mod
-    except ImportError:
-        assignment_mod = None
-    if assignment_mod is not None:
-        return assignment_mod.load(assignment_id)
-    from grader.reference import EXERCISES
-    extra_path = os.path.join(ROOT, "grading", assignment_id, "feedback_extra.py")
-    extra = None
-    if os.path.isfile(extra_path):
-        spec = importlib.util.spec_from_file_location(f"_feedback_extra_{assignment_id}", extra_path)
-        extra = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(extra)
-    return types.SimpleNamespace(
-        id=assignment_id, notebook=NOTEBOOK,
-        source_dir=os.path.join(ROOT, "source", assignment_id),
-        release_dir=os.path.join(ROOT, "notebooks", assignment_id),
-        exercises=list(EXERCISES), test_cells={e: f"{e}_values" for e in EXERCISES},
-        spec=types.SimpleNamespace(feedback=extra), helpers=None)
+    extra = getattr(assignment.spec, "feedback", None)
+    if extra is not None:
+        return extra
+    return _conventional_extra(os.path.join(getattr(assignment, "root", ROOT), "grading", assignment.id,
+                                            "feedback_extra.py"), assignment.id)
 
 
-def report_path(autograded, student, assignment=ASSIGNMENT):
+@functools.lru_cache(maxsize=None)
+def _conventional_extra(path, assignment_id):
+    if not os.path.isfile(path):
+        return None
+    spec = importlib.util.spec_from_file_location(f"grading_feedback_extra_{assignment_id}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def report_path(autograded, student, assignment_id):
     """Where the grading report of a student's submission is kept (beside the assignment folder)."""
-    return os.path.join(autograded, student, f"grading_report_{assignment}.json")
+    return os.path.join(autograded, student, f"grading_report_{assignment_id}.json")
 
 
 def _cache_path(nb_path, assignment_id):
@@ -167,8 +166,7 @@ def extra_answer(nb_path, assignment, limits=None, use_cache=True):
     ----------
     nb_path : str
         ``autograded/<student>/<id>/<notebook>``.
-    assignment : object
-        See :func:`load_assignment`.
+    assignment : grader.assignment.Assignment
     limits : grader.limits.Limits, optional
         Sandbox limits (default: ``Limits.parse()``, i.e. the defaults and ``GRADER_LIMITS``).
     use_cache : bool
@@ -180,7 +178,7 @@ def extra_answer(nb_path, assignment, limits=None, use_cache=True):
         ``("answer", raw answer)`` or ``("note", bilingual reason why there is none)``.
         Never raises.
     """
-    extra = getattr(getattr(assignment, "spec", None), "feedback", None)
+    extra = feedback_extra(assignment)
     if extra is None:
         return ("note", "")
     try:
@@ -241,7 +239,7 @@ def _run_extra(data, extra, assignment, limits):
 
 def extra_html(nb_path, assignment, limits=None):
     """The extra's section of the summary (heading and body), or ``""`` without an extra; never raises."""
-    extra = getattr(getattr(assignment, "spec", None), "feedback", None)
+    extra = feedback_extra(assignment)
     if extra is None:
         return ""
     heading = f"<h3>{html.escape(extra.title)}</h3>"
@@ -302,7 +300,7 @@ class CourseSummary(Preprocessor):
     def summary_html(self, nb, resources, extra_notes=()):
         """The summary's HTML for the student named in ``resources["nbgrader"]``; never raises."""
         info = resources.get("nbgrader") or {}
-        student, assignment_id = str(info.get("student", "?")), str(info.get("assignment", ASSIGNMENT))
+        student, assignment_id = str(info.get("student", "?")), str(info.get("assignment", ""))
         notes = list(extra_notes)
         try:
             assignment = load_assignment(assignment_id)
@@ -393,10 +391,11 @@ def _warm(args):
         return f"error {type(exc).__name__}"
 
 
-def generate(autograded, feedback_dir, db_url, workers=None, limits=None, assignment=ASSIGNMENT):
+def generate(autograded, feedback_dir, db_url, workers=None, limits=None, assignment=None):
     """Write ``feedback/<student>/<id>/<notebook>.html`` for every autograded student.
 
-    Computes the feedback extras in parallel (they are cached), then runs
+    ``assignment`` is a ``grader.assignment.Assignment`` or its id.  Computes
+    the feedback extras in parallel (they are cached), then runs
     ``nbgrader generate_feedback <id> --force``: the same command an
     instructor or formgrader runs, so the pages are the same.
 
@@ -410,12 +409,13 @@ def generate(autograded, feedback_dir, db_url, workers=None, limits=None, assign
     subprocess.CalledProcessError
         When nbgrader itself fails (a broken grader, not a broken notebook).
     """
-    spec = load_assignment(assignment)
+    spec = load_assignment(assignment) if isinstance(assignment, str) else assignment
+    assignment = spec.id
     notebooks = sorted(glob.glob(os.path.join(autograded, "*", assignment, spec.notebook)))
     env = {}
     if limits is not None:
         env["GRADER_LIMITS"] = ",".join(f"{k}={v}" for k, v in limits.as_dict().items())
-    if notebooks and getattr(spec.spec, "feedback", None) is not None:
+    if notebooks and feedback_extra(spec) is not None:
         tasks = [(p, assignment, limits) for p in notebooks]
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
             list(pool.map(_warm, tasks))

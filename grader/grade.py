@@ -1,14 +1,25 @@
-"""Grade one submission: normalize its notebook, run it in a sandboxed kernel, judge.
+"""Grade one submission: a short list of steps, each a function of its own.
+
+1. :func:`read_notebook` - strict reading; an unusable file gets a bilingual reason.
+2. :func:`normalize` - the assignment's structure restored (locked cells, deleted cells).
+3. :func:`run_cells` - the cells grading needs, in a sandboxed kernel; at each test
+   cell the kernel records the exercise's function as it is there.
+4. :func:`probe_all` - once every cell has run, each recorded function is called on
+   the hidden cases (composites with callee stubs answered here).  No student cell
+   runs after the first probe.  If the kernel dies, a fresh one re-runs the cells
+   before the fatal one, so what was recorded before it is still judged.
+5. :func:`grader.judge.judge` - typed verdicts, decided in this process.
+6. :func:`render` - the autograded notebook, within the whole-notebook output budget.
 
 :func:`grade_submission` is a pure function of its inputs (no gradebook, no
-shared state), so any number of them can run in parallel, on this machine
-or on a Dask cluster; the caller records the result.
+shared state), so any number of them can run in parallel; the caller records
+the result.
 """
 import copy
+import functools
 import json
 import os
 import resource
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -16,31 +27,44 @@ from dataclasses import dataclass, field
 import nbformat
 
 from grader import judge, probe
-from grader.cases import CALLEES
 from grader.kernel import Kernel, KernelDied
+from grader.workspace import remove_tree
+
+RESTARTS = 2   # fresh kernels a submission may get after its kernel died
 
 
 @dataclass
 class Result:
+    """What grading one submission produced (typed verdicts, notes, the autograded notebook)."""
+
     student: str
-    verdicts: dict                      # test grade id -> Verdict as dict
+    verdicts: dict                      # test grade id -> judge.Verdict
     notes: list = field(default_factory=list)   # what was wrong with the notebook, bilingual
     notebook: str = ""                  # the autograded notebook (JSON), "" if none
     seconds: float = 0.0
     peak_rss_mb: float = 0.0            # peak memory of the submission's processes (cgroup, else kernel RSS)
     worker_rss_mb: float = 0.0          # the grading worker's own peak, when it finished
     gradable: bool = True               # False when no cell could be run at all
+    grader_error: bool = False          # True when the grader itself failed on this submission
 
     @property
     def score(self):
-        return sum(v["score"] for v in self.verdicts.values())
+        """The total automatic score."""
+        return sum(v.score for v in self.verdicts.values())
 
 
-def _zero_all(master, reason, already=None):
+def zero_result(student, assignment, master, reason, notes=(), grader_error=False):
+    """A result with every exercise not graded for ``reason`` (nothing could be run)."""
+    return Result(student, not_graded_all(assignment, master, reason), list(notes) or [reason],
+                  gradable=False, grader_error=grader_error)
+
+
+def not_graded_all(assignment, master, reason, already=None):
+    """``already``'s verdicts, and a not-graded verdict for every other test cell."""
     verdicts = dict(already or {})
     for gid, (exercise, points) in master.tests.items():
         if gid not in verdicts:
-            verdicts[gid] = judge.failed(exercise, gid, points, reason).as_dict()
+            verdicts[gid] = judge.not_graded(assignment, exercise, points, reason)
     return verdicts
 
 
@@ -142,43 +166,212 @@ def normalize(nb, master):
     return cells, notes
 
 
-def _autograded_notebook(nb, cells):
+class OutputBudget:
+    """The outputs kept in the autograded notebook, all cells together, within a byte budget.
+
+    The kernel caps its outputs too, but it is not trusted: this is what
+    bounds the grading process's memory and the notebook's size.
+    """
+
+    def __init__(self, limit_bytes):
+        self.left = limit_bytes
+        self.exceeded = False
+
+    def keep(self, outputs):
+        """The part of ``outputs`` (a cell's) that fits; a note replaces the rest."""
+        kept = []
+        for output in outputs if isinstance(outputs, list) else []:
+            if not isinstance(output, dict):
+                continue
+            size = len(json.dumps(output, ensure_ascii=False, default=str))
+            if size > self.left:
+                if not self.exceeded:
+                    kept.append({"output_type": "stream", "name": "stderr",
+                                 "text": "[输出超出整个笔记本的限额，已省略 / output dropped: over the "
+                                         "notebook's output budget]\n"})
+                self.exceeded = True
+                self.left = 0
+                continue
+            self.left -= size
+            kept.append(output)
+        return kept
+
+
+@dataclass
+class Run:
+    """The state of one submission's kernel run (what was recorded, outputs, notes)."""
+
+    cells: list
+    master: object
+    limits: object
+    workdir: str
+    deadline: float
+    recorded: list = field(default_factory=list)      # exercises recorded, in notebook order
+    record_index: dict = field(default_factory=dict)  # exercise -> index of its test cell
+    notes: list = field(default_factory=list)
+    peak_mb: float = 0.0
+    kernel: object = None
+    restarts: int = 0
+
+    def start(self):
+        """A fresh kernel, with what is left of the submission's time."""
+        left = self.deadline - time.monotonic()
+        if left <= 1:
+            raise KernelDied("no time left for the submission")
+        limits = self.limits
+        if left < limits.notebook_timeout:
+            from dataclasses import replace
+            limits = replace(limits, notebook_timeout=left)
+        self.kernel = Kernel(self.workdir, limits)
+        return self.kernel
+
+    def stop(self):
+        """Close the kernel, keeping its peak memory."""
+        if self.kernel is not None:
+            self.kernel.close()
+            self.peak_mb = max(self.peak_mb, self.kernel.peak_rss_mb())
+            self.kernel = None
+
+
+def run_cells(run, upto=None, budget=None):
+    """Run ``run.cells[:upto]`` as grading needs; record each exercise at its test cell.
+
+    With ``budget`` the outputs are kept in the cells (the first pass); a
+    re-run after a kernel death keeps the first pass's outputs.  Raises
+    ``KernelDied`` with ``index`` set to the cell being run.
+    """
+    master = run.master
+    previous = None   # the last code cell the kernel was asked to run or record
+    for index, cell in enumerate(run.cells[:upto] if upto is not None else run.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        gid = _grade_id(cell)
+        if gid not in master.tests and not master.needs_running(cell):
+            continue
+        try:
+            if gid in master.tests:
+                exercise = master.tests[gid][0]
+                run.kernel.record(exercise)
+                if exercise not in run.recorded:
+                    run.recorded.append(exercise)
+                run.record_index[exercise] = index
+            else:
+                answer = run.kernel.run(cell.get("source", ""))
+        except KernelDied as exc:
+            # A kernel that stopped reading is still in the previous cell (which forged its answer).
+            exc.index = previous if run.kernel.stalled and previous is not None else index
+            raise
+        previous = index
+        if gid in master.tests:
+            continue
+        if budget is not None:
+            cell["outputs"] = budget.keep(answer.get("outputs"))
+            count = answer.get("execution_count")
+            cell["execution_count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def probe_all(run, assignment, answers):
+    """Probe every recorded exercise not yet answered; composites last.
+
+    ``answers`` maps exercise to the kernel's answer or a ``KernelDied`` reason
+    (a string); it is filled in place.  Raises ``KernelDied`` (with
+    ``exercise`` set) when the kernel dies in a probe.
+    """
+    master = run.master
+    order = sorted(run.recorded, key=lambda e: (e in assignment.spec.callees, run.record_index[e]))
+    for exercise in order:
+        if exercise in answers:
+            continue
+        try:
+            answers[exercise] = run.kernel.probe(
+                master.probes[exercise], f"testing {exercise}",
+                on_call=functools.partial(probe.answer_call, assignment, exercise))
+        except KernelDied as exc:
+            exc.exercise = exercise
+            raise
+
+
+def execute(run, assignment, budget):
+    """Steps 3 and 4 with the restarts: ``{exercise: answer | reason string}``."""
+    answers = {}
+    limit = None          # cells to re-run after a death in a cell
+    first = True
+    while True:
+        try:
+            run.start()
+            run_cells(run, upto=limit, budget=budget if first else None)
+            probe_all(run, assignment, answers)
+            return answers
+        except KernelDied as exc:
+            reason = f"内核终止 / kernel stopped: {exc}"
+            if reason not in run.notes:
+                run.notes.append(reason)
+            exercise = getattr(exc, "exercise", None)
+            index = getattr(exc, "index", None)
+            if exercise is not None:
+                answers[exercise] = reason          # this exercise's probe killed it
+            elif index is not None:
+                # Nothing recorded at or after the fatal cell can be judged; before it, it can.
+                limit = index if limit is None else min(limit, index)
+                run.recorded = [e for e in run.recorded if run.record_index[e] < limit]
+            else:
+                return answers                      # the kernel could not even start
+        finally:
+            run.stop()
+        first = False
+        if run.restarts >= RESTARTS or not [e for e in run.recorded if e not in answers]:
+            return answers
+        run.restarts += 1
+        if limit is None:
+            limit = max(run.record_index[e] for e in run.recorded) + 1
+        run.recorded = []    # recorded again by the re-run
+
+
+def render(nb, cells, verdicts, master):
+    """The autograded notebook: the student's cells, each test cell showing its verdict.
+
+    The notebook metadata is the release's: a student's metadata (e.g. a
+    malformed ``language_info``) cannot break what reads the notebook later.
+    """
     out = nbformat.v4.new_notebook()
-    out.metadata = nb.metadata
+    out.metadata = copy.deepcopy(master.release.metadata)
     out.cells = [nbformat.from_dict(c) for c in cells]
     for i, cell in enumerate(out.cells):
         cell["id"] = f"cell-{i}"  # restored and student cells may share ids
         if cell.cell_type == "code":
             cell.setdefault("outputs", [])
             cell.setdefault("execution_count", None)
-    return nbformat.writes(out)
+            gid = _grade_id(cell)
+            if gid in verdicts:
+                cell["outputs"] = [nbformat.from_dict(o) for o in _verdict_outputs(verdicts[gid])]
+                cell["execution_count"] = None
+    return nbformat.writes(out) + "\n"  # as nbgrader writes it: the same bytes by either path
 
 
-def _feedback_outputs(verdict):
-    outputs = [{"output_type": "stream", "name": "stdout", "text": verdict["message"] + "\n"}]
-    if verdict["score"] < verdict["points"]:
+def _verdict_outputs(verdict):
+    outputs = [{"output_type": "stream", "name": "stdout", "text": verdict.message + "\n"}]
+    if verdict.score < verdict.points:
         outputs.append({"output_type": "error", "ename": "HiddenTestsFailed",
-                        "evalue": f"{verdict['exercise']}: {verdict['score']:g}/{verdict['points']:g}",
+                        "evalue": f"{verdict.exercise}: {verdict.score:g}/{verdict.points:g}",
                         "traceback": []})
     return outputs
 
 
-def _judge_cell(kernel, master, cell, gid, verdicts):
-    exercise, points = master.tests[gid]
-    answer = kernel.probe(master.probes[exercise], f"testing {exercise}")
-    if answer.get("op") == "probe" and "error" not in answer:
-        verdict = judge.judge(exercise, gid, points, answer.get("result"))
-    elif answer.get("op") == "probe":
-        verdict = judge.failed(exercise, gid, points, f"隐藏测试无法运行 / the hidden tests could not run: "
-                                                      f"{str(answer['error'])[:200]}")
-    else:
-        verdict = judge.failed(exercise, gid, points,
-                               "隐藏测试超时或被中断 / the hidden tests timed out or were interrupted")
-    verdicts[gid] = verdict.as_dict()
-    cell["outputs"] = _feedback_outputs(verdicts[gid])
+def _clip_verdict(verdict, limits):
+    """Keep a verdict's stored size bounded (``limits.verdict_chars``)."""
+    budget = limits.verdict_chars
+    kept = []
+    for failure in verdict.failures:
+        size = len(failure.message) + len(failure.variable) + len(failure.case)
+        if size > budget:
+            break
+        budget -= size
+        kept.append(failure)
+    verdict.failures = kept or verdict.failures[:1]
+    return verdict
 
 
-def grade_submission(student, path, master, limits, hidden=(), extra_notes=()):
+def grade_submission(student, path, assignment, master, limits, extra_notes=()):
     """Grade the notebook at ``path`` for ``student``; return a :class:`Result`."""
     started = time.monotonic()
     notes = list(extra_notes)
@@ -186,62 +379,43 @@ def grade_submission(student, path, master, limits, hidden=(), extra_notes=()):
         nb = read_notebook(path)
     except (OSError, ValueError) as exc:
         reason = str(exc)
-        return Result(student, _zero_all(master, reason), notes + [reason],
-                      seconds=time.monotonic() - started, gradable=False)
+        result = zero_result(student, assignment, master, reason, notes + [reason])
+        result.seconds = time.monotonic() - started
+        return result
     cells, more = normalize(nb, master)
     notes += more
-    verdicts = {}
+    for cell in cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
     workdir = tempfile.mkdtemp(prefix="grade-")
-    kernel = None
-    peak = 0.0
+    run = Run(cells, master, limits, workdir, deadline=started + 2 * limits.notebook_timeout)
     try:
         for name, content in master.helpers.items():
             with open(os.path.join(workdir, name), "w", encoding="utf-8") as f:
                 f.write(content)
-        try:
-            kernel = Kernel(workdir, limits, hidden)
-            deferred = []
-            last_test = max((i for i, c in enumerate(cells) if _grade_id(c) in master.tests), default=-1)
-            for index, cell in enumerate(cells):
-                gid = _grade_id(cell)
-                if cell.get("cell_type") != "code":
-                    continue
-                cell["outputs"], cell["execution_count"] = [], None
-                if gid in master.tests:
-                    # A composite function's probe hands reference implementations to the
-                    # kernel: it runs once every other exercise is judged, so that nothing can
-                    # reuse them, on the function as it was here.
-                    exercise = master.tests[gid][0]
-                    if exercise in CALLEES:
-                        kernel.probe(probe.capture(exercise), f"recording {exercise}")
-                        deferred.append(cell)
-                    else:
-                        _judge_cell(kernel, master, cell, gid, verdicts)
-                    if index == last_test:
-                        for waiting in deferred:
-                            _judge_cell(kernel, master, waiting, _grade_id(waiting), verdicts)
-                        deferred = []
-                    continue
-                if not master.needs_running(cell):
-                    continue
-                answer = kernel.run(cell.get("source", ""))
-                cell["outputs"] = answer.get("outputs", []) if isinstance(answer.get("outputs"), list) else []
-                cell["execution_count"] = answer.get("execution_count") if isinstance(
-                    answer.get("execution_count"), int) else None
-        except KernelDied as exc:
-            reason = f"内核终止 / kernel stopped: {exc}"
-            notes.append(reason)
-            verdicts = _zero_all(master, reason, verdicts)
-            for cell in cells:
-                gid = _grade_id(cell)
-                if gid in master.tests and not cell.get("outputs"):
-                    cell["outputs"] = _feedback_outputs(verdicts[gid])
+        answers = execute(run, assignment, OutputBudget(limits.notebook_output_mb * 1024 * 1024))
     finally:
-        if kernel is not None:
-            kernel.close()
-            peak = kernel.peak_rss_mb()
-        shutil.rmtree(workdir, ignore_errors=True)
-    verdicts = _zero_all(master, "未运行 / not run", verdicts)
-    return Result(student, verdicts, notes, _autograded_notebook(nb, cells),
-                  seconds=time.monotonic() - started, peak_rss_mb=peak,
+        run.stop()
+        remove_tree(workdir)
+    notes += run.notes
+    verdicts = {}
+    for gid, (exercise, points) in master.tests.items():
+        answer = answers.get(exercise)
+        if isinstance(answer, str):
+            verdict = judge.not_graded(assignment, exercise, points, answer)
+        elif answer is None:
+            reason = run.notes[-1] if run.notes else "未运行 / not run"
+            verdict = judge.not_graded(assignment, exercise, points, reason)
+        elif answer.get("op") == "probe" and "error" not in answer:
+            verdict = judge.judge(assignment, exercise, points, answer.get("result"))
+        elif answer.get("status") == "interrupted":
+            verdict = judge.not_graded(assignment, exercise, points,
+                                       "隐藏测试超时或被中断 / the hidden tests timed out or were interrupted")
+        else:
+            verdict = judge.not_graded(assignment, exercise, points,
+                                       f"隐藏测试无法运行 / the hidden tests could not run: "
+                                       f"{judge.exception_name(answer.get('error'))}")
+        verdicts[gid] = _clip_verdict(verdict, limits)
+    return Result(student, verdicts, notes, render(nb, cells, verdicts, master),
+                  seconds=time.monotonic() - started, peak_rss_mb=run.peak_mb,
                   worker_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

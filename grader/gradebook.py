@@ -16,10 +16,8 @@ from nbgrader.api import (Assignment, Comment, Grade, Gradebook, Student,
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from grader import ASSIGNMENT, NOTEBOOK
 from grader.config import load as load_config
 
-NOTEBOOK_ID = NOTEBOOK[: -len(".ipynb")]
 RETRIES = 60
 
 
@@ -38,7 +36,7 @@ def open_gradebook(db_url):
     return gb
 
 
-def _write(session, result, assignment_id, timestamp):
+def _write(session, result, assignment_id, timestamp, students=None):
     assignment = session.query(Assignment).filter_by(name=assignment_id).one()
     student = session.query(Student).filter_by(id=result.student).one_or_none()
     if student is None:
@@ -60,18 +58,18 @@ def _write(session, result, assignment_id, timestamp):
                 Grade(cell=cell, notebook=nb)
         session.add(submission)
     submission.timestamp = timestamp
-    by_exercise = {v["exercise"]: v for v in result.verdicts.values()}
+    by_exercise = {v.exercise: v for v in result.verdicts.values()}
     for nb in submission.notebooks:
         for grade in nb.grades:
             verdict = result.verdicts.get(grade.cell.name)
-            grade.auto_score = verdict["score"] if verdict else 0.0
+            grade.auto_score = verdict.score if verdict else 0.0
             grade.needs_manual_grade = grade.manual_score is not None
         for comment in nb.comments:
             verdict = by_exercise.get(comment.cell.name)
-            comment.auto_comment = verdict["message"] if verdict else None
+            comment.auto_comment = verdict.message if verdict else None
 
 
-def record(gb, result, assignment_id=ASSIGNMENT, timestamp=None):
+def record(gb, result, assignment_id, timestamp=None):
     """Write ``result`` (a ``grader.grade.Result``) in one transaction, retrying conflicts."""
     session = gb.db
     for attempt in range(RETRIES):

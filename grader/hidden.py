@@ -1,21 +1,36 @@
 """Hidden tests as plain in-kernel assertions (for nbval and stock nbgrader).
 
-The source notebook's test cells call :func:`run_hidden_tests`, which judges
-inside the student's kernel: that is what stock ``nbgrader autograde`` does,
-and it is what ``make bench`` measures against.  The course's own grader does
-not trust the kernel: it evaluates the same cases there but judges the
-results in its own process (see ``grader.judge``).
+The source notebooks' test cells call :func:`run_hidden_tests` between
+nbgrader's hidden-test markers.  That judges inside the kernel, which is
+what stock ``nbgrader autograde`` does (``make bench`` measures it) and what
+re-executing the source notebook checks (the reference passes its own
+hidden cases).  The course's grader never runs these cells: it probes the
+kernel and judges in its own process (see ``grader.grade``).
 """
-from checks import compare
+import os
 
-from grader.cases import CASES, RESULT_NAME
+from grader.assignment import copy_value, load
 
 
-def run_hidden_tests(exercise, namespace):
-    """Run the hidden cases of ``exercise`` on ``namespace[exercise]``; raise on failure."""
+def run_hidden_tests(exercise, namespace, assignment_id=None):
+    """Run the hidden cases of ``exercise`` on ``namespace[exercise]``; raise on failure.
+
+    ``assignment_id`` defaults to the name of the current folder
+    (``source/<id>/``, where the notebook runs).
+    """
+    assignment = load(assignment_id or os.path.basename(os.getcwd()))
+    callees = assignment.spec.callees.get(exercise, ())
+    name = assignment.spec.result_names.get(exercise, "result")
     failures = []
-    for case in CASES[exercise]:
-        message = compare(case.expected(), case.run(namespace), RESULT_NAME[exercise])
+    for case, want in zip(assignment.spec.cases[exercise], assignment.expected(exercise)):
+        saved = {callee: namespace.get(callee) for callee in callees}
+        try:
+            for callee in callees:
+                namespace[callee] = assignment.reference[callee]
+            got = namespace[exercise](*copy_value(case.args), **copy_value(case.kwargs))
+        finally:
+            namespace.update(saved)
+        message = assignment.spec.compare(want, got, name)
         if message:
             failures.append(f"[{case.label}] {message}")
     if failures:

@@ -5,84 +5,179 @@ here they are decoded strictly and compared with the reference results,
 which are computed in this process and never leave it.  An exercise earns
 its points only when every hidden case is right, so a function that
 returns the lesson's printed values earns nothing.
+
+Verdicts are typed from here to the gradebook, the report and the
+feedback: a :class:`Verdict` holds :class:`Failure` records (which case,
+what kind of failure, which variable), and its message is rendered from
+them, never parsed back.
+
+A hidden verdict's text is made only of what the grader knows: the case's
+label, the kind of failure and the variable's name as the reference result
+names it.  Nothing the student's code produced (a value, a key, an exception
+message, a type name) is echoed, so a function that smuggles its hidden
+inputs into its result cannot get them back through the feedback.  The
+public self-check shows the full detail on the public cases.
 """
-import functools
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
-from checks import compare
-
-from grader.cases import CASES, RESULT_NAME
 from grader.probe import Unsupported, decode
 
 SHOWN_FAILURES = 3
+MESSAGE_CHARS = 600            # one failure's message, at most
+RESULT_KINDS = ("type", "shape", "keys", "length", "values", "dtype")
+KINDS = RESULT_KINDS + ("raised", "unusable", "no_result", "not_graded")
+# What a wrong result is told, by kind (``{v}``: the variable).
+RESULT_TEXT = {
+    "type": "{v} 的类型不对 / {v} has the wrong type",
+    "shape": "{v} 的形状不对 / {v} has the wrong shape",
+    "keys": "{v} 的键不对 / {v} has the wrong keys",
+    "length": "{v} 的长度不对 / {v} has the wrong length",
+    "values": "{v} 的数值不对 / {v} has wrong values",
+    "dtype": "{v} 的数据类型不对 / {v} has the wrong dtype",
+}
+_EXCEPTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,60}")
+_VARIABLE = re.compile(r"[A-Za-z0-9_\[\]'(), ]{1,120}")
+
+
+def exception_name(text):
+    """``text`` if it looks like an exception's class name, else a neutral word (never student text)."""
+    text = str(text).split(":", 1)[0].strip()
+    return text if _EXCEPTION_NAME.fullmatch(text) else "an exception"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why one hidden case (or the whole exercise) failed.
+
+    Attributes
+    ----------
+    case : str
+        The hidden case's label ("" when the exercise could not be judged at all).
+    kind : str
+        One of :data:`KINDS`.
+    variable : str
+        The part of the result that is wrong (``grads['dW1']``), or "".
+    message : str
+        Bilingual explanation.
+    """
+
+    case: str
+    kind: str
+    variable: str
+    message: str
 
 
 @dataclass
 class Verdict:
+    """The judgement of one exercise: its score and, if any, its failures."""
+
     exercise: str
     grade_id: str
     points: float
     score: float
     passed: int
     total: int
-    message: str
+    status: str = "judged"                       # or "not_graded"
+    failures: list = field(default_factory=list)  # of Failure
+
+    @property
+    def message(self):
+        """The verdict as shown to the student (bilingual)."""
+        if self.status == "not_graded":
+            reason = self.failures[0].message if self.failures else ""
+            return f"✘ {self.exercise}: 未评分 / not graded (0/{self.points:g}): {reason}"
+        if not self.failures:
+            return (f"✔ {self.exercise}: 全部 {self.total} 个隐藏测试通过 / "
+                    f"all {self.total} hidden tests passed ({self.points:g}/{self.points:g})")
+        failed = self.total - self.passed
+        lines = [f"✘ {self.exercise}: {failed}/{self.total} 个隐藏测试未通过 / "
+                 f"{failed} of {self.total} hidden tests failed (0/{self.points:g})"]
+        lines += [f"  [{f.case}] {f.message}" for f in self.failures[:SHOWN_FAILURES]]
+        if len(self.failures) > SHOWN_FAILURES:
+            more = len(self.failures) - SHOWN_FAILURES
+            lines.append(f"  … 另有 {more} 个 / and {more} more")
+        return "\n".join(lines)
 
     def as_dict(self):
-        return dict(self.__dict__)
+        """JSON-ready form, as stored in the grading report."""
+        return {"exercise": self.exercise, "grade_id": self.grade_id, "points": self.points,
+                "score": self.score, "passed": self.passed, "total": self.total,
+                "status": self.status, "message": self.message,
+                "failures": [dict(f.__dict__) for f in self.failures]}
+
+    @classmethod
+    def from_dict(cls, data):
+        """The inverse of :meth:`as_dict`."""
+        return cls(data["exercise"], data["grade_id"], data["points"], data["score"], data["passed"],
+                   data["total"], data.get("status", "judged"),
+                   [Failure(**f) for f in data.get("failures", [])])
 
 
-@functools.lru_cache(maxsize=None)
-def expected(exercise):
-    return [case.expected() for case in CASES[exercise]]
+def _clip(text, limit=MESSAGE_CHARS):
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def judge(exercise, grade_id, points, answer):
+def judge(assignment, exercise, points, answer):
     """Judge the kernel's ``answer`` to the probe of ``exercise``.
 
     Parameters
     ----------
+    assignment : grader.assignment.Assignment
+    exercise : str
+    points : float
     answer : object
         What the kernel sent back: a list with one ``{"value": ...}`` or
         ``{"error": ...}`` per hidden case, or anything else (then 0 points).
     """
-    cases = CASES[exercise]
-    failures = []
+    cases = assignment.spec.cases[exercise]
+    grade_id = assignment.test_cells[exercise]
     if not isinstance(answer, list) or len(answer) != len(cases):
-        failures.append("隐藏测试没有返回结果 / the hidden tests returned no usable result")
-    else:
-        for case, want, got in zip(cases, expected(exercise), answer):
-            problem = _problem(exercise, want, got)
-            if problem:
-                failures.append(f"[{case.label}] {problem}")
-    passed = len(cases) - len(failures) if isinstance(answer, list) and len(answer) == len(cases) else 0
-    if not failures:
-        message = (f"✔ {exercise}: 全部 {len(cases)} 个隐藏测试通过 / "
-                   f"all {len(cases)} hidden tests passed ({points:g}/{points:g})")
-        return Verdict(exercise, grade_id, points, points, passed, len(cases), message)
-    lines = [f"✘ {exercise}: {len(cases) - passed}/{len(cases)} 个隐藏测试未通过 / "
-             f"{len(cases) - passed} of {len(cases)} hidden tests failed (0/{points:g})"]
-    lines += ["  " + f for f in failures[:SHOWN_FAILURES]]
-    if len(failures) > SHOWN_FAILURES:
-        lines.append(f"  … 另有 {len(failures) - SHOWN_FAILURES} 个 / and {len(failures) - SHOWN_FAILURES} more")
-    return Verdict(exercise, grade_id, points, 0.0, passed, len(cases), "\n".join(lines))
+        return not_graded(assignment, exercise, points,
+                          "隐藏测试没有返回结果 / the hidden tests returned no usable result", kind="no_result")
+    failures = []
+    for case, want, got in zip(cases, assignment.expected(exercise), answer):
+        failure = _problem(assignment, exercise, case.label, want, got)
+        if failure:
+            failures.append(failure)
+    score = points if not failures else 0.0
+    return Verdict(exercise, grade_id, points, score, len(cases) - len(failures), len(cases),
+                   failures=failures)
 
 
-def _problem(exercise, want, got):
+def _problem(assignment, exercise, label, want, got):
+    name = assignment.spec.result_names.get(exercise, "result")
     if not isinstance(got, dict):
-        return "没有结果 / no result"
+        return Failure(label, "no_result", "", "没有结果 / no result")
+    if got.get("missing") is True:
+        return Failure(label, "raised", "", f"{exercise} 在其测试单元格处未定义 / "
+                                            f"{exercise} is not defined (at its test cell)")
     if "error" in got:
-        return f"调用出错 / raised {str(got['error'])[:300]}"
+        error = exception_name(got["error"])
+        return Failure(label, "raised", "", f"调用出错 / raised {error}")
     try:
         value = decode(got.get("value"))
-    except (Unsupported, ValueError, TypeError, OverflowError) as exc:
-        return f"返回值无法识别 / unusable return value ({exc})"
+    except (Unsupported, ValueError, TypeError, OverflowError, RecursionError):
+        return Failure(label, "unusable", "",
+                       "返回值无法识别（只接受数字、字符串、列表、元组、字典和数值数组）/ unusable return value "
+                       "(only numbers, strings, lists, tuples, dicts and numeric arrays are accepted)")
     try:
-        return compare(want, value, RESULT_NAME[exercise])
+        problem = assignment.spec.compare(want, value, name)
     except Exception as exc:  # a malformed value must cost points, not crash the grader
-        return f"返回值无法比较 / return value cannot be compared ({type(exc).__name__})"
+        return Failure(label, "unusable", "",
+                       f"返回值无法比较 / return value cannot be compared ({type(exc).__name__})")
+    if not problem:
+        return None
+    kind = getattr(problem, "kind", "values")
+    kind = kind if kind in RESULT_KINDS else "values"
+    variable = str(getattr(problem, "variable", "") or name)
+    variable = variable if _VARIABLE.fullmatch(variable) else name
+    return Failure(label, kind, variable, RESULT_TEXT[kind].format(v=variable))
 
 
-def failed(exercise, grade_id, points, reason):
+def not_graded(assignment, exercise, points, reason, kind="not_graded"):
     """A zero verdict for an exercise that could not be judged, with the reason."""
-    return Verdict(exercise, grade_id, points, 0.0, 0, len(CASES[exercise]),
-                   f"✘ {exercise}: 未评分 / not graded (0/{points:g}): {reason}")
+    return Verdict(exercise, assignment.test_cells[exercise], points, 0.0, 0,
+                   len(assignment.spec.cases[exercise]), status="not_graded",
+                   failures=[Failure("", kind, "", _clip(reason))])

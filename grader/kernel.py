@@ -14,7 +14,8 @@ from grader import cgroups, sandbox
 
 _SERIAL = itertools.count()
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel_child.py")
-GRACE = 5.0  # seconds a cell gets after its timeout to stop by itself
+GRACE = 5.0  # default seconds a cell gets after its timeout to stop by itself (Limits.grace)
+MAX_CALLS = 50_000  # callee requests answered per probe (nn_model's 1,000 epochs make 4,000)
 
 
 class KernelDied(Exception):
@@ -27,10 +28,13 @@ class Kernel:
     Parameters
     ----------
     workdir : str
-        The submission's throwaway working directory (helpers already copied in).
+        A throwaway host folder holding the files the kernel needs (the
+        helpers); the grader's kernel program is copied in.  With bubblewrap
+        they appear read-only in the kernel's own bounded working directory.
     limits : grader.limits.Limits
     hidden : iterable of str
-        Folders the sandbox hides besides the defaults.
+        Unused; kept for callers of the earlier interface (the sandbox now
+        shows only the system and the Python environment).
     """
 
     def __init__(self, workdir, limits, hidden=()):
@@ -38,18 +42,21 @@ class Kernel:
         self.peak_cgroup_mb = 0.0
         self.deadline = time.monotonic() + limits.notebook_timeout
         shutil.copy(CHILD, os.path.join(workdir, "_grader_kernel.py"))
-        sandbox.prepare_workdir(workdir)
-        argv, inside = sandbox.command([sys.executable, "-I", "_grader_kernel.py"], workdir, hidden)
+        self.uid = sandbox.KernelUid() if sandbox.separate_uid() else None
+        launch = sandbox.command([sandbox.python_inside(), "-I", "_grader_kernel.py"], workdir, limits,
+                                 self.uid.uid if self.uid else None)
+        inside = launch.inside
         req_r, self._req_w = os.pipe()
         self._resp_r, resp_w = os.pipe()
         env = {
-            "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
+            "PATH": os.path.dirname(sandbox.python_inside()) + ":/usr/bin:/bin",
             "HOME": inside, "TMPDIR": inside, "LANG": "C.UTF-8",
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
             "MPLCONFIGDIR": os.path.join(inside, ".matplotlib"),
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
             "PYTHONHASHSEED": "0", "NBGRADER_EXECUTION": "autograde",
             "GRADER_STREAM_CAP": str(limits.output_kb * 1024),
+            "GRADER_NOTEBOOK_CAP": str(limits.notebook_output_mb * 1024 * 1024),
         }
         for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             if name in os.environ:
@@ -57,19 +64,35 @@ class Kernel:
         self.cgroup = None
         if cgroups.available():
             self.cgroup = cgroups.Cgroup(f"grader-{os.getpid()}-{next(_SERIAL)}", cpus=1,
-                                         memory_mb=limits.memory_mb, processes=limits.processes)
-        limit_fn = sandbox.preexec(limits, self.cgroup)
+                                         memory_mb=limits.memory_mb + limits.disk_mb + limits.shm_mb,
+                                         processes=limits.processes)
+        limit_fn = sandbox.preexec(limits, self.cgroup, nproc=self.uid is not None)
 
         def child_setup():
             limit_fn()
             os.dup2(resp_w, 3)
 
-        self.proc = subprocess.Popen(
-            argv, cwd=workdir, stdin=req_r, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=env, pass_fds=(3, resp_w), preexec_fn=child_setup,
-            close_fds=True)
+        try:
+            self.proc = subprocess.Popen(
+                launch.argv, cwd=launch.cwd, stdin=req_r, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, env=env, pass_fds=(3, resp_w, *launch.fds),
+                preexec_fn=child_setup, close_fds=True)
+        except BaseException:
+            for fd in (req_r, resp_w, self._req_w, self._resp_r):
+                os.close(fd)
+            if self.cgroup is not None:
+                self.cgroup.remove()
+            if self.uid is not None:
+                self.uid.release()
+            raise
+        finally:
+            launch.close()
         os.close(req_r)
         os.close(resp_w)
+        # Writes must never block for ever: a kernel that stops reading fills the pipe.
+        os.set_blocking(self._req_w, False)
+        self._seq = itertools.count(1)
+        self.stalled = False
         self.dead = None
         self.returncode = None
         self.rusage = None
@@ -143,16 +166,34 @@ class Kernel:
             n -= len(chunk)
         return b"".join(chunks)
 
+    def _write(self, data, deadline, what):
+        """Write all of ``data`` to the request pipe before ``deadline``, or declare the kernel dead."""
+        view = memoryview(data)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.stalled = True   # the previous request is still running, whatever it answered
+                self._die(f"the kernel stopped reading its requests while {what}")
+            try:
+                _, ready, _ = select.select([], [self._req_w], [], left)
+                if ready:
+                    view = view[os.write(self._req_w, view):]
+            except BlockingIOError:
+                continue
+            except (BrokenPipeError, OSError):
+                self._reap()
+                self._die((self._exit_reason() or "the kernel is gone") + f" while {what}")
+
     def _read(self, timeout, what):
         if self.dead:
             raise KernelDied(self.dead)
-        deadline = min(time.monotonic() + timeout + GRACE, self.deadline)
+        deadline = min(time.monotonic() + timeout + self.limits.grace, self.deadline)
         head = self._read_exact(4, deadline, what)
         if head is None:
             if time.monotonic() >= self.deadline:
                 self._die(f"the notebook exceeded its total time limit "
                           f"({self.limits.notebook_timeout:g} s) while {what}")
-            self._die(f"a cell did not stop within {timeout:g} s (+{GRACE:g} s grace) while {what}")
+            self._die(f"a cell did not stop within {timeout:g} s (+{self.limits.grace:g} s grace) while {what}")
         (n,) = struct.unpack(">I", head)
         if n > self.limits.max_message_mb * 1024 * 1024:
             self._die(f"the kernel sent {n} bytes while {what}, over the limit")
@@ -164,32 +205,49 @@ class Kernel:
         except (UnicodeDecodeError, ValueError, RecursionError):
             self._die(f"the kernel sent a garbled message while {what}")
 
-    def _request(self, message, what):
+    def _request(self, message, what, answer_op, on_call=None):
         if self.dead:
             raise KernelDied(self.dead)
         timeout = min(self.limits.cell_timeout, max(0.0, self.deadline - time.monotonic()))
-        message = dict(message, timeout=timeout)
-        data = json.dumps(message).encode("utf-8")
-        try:
-            os.write(self._req_w, struct.pack(">I", len(data)) + data)
-        except (BrokenPipeError, OSError):
-            self._reap()
-            self._die((self._exit_reason() or "the kernel is gone") + f" before {what}")
+        seq = next(self._seq)
+        data = json.dumps(dict(message, timeout=timeout, seq=seq)).encode("utf-8")
+        deadline = min(time.monotonic() + timeout + self.limits.grace, self.deadline)
+        self._write(struct.pack(">I", len(data)) + data, deadline, what)
+        calls = 0
         while True:
             answer = self._read(timeout, what)
-            if isinstance(answer, dict) and answer.get("op") in ("done", "probe", "error"):
+            if not isinstance(answer, dict) or answer.get("seq") != seq:
+                continue  # written by student code, or left over from an earlier request: ignore
+            if answer.get("op") == answer_op:
                 return answer
-            # Anything else on the channel was written by student code: ignore it.
+            if answer.get("op") == "call" and answer_op == "probe":
+                calls += 1
+                reply = (on_call(answer) if on_call is not None and calls <= MAX_CALLS
+                         else {"op": "raise", "error": "no more calls to the functions it uses are answered"})
+                body = json.dumps(reply).encode("utf-8")
+                self._write(struct.pack(">I", len(body)) + body, deadline, what)
 
     def run(self, code, what="running a cell"):
         """Run a cell; return ``{"status", "outputs", "execution_count"}``."""
-        return self._request({"op": "run", "code": code}, what)
+        return self._request({"op": "run", "code": code}, what, "done")
 
-    def probe(self, code, what="running hidden tests"):
-        """Exec grader code defining ``__probe__(user_ns)``; return the kernel's answer."""
-        return self._request({"op": "probe", "code": code}, what)
+    def record(self, name, what="recording a function"):
+        """Keep the kernel's function ``name`` as it is now, for a later probe."""
+        return self._request({"op": "record", "name": name}, what, "recorded")
+
+    def probe(self, code, what="running hidden tests", on_call=None):
+        """Exec grader code defining ``__probe__(user_ns, recorded, call)``; return the kernel's answer.
+
+        ``on_call(message) -> reply`` answers the probe's ``call`` requests
+        (a composite exercise's callee stubs); without it they get no answer.
+        """
+        return self._request({"op": "probe", "code": code}, what, "probe", on_call)
 
     def close(self):
+        """Kill every process of the kernel, free its cgroup and uid (idempotent)."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
         for fd in (self._req_w, self._resp_r):
             try:
                 os.close(fd)
@@ -200,6 +258,9 @@ class Kernel:
             self.peak_cgroup_mb = self.cgroup.peak_memory_mb()
             self.cgroup.remove()
             self.cgroup = None
+        if self.uid is not None:
+            self.uid.release()
+            self.uid = None
 
     def __enter__(self):
         return self

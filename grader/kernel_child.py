@@ -7,14 +7,22 @@ from fd 0 and answers on fd 3, each message a 4-byte big-endian length and
 UTF-8 JSON:
 
 - ``{"op": "run", "code": ...}``: run a cell with IPython (magics,
-  ``display``, inline figures); answer with its outputs in nbformat shape.
+  ``display``, inline figures); answer ``done`` with its outputs in nbformat shape.
+- ``{"op": "record", "name": ...}``: keep the function ``name`` as it is now
+  (at its test cell); answer ``recorded``.
 - ``{"op": "probe", "code": ...}``: exec grader-supplied code that defines
-  ``__probe__(user_ns)``, and answer with what it returns.
+  ``__probe__(user_ns, recorded, call)``, and answer ``probe`` with what it
+  returns.  ``call(name, args, kwargs)`` sends a ``call`` message and waits
+  for the grader's ``return`` (or ``raise``): a composite exercise's callees
+  are computed by the grader, so no reference code is ever sent here.
+
+Every answer echoes the request's ``seq``.
 
 Nothing the student's code prints or displays is trusted by the grader: the
 answers are raw values that the grading process compares with its own
-reference.  Output is capped per cell so that a cell printing a gigabyte
-cannot exhaust memory.
+reference.  Output is capped per cell and per notebook (the grader enforces
+the same budgets on its side) so that a cell printing a gigabyte cannot
+exhaust memory.
 """
 import json
 import os
@@ -27,6 +35,7 @@ _dumps, _loads, _write, _read, _pack, _unpack = (
 IN_FD, OUT_FD = 0, 3
 STREAM_CAP = int(os.environ.get("GRADER_STREAM_CAP", 64 * 1024))
 DISPLAY_CAP = int(os.environ.get("GRADER_DISPLAY_CAP", 2 * 1024 * 1024))
+NOTEBOOK_CAP = int(os.environ.get("GRADER_NOTEBOOK_CAP", 8 * 1024 * 1024))
 
 
 def send(obj):
@@ -111,15 +120,18 @@ def main():
     from IPython.core.interactiveshell import InteractiveShell
 
     outputs = []
-    state = {"error": None, "display": 0}
+    state = {"error": None, "display": 0, "notebook": 0}
+    recorded = {}
 
     class Publisher(DisplayPublisher):
         def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
             size = sum(len(str(v)) for v in data.values())
-            if state["display"] + size > DISPLAY_CAP:
+            if state["display"] + size > DISPLAY_CAP or state["notebook"] + size > NOTEBOOK_CAP:
                 data = {"text/plain": "[display output dropped: over the grader's size limit]"}
+                metadata = {}
                 size = 0
             state["display"] += size
+            state["notebook"] += size
             outputs.append({"output_type": "display_data", "data": dict(data),
                             "metadata": dict(metadata or {})})
 
@@ -157,6 +169,7 @@ def main():
     signal.signal(signal.SIGALRM, _alarm)
     while True:
         request = recv()
+        seq = request.get("seq")
         signal.setitimer(signal.ITIMER_REAL, float(request.get("timeout", 0)))
         outputs.clear()
         state["error"] = None
@@ -169,23 +182,37 @@ def main():
                 status = "ok" if result.success else "error"
                 if state["error"]:
                     outputs.append(state["error"])
-                send({"op": "done", "status": status, "outputs": list(outputs),
+                state["notebook"] += out.size + err.size
+                send({"op": "done", "seq": seq, "status": status, "outputs": list(outputs),
                       "execution_count": shell.execution_count - 1})
+            elif request["op"] == "record":
+                recorded[request["name"]] = shell.user_ns.get(request["name"])
+                send({"op": "recorded", "seq": seq})
             elif request["op"] == "probe":
                 namespace = {}
+
+                def call(name, args, kwargs):
+                    send({"op": "call", "seq": seq, "name": name, "args": args, "kwargs": kwargs})
+                    reply = recv()
+                    if reply.get("op") == "return":
+                        return reply.get("value")
+                    raise RuntimeError(str(reply.get("error", "the grader refused the call"))[:300])
+
                 try:
                     exec(compile(request["code"], "<grader probe>", "exec"), namespace)
-                    value = namespace["__probe__"](shell.user_ns)
+                    value = namespace["__probe__"](shell.user_ns, recorded, call)
                 except KeyboardInterrupt:
                     raise
                 except BaseException as exc:
-                    send({"op": "probe", "error": _describe(exc)})
+                    send({"op": "probe", "seq": seq, "error": _describe(exc)})
                 else:
-                    send({"op": "probe", "result": value})
+                    send({"op": "probe", "seq": seq, "result": value})
             else:
-                send({"op": "error", "message": "unknown request"})
+                send({"op": "error", "seq": seq, "message": "unknown request"})
         except KeyboardInterrupt:
-            send({"op": "done", "status": "interrupted", "outputs": list(outputs)})
+            answer_op = {"run": "done", "record": "recorded"}.get(request.get("op"), "probe")
+            send({"op": answer_op, "seq": seq,
+                  "status": "interrupted", "outputs": list(outputs), "error": "interrupted"})
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__

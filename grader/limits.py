@@ -15,10 +15,15 @@ class Limits:
     memory_mb: int = 2048            # address space of the kernel
     cpu_seconds: int = 600           # CPU time of the kernel
     processes: int = 64              # processes and threads (needs a separate uid: see sandbox)
-    output_kb: int = 64              # per stream per cell; display data is capped at 2 MB per cell
+    output_kb: int = 64              # per stream per cell; display data: 2 MB per cell
     file_size_mb: int = 64           # largest file the kernel may write
     open_files: int = 256
-    max_message_mb: int = 32         # largest answer the kernel may send
+    max_message_mb: int = 16         # largest answer the kernel may send
+    notebook_output_mb: int = 8      # outputs kept in the autograded notebook, all cells together
+    disk_mb: int = 256               # the kernel's writable space (/tmp, its working directory)
+    shm_mb: int = 16                 # the kernel's /dev/shm
+    verdict_chars: int = 4000        # longest verdict message kept for one exercise
+    grace: float = 5.0               # seconds a timed-out cell gets to stop by itself
 
     @classmethod
     def parse(cls, items=(), base=None):

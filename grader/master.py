@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from grader import EXPLORATORY, NOTEBOOK, RELEASE_DIR, SELFCHECK_SUFFIX, SOURCE_NOTEBOOK
-
-HELPERS = ("planar_utils.py", "testCases.py", "checks.py")
+from grader.assignment import EXPLORATORY
 
 
 def _norm(source):
@@ -27,6 +25,7 @@ class Master:
     locked: set                        # grade ids restored from the release
     solutions: set                     # grade ids whose code is the student's
     tests: dict                        # test grade id -> (exercise, points)
+    assignment_id: str = ""
     exploratory: set = field(default_factory=set)   # normalized sources of exploratory cells
     helpers: dict = field(default_factory=dict)     # file name -> content
     demonstration: set = field(default_factory=set)  # normalized sources of unlocked lesson cells
@@ -46,21 +45,26 @@ class Master:
         """Whether grading must run this (non-test) code cell.
 
         The imports and the solution cells run, and so does any cell the
-        student added or changed; exploratory cells, the public self-checks
-        and the lesson's demonstration cells left as released are skipped:
-        nothing graded depends on them.
+        student added or changed; exploratory cells and the lesson's
+        demonstration cells left as released are skipped: nothing graded
+        depends on them.  (Test cells are never run: they are probed.)
         """
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if gid in self.solutions:
             return True
-        if self.is_exploratory(cell) or (gid or "").endswith(SELFCHECK_SUFFIX):
+        if self.is_exploratory(cell):
             return False
         return gid in self.locked or _norm(cell.get("source", "")) not in self.demonstration
 
 
-def load(source=SOURCE_NOTEBOOK, release_dir=RELEASE_DIR):
-    src = nbformat.read(source, as_version=4)
-    rel = nbformat.read(os.path.join(release_dir, NOTEBOOK), as_version=4)
+def load(assignment):
+    """The :class:`Master` of ``assignment`` (a ``grader.assignment.Assignment``).
+
+    Cells come from the committed release (what students have), points from
+    its nbgrader metadata, the exploratory tags from the source notebook.
+    """
+    src = nbformat.read(assignment.source_notebook, as_version=4)
+    rel = nbformat.read(assignment.release_notebook, as_version=4)
     order, locked, solutions, tests = [], set(), set(), {}
     for cell in rel.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -72,21 +76,25 @@ def load(source=SOURCE_NOTEBOOK, release_dir=RELEASE_DIR):
             solutions.add(gid)
         else:
             locked.add(gid)
-        if meta.get("grade") and cell.cell_type == "code":
-            exercise = gid[: -len("_values")] if gid.endswith("_values") else gid
-            tests[gid] = (exercise, float(meta.get("points", 0)))
+        if meta.get("grade") and cell.cell_type == "code" and gid in assignment.exercise_of_test:
+            tests[gid] = (assignment.exercise_of_test[gid], float(meta.get("points", 0)))
+    missing = set(assignment.exercise_of_test) - set(tests)
+    if missing:
+        raise RuntimeError(f"{assignment.release_notebook}: no graded test cell {', '.join(sorted(missing))}; "
+                           f"run `make release`")
     exploratory = {_norm(c.source) for c in src.cells
                    if EXPLORATORY in c.metadata.get("tags", [])}
     demonstration = {_norm(c.source) for c in rel.cells
                      if c.cell_type == "code" and not c.metadata.get("nbgrader")}
     helpers = {}
-    for name in HELPERS:
-        with open(os.path.join(release_dir, name), encoding="utf-8") as f:
-            helpers[name] = f.read()
+    for name in sorted(os.listdir(assignment.release_dir)):
+        if name.endswith(".py"):
+            with open(os.path.join(assignment.release_dir, name), encoding="utf-8") as f:
+                helpers[name] = f.read()
     from grader import probe
-    from grader.cases import CALLEES, CASES
-    probes = {exercise: probe.build(exercise, CASES[exercise], CALLEES.get(exercise, ()))
+    probes = {exercise: probe.build(exercise, assignment.spec.cases[exercise],
+                                    assignment.spec.callees.get(exercise, ()))
               for exercise, _ in tests.values()}
     return Master(release=rel, order=order, locked=locked, solutions=solutions, tests=tests,
-                  exploratory=exploratory, helpers=helpers, demonstration=demonstration,
-                  probes=probes)
+                  assignment_id=assignment.id, exploratory=exploratory, helpers=helpers,
+                  demonstration=demonstration, probes=probes)

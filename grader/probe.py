@@ -1,23 +1,26 @@
 """Hidden-test probes: code the grader sends into a kernel, and the decoding of its answers.
 
-A probe calls one student function on the hidden inputs (with reference
-implementations as its callees) and returns the raw results, encoded as
-plain JSON.  It decides nothing: the grading process decodes the results
-with :func:`decode`, which accepts only numbers, strings, lists, dicts
-and arrays of numbers, and compares them with its own reference values.
+A probe calls one student function (as it was at its test cell) on the
+hidden inputs and returns the raw results, encoded as plain JSON.  It
+decides nothing: the grading process decodes the results with
+:func:`decode`, which accepts only numbers, strings, lists, dicts and
+arrays of numbers, and compares them with its own reference values.
+
+A composite exercise (one that calls other exercises' functions) is run
+with **callee stubs**: calling one sends its arguments to the grading
+process (:func:`answer_call`), which computes the reference result there
+and sends the value back.  No reference source or bytecode ever enters the
+kernel, so nothing running there can keep it.
 """
 import json
 
 import numpy as np
 
-from grader.reference import solution_sources
-
-# Runs inside the student's kernel.  ``__CASES__``, ``__EXERCISE__``,
-# ``__CALLEES__`` and ``__REFERENCE__`` are filled in by :func:`build`.
+# Runs inside the student's kernel.  ``__CASES__``, ``__EXERCISE__`` and
+# ``__CALLEES__`` are filled in by :func:`build`.
 _TEMPLATE = r'''
-def __probe__(user_ns):
+def __probe__(user_ns, recorded, call):
     import numpy as _np
-    from planar_utils import func_sigmoid as _sigmoid
     cases = __CASES__
     exercise, callees = __EXERCISE__, __CALLEES__
 
@@ -36,7 +39,7 @@ def __probe__(user_ns):
         if depth > 20:
             return {"__unsupported__": "nesting too deep"}
         if isinstance(o, _np.ndarray):
-            if o.dtype.kind not in "biuf" or o.size > 100000:
+            if o.dtype.kind not in "biuf" or o.size > 1000000:
                 return {"__unsupported__": "array of dtype %s and size %d" % (o.dtype, o.size)}
             return {"__nd__": o.astype(float).ravel().tolist() if o.dtype.kind != "b"
                     else o.ravel().tolist(), "dtype": str(o.dtype), "shape": list(o.shape)}
@@ -55,38 +58,36 @@ def __probe__(user_ns):
         if isinstance(o, list):
             return {"__list__": [enc(v, depth + 1) for v in o]}
         if isinstance(o, dict):
-            return {"__dict__": [[str(k), enc(v, depth + 1)] for k, v in o.items()]}
+            if len(o) > 1000:
+                return {"__unsupported__": "dict of %d keys" % len(o)}
+            return {"__dict__": [[str(k)[:100], enc(v, depth + 1)] for k, v in o.items()]}
         return {"__unsupported__": type(o).__name__}
 
-    reference = {"np": _np, "func_sigmoid": _sigmoid}
-    exec(__REFERENCE__, reference)
+    def stub(name):
+        def reference(*args, **kwargs):
+            return dec(call(name, enc(args), enc(kwargs)))
+        reference.__name__ = name
+        return reference
+
     missing = object()
+    function = recorded.get(exercise, missing) if isinstance(recorded, dict) else missing
+    if function is None:
+        function = missing
     results = []
-    function = user_ns.get(exercise, missing)
-    import sys as _sys
-    captured = getattr(_sys.modules.get("_grader_captured"), "functions", {})
-    if exercise in captured:  # judged later than its test cell: the function it had there
-        function = captured[exercise]
-        if function is None:
-            function = missing
     for case in cases:
         if function is missing:
-            results.append({"error": "NameError: %s is not defined (at its test cell)" % exercise})
+            results.append({"error": "NameError", "missing": True})
             continue
         saved = {name: user_ns.get(name, missing) for name in callees}
         try:
             for name in callees:
-                user_ns[name] = reference[name]
+                user_ns[name] = stub(name)
             value = function(*dec(case["args"]), **dec(case["kwargs"]))
             results.append({"value": enc(value)})
         except KeyboardInterrupt:
             raise  # the grader's time limit
         except BaseException as exc:  # SystemExit too: a function that exits fails its case only
-            try:
-                text = str(exc)[:300]
-            except BaseException:
-                text = ""
-            results.append({"error": "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__})
+            results.append({"error": type(exc).__name__})
         finally:
             for name, value in saved.items():
                 if value is missing:
@@ -97,44 +98,65 @@ def __probe__(user_ns):
 '''
 
 
-# Runs in the kernel at a deferred exercise's test cell: keeps the function as it is there.
-_CAPTURE = r'''
-def __probe__(user_ns):
-    import sys, types
-    module = sys.modules.setdefault("_grader_captured", types.ModuleType("_grader_captured"))
-    if not isinstance(getattr(module, "functions", None), dict):
-        module.functions = {}
-    module.functions[__EXERCISE__] = user_ns.get(__EXERCISE__)
-    return True
-'''
-
-
-def capture(exercise):
-    """Probe source that records ``exercise``'s function as defined at this point of the notebook."""
-    return _CAPTURE.replace("__EXERCISE__", repr(exercise))
-
-
-def _encode_input(o):
+def encode(o):
+    """Encode grader-side values (inputs, reference results) in the probe's format."""
     if isinstance(o, np.ndarray):
         return {"__nd__": o.ravel().tolist(), "dtype": str(o.dtype), "shape": list(o.shape)}
+    if isinstance(o, np.generic):
+        return o.item()
     if isinstance(o, tuple):
-        return {"__tuple__": [_encode_input(v) for v in o]}
+        return {"__tuple__": [encode(v) for v in o]}
+    if isinstance(o, list):
+        return [encode(v) for v in o]
     if isinstance(o, dict):
-        return {k: _encode_input(v) for k, v in o.items()}
+        return {k: encode(v) for k, v in o.items()}
     return o
 
 
 def build(exercise, cases, callees):
-    """The probe's source for ``exercise`` on ``cases`` (a list of ``grader.cases.Case``)."""
-    sources = solution_sources()
-    reference = "\n\n".join(sources[name] for name in callees)
-    encoded = [{"args": _encode_input(tuple(c.args)), "kwargs": _encode_input(dict(c.kwargs))}
-               for c in cases]
+    """The probe's source for ``exercise`` on ``cases`` (``grader.spec.Case`` list).
+
+    Contains the hidden inputs and the callees' names, never reference code.
+    """
+    encoded = [{"args": encode(tuple(c.args)), "kwargs": encode(dict(c.kwargs))} for c in cases]
     return (_TEMPLATE
             .replace("__CASES__", repr(json.loads(json.dumps(encoded))))
             .replace("__EXERCISE__", repr(exercise))
-            .replace("__CALLEES__", repr(tuple(callees)))
-            .replace("__REFERENCE__", repr(reference)))
+            .replace("__CALLEES__", repr(tuple(callees))))
+
+
+MAX_CALL_ELEMENTS = 1_000_000   # numbers a callee request may carry
+
+
+def answer_call(assignment, exercise, message):
+    """The grader's reply to a callee stub's ``call`` during ``exercise``'s probe.
+
+    Only the exercise's own callees are answered, on strictly decoded
+    arguments of bounded size; the reference runs here and only its result
+    is sent back.
+    """
+    name = message.get("name")
+    if name not in assignment.spec.callees.get(exercise, ()):
+        return {"op": "raise", "error": f"{name!r} is not a function {exercise} uses"}
+    try:
+        args, kwargs = decode(message.get("args")), decode(message.get("kwargs"))
+        if not isinstance(args, tuple) or not isinstance(kwargs, dict):
+            raise Unsupported("malformed call")
+        if _elements(args) + _elements(kwargs) > MAX_CALL_ELEMENTS:
+            raise Unsupported("arguments too large")
+        return {"op": "return", "value": encode(assignment.call_reference(name, args, kwargs))}
+    except Exception as exc:  # a bad call fails the student's case, never the grader
+        return {"op": "raise", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+
+
+def _elements(o):
+    if isinstance(o, np.ndarray):
+        return o.size
+    if isinstance(o, (tuple, list)):
+        return sum(_elements(v) for v in o)
+    if isinstance(o, dict):
+        return sum(_elements(v) for v in o.values())
+    return 1
 
 
 class Unsupported(ValueError):

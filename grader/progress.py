@@ -1,6 +1,8 @@
 """A progress bar with an ETA on stderr (one line per step when not a terminal)."""
 import time
 
+from grader.students import terminal
+
 
 class Progress:
     def __init__(self, total, stream):
@@ -18,7 +20,7 @@ class Progress:
         width = 30
         filled = int(width * self.done / max(self.total, 1))
         line = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                f"{rate:.2f}/s ETA {int(eta) // 60}:{int(eta) % 60:02d} {label}")
+                f"{rate:.2f}/s ETA {int(eta) // 60}:{int(eta) % 60:02d} {terminal(label)}")
         if self.tty:
             self.stream.write("\r" + line[:120].ljust(120))
         else:

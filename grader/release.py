@@ -1,10 +1,15 @@
-"""Generate the student release (``notebooks/L1W3``) from ``source/L1W3``.
+"""Generate an assignment's student release (``notebooks/<id>``) from ``source/<id>``; register it.
 
-``nbgrader generate_assignment`` strips the solutions and hidden tests and
-copies the helper modules (``source/L1W3/*.py`` are symlinks into
-``utils/``); this module then marks each copied helper as generated in its
-first lines.  ``--check`` builds the release in a temporary folder and fails
-when it differs from the committed one.
+The release is exactly what ``nbgrader generate_assignment`` writes, so
+formgrader's Generate button, the command line and ``make release`` produce
+the same bytes (the helper modules carry their "generated copy" header in
+their first lines already).  ``--check`` builds the release in a temporary
+folder and fails when it differs from the committed one.
+
+Registering an assignment in a gradebook (its notebook, graded cells and
+points) does not run ``generate_assignment``: :func:`register` runs
+nbgrader's own cell-saving preprocessors on the source notebook in this
+process, and only when the gradebook does not already hold the same cells.
 """
 import filecmp
 import os
@@ -12,56 +17,77 @@ import subprocess
 import sys
 import tempfile
 
-from grader import ASSIGNMENT, RELEASE_DIR, ROOT, SOURCE_DIR, tool_env
+import nbformat
+
+from grader import ROOT, tool_env
 
 
-def _header(name):
-    return (f"# GENERATED FILE: do not edit. `make release` copied it from utils/{name};\n"
-            f"# edit utils/{name} and run `make release` instead.\n")
-
-
-def generate(release_root=None, db_url=None):
-    """Run nbgrader generate_assignment into ``release_root`` (default ``notebooks``)."""
-    cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT,
+def generate(assignment, release_root=None, db_url=None):
+    """Run ``nbgrader generate_assignment`` for ``assignment`` into ``release_root`` (default ``notebooks``)."""
+    cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", assignment.id,
            "--force", "--log-level=WARN"]
     if release_root:
         cmd.append(f"--CourseDirectory.release_directory={release_root}")
     if db_url:
         cmd.append(f"--CourseDirectory.db_url={db_url}")
-    subprocess.run(cmd, cwd=ROOT, check=True, env=tool_env())
-    target = os.path.join(release_root or os.path.join(ROOT, "notebooks"), ASSIGNMENT)
-    for name in sorted(os.listdir(SOURCE_DIR)):
-        if name.endswith(".py"):
-            path = os.path.join(target, name)
-            with open(path, encoding="utf-8") as f:
-                body = f.read()
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(_header(name) + body)
-    return target
+    subprocess.run(cmd, cwd=assignment.root, check=True, env=tool_env())
+    return os.path.join(release_root or os.path.join(assignment.root, "notebooks"), assignment.id)
 
 
-def release():
-    """Regenerate ``notebooks/`` (a throwaway gradebook: releasing never touches grades)."""
+def release(assignment):
+    """Regenerate ``notebooks/<id>`` (a throwaway gradebook: releasing never touches grades)."""
     with tempfile.TemporaryDirectory() as tmp:
-        return generate(os.path.join(ROOT, "notebooks"), "sqlite:///" + os.path.join(tmp, "gb.db"))
+        return generate(assignment, os.path.join(assignment.root, "notebooks"),
+                        "sqlite:///" + os.path.join(tmp, "gb.db"))
 
 
-def register(db_url):
-    """Record the assignment and its graded cells in the gradebook at ``db_url``.
+def check(assignment):
+    """Return a list of files that differ between a fresh release and ``notebooks/<id>``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = generate(assignment, os.path.join(tmp, "release"), "sqlite:///" + os.path.join(tmp, "gb.db"))
+        return _diff(fresh, assignment.release_dir)
 
-    This is ``nbgrader generate_assignment`` into a throwaway folder; nbgrader
-    refuses (and this raises) if graded submissions exist and the source
-    notebook's graded cells have since been added or removed.
+
+def _registered(assignment, db_url, master):
+    from nbgrader.api import Gradebook, MissingEntry
+    with Gradebook(db_url) as gb:
+        try:
+            notebook = gb.find_notebook(assignment.notebook_id, assignment.id)
+        except MissingEntry:
+            return False
+        cells = {c.name: c.max_score for c in notebook.grade_cells}
+    return cells == {gid: points for gid, (_, points) in master.tests.items()}
+
+
+def register(assignment, db_url, master=None):
+    """Record ``assignment``'s notebook and graded cells in the gradebook at ``db_url``.
+
+    Uses nbgrader's ``SaveCells`` (after the preprocessors that precede it in
+    ``generate_assignment``), in this process; nothing is written when the
+    gradebook already has the same graded cells and points.  nbgrader refuses
+    (and this raises) a change of graded cells once submissions exist.
     """
-    with tempfile.TemporaryDirectory() as tmp:
-        generate(os.path.join(tmp, "release"), db_url)
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, ClearSolutions,
+                                        ComputeChecksums, LockCells, SaveCells)
 
-
-def check():
-    """Return a list of files that differ between a fresh release and ``notebooks/``."""
-    with tempfile.TemporaryDirectory() as tmp:
-        fresh = generate(os.path.join(tmp, "release"), "sqlite:///" + os.path.join(tmp, "gb.db"))
-        return _diff(fresh, RELEASE_DIR)
+    from grader import master as master_mod
+    from grader.config import load as load_config
+    master = master or master_mod.load(assignment)
+    if _registered(assignment, db_url, master):
+        return False
+    config = load_config()
+    with Gradebook(db_url, config.CourseDirectory.course_id) as gb:
+        try:
+            gb.find_assignment(assignment.id)
+        except MissingEntry:
+            gb.add_assignment(assignment.id)
+    nb = nbformat.read(assignment.source_notebook, as_version=4)
+    resources = {"nbgrader": {"notebook": assignment.notebook_id, "assignment": assignment.id,
+                              "db_url": db_url}}
+    for cls in (LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums, SaveCells):
+        nb, resources = cls(config=config).preprocess(nb, resources)
+    return True
 
 
 def _diff(a, b, prefix=""):

@@ -16,7 +16,7 @@ import html
 import json
 import os
 
-from grader import ASSIGNMENT
+from grader.students import csv_cell
 
 TOP_REASONS = 3
 
@@ -36,10 +36,10 @@ img { max-width: 100%; height: auto; }
 @media (max-width: 600px) { td, th { padding: 2px 4px; font-size: 13px; } }"""
 
 
-def load_reports(autograded, assignment=ASSIGNMENT):
-    """``{student: grading report}`` from ``autograded/*/grading_report_<assignment>.json``."""
+def load_reports(autograded, assignment_id):
+    """``{student: grading report}`` from ``autograded/*/grading_report_<assignment_id>.json``."""
     reports = {}
-    for path in sorted(glob.glob(os.path.join(autograded, "*", f"grading_report_{assignment}.json"))):
+    for path in sorted(glob.glob(os.path.join(autograded, "*", f"grading_report_{assignment_id}.json"))):
         try:
             with open(path, encoding="utf-8") as f:
                 report = json.load(f)
@@ -243,27 +243,31 @@ def _timing(seconds, run):
     return timing
 
 
-def write(db_url, autograded, out_dir, assignment=ASSIGNMENT):
-    """Write ``<out_dir>/<assignment>.html`` and its figures; return the page's path."""
+def write(db_url, autograded, out_dir, assignment):
+    """Write ``<out_dir>/<id>.html`` and its figures; return the page's path.
+
+    ``assignment`` is a ``grader.assignment.Assignment`` (or its id).
+    """
     from grader import table
     from grader.feedback import load_assignment
+    assignment = load_assignment(assignment) if isinstance(assignment, str) else assignment
     _, scores, max_points = table.scores(db_url, assignment)
-    reports = load_reports(autograded, assignment)
-    summary = summarize(scores, reports, max_points, dict(load_assignment(assignment).test_cells))
-    files = _figures(summary, out_dir, assignment)
+    reports = load_reports(autograded, assignment.id)
+    summary = summarize(scores, reports, max_points, dict(assignment.test_cells))
+    files = _figures(summary, out_dir, assignment.id)
     run = {}
     try:
-        with open(os.path.join(autograded, f"grading_run_{assignment}.json"), encoding="utf-8") as f:
+        with open(os.path.join(autograded, f"grading_run_{assignment.id}.json"), encoding="utf-8") as f:
             run = json.load(f)
     except (OSError, ValueError):
         pass
-    path = os.path.join(out_dir, f"{assignment}.html")
+    path = os.path.join(out_dir, f"{assignment.id}.html")
     with open(path, "w", encoding="utf-8") as f:
-        f.write(render(summary, files, assignment, _timing(summary["seconds"], run)))
+        f.write(render(summary, files, assignment.id, _timing(summary["seconds"], run)))
     return path
 
 
-def write_exercise_csv(db_url, path, assignment=ASSIGNMENT):
+def write_exercise_csv(db_url, path, assignment):
     """``grades_by_exercise.csv``: one row per student, one column per exercise, and the total."""
     from grader import table
     grade_ids, scores, max_points = table.scores(db_url, assignment)
@@ -272,6 +276,6 @@ def write_exercise_csv(db_url, path, assignment=ASSIGNMENT):
         writer.writerow(["student"] + [g[: -len("_values")] for g in grade_ids] + ["total", "max"])
         for student in sorted(scores):
             row = [scores[student].get(g, 0) for g in grade_ids]
-            writer.writerow([student] + [f"{v:g}" for v in row] + [f"{sum(row):g}",
+            writer.writerow([csv_cell(student)] + [f"{v:g}" for v in row] + [f"{sum(row):g}",
                                                                   f"{sum(max_points[g] for g in grade_ids):g}"])
     return path

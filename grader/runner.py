@@ -1,21 +1,28 @@
-"""``python -m grader grade``: every submission, in parallel, into the gradebook.
+"""``python -m grader grade <id>``: every submission, in parallel, into the gradebook.
 
-Workers (a local process pool by default, or a Dask cluster) grade
-submissions with :func:`grader.grade.grade_submission`, which touches no
-shared state; this process alone writes the autograded notebooks and the
-gradebook, one transaction per submission, as results arrive.  Scores do
-not depend on the number of workers or the order of completion.
+Each submission is graded in a process of its own, forked from this one
+(up to ``workers`` at a time), or on a Dask cluster; this process alone
+writes the autograded notebooks and the gradebook, one transaction per
+submission, as results arrive.  Scores do not depend on the number of
+workers or the order of completion.  A worker that dies (say, killed for
+memory) costs only the submission it held: that student is reported as not
+graded because of a grader error, and ``grade`` exits non-zero.
 """
-import concurrent.futures
 import glob
 import json
+import multiprocessing
+import multiprocessing.connection
 import os
+import signal
 import sys
 import time
+import traceback
 
-from grader import ASSIGNMENT, NOTEBOOK, release, sandbox
+from grader import sandbox
 from grader.gradebook import open_gradebook, record
 from grader.progress import Progress
+from grader.students import check_id, terminal
+
 
 class RecordError(RuntimeError):
     """Some students were graded but their grades could not be recorded."""
@@ -25,19 +32,19 @@ class RecordError(RuntimeError):
         self.students = students
 
 
-_MASTER = None
-_LIMITS = None
-_HIDDEN = ()
+def discover(submitted, assignment):
+    """Yield ``(student, notebook path or None, notes, timestamp)`` for each student folder.
 
-
-def discover(submitted, assignment=ASSIGNMENT):
-    """Yield ``(student, notebook path or None, notes, timestamp)`` for each student folder."""
+    ``assignment`` is a ``grader.assignment.Assignment``.
+    """
+    notebook_name = assignment.notebook
+    assignment = assignment.id
     if not os.path.isdir(submitted):
         return
     for student in sorted(os.listdir(submitted)):
         folder = os.path.join(submitted, student, assignment)
-        if student.startswith(".") or not os.path.isdir(os.path.join(submitted, student)):
-            continue
+        if check_id(student) or not os.path.isdir(os.path.join(submitted, student)):
+            continue  # see rejected_ids()
         notes, path = [], None
         if not os.path.isdir(folder):
             notes.append(f"没有 {assignment} 文件夹 / no {assignment} folder in the submission")
@@ -47,19 +54,19 @@ def discover(submitted, assignment=ASSIGNMENT):
             notes.append(f"{assignment} 文件夹是指向提交之外的链接 / the {assignment} folder links outside the submission")
             yield student, None, notes, None
             continue
-        expected = os.path.join(folder, NOTEBOOK)
+        expected = os.path.join(folder, notebook_name)
         notebooks = sorted(p for p in glob.glob(os.path.join(folder, "*.ipynb")))
         if os.path.isfile(expected):
             path = expected
         elif len(notebooks) == 1:
             path = notebooks[0]
-            notes.append(f"笔记本被改名为 {os.path.basename(path)}，按 {NOTEBOOK} 评分 / notebook renamed to "
-                         f"{os.path.basename(path)}; graded as {NOTEBOOK}")
+            notes.append(f"笔记本被改名为 {os.path.basename(path)}，按 {notebook_name} 评分 / notebook renamed to "
+                         f"{os.path.basename(path)}; graded as {notebook_name}")
         elif notebooks:
-            notes.append(f"没有 {NOTEBOOK}，且有多个笔记本 / no {NOTEBOOK} and several other notebooks: "
+            notes.append(f"没有 {notebook_name}，且有多个笔记本 / no {notebook_name} and several other notebooks: "
                          + ", ".join(os.path.basename(p) for p in notebooks))
         else:
-            notes.append(f"缺少笔记本 {NOTEBOOK} / the notebook {NOTEBOOK} is missing")
+            notes.append(f"缺少笔记本 {notebook_name} / the notebook {notebook_name} is missing")
         candidate = path
         if path is not None and _escapes(path, folder):
             notes.insert(0, "笔记本是指向提交之外的链接，不予评分 / the notebook links outside the submission "
@@ -70,6 +77,20 @@ def discover(submitted, assignment=ASSIGNMENT):
         if extra:
             notes.append("其他文件被忽略 / other files ignored: " + ", ".join(extra[:10]))
         yield student, path, notes, _timestamp(folder, notes)
+
+
+def rejected_ids(submitted):
+    """``[(escaped folder name, bilingual reason)]`` for folders of ``submitted`` that are no valid student id.
+
+    Such folders are never graded (an id enters the gradebook, CSV exports and
+    terminals); the hidden ones (``.name``) are reported too, so nothing is
+    skipped silently.
+    """
+    if not os.path.isdir(submitted):
+        return []
+    return [(terminal(name), check_id(name)) for name in sorted(os.listdir(submitted))
+            if check_id(name) and os.path.isdir(os.path.join(submitted, name))
+            and name not in (".ipynb_checkpoints",)]
 
 
 def _escapes(path, folder):
@@ -92,31 +113,87 @@ def _timestamp(folder, notes):
         return None
 
 
-def _init(master, limits, hidden):
-    global _MASTER, _LIMITS, _HIDDEN
-    _MASTER, _LIMITS, _HIDDEN = master, limits, hidden
-
-
-def _grade(student, path, notes):
-    from grader.grade import Result, _zero_all, grade_submission
-    if path is None:  # discover() put the reason first
+def grade_one(student, path, notes, assignment, master, limits):
+    """Grade one discovered submission (``path`` None: not gradable, the reason first in ``notes``)."""
+    from grader.grade import grade_submission, zero_result
+    if path is None:
         reason = notes[0] if notes else "no notebook"
-        return Result(student, _zero_all(_MASTER, reason), list(notes), gradable=False)
-    return grade_submission(student, path, _MASTER, _LIMITS, _HIDDEN, notes)
+        return zero_result(student, assignment, master, reason, notes)
+    try:
+        return grade_submission(student, path, assignment, master, limits, notes)
+    except Exception as exc:  # the grader's own failure: this student only, reported as such
+        reason = f"评分程序出错 / grader error: {type(exc).__name__}: {exc}"
+        result = zero_result(student, assignment, master, reason, list(notes) + [reason], grader_error=True)
+        result.notes.append(traceback.format_exc(limit=5)[-2000:])
+        return result
 
 
-def grade_remote(student, path_notes, master, limits, hidden):
-    """The task a Dask worker runs (the submission travels as its bytes)."""
+def _child(conn, job, assignment, master, limits):
+    """Body of a forked worker: grade one submission, send the result, exit without cleanup."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        student, path, notes, _ = job
+        conn.send(grade_one(student, path, notes, assignment, master, limits))
+        conn.close()
+    finally:
+        os._exit(0)
+
+
+def forked(jobs, workers, assignment, master, limits):
+    """Yield ``(student, result)`` for each job, each graded in a forked process of its own."""
+    from grader.grade import zero_result
+    context = multiprocessing.get_context("fork")
+    pending = list(jobs)
+    running = {}   # sentinel -> (student, process, connection)
+    while pending or running:
+        while pending and len(running) < workers:
+            job = pending.pop(0)
+            reader, writer = context.Pipe(duplex=False)
+            process = context.Process(target=_child, args=(writer, job, assignment, master, limits),
+                                      daemon=True)
+            process.start()
+            writer.close()
+            running[process.sentinel] = (job[0], process, reader)
+        ready = multiprocessing.connection.wait(
+            [r for _, _, r in running.values()] + list(running))
+        for sentinel, (student, process, reader) in list(running.items()):
+            if reader not in ready and sentinel not in ready:
+                continue
+            result = None
+            try:
+                if reader.poll():
+                    result = reader.recv()
+            except (EOFError, OSError):
+                result = None
+            process.join()
+            reader.close()
+            del running[sentinel]
+            if result is None:
+                code = process.exitcode
+                how = (f"killed by {signal.Signals(-code).name}" if code and code < 0
+                       else f"exit status {code}")
+                reason = (f"评分进程意外终止（{how}）/ the grading worker died ({how}), "
+                          f"e.g. out of memory; this submission was not graded")
+                result = zero_result(student, assignment, master, reason, grader_error=True)
+            yield student, result
+
+
+def grade_remote(student, data_notes, assignment_id, limits):
+    """The task a Dask worker runs (the submission travels as its bytes; the worker has the course)."""
     import tempfile
-    _init(master, limits, hidden)
-    data, notes = path_notes
+
+    from grader import master as master_mod
+    from grader.assignment import load
+    assignment = load(assignment_id)
+    master = master_mod.load(assignment)
+    data, notes = data_notes
     if data is None:
-        return _grade(student, None, notes)
+        return grade_one(student, None, notes, assignment, master, limits)
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, NOTEBOOK)
+        path = os.path.join(tmp, assignment.notebook)
         with open(path, "wb") as f:
             f.write(data)
-        return _grade(student, path, notes)
+        return grade_one(student, path, notes, assignment, master, limits)
 
 
 def _write_atomic(path, text):
@@ -127,44 +204,69 @@ def _write_atomic(path, text):
     os.replace(tmp, path)
 
 
-def report_path(autograded, student, assignment=ASSIGNMENT):
+def report_path(autograded, student, assignment_id):
     """Where the grading report of a student's submission is kept."""
-    return os.path.join(autograded, student, f"grading_report_{assignment}.json")
+    return os.path.join(autograded, student, f"grading_report_{assignment_id}.json")
 
 
-def save(result, autograded, gb, timestamp, assignment=ASSIGNMENT):
+def save(result, autograded, gb, timestamp, assignment, write_notebook=True):
     """Write a result's autograded notebook and report, then its gradebook rows."""
-    folder = os.path.join(autograded, result.student, assignment)
-    if result.notebook:
-        _write_atomic(os.path.join(folder, NOTEBOOK), result.notebook)
-    report = {"student": result.student, "score": result.score, "gradable": result.gradable,
-              "notes": result.notes, "seconds": round(result.seconds, 3),
-              "peak_rss_mb": round(result.peak_rss_mb, 1),
-              "worker_rss_mb": round(result.worker_rss_mb, 1),
-              "verdicts": result.verdicts}
-    # Beside, not inside, the assignment folder: nbgrader copies that folder into the feedback.
-    _write_atomic(report_path(autograded, result.student, assignment),
-                  json.dumps(report, ensure_ascii=False, indent=1))
-    record(gb, result, assignment, timestamp)
+    folder = os.path.join(autograded, result.student, assignment.id)
+    if result.notebook and write_notebook:
+        _write_atomic(os.path.join(folder, assignment.notebook), result.notebook)
+    _write_atomic(report_path(autograded, result.student, assignment.id),
+                  json.dumps(report_of(result, assignment), ensure_ascii=False, indent=1))
+    record(gb, result, assignment.id, timestamp)
 
 
-def run(submitted, autograded, db_url, workers=None, scheduler=None, limits=None,
-        assignment=ASSIGNMENT, quiet=False, master=None):
-    """Grade every submission; return the list of results (in student order)."""
-    from grader import master as master_mod
-    from grader.limits import Limits
+def report_of(result, assignment):
+    """The grading report of a result (JSON-ready; see docs/architecture.md)."""
+    return {"student": result.student, "assignment": assignment.id, "score": result.score,
+            "max_score": sum(v.points for v in result.verdicts.values()),
+            "gradable": result.gradable, "grader_error": result.grader_error,
+            "notes": result.notes, "seconds": round(result.seconds, 3),
+            "peak_rss_mb": round(result.peak_rss_mb, 1),
+            "worker_rss_mb": round(result.worker_rss_mb, 1),
+            "verdicts": {gid: v.as_dict() for gid, v in result.verdicts.items()}}
 
+
+class GraderErrors(RuntimeError):
+    """Some submissions could not be graded (a grader error, or a folder that is no valid student id)."""
+
+    def __init__(self, students, rejected=()):
+        parts = []
+        if students:
+            parts.append("not graded because of a grader error / 评分程序出错未评分: "
+                         + ", ".join(terminal(s) for s in students))
+        parts += [f"not graded / 未评分: {name}: {reason}" for name, reason in rejected]
+        super().__init__("; ".join(parts))
+        self.students = list(students)
+        self.rejected = list(rejected)
+
+
+def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=None, limits=None,
+        quiet=False, students=None):
+    """Grade every submission of ``assignment_id``; return the results (in student order).
+
+    ``students``: grade only these (as nbgrader's ``autograde --student`` does).
+
+    Raises :class:`RecordError` when grades could not be recorded and
+    :class:`GraderErrors` when the grader failed on some submissions (after
+    recording everything else).
+    """
     from grader import cgroups
+    from grader import master as master_mod
+    from grader import release
+    from grader.assignment import load
+    from grader.limits import Limits
 
     started = time.monotonic()
     cgroups.sweep()
     limits = limits or Limits()
-    master = master or master_mod.load()
-    release.register(db_url)
-    hidden = tuple(os.path.abspath(p) for p in (submitted, autograded))
-    if db_url.startswith("sqlite:///"):
-        hidden += (os.path.dirname(os.path.abspath(db_url[len("sqlite:///"):])),)
-    jobs = list(discover(submitted, assignment))
+    assignment = load(assignment_id)
+    master = master_mod.load(assignment)
+    release.register(assignment, db_url, master)
+    jobs = [job for job in discover(submitted, assignment) if students is None or job[0] in students]
     out = sys.stderr
     if not quiet:
         active = sandbox.protections()
@@ -174,66 +276,61 @@ def run(submitted, autograded, db_url, workers=None, scheduler=None, limits=None
     results, failures = {}, []
     progress = Progress(len(jobs), out if not quiet else None)
     stamps = {student: stamp for student, _, _, stamp in jobs}
+    workers = workers or os.cpu_count() or 1
     try:
         if scheduler:
-            futures = _submit_dask(scheduler, jobs, master, limits, hidden)
-            completed = _as_completed_dask(futures)
+            completed = _dask(scheduler, jobs, assignment, limits)
         else:
-            workers = workers or os.cpu_count() or 1
-            pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=workers, initializer=_init, initargs=(master, limits, hidden))
-            futures = {pool.submit(_grade, s, p, n): s for s, p, n, _ in jobs}
-            completed = ((futures[f], f) for f in concurrent.futures.as_completed(futures))
-        for student, future in completed:
-            try:
-                result = future.result()
-            except Exception as exc:  # a worker crash costs that student, not the batch
-                from grader.grade import Result, _zero_all
-                result = Result(student, _zero_all(master, f"grader error: {exc!r}"),
-                                [f"评分程序出错 / grader error: {exc!r}"], gradable=False)
+            completed = forked(jobs, workers, assignment, master, limits)
+        for student, result in completed:
             try:
                 save(result, autograded, gb, stamps.get(student), assignment)
             except Exception as exc:  # one unrecordable result must not cost the rest of the batch
                 failures.append(student)
-                print(f"\n{student}: 成绩无法写入 / could not record the grades: {exc!r}", file=out)
+                print(f"\n{terminal(student)}: 成绩无法写入 / could not record the grades: "
+                      f"{terminal(repr(exc))}", file=out)
             results[student] = result
             progress.step(student)
-        if not scheduler:
-            pool.shutdown()
     finally:
         progress.close()
         gb.close()
-    summary = {"assignment": assignment, "submissions": len(results),
+    summary = {"assignment": assignment.id, "submissions": len(results),
                "wall_seconds": round(time.monotonic() - started, 2),
                "workers": None if scheduler else workers, "scheduler": scheduler,
                "limits": limits.as_dict(), "protections": sandbox.protections()}
-    _write_atomic(os.path.join(autograded, f"grading_run_{assignment}.json"),
+    _write_atomic(os.path.join(autograded, f"grading_run_{assignment.id}.json"),
                   json.dumps(summary, ensure_ascii=False, indent=1))
     if failures:
         raise RecordError(failures)
-    return [results[s] for s in sorted(results)]
+    ordered = [results[s] for s in sorted(results)]
+    broken = [r.student for r in ordered if r.grader_error]
+    rejected = rejected_ids(submitted)
+    if broken or rejected:
+        raise GraderErrors(broken, rejected)
+    return ordered
 
 
-def _submit_dask(scheduler, jobs, master, limits, hidden):
-    from distributed import Client
+def _dask(scheduler, jobs, assignment, limits):
+    from distributed import Client, as_completed
     client = Client(scheduler)
-    shared = client.scatter([master, limits, hidden], broadcast=True)
-    futures = {}
-    for student, path, notes, _ in jobs:
-        data = None
-        if path is not None:
-            with open(path, "rb") as f:
-                data = f.read()
-        futures[client.submit(grade_remote, student, (data, notes), *shared, key=f"grade-{student}",
-                              pure=False)] = student
-    return client, futures
-
-
-def _as_completed_dask(client_futures):
-    from distributed import as_completed
-    client, futures = client_futures
     try:
+        futures = {}
+        for student, path, notes, _ in jobs:
+            data = None
+            if path is not None:
+                with open(path, "rb") as f:
+                    data = f.read()
+            futures[client.submit(grade_remote, student, (data, notes), assignment.id, limits,
+                                  key=f"grade-{student}", pure=False)] = student
         for future in as_completed(list(futures)):
-            yield futures[future], future
+            student = futures[future]
+            try:
+                yield student, future.result()
+            except Exception as exc:  # a lost Dask worker costs that student, reported as such
+                from grader import master as master_mod
+                from grader.grade import zero_result
+                reason = f"评分程序出错 / grader error: {exc!r}"
+                yield student, zero_result(student, assignment, master_mod.load(assignment), reason,
+                                           grader_error=True)
     finally:
         client.close()

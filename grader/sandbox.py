@@ -1,27 +1,37 @@
 """Isolation of the grading kernel: bubblewrap where available, resource limits always.
 
 With bubblewrap (Debian's ``bubblewrap``) the kernel sees only the system
-folders (``/usr``, ``/etc``, ...) and the Python environment, read-only:
-no course root, submissions, gradebook, home, ``/tmp`` or any other folder
-of the machine (such as another checkout of the course); it writes only its
-own throwaway working directory; it has no network (its own empty network namespace) and
-no view of other processes (its own PID namespace).  Run as root, the
-grader also drops the kernel to a uid of its own per worker, which makes
-the process limit effective (root is exempt from RLIMIT_NPROC) and keeps
-it from touching files of other users.  Without bubblewrap only the
-resource limits apply; :func:`protections` says which protections are
+folders (``/usr``, ``/etc``, ...) and the Python environment, read-only (the
+environment at a neutral path): no course root, submissions, gradebook,
+home, host ``/tmp`` or any other folder of the machine (such as another
+checkout of the course).  It writes only a size-limited tmpfs of its own
+(``/tmp``, its working directory, and ``/dev/shm``), which vanishes with it;
+it has no network, and its own PID, IPC and UTS namespaces; a seccomp
+filter refuses the kernel-keyring system calls (see ``grader.seccomp``);
+its arguments reach bubblewrap by descriptor, so ``/proc/1/cmdline`` shows
+no host path.  Run as root, each submission's kernel gets a uid of its own,
+unique on the machine while it lives (:class:`KernelUid`), which makes the
+process limit effective (root is exempt from RLIMIT_NPROC) and shares
+nothing owned by a uid with another submission.  Without bubblewrap only
+the resource limits apply; :func:`protections` says which protections are
 active, and the grader prints it.
 """
+import fcntl
 import functools
 import os
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
 
-from grader import ROOT, cgroups
+from grader import cgroups, seccomp
 
-UID_BASE = 62000  # uids 62000-62999: one per concurrent worker
+UID_BASE = 200_000       # kernel uids: one per live submission, machine-wide
+UID_COUNT = 100_000
+UID_LOCKS = "/run/grader-uids"   # one lock file per uid in use, shared by every grading run
+INSIDE = "/tmp/work"             # the kernel's working directory, as it sees it
+ENV_INSIDE = "/opt/grader-python"  # where the Python environment appears inside the sandbox
 
 
 def _bwrap():
@@ -56,29 +66,60 @@ def protections():
     return {
         "throwaway working directory": True,
         "memory, CPU time, file size and open-file limits": True,
-        "per-cell and whole-notebook time limits": True,
-        "output size cap": True,
+        "per-cell and whole-notebook time limits, deadlines on the kernel's channel": True,
+        "output budgets per cell and per notebook": True,
         "only the system and Python visible, read-only; course, submissions, home hidden (bubblewrap)": bw,
-        "no network (bubblewrap)": bw,
-        "own process namespace (bubblewrap)": bw,
-        "separate uid per worker, process limit (root + bubblewrap)": uid,
+        "bounded /tmp and /dev/shm of its own; no network; own process and IPC namespaces (bubblewrap)": bw,
+        "no kernel keyrings, BPF, perf or io_uring (seccomp)": bw and seccomp.supported(),
+        "a uid of its own per submission, process limit (root + bubblewrap)": uid,
         "one CPU, total memory and process count per submission (cgroups)": cgroups.available(),
     }
 
 
-def worker_uid():
-    """The uid of this worker's kernels: one per worker process."""
-    return UID_BASE + os.getpid() % 1000
+class KernelUid:
+    """A uid no other live kernel on this machine has, held until :meth:`release`.
+
+    The lock files live in one machine-wide folder, so two grading runs (two
+    checkouts, two courses) never give two kernels the same uid: the process
+    limit (per uid) and anything else the kernel owns stay its own.
+    """
+
+    def __init__(self):
+        os.makedirs(UID_LOCKS, mode=0o700, exist_ok=True)
+        start = secrets.randbelow(UID_COUNT)
+        for i in range(UID_COUNT):
+            uid = UID_BASE + (start + i) % UID_COUNT
+            fd = os.open(os.path.join(UID_LOCKS, str(uid)), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            self.uid, self._fd = uid, fd
+            return
+        raise RuntimeError("no free kernel uid")
+
+    def release(self):
+        """Give the uid back (its processes must be gone)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
-def prepare_workdir(workdir):
-    """Make ``workdir`` writable by the kernel's uid."""
-    if separate_uid():
-        uid = worker_uid()
-        os.chown(workdir, uid, uid)
-        for dirpath, dirnames, filenames in os.walk(workdir):
-            for name in dirnames + filenames:
-                os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
+def _hidden_env_paths():
+    """``{host path: path inside}`` for the Python environment and the system.
+
+    The environment (a virtualenv inside the course folder, typically) is shown
+    at a neutral path, so no host path of the course appears in the sandbox.
+    """
+    paths = {p: p for p in SYSTEM_PATHS if os.path.lexists(p)}
+    base = os.path.realpath(sys.base_prefix)
+    for prefix in (sys.base_prefix, base, os.path.dirname(os.path.realpath(sys.executable))):
+        if not any(prefix == p or prefix.startswith(p + "/") for p in paths):
+            paths[prefix] = prefix
+    if sys.prefix != sys.base_prefix:
+        paths[sys.prefix] = ENV_INSIDE
+    return paths
 
 
 # What the kernel sees of the machine, read-only: the system and the interpreter, nothing else
@@ -86,71 +127,117 @@ def prepare_workdir(workdir):
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 
 
-def visible_paths():
-    """The host paths the sandbox shows (read-only): the system and the Python environment."""
-    paths = [p for p in SYSTEM_PATHS if os.path.lexists(p)]
-    for prefix in (sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix),
-                   os.path.dirname(os.path.realpath(sys.executable))):
-        if not any(prefix == p or prefix.startswith(p + "/") for p in paths):
-            paths.append(prefix)
-    return paths
+def python_inside():
+    """The interpreter's path as the kernel sees it."""
+    if bwrap_works() and sys.prefix != sys.base_prefix:
+        return os.path.join(ENV_INSIDE, "bin", "python")
+    return sys.executable
 
 
-def command(argv, workdir, hidden=()):
-    """The command line that runs ``argv`` in the sandbox, with ``workdir`` as its cwd.
+class Launch:
+    """How to start a sandboxed program: its argv, cwd, and file descriptors to pass.
+
+    Attributes
+    ----------
+    argv : list of str
+    cwd : str
+        The host folder the process starts in.
+    inside : str
+        The working directory as the sandboxed program sees it.
+    fds : list of int
+        Descriptors the program (bubblewrap) reads its arguments and seccomp filter from;
+        pass them to the child and close them after it started (:meth:`close`).
+    """
+
+    def __init__(self, argv, cwd, inside, fds=()):
+        self.argv, self.cwd, self.inside, self.fds = list(argv), cwd, inside, list(fds)
+
+    def close(self):
+        """Close the descriptors kept for the child."""
+        for fd in self.fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.fds = []
+
+
+def _data_fd(data):
+    """A readable descriptor holding ``data`` (a memfd: nothing touches the disk)."""
+    fd = os.memfd_create("grader-sandbox", 0)
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def command(argv, workdir, limits, uid=None):
+    """How to run ``argv`` in the sandbox, with the files of ``workdir`` in its working directory.
 
     Parameters
     ----------
     argv : list of str
-        The program to run (an interpreter and its arguments).
+        The program to run, as seen inside (see :func:`python_inside`).
     workdir : str
-        The throwaway working directory, the only writable place.
-    hidden : iterable of str
-        Folders never to show, even inside a visible path (the submissions,
-        the gradebook's folder, wherever they are).
+        A host folder of files the grader wrote (the kernel, the helpers):
+        they appear read-only in the kernel's working directory, a
+        size-limited tmpfs (``limits.disk_mb``) that vanishes with the kernel.
+    limits : grader.limits.Limits
+    uid : int, optional
+        The kernel's own uid (:class:`KernelUid`), when running as root.
+
+    Returns
+    -------
+    Launch
     """
     if not bwrap_works():
-        return list(argv), workdir
-    inside = "/tmp/work"
-    # /tmp first: the Python environment or the course may live below it, and binds made
-    # before a tmpfs on a parent would vanish under it.
-    cmd = [_bwrap(), "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        return Launch(argv, workdir, workdir)
+    mb = 1024 * 1024
+    args = ["--dev", "/dev", "--proc", "/proc",
+            "--perms", "01777", "--size", str(limits.disk_mb * mb), "--tmpfs", "/tmp",
+            "--perms", "01777", "--size", str(limits.shm_mb * mb), "--tmpfs", "/dev/shm"]
     made = {"/tmp", "/dev", "/proc"}
-    for path in visible_paths():
+    for host, inside in sorted(_hidden_env_paths().items(), key=lambda kv: kv[1]):
         # bubblewrap makes missing parents private (0700): make them traversable first.
-        parts = path.strip("/").split("/")[:-1]
+        parts = inside.strip("/").split("/")[:-1]
         for i in range(1, len(parts) + 1):
             parent = "/" + "/".join(parts[:i])
             if parent not in made:
                 made.add(parent)
-                cmd += ["--perms", "0755", "--dir", parent]
-        if os.path.islink(path):  # e.g. /bin -> usr/bin on merged-/usr systems
-            cmd += ["--symlink", os.readlink(path), path]
+                args += ["--perms", "0755", "--dir", parent]
+        if os.path.islink(host) and host == inside:  # e.g. /bin -> usr/bin on merged-/usr systems
+            args += ["--symlink", os.readlink(host), inside]
         else:
-            cmd += ["--ro-bind", path, path]
-    for path in sorted({ROOT, *map(os.path.abspath, hidden)}):
-        if os.path.isdir(path) and any(path.startswith(p + "/") for p in visible_paths()):
-            cmd += ["--tmpfs", path]
-    for path in sorted({sys.prefix, os.path.realpath(sys.base_prefix)}):
-        if any(path.startswith(h + "/") for h in {ROOT, *map(os.path.abspath, hidden)}):
-            cmd += ["--ro-bind", path, path]  # the interpreter, if it lives inside a hidden folder
-    cmd += ["--bind", workdir, inside, "--chdir", inside,
-            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-            "--unshare-cgroup-try", "--die-with-parent",
-            "--setenv", "HOME", inside, "--setenv", "TMPDIR", inside,
-            "--setenv", "MPLCONFIGDIR", os.path.join(inside, ".matplotlib")]
-    if separate_uid():
-        uid = str(worker_uid())
-        cmd += [shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"]
+            args += ["--ro-bind", host, inside]
+    args += ["--perms", "01777", "--dir", INSIDE]
+    for name in sorted(os.listdir(workdir)):
+        args += ["--ro-bind", os.path.join(workdir, name), os.path.join(INSIDE, name)]
+    args += ["--chdir", INSIDE,
+             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+             "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+             "--hostname", "grader",
+             "--setenv", "HOME", INSIDE, "--setenv", "TMPDIR", INSIDE,
+             "--setenv", "MPLCONFIGDIR", os.path.join(INSIDE, ".matplotlib")]
+    fds = []
+    if seccomp.supported():
+        fds.append(_data_fd(seccomp.program()))
+        args += ["--seccomp", str(fds[-1])]
+    program = list(argv)
+    if uid is not None:
+        program = [shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                   "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"] + program
     elif os.geteuid() != 0:
-        cmd.insert(1, "--unshare-user")
-    return cmd + list(argv), inside
+        args.insert(0, "--unshare-user")
+    # The options (which name host paths) travel by descriptor: /proc/1/cmdline inside shows
+    # only bubblewrap and the program, whose paths are the neutral ones.
+    fds.append(_data_fd(b"\0".join(a.encode() for a in args) + b"\0"))
+    return Launch([_bwrap(), "--args", str(fds[-1]), "--"] + program, workdir, INSIDE, fds)
 
 
-def preexec(limits, cgroup=None):
-    """A ``preexec_fn`` that applies ``limits`` (and joins ``cgroup``) in the child before it execs."""
-    nproc = separate_uid()  # decided here, in the parent, not after fork
+def preexec(limits, cgroup=None, nproc=False):
+    """A ``preexec_fn`` that applies ``limits`` (and joins ``cgroup``) in the child before it execs.
+
+    ``nproc``: apply the process limit (only meaningful for a uid of the kernel's own).
+    """
 
     def apply():
         os.setsid()

@@ -1,68 +1,117 @@
-"""Student-side validation: run a notebook's public self-checks, report, exit non-zero on failure.
+"""``make validate NB=...``: nbgrader's own Validate, with a bilingual summary and a telling exit code.
 
-Stock ``nbgrader validate`` exits 0 even when tests fail; this runs the
-notebook (without its ``exploratory`` cells) next to fresh copies of the
-released helpers and reports each autograded cell's public checks.
+This runs exactly what the Validate button (JupyterLab, Notebook 7) and
+``nbgrader validate`` run — nbgrader's ``Validator`` on the notebook, in its
+own folder, so the released helpers beside it are used — and prints, per
+exercise, the public self-check's verdict.  Unlike stock ``nbgrader
+validate`` it exits 1 when a check fails.  A notebook kept somewhere
+without its helpers (a submission) is validated in a temporary copy of its
+assignment's release folder.
 """
+import contextlib
+import io
+import logging
 import os
+import re
 import shutil
 import tempfile
+import warnings
 
 import nbformat
-from nbclient import NotebookClient
 
-from grader import EXPLORATORY, RELEASE_DIR, SELFCHECK_SUFFIX
+PASSED = "通过 / passed"
+FAILED = "未通过 / FAILED"
 
 
-
-def _error_text(cell):
-    for out in cell.get("outputs", []):
-        if out.output_type == "error":
-            return f"{out.ename}: {out.evalue}"
+def _needs_helpers(path):
+    """The assignment whose release helpers must sit beside ``path``, or None."""
+    from grader.assignment import ids, load
+    folder = os.path.dirname(os.path.abspath(path))
+    for assignment_id in ids():
+        assignment = load(assignment_id)
+        helpers = [n for n in os.listdir(assignment.release_dir) if n.endswith(".py")]
+        if os.path.basename(path) == assignment.notebook and \
+                not all(os.path.exists(os.path.join(folder, n)) for n in helpers):
+            return assignment
     return None
 
 
 def validate(path, timeout=120):
-    """Execute ``path``; return ``[(exercise, points, error or None)]`` from its self-check cells."""
+    """Run nbgrader's Validator on ``path``; return ``(exercise results, problems)``.
+
+    ``exercise results`` is ``[(grade id, points, error text or None)]`` for the
+    graded cells, in notebook order; ``problems`` lists whole-notebook findings
+    (edited locked cells, changed cell types).
+    """
+    from nbgrader.validator import Validator
+    from traitlets.config import Config
+
     nb = nbformat.read(path, as_version=4)
-    nb.cells = [c for c in nb.cells if EXPLORATORY not in c.metadata.get("tags", [])]
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in os.listdir(RELEASE_DIR):
-            if name.endswith(".py"):
-                shutil.copy(os.path.join(RELEASE_DIR, name), tmp)
-        client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
-                                resources={"metadata": {"path": tmp}})
-        client.execute()
-    points = {}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") and cell.cell_type == "code":
-            points[meta["grade_id"][: -len("_values")]] = meta.get("points", 0)
-    results = []
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if gid.endswith(SELFCHECK_SUFFIX) and cell.cell_type == "code":
-            exercise = gid[: -len(SELFCHECK_SUFFIX)]
-            results.append((exercise, points.get(exercise, 0), _error_text(cell)))
-    return results
+    graded = [(c.metadata["nbgrader"]["grade_id"], c.metadata["nbgrader"].get("points", 0), c.source.strip())
+              for c in nb.cells
+              if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+    assignment = _needs_helpers(path)
+    with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
+        if assignment is not None:
+            for name in os.listdir(assignment.release_dir):
+                if name.endswith(".py"):
+                    shutil.copy(os.path.join(assignment.release_dir, name), tmp)
+            shutil.copy(path, os.path.join(tmp, os.path.basename(path)))
+            path = os.path.join(tmp, os.path.basename(path))
+        validator = Validator(config=Config({"Execute": {"timeout": timeout}}))
+        validator.log.setLevel(logging.ERROR)
+        # Kernel start-up chatter (e.g. "running over TCP without encryption", written by the
+        # kernel process to the inherited descriptor 2) is not for students.
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()), _quiet_fd(2):
+            warnings.simplefilter("ignore")
+            logging.getLogger("traitlets").setLevel(logging.ERROR)
+            results = validator.validate(os.path.abspath(path))
+    problems = []
+    for cell in results.get("type_changed", []):
+        problems.append(f"单元格类型被改变 / a cell's type was changed: {cell['source'][:80]}")
+    for cell in results.get("changed", []):
+        problems.append(f"只读单元格被修改 / a read-only cell was edited: {cell['source'][:80]}")
+    errors = {cell["source"]: _clean(cell["raw_error"]) for cell in results.get("failed", [])}
+    return [(gid, points, errors.get(source)) for gid, points, source in graded], problems
+
+
+@contextlib.contextmanager
+def _quiet_fd(fd):
+    saved = os.dup(fd)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(null)
+
+
+def _clean(text):
+    return re.sub(r"\x1b\[[0-9;]*m", "", text).strip()
 
 
 def main(path):
+    """Print the validation of ``path``; return 0 (all passed), 1 (a check failed) or 2 (not runnable)."""
     if not os.path.exists(path):
         print(f"{path}: 文件不存在 / no such file")
         return 2
     try:
-        results = validate(path)
+        results, problems = validate(path)
     except Exception as exc:  # a notebook that cannot even be read or run
-        print(f"{path}: 无法运行 / cannot be run: {exc}")
+        print(f"{path}: 无法运行 / cannot be run: {type(exc).__name__}: {exc}")
         return 2
-    failed = [r for r in results if r[2]]
-    for grade_id, points, error in results:
-        status = "FAIL" if error else "ok"
-        print(f"{status:4} {grade_id} ({points:g} pt)" + (f"\n     {error}" if error else ""))
+    for problem in problems:
+        print(problem)
     if not results:
         print(f"{path}: 没有找到自检单元格 / no self-check cells found")
         return 1
+    failed = [r for r in results if r[2]]
+    for grade_id, points, error in results:
+        print(f"{FAILED if error else PASSED}  {grade_id} ({points:g} 分 / pt)")
+        if error:
+            print("\n".join("    " + line for line in error.splitlines()))
     print(f"{len(results) - len(failed)}/{len(results)} 个自检通过 / self-checks passed"
-          " (隐藏测试在评分时运行 / hidden tests run at grading time)")
-    return 1 if failed else 0
+          " （评分时另有隐藏测试 / grading adds hidden tests)")
+    return 1 if failed or problems else 0

@@ -18,8 +18,15 @@ def root():
 @pytest.fixture(scope="session")
 def reference():
     """The reference implementations, from the source notebook's solution cells."""
-    from grader.reference import load
-    return load()
+    from grader.assignment import load
+    return load("L1W3").reference
+
+
+@pytest.fixture(scope="session")
+def l1w3():
+    """The course's first assignment (``grader.assignment.Assignment``)."""
+    from grader.assignment import load
+    return load("L1W3")
 
 
 @pytest.fixture(scope="session")

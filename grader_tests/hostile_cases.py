@@ -20,10 +20,16 @@ from typing import Callable, Optional
 import nbformat
 import numpy as np
 
-from grader import ASSIGNMENT, NOTEBOOK, ROOT, submissions
+from grader import ROOT, submissions
+from grader.assignment import load
 from expected import POINTS
-from grader import SOURCE_NOTEBOOK
-from grader.reference import solution_sources
+
+L1W3 = load("L1W3")
+ASSIGNMENT, NOTEBOOK, SOURCE_NOTEBOOK = L1W3.id, L1W3.notebook, L1W3.source_notebook
+
+
+def solution_sources():
+    return L1W3.solution_sources
 
 EXERCISES = tuple(POINTS)           # in notebook order
 CONTROL_FULL = "control_full"       # the control students graded with the catalog
@@ -98,12 +104,12 @@ def folder(submitted_root, student):
 
 def solved():
     """The release with every solution cell filled in (full marks)."""
-    return submissions.fill()
+    return submissions.fill(L1W3)
 
 
 def released():
     """The untouched release (0 points)."""
-    return nbformat.read(submissions.RELEASE_NOTEBOOK, as_version=4)
+    return nbformat.read(L1W3.release_notebook, as_version=4)
 
 
 def gid_of(cell):
@@ -146,7 +152,7 @@ def writes(make):
     """A build function writing the notebook ``make(paths)`` as the student's submission."""
     def build(submitted_root, student):
         nb = make(course_paths(submitted_root))
-        submissions.write(nb, student, submitted_root)
+        submissions.write(nb, student, submitted_root, L1W3)
     return build
 
 
@@ -172,14 +178,12 @@ def _literal(value):
 
 def lesson_literals():
     """``{exercise: source returning the reference result on the lesson's own case}``."""
-    from grader.cases import CASES
     sources = {}
     for exercise in EXERCISES:
-        lesson = CASES[exercise][0]
         signature = solution_sources()[exercise].split("\n", 1)[0]
         sources[exercise] = (f"{signature}\n"
                              f"    # the lesson's printed answer, hard-coded\n"
-                             f"    return {_literal(lesson.expected())}\n")
+                             f"    return {_literal(L1W3.expected(exercise)[0])}\n")
     return sources
 
 
@@ -190,7 +194,7 @@ def passed_counts(**counts):
     def check(result, paths):
         for exercise, n in counts.items():
             verdict = result.verdicts[values_id(exercise)]
-            assert verdict["passed"] == n, (exercise, verdict)
+            assert verdict.passed == n, (exercise, verdict)
     return check
 
 
@@ -244,7 +248,7 @@ def _several(submitted_root, student):
 
 
 def _extra_files(submitted_root, student):
-    submissions.write(solved(), student, submitted_root)
+    submissions.write(solved(), student, submitted_root, L1W3)
     base = folder(submitted_root, student)
     files = {
         # modules shadowing the helpers: they must not reach the kernel
@@ -265,7 +269,7 @@ def _extra_files(submitted_root, student):
 
 def _with_timestamp(text):
     def build(submitted_root, student):
-        submissions.write(solved(), student, submitted_root)
+        submissions.write(solved(), student, submitted_root, L1W3)
         with open(os.path.join(folder(submitted_root, student), "timestamp.txt"), "w",
                   encoding="utf-8") as f:
             f.write(text)
@@ -569,7 +573,7 @@ def _read_others(paths):
         "../submitted/" + CONTROL_FULL + "/" + ASSIGNMENT + "/" + NOTEBOOK,
         paths["control_notebook"], paths["control_report"], paths["control_autograded"],
         paths["gradebook"], paths["sentinel"],
-        SOURCE_NOTEBOOK, os.path.join(ROOT, "grader", "cases.py"),
+        SOURCE_NOTEBOOK, os.path.join(ROOT, "grading", "L1W3", "spec.py"),
         os.path.join(ROOT, "grader", "reference.py"), os.path.join(ROOT, "gradebook.db"),
         os.path.join(ROOT, "submitted", "demo_solution", ASSIGNMENT, NOTEBOOK),
     ]
@@ -620,7 +624,7 @@ print('succeeded (inside the sandbox):', done)
 def _write_outside(paths):
     files = [paths["sentinel"], paths["gradebook"], paths["control_notebook"], paths["control_report"],
              SOURCE_NOTEBOOK, os.path.join(ROOT, "notebooks", ASSIGNMENT, NOTEBOOK),
-             os.path.join(ROOT, "grader", "judge.py"), os.path.join(ROOT, "grader", "cases.py"),
+             os.path.join(ROOT, "grader", "judge.py"), os.path.join(ROOT, "grading", "L1W3", "spec.py"),
              os.path.join(ROOT, "utils", "checks.py"), os.path.join(ROOT, "gradebook.db"),
              os.path.join(SITE_PACKAGES, "sitecustomize.py"),
              os.path.join(SITE_PACKAGES, "numpy", "__init__.py"), "/etc/passwd"]
@@ -902,6 +906,274 @@ def _steal_reference(paths):
     return nb
 
 
+# --------------------------------------------------------------------------- issue 10: the outside review
+# Each block is one class of weakness the review found; the cases attack it and its neighbours.
+
+BREAK_LAYER_SIZES = """
+{solution}
+
+if LEAKS:                                   # a success of the attack costs this exercise its points
+    def func_layer_sizes(X, Y):
+        raise RuntimeError('attack worked: %r' % LEAKS)
+"""
+
+
+def _leak_probe(attack):
+    """A solved notebook whose layer-sizes cell runs ``attack`` (which fills LEAKS on success)."""
+    def make(paths):
+        nb = solved()
+        nb.cells[index_of(nb, "func_layer_sizes")].source = (
+            textwrap.dedent(attack).strip() + "\n" +
+            BREAK_LAYER_SIZES.format(solution=solution_sources()["func_layer_sizes"])).strip()
+        return nb
+    return make
+
+
+# Kernel keyrings outlive the kernel and are shared by a uid; so are SysV IPC objects.
+KEYRING = """
+import ctypes, os, platform
+LEAKS = []
+libc = ctypes.CDLL(None, use_errno=True)
+nr = {'x86_64': (248, 250), 'aarch64': (217, 219)}.get(platform.machine())
+if nr:
+    add_key, keyctl = nr
+    # add_key("user", "grader-covert", data, 4, KEY_SPEC_USER_KEYRING = -4)
+    key = libc.syscall(add_key, b"user", b"grader-covert", b"stolen reference", 16, -4)
+    if key >= 0:
+        LEAKS.append('add_key to the user keyring')
+    # keyctl(KEYCTL_SEARCH = 10, KEY_SPEC_USER_KEYRING, "user", "grader-covert", 0)
+    if libc.syscall(keyctl, 10, -4, b"user", b"grader-covert", 0) >= 0:
+        LEAKS.append('keyctl search found a key')
+try:
+    import sysv_ipc  # noqa: F401  (not installed: use ctypes)
+except ImportError:
+    pass
+shmid = libc.shmget(0x6772, 4096, 0o1666)   # IPC_CREAT | 0666 on a fixed key
+if shmid >= 0 and libc.shmget(0x6772, 4096, 0) >= 0:
+    import subprocess
+    out = subprocess.run(['ipcs', '-m'], capture_output=True, text=True).stdout if os.path.exists('/usr/bin/ipcs') else ''
+    if 'grader-marker' in out:
+        LEAKS.append('SysV segment of another submission')
+print('keyring and IPC attempts:', LEAKS or 'refused')
+"""
+
+# Reference code and hidden inputs must never reach what the student gets back.
+COMPILE_SPY = """
+import builtins, sys
+SEEN = []
+_compile, _exec = builtins.compile, builtins.exec
+def compile(source, *args, **kwargs):
+    SEEN.append(source if isinstance(source, str) else repr(source))
+    return _compile(source, *args, **kwargs)
+def exec(source, *args, **kwargs):
+    SEEN.append(source if isinstance(source, str) else repr(getattr(source, 'co_consts', source)))
+    return _exec(source, *args, **kwargs)
+builtins.compile, builtins.exec = compile, exec
+def _trace(frame, event, arg):
+    if event == 'call':
+        SEEN.append(repr(frame.f_code.co_consts)[:2000])
+        SEEN.append(repr({k: repr(v)[:500] for k, v in frame.f_locals.items()})[:4000])
+    return None
+sys.setprofile(_trace)
+"""
+
+SPY_NN_MODEL = """
+def func_nn_model(X, Y, n_h, lr=0.5, num_epochs=10000, print_cost=False):
+    # The callees it is given while graded: keep everything about them.
+    for name in ('func_forward_propagation', 'func_backward_propagation', 'func_compute_cost',
+                 'func_update_parameters', 'func_initialize_parameters', 'func_layer_sizes'):
+        f = globals().get(name)
+        SEEN.append(repr(getattr(f, '__code__', None) and f.__code__.co_consts))
+        SEEN.append(repr(getattr(f, '__closure__', None)))
+        try:
+            import inspect
+            SEEN.append(inspect.getsource(f))
+        except Exception:
+            pass
+    np.random.seed(2030)
+    n_x, _, n_y = func_layer_sizes(X, Y)
+    parameters = func_initialize_parameters(n_x, n_h, n_y)
+    for i in range(num_epochs):
+        A2, cache = func_forward_propagation(X, parameters)
+        grads = func_backward_propagation(parameters, cache, X, Y)
+        parameters = func_update_parameters(parameters, grads, lr)
+    # Hidden inputs smuggled into the result: as keys, and in an exception if that fails.
+    leak = dict(parameters)
+    leak.update({('k%d ' % i) + repr(X.ravel().tolist())[:300]: 1.0 for i in range(3)})
+    return leak
+"""
+
+SPY_REPORT = """
+import json, os
+os.write(1, b'')
+print('SPY', len(SEEN))
+print('\\n'.join(str(s)[:5000] for s in SEEN))
+"""
+
+
+def _compile_spy(paths):
+    """No implementation but func_nn_model, which spies on its callees; every source compiled
+    in the kernel recorded by a spy and printed by a last cell."""
+    nb = released()
+    at = index_of(nb, "imports") + 1
+    nb.cells[at:at] = [code(COMPILE_SPY)]
+    set_solution(nb, "func_nn_model", SPY_NN_MODEL)
+    set_solution(nb, "func_predict", """
+        def func_predict(parameters, X):
+            A2, cache = func_forward_propagation(X, parameters)
+            SEEN.append(repr(func_forward_propagation.__code__.co_consts))
+            raise ValueError('inputs: ' + repr(X.ravel().tolist()) + repr(parameters))
+        """)
+    nb.cells.append(code(SPY_REPORT))
+    return nb
+
+
+def _reference_lines():
+    """Lines of the callees' reference solutions that a student's own code would not contain."""
+    lines = set()
+    for exercise in EXERCISES[:6]:
+        source = solution_sources()[exercise]
+        body = source.split("### BEGIN SOLUTION", 1)[-1].split("### END SOLUTION", 1)[0]
+        lines |= {line.strip() for line in body.splitlines() if len(line.strip()) > 12}
+    return lines
+
+
+def _hidden_input_texts():
+    """Text forms of hidden inputs (not the lesson's): what a leak would show."""
+    texts = set()
+    for exercise in ("func_nn_model", "func_predict", "func_update_parameters"):
+        for case in L1W3.spec.cases[exercise][1:]:
+            for value in list(case.args) + list(case.kwargs.values()):
+                arrays = value.values() if isinstance(value, dict) else [value]
+                for array in arrays:
+                    if isinstance(array, np.ndarray) and array.size:
+                        texts.add(repr(float(array.ravel()[0]))[:12])
+    return texts
+
+
+def nothing_of_the_reference_comes_back(result, paths):
+    """The autograded notebook and grading report hold no reference line and no hidden input."""
+    folder = os.path.join(paths["autograded"], result.student)
+    texts = []
+    for dirpath, _, names in os.walk(folder):
+        for name in names:
+            if name.endswith((".ipynb", ".json")):
+                with open(os.path.join(dirpath, name), encoding="utf-8") as f:
+                    texts.append(f.read())
+    text = "\n".join(texts)
+    assert "SPY" in text, "the spy's last cell must have run"
+    leaked = [line for line in _reference_lines() if line in text]
+    assert not leaked, leaked[:5]
+    inputs = [t for t in _hidden_input_texts() if t in text]
+    assert not inputs, inputs[:5]
+
+
+# One student's output must not exhaust the grading worker: a whole-notebook budget.
+MANY_DISPLAYS = """
+from IPython.display import HTML, display
+display(HTML('<i>' + 'x' * (1 << 20) + '</i>'))
+"""
+
+
+def _many_displays(paths):
+    nb = solved()
+    return insert_after(nb, values_id("func_layer_sizes"), *[MANY_DISPLAYS] * 40)
+
+
+# A forged "done" with the right sequence number, then a cell that will not stop and stops reading.
+FORGED_DONE_SLEEP = """
+import os, signal, struct, json, sys, time
+seq = None
+frame = sys._getframe()
+while frame is not None and seq is None:
+    request = frame.f_locals.get('request')
+    if isinstance(request, dict) and 'seq' in request:
+        seq = request['seq']
+    frame = frame.f_back
+data = json.dumps({'op': 'done', 'seq': seq, 'status': 'ok', 'outputs': [], 'execution_count': 1}).encode()
+os.write(3, struct.pack('>I', len(data)) + data)
+signal.signal(signal.SIGALRM, signal.SIG_IGN)
+time.sleep(3600)
+"""
+
+
+def _forged_done_sleep(paths):
+    nb = solved()
+    return insert_after(nb, values_id("func_backward_propagation"), FORGED_DONE_SLEEP,
+                        "BIG = '" + "y" * 200_000 + "'")
+
+
+# Memory through tmpfs, disk through the working directory, and trees too deep to remove.
+TMPFS_AND_DISK = """
+import os
+LEAKS = []
+chunk = b'z' * (1 << 20)
+written = 0
+for folder in ('/tmp', '/dev/shm', '.', os.environ.get('TMPDIR', '.')):
+    for i in range(400):
+        try:
+            with open(os.path.join(folder, 'fill%d' % i), 'wb') as f:
+                for _ in range(4):
+                    f.write(chunk)
+            written += 4
+        except OSError:
+            break
+print('written MB:', written)
+if written > 700:                             # tmpfs of half the RAM: the review's 1.5 GB
+    LEAKS.append('wrote %d MB' % written)
+path = 'deep'
+for i in range(3000):
+    try:
+        os.mkdir(path)
+        path = os.path.join(path, 'd')
+    except OSError:
+        break
+"""
+
+
+def _tmpfs_and_disk(paths):
+    return _leak_probe(TMPFS_AND_DISK)(paths)
+
+
+# The host's paths must not show inside the sandbox.
+PROC_PATHS = """
+import os
+LEAKS = []
+secrets = {secrets!r}
+for name in ('/proc/1/cmdline', '/proc/1/environ', '/proc/self/cmdline', '/proc/self/environ'):
+    try:
+        with open(name, 'rb') as f:
+            data = f.read().decode('utf-8', 'replace')
+    except OSError:
+        continue
+    LEAKS += ['%s shows %s' % (name, s) for s in secrets if s and s in data]
+"""
+
+
+def _proc_paths(paths):
+    import tempfile
+    secrets = [os.path.realpath(ROOT), paths["course"], tempfile.gettempdir() + "/grade-"]
+    return _leak_probe(PROC_PATHS.format(secrets=secrets))(paths)
+
+
+def _huge_dict(paths):
+    nb = solved()
+    return set_solution(nb, "func_update_parameters", """
+        def func_update_parameters(parameters, grads, lr=0.5):
+            return {'k%06d' % i + 'v' * 60: float(i) for i in range(400_000)}
+        """)
+
+
+def verdict_smaller_than(chars):
+    def check(result, paths):
+        for verdict in result.verdicts.values():
+            assert len(verdict.message) < chars, (verdict.exercise, len(verdict.message))
+        with open(os.path.join(paths["autograded"], result.student,
+                               f"grading_report_{ASSIGNMENT}.json"), encoding="utf-8") as f:
+            assert len(f.read()) < 50 * chars
+    return check
+
+
 # --------------------------------------------------------------------------- the catalog
 
 CASES = [
@@ -1053,6 +1325,24 @@ CASES = [
     Case("steal_reference_callees", "nn_model's test cell moved to the top: its hidden tests lend "
          "the reference callees to the student's func_nn_model, which keeps them for the "
          "other exercises", writes(_steal_reference), only("func_nn_model", "func_predict")),
+
+    # issue 10: the outside review's classes, each with its neighbours
+    Case("keyring_and_ipc", "stores and searches a key in the user keyring, a SysV segment on a "
+         "fixed key; a success costs func_layer_sizes its point", writes(_leak_probe(KEYRING)), full()),
+    Case("compile_spy_reference_leak", "compile/exec/profile spies, func_nn_model inspecting its callees, "
+         "hidden inputs smuggled into keys and exception messages, a last cell printing it all",
+         writes(_compile_spy), only("func_nn_model"), "SPY", check=nothing_of_the_reference_comes_back),
+    Case("many_displays", "40 cells displaying 1 MB of HTML each after the layer-sizes test",
+         writes(_many_displays), full(), check=notebook_smaller_than(10)),
+    Case("forged_done_then_hang", "a correctly numbered forged `done`, SIGALRM ignored, a sleep; "
+         "then a 200 KB cell the kernel will never read", writes(_forged_done_sleep),
+         upto("func_backward_propagation"), "stopped reading"),
+    Case("tmpfs_disk_deep_tree", "fills /tmp, /dev/shm and the working folder (memory through "
+         "tmpfs, disk), then a 3,000-level tree", writes(_tmpfs_and_disk), full()),
+    Case("proc_shows_host_paths", "reads /proc/1/cmdline and environ looking for the course and temp "
+         "paths", writes(_proc_paths), full()),
+    Case("huge_dict_result", "func_update_parameters returns a dict of 400,000 keys",
+         writes(_huge_dict), full_except("func_update_parameters"), check=verdict_smaller_than(4000)),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES)

@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.dirname(os.path.abspath(__file__))]
 
 from grader import runner, submissions  # noqa: E402
-from grader.reference import solution_sources  # noqa: E402
+from grader.assignment import load  # noqa: E402
 from mutants import MUTANTS  # noqa: E402
 
 
@@ -30,14 +30,16 @@ def mutate(mutant, sources):
 
 def grade_all(workdir, workers=None):
     """Grade every mutant; return ``{mutant id: {exercise: (score, points)}}``."""
-    sources = solution_sources()
+    assignment = load("L1W3")
+    sources = assignment.solution_sources
     submitted = os.path.join(workdir, "submitted")
     for mutant in MUTANTS:
-        submissions.write(submissions.fill(mutate(mutant, sources)), mutant.id, submitted)
+        submissions.write(submissions.fill(assignment, mutate(mutant, sources)), mutant.id, submitted,
+                          assignment)
     results = runner.run(submitted, os.path.join(workdir, "autograded"),
-                         f"sqlite:///{os.path.join(workdir, 'gradebook.db')}",
+                         f"sqlite:///{os.path.join(workdir, 'gradebook.db')}", "L1W3",
                          workers=workers, quiet=True)
-    return {r.student: {v["exercise"]: (v["score"], v["points"]) for v in r.verdicts.values()}
+    return {r.student: {v.exercise: (v.score, v.points) for v in r.verdicts.values()}
             for r in results}
 
 

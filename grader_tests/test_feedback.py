@@ -24,7 +24,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from grader import ROOT, feedback, report, runner, submissions, tool_env
-from grader.reference import solution_sources
+from grader.assignment import load
 
 pytestmark = pytest.mark.slow
 
@@ -161,7 +161,7 @@ def course(tmp_path_factory):
     c = types.SimpleNamespace(tmp=tmp, submitted=str(tmp / "submitted"), autograded=str(tmp / "autograded"),
                               feedback=str(tmp / "feedback"), db=f"sqlite:///{tmp / 'gradebook.db'}")
     submissions.demo(c.submitted)
-    runner.run(c.submitted, c.autograded, c.db, quiet=True)
+    runner.run(c.submitted, c.autograded, c.db, ASSIGNMENT, quiet=True)
     for student, change in HOSTILE.items():
         _make_student(c.autograded, c.db, student, change)
     before = set(os.listdir(tempfile.gettempdir()))
@@ -171,7 +171,7 @@ def course(tmp_path_factory):
     c.cli = cli
     c.leftover = sorted(n for n in set(os.listdir(tempfile.gettempdir())) - before if n.startswith("feedback-"))
     c.first = {s: _read(_page(c, s)) for s in os.listdir(c.feedback)}
-    c.class_report = report.write(c.db, c.autograded, str(tmp / "reports"))
+    c.class_report = report.write(c.db, c.autograded, str(tmp / "reports"), load(ASSIGNMENT))
     return c
 
 
@@ -213,7 +213,7 @@ def _summary_text(page):
 
 def _reference_lines():
     lines = []
-    for source in solution_sources().values():
+    for source in load(ASSIGNMENT).solution_sources.values():
         inside = False
         for line in source.splitlines():
             if "BEGIN SOLUTION" in line:

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from grader import master as master_mod
 from grader import release
 from grader.grade import Result
+from grader.judge import Failure, Verdict
 from grader.gradebook import open_gradebook, record
 from test_scale import _folder
 
@@ -36,7 +37,7 @@ def dump(db_url):
 
 
 def _grade_cmd(submitted, autograded, db):
-    return [sys.executable, "-m", "grader", "grade", "--submitted", submitted,
+    return [sys.executable, "-m", "grader", "grade", "L1W3", "--submitted", submitted,
             "--autograded", autograded, "--db", db, "--workers", "2"]
 
 
@@ -87,7 +88,7 @@ def _writer(db_url, index, results, barrier, errors):
         gb = open_gradebook(db_url)
         barrier.wait()
         for result in results:
-            record(gb, result)
+            record(gb, result, "L1W3")
         gb.close()
     except Exception as exc:  # reported to the parent, which fails the test
         errors.put(f"writer {index}: {exc!r}")
@@ -96,9 +97,8 @@ def _writer(db_url, index, results, barrier, errors):
 def _results(master, students, score_of):
     out = []
     for student in students:
-        verdicts = {gid: {"exercise": ex, "grade_id": gid, "points": pts,
-                          "score": score_of(student, gid, pts), "passed": 0, "total": 0,
-                          "message": f"{student} {gid}"}
+        verdicts = {gid: Verdict(ex, gid, pts, score_of(student, gid, pts), 0, 0,
+                                 failures=[Failure("", "values", "", f"{student} {gid}")])
                     for gid, (ex, pts) in master.tests.items()}
         out.append(Result(student, verdicts))
     return out
@@ -109,8 +109,9 @@ def _results(master, students, score_of):
 def test_forty_concurrent_writers_lose_and_duplicate_nothing(tmp_path, backend, request):
     db = (f"sqlite:///{tmp_path / 'concurrent.db'}" if backend == "sqlite"
           else request.getfixturevalue("postgres_url"))
-    master = master_mod.load()
-    release.register(db)
+    from grader.assignment import load
+    master = master_mod.load(load("L1W3"))
+    release.register(load("L1W3"), db)
     ctx = multiprocessing.get_context("fork")
     writers = 40
     barrier, errors = ctx.Barrier(writers), ctx.Queue()

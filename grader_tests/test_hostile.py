@@ -21,13 +21,15 @@ import nbformat
 import pytest
 
 import hostile_cases as hc
-from grader import ASSIGNMENT, NOTEBOOK, ROOT, runner, submissions, table
+from grader import ROOT, runner, submissions, table
+from hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
+from grader import sandbox
 from grader.limits import Limits
 
 LIMITS = Limits(cell_timeout=4, notebook_timeout=25, memory_mb=1024)
 WORKERS = 2
-KERNEL_UIDS = range(62000, 63000)   # grader.sandbox.UID_BASE, one uid per worker
-REPO_DIRS = ("source", "notebooks", "utils", "grader")
+KERNEL_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT)   # one uid per submission
+REPO_DIRS = ("source", "notebooks", "utils", "grader", "grading")
 CONTROLS = {hc.CONTROL_FULL: hc.full(), hc.CONTROL_RELEASE: hc.zero()}
 
 
@@ -132,9 +134,9 @@ def batch(tmp_path_factory):
     os.makedirs(submitted)
     with open(paths["sentinel"], "w", encoding="utf-8") as f:
         f.write(hc.SENTINEL_TEXT)
-    submissions.write(submissions.fill(), hc.CONTROL_FULL, submitted)
-    submissions.write(nbformat.read(submissions.RELEASE_NOTEBOOK, as_version=4),
-                      hc.CONTROL_RELEASE, submitted)
+    submissions.write(submissions.fill(L1W3), hc.CONTROL_FULL, submitted, L1W3)
+    submissions.write(nbformat.read(L1W3.release_notebook, as_version=4),
+                      hc.CONTROL_RELEASE, submitted, L1W3)
     for case in hc.CASES:
         case.build(submitted, STUDENTS[case.id])
     students = sorted(os.listdir(submitted))
@@ -146,9 +148,9 @@ def batch(tmp_path_factory):
     db_url = f"sqlite:///{paths['gradebook']}"
     autograded = paths["autograded"]
     started = time.monotonic()
-    results = runner.run(submitted, autograded, db_url, workers=WORKERS, limits=LIMITS, quiet=True)
+    results = runner.run(submitted, autograded, db_url, "L1W3", workers=WORKERS, limits=LIMITS, quiet=True)
     seconds = time.monotonic() - started
-    _, scores, max_points = table.scores(db_url)
+    _, scores, max_points = table.scores(db_url, L1W3)
 
     leftovers = _leftover_processes()
     return Batch(paths=paths, autograded=autograded, db_url=db_url,
@@ -177,11 +179,11 @@ def check_result(batch, student, expected, note_contains=None, gradable=True):
     result = batch.results[student]
     assert sorted(result.verdicts) == sorted(_release_points()), result.verdicts.keys()
     for gid, verdict in result.verdicts.items():
-        assert verdict["points"] == _release_points()[gid], verdict       # points from the release
-        assert verdict["score"] in (0, verdict["points"]), verdict        # all or nothing
-    got = {v["exercise"]: v["score"] for v in result.verdicts.values()}
+        assert verdict.points == _release_points()[gid], verdict       # points from the release
+        assert verdict.score in (0, verdict.points), verdict        # all or nothing
+    got = {v.exercise: v.score for v in result.verdicts.values()}
     want = {e: float(s) for e, s in expected.items()}
-    messages = "\n".join(list(result.notes) + [v["message"] for v in result.verdicts.values()])
+    messages = "\n".join(list(result.notes) + [v.message for v in result.verdicts.values()])
     assert got == want, f"scores differ\nnotes and messages:\n{messages}"
     # the gradebook holds the same scores
     assert batch.scores[student] == {_gid(e): s for e, s in want.items()}, batch.scores[student]
@@ -203,8 +205,8 @@ def check_result(batch, student, expected, note_contains=None, gradable=True):
         for cell in tests:
             verdict = result.verdicts[hc.gid_of(cell)]
             assert cell.cell_type == "code"
-            assert cell.metadata["nbgrader"]["points"] == verdict["points"]
-            assert cell.outputs and cell.outputs[0]["text"] == verdict["message"] + "\n", cell.outputs
+            assert cell.metadata["nbgrader"]["points"] == verdict.points
+            assert cell.outputs and cell.outputs[0]["text"] == verdict.message + "\n", cell.outputs
         with open(os.path.join(folder, NOTEBOOK), encoding="utf-8") as f:
             assert f.read() == result.notebook
     return result
@@ -282,11 +284,11 @@ def starvation(tmp_path_factory):
     submitted = str(course / "submitted")
     nb = hc.insert_after(hc.solved(), "func_predict_values", CPU_BOMB,
                          *["import time\ntime.sleep(3)"] * 3)
-    submissions.write(nb, "a_cpu_bomb", submitted)      # sorted first: graded first
+    submissions.write(nb, "a_cpu_bomb", submitted, L1W3)      # sorted first: graded first
     for student in VICTIMS:
-        submissions.write(hc.solved(), student, submitted)
+        submissions.write(hc.solved(), student, submitted, L1W3)
     results = runner.run(submitted, str(course / "autograded"), f"sqlite:///{course / 'gradebook.db'}",
-                         workers=WORKERS, limits=LIMITS, quiet=True)
+                         "L1W3", workers=WORKERS, limits=LIMITS, quiet=True)
     return {r.student: r for r in results}, _leftover_processes()
 
 
@@ -309,3 +311,108 @@ def test_cpu_bomb_does_not_cost_other_students_points(starvation):
 def test_cpu_bomb_leaves_no_process(starvation):
     _, leftovers = starvation
     assert not leftovers, leftovers
+
+
+# --------------------------------------------------------------------------- nothing shared
+
+LEAVE_BEHIND = """
+import ctypes, os, platform, socket, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+for folder in ('/tmp', '/dev/shm', '.', '/var/tmp'):
+    try:
+        with open(os.path.join(folder, 'grader-marker'), 'w') as f:
+            f.write('left by an earlier submission')
+    except OSError:
+        pass
+libc.shmget(0x6772, 4096, 0o1666)                       # a SysV segment on a fixed key
+libc.msgget(0x6772, 0o1666)                             # a SysV queue
+nr = {'x86_64': 248, 'aarch64': 217}.get(platform.machine())
+if nr:
+    libc.syscall(nr, b"user", b"grader-marker", b"x", 1, -4)    # the user keyring
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.bind('\\0grader-marker')                           # an abstract socket, kept by a daemon
+    s.listen(1)
+    if os.fork() == 0:
+        os.setsid()
+        import time
+        time.sleep(3600)
+except OSError:
+    pass
+"""
+
+FIND_LEFTOVERS = """
+import ctypes, os, platform, socket
+libc = ctypes.CDLL(None, use_errno=True)
+LEAKS = [p for p in ('/tmp/grader-marker', '/dev/shm/grader-marker', 'grader-marker', '/var/tmp/grader-marker')
+         if os.path.exists(p)]
+if libc.shmget(0x6772, 0, 0) >= 0:
+    LEAKS.append('SysV segment')
+if libc.msgget(0x6772, 0) >= 0:
+    LEAKS.append('SysV queue')
+nr = {'x86_64': 250, 'aarch64': 219}.get(platform.machine())
+if nr and libc.syscall(nr, 10, -4, b"user", b"grader-marker", 0) >= 0:
+    LEAKS.append('keyring')
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect('\\0grader-marker')
+    LEAKS.append('abstract socket')
+except OSError:
+    pass
+print('found:', LEAKS)
+"""
+
+
+@pytest.mark.slow
+def test_nothing_passes_from_one_submission_to_the_next(tmp_path):
+    """Files, SysV IPC, keyrings and abstract sockets left by one submission are not seen by the
+    next one graded by the same worker (one worker, two students graded in a row)."""
+    submitted = str(tmp_path / "submitted")
+    submissions.write(hc.insert_after(hc.solved(), "func_predict_values", LEAVE_BEHIND),
+                      "a_writer", submitted, L1W3)
+    submissions.write(hc._leak_probe(FIND_LEFTOVERS)(hc.course_paths(submitted)), "b_reader",
+                      submitted, L1W3)
+    results = runner.run(submitted, str(tmp_path / "autograded"), f"sqlite:///{tmp_path / 'gb.db'}",
+                         "L1W3", workers=1, limits=LIMITS, quiet=True)
+    by_student = {r.student: r for r in results}
+    assert by_student["a_writer"].score == 20
+    assert by_student["b_reader"].score == 20, [v.message for v in by_student["b_reader"].verdicts.values()]
+    assert not _leftover_processes()
+
+
+RUN_TWICE = """
+import sys
+sys.path[:0] = [{root!r}, {tests!r}]
+from grader import runner
+results = runner.run({submitted!r}, {autograded!r}, {db!r}, "L1W3", workers=2, limits=runner_limits, quiet=True)
+print({{r.student: r.score for r in results}})
+"""
+
+
+@pytest.mark.slow
+def test_two_grading_runs_on_one_machine_do_not_change_each_others_scores(tmp_path):
+    """Two grading runs at once (two courses, say), each with fork bombs and process-hungry
+    students: every student gets the score a run alone gives (kernel uids never collide)."""
+    import json
+    import subprocess
+    import sys
+    runs = []
+    for name in ("one", "two"):
+        submitted = str(tmp_path / name / "submitted")
+        for case_id in ("fork_bomb", "subprocess_spawn"):
+            case = next(c for c in hc.CASES if c.id == case_id)
+            case.build(submitted, case_id)
+        submissions.write(hc.solved(), "control", submitted, L1W3)
+        code = ("from grader.limits import Limits\n"
+                f"runner_limits = Limits(cell_timeout={LIMITS.cell_timeout}, "
+                f"notebook_timeout={LIMITS.notebook_timeout}, memory_mb={LIMITS.memory_mb})\n"
+                + RUN_TWICE.format(root=ROOT, tests=os.path.dirname(__file__), submitted=submitted,
+                                   autograded=str(tmp_path / name / "autograded"),
+                                   db=f"sqlite:///{tmp_path / name / 'gb.db'}"))
+        runs.append(subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, cwd=ROOT))
+    outputs = [run.communicate(timeout=900) for run in runs]
+    for run, (out, err) in zip(runs, outputs):
+        assert run.returncode == 0, err[-3000:]
+        scores = json.loads(out.strip().splitlines()[-1].replace("'", '"'))
+        assert scores == {"control": 20, "fork_bomb": 20, "subprocess_spawn": 20}, scores

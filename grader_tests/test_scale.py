@@ -4,7 +4,9 @@ import os
 import pytest
 
 from grader import runner, submissions, table
-from grader.reference import solution_sources
+from grader.assignment import load
+
+L1W3 = load("L1W3")
 
 pytestmark = pytest.mark.slow
 
@@ -13,22 +15,22 @@ def _folder(root):
     """Six submissions: the demo's three and three single bugs on different exercises."""
     submitted = os.path.join(root, "submitted")
     submissions.demo(submitted)
-    sources = solution_sources()
+    sources = L1W3.solution_sources
     bugs = {
         "bug_predict": ("func_predict", "np.round(A2)", "np.round(A2 + 0.1)"),
         "bug_cost": ("func_compute_cost", "cost = -1 / m", "cost = 1 / m"),
         "bug_layer_sizes": ("func_layer_sizes", "n_y = Y.shape[0]", "n_y = 1"),
     }
     for student, (exercise, old, new) in bugs.items():
-        submissions.write(submissions.fill(dict(sources, **{exercise: sources[exercise].replace(old, new)})),
-                          student, submitted)
+        submissions.write(submissions.fill(L1W3, dict(sources, **{exercise: sources[exercise].replace(old, new)})),
+                          student, submitted, L1W3)
     return submitted
 
 
 def _grade(tmp_path, name, submitted, **kwargs):
     db = kwargs.pop("db", None) or f"sqlite:///{tmp_path / (name + '.db')}"
-    results = runner.run(submitted, str(tmp_path / name), db, quiet=True, **kwargs)
-    return {r.student: {g: (v["score"], v["message"]) for g, v in r.verdicts.items()} for r in results}, db
+    results = runner.run(submitted, str(tmp_path / name), db, "L1W3", quiet=True, **kwargs)
+    return {r.student: {g: (v.score, v.message) for g, v in r.verdicts.items()} for r in results}, db
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,7 @@ def sequential(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("scale")
     submitted = _folder(str(tmp))
     verdicts, db = _grade(tmp, "sequential", submitted, workers=1)
-    return tmp, submitted, verdicts, table.scores(db)[1]
+    return tmp, submitted, verdicts, table.scores(db, L1W3)[1]
 
 
 def test_sequential_grades_are_the_expected_ones(sequential):
@@ -52,7 +54,7 @@ def test_parallel_workers_write_exactly_the_sequential_scores(sequential, tmp_pa
     _, submitted, verdicts, scores = sequential
     parallel, db = _grade(tmp_path, "parallel", submitted, workers=3)
     assert parallel == verdicts
-    assert table.scores(db)[1] == scores
+    assert table.scores(db, L1W3)[1] == scores
 
 
 def test_dask_cluster_writes_exactly_the_sequential_scores(sequential, tmp_path):
@@ -62,11 +64,55 @@ def test_dask_cluster_writes_exactly_the_sequential_scores(sequential, tmp_path)
                       dashboard_address=None) as cluster:
         distributed, db = _grade(tmp_path, "dask", submitted, scheduler=cluster.scheduler_address)
     assert distributed == verdicts
-    assert table.scores(db)[1] == scores
+    assert table.scores(db, L1W3)[1] == scores
 
 
 def test_postgresql_gradebook_holds_the_same_scores(sequential, tmp_path, postgres_url):
     _, submitted, verdicts, scores = sequential
     on_postgres, db = _grade(tmp_path, "postgres", submitted, workers=2, db=postgres_url)
     assert on_postgres == verdicts
-    assert table.scores(postgres_url)[1] == scores
+    assert table.scores(postgres_url, L1W3)[1] == scores
+
+
+def test_nbgrader_autograde_writes_exactly_what_make_grade_writes(sequential, tmp_path, root):
+    """``nbgrader autograde`` (the CLI formgrader's button runs) goes through the course's pipeline.
+
+    Started from the course root with no PYTHONPATH, as an instructor would: the gradebook rows,
+    the grading reports' verdicts and the autograded notebooks equal those of ``make grade``.
+    """
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    import nbformat
+
+    from test_gradebook import dump
+
+    tmp, submitted, verdicts, scores = sequential
+    db = f"sqlite:///{tmp_path / 'nbgrader.db'}"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MPLBACKEND")}
+    env["PATH"] = "/usr/bin:/bin"  # not even the venv: nbgrader_config.py must cope
+    base = [sys.executable, "-m", "nbgrader"]
+    subprocess.run(base + ["generate_assignment", "L1W3", "--force", f"--CourseDirectory.db_url={db}",
+                           f"--CourseDirectory.release_directory={tmp_path / 'release'}"],
+                   cwd=root, env=env, check=True, capture_output=True)
+    proc = subprocess.run(base + ["autograde", "L1W3", "--force", f"--CourseDirectory.db_url={db}",
+                                  f"--CourseDirectory.submitted_directory={submitted}",
+                                  f"--CourseDirectory.autograded_directory={tmp_path / 'autograded'}"],
+                          cwd=root, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert table.scores(db, L1W3)[1] == scores
+    reference_db = f"sqlite:///{tmp / 'sequential.db'}"
+    assert dump(db)[0] == dump(reference_db)[0]
+    for student in verdicts:
+        mine = tmp_path / "autograded" / student
+        theirs = tmp / "sequential" / student
+        with open(mine / "grading_report_L1W3.json") as f, open(theirs / "grading_report_L1W3.json") as g:
+            a, b = json.load(f), json.load(g)
+        assert a["verdicts"] == b["verdicts"] and a["notes"] == b["notes"]
+        nb_a = nbformat.read(mine / "L1W3" / L1W3.notebook, as_version=4)
+        nb_b = nbformat.read(theirs / "L1W3" / L1W3.notebook, as_version=4)
+        assert [(c.source, c.get("outputs")) for c in nb_a.cells if c.cell_type == "code"] == \
+            [(c.source, c.get("outputs")) for c in nb_b.cells if c.cell_type == "code"]
+    shutil.rmtree(tmp_path / "autograded", ignore_errors=True)

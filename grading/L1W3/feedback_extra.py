@@ -16,9 +16,7 @@ Nothing here is released to students.
 import base64
 import functools
 import html
-import importlib.util
 import io
-import os
 
 import numpy as np
 
@@ -26,14 +24,12 @@ GRID = 80          # points per axis of the boundary grid sent back by the kerne
 EPOCHS = 10000     # as in the lesson's section 5
 SAMPLES = 400      # size of the flower data set
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_DIR = os.path.join(os.path.dirname(os.path.dirname(HERE)), "source", "L1W3")
-
 title = "决策边界（flower 数据）/ Decision boundary on the flower data"
 
-# Runs in the student's kernel: their own func_nn_model and func_predict, end to end.
+# Runs in the student's kernel: their own func_nn_model and func_predict, end to end
+# (the kernel also passes the recorded functions and a callee stub, which this does not use).
 probe = r'''
-def __probe__(user_ns):
+def __probe__(user_ns, *_):
     import numpy as _np
     from planar_utils import func_load_planar_dataset
     X, Y = func_load_planar_dataset()
@@ -47,19 +43,10 @@ def __probe__(user_ns):
 '''.replace("__EPOCHS__", str(EPOCHS)).replace("__GRID__", str(GRID))
 
 
-@functools.lru_cache(maxsize=None)
-def _planar_utils():
-    # By path and under a private name: another assignment may have a planar_utils of its own.
-    spec = importlib.util.spec_from_file_location("_l1w3_feedback_planar_utils",
-                                                  os.path.join(SOURCE_DIR, "planar_utils.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def flower():
-    """The lesson's flower data ``(X (2, 400), Y (1, 400))``, seeded as in the notebook."""
-    return _planar_utils().func_load_planar_dataset()
+    """The lesson's flower data ``(X (2, 400), Y (1, 400))``, from the assignment's own helper module."""
+    from grader.assignment import load
+    return load("L1W3").helpers["planar_utils"].func_load_planar_dataset()
 
 
 def decode(answer):
@@ -95,8 +82,8 @@ def decode(answer):
 @functools.lru_cache(maxsize=None)
 def reference():
     """The reference model's ``(grid, accuracy)``, trained here (once per process)."""
-    from grader.reference import load
-    ref = load()
+    from grader.assignment import load
+    ref = load("L1W3").reference
     X, Y = flower()
     parameters = ref["func_nn_model"](X, Y, 4, num_epochs=EPOCHS)
     xx, yy = _mesh(X)

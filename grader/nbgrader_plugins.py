@@ -1,0 +1,61 @@
+"""The course's pipeline behind nbgrader's own commands and formgrader's buttons.
+
+``nbgrader_config.py`` sets nbgrader's configurable preprocessor lists to
+these classes, so that ``nbgrader autograde`` and formgrader's Autograde
+button grade exactly as ``make grade`` does (normalize, sandbox,
+out-of-kernel judging, cascade-free credit, limits) and write the same
+gradebook rows, autograded notebook and grading report: the preprocessor
+runs ``python -m grader grade <id> --student <id>`` on the submission, the
+very command ``make grade`` runs for the whole class, and hands its
+autograded notebook back to nbgrader.  Nothing of nbgrader is patched.
+"""
+import os
+import subprocess
+import sys
+
+import nbformat
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer, List, Unicode
+
+from grader import ROOT
+
+
+class CourseAutograde(NbGraderPreprocessor):
+    """nbgrader's sanitize step replaced by the course's grading of the submitted notebook.
+
+    Configure as ``c.Autograde.sanitize_preprocessors = [CourseAutograde]`` and
+    ``c.Autograde.autograde_preprocessors = []``: the notebook nbgrader writes
+    to ``autograded/`` is the one the course's grader produced, and the
+    gradebook rows are the ones it recorded.
+    """
+
+    limits = List(Unicode(), default_value=[],
+                  help="Resource limits as NAME=VALUE (see grader/limits.py)").tag(config=True)
+    workers = Integer(1, help="Grading workers for one submission (1 is enough)").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        """Grade the submission that ``resources`` names; return the autograded notebook."""
+        info = resources["nbgrader"]
+        coursedir = CourseDirectory(config=self.config)
+        student, assignment_id = info["student"], info["assignment"]
+        submitted = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, ".", "."))
+        autograded = os.path.abspath(coursedir.format_path(coursedir.autograded_directory, ".", "."))
+        cmd = [sys.executable, "-m", "grader", "grade", assignment_id, "--student", student,
+               "--submitted", submitted, "--autograded", autograded, "--db", info["db_url"],
+               "--workers", str(self.workers), "--quiet"]
+        for item in self.limits:
+            cmd += ["--limit", item]
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        for line in (proc.stdout + proc.stderr).splitlines():
+            if line.strip() and not line.startswith("protections:"):
+                self.log.info("%s", line)
+        from grader.assignment import load
+        assignment = load(assignment_id)
+        path = os.path.join(autograded, student, assignment_id, assignment.notebook)
+        if proc.returncode != 0 and not os.path.isfile(path):
+            raise RuntimeError(f"grading {student} failed: {proc.stderr[-2000:]}")
+        graded = nbformat.read(path, as_version=4)
+        return graded, resources

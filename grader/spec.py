@@ -1,0 +1,77 @@
+"""What an assignment's grading spec declares (``grading/<id>/spec.py``).
+
+A spec module defines ``build(helpers) -> Spec``, where ``helpers`` maps the
+names of the assignment's helper modules (``source/<id>/*.py``) to the modules,
+loaded by path for that assignment alone (see ``grader.assignment``).  The
+spec is never released to students: it holds the hidden cases.
+"""
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hidden test case: the arguments an exercise's function is called with.
+
+    Parameters
+    ----------
+    label : str
+        Short description shown in verdicts (``"n_x=3, n_h=5, m=7"``).
+    args : tuple
+        Positional arguments (numbers, strings, numeric arrays, tuples, lists, dicts of those).
+    kwargs : dict
+        Keyword arguments, of the same kinds.
+    """
+
+    label: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class Spec:
+    """The grading spec of one assignment.
+
+    Parameters
+    ----------
+    notebook : str
+        File name of the assignment's notebook (``planar_classification.ipynb``).
+    exercises : dict
+        ``{exercise: test cell grade id}`` in notebook order.  The exercise's
+        solution cell has the exercise's name as its grade id.
+    cases : dict
+        ``{exercise: [Case, ...]}``, the hidden cases (the lesson's first).
+    result_names : dict
+        ``{exercise: name}``: what a message calls the function's result.
+    callees : dict
+        ``{composite exercise: (exercise, ...)}``: the functions a composite
+        exercise calls, replaced by the reference while it is graded.
+    solution_globals : dict
+        Names the solution cells need (``np``, helper functions).
+    compare : callable
+        ``compare(expected, actual, name) -> None | str``: the assignment's
+        comparison, normally its public self-checks' own, so that a hidden
+        test explains a failure in the same terms; a returned message may
+        carry ``.kind`` and ``.variable`` (see ``grader.judge``).
+    feedback : object, optional
+        A feedback extra (see ``grader.feedback``), e.g. L1W3's decision boundary.
+    """
+
+    notebook: str
+    exercises: dict
+    cases: dict
+    compare: Callable[..., Any]
+    result_names: dict = field(default_factory=dict)
+    callees: dict = field(default_factory=dict)
+    solution_globals: dict = field(default_factory=dict)
+    feedback: Any = None
+
+    def __post_init__(self):
+        unknown = set(self.cases) ^ set(self.exercises)
+        if unknown:
+            raise ValueError(f"spec: exercises and cases differ on {sorted(unknown)}")
+        for exercise, callees in self.callees.items():
+            if exercise not in self.exercises or not set(callees) <= set(self.exercises):
+                raise ValueError(f"spec: callees of {exercise} must be exercises of the assignment")
+        if any(not cases for cases in self.cases.values()):
+            raise ValueError("spec: every exercise needs at least one hidden case")

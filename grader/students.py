@@ -1,0 +1,205 @@
+"""Student ids and the text made from them: validated where they enter, escaped where they leave.
+
+A student id becomes a folder name (``submitted/<id>/``), a gradebook key, a
+CSV cell and a line on the instructor's terminal.  It comes from places a
+student controls in part (LMS file names, folder names, roster files), so
+
+- ``check_id`` accepts only a small, safe character set (every entry point
+  calls it: LMS collection, the runner's scan of ``submitted/``, the roster);
+- ``csv_cell`` keeps a spreadsheet from reading a cell as a formula;
+- ``terminal`` keeps a terminal from obeying escape sequences in a name.
+"""
+import csv
+import re
+import unicodedata
+
+MAX_ID_LENGTH = 64
+_ID_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
+# Spreadsheets read a cell starting with one of these as a formula (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Bidirectional controls reorder what a terminal shows ("Trojan Source"); shown escaped too.
+_BIDI = set("\u200e\u200f\u061c") | {chr(c) for c in range(0x202A, 0x202F)} | {
+    chr(c) for c in range(0x2066, 0x206A)}
+_ROSTER_FIELDS = ("id", "first_name", "last_name", "email")
+MAX_NAME_LENGTH = 200
+
+
+def check_id(student_id):
+    """Why ``student_id`` is not acceptable as a student id, or ``None`` when it is.
+
+    Accepted: 1 to 64 ASCII letters, digits, ``_``, ``.`` and ``-``, not
+    starting with ``.`` or ``-`` (hidden folders, command-line options) and
+    without ``..``; ``=``, ``+`` and ``@`` (formula starts), path separators
+    and control characters are outside the set.
+
+    Parameters
+    ----------
+    student_id : str
+        The candidate id, e.g. a folder name in ``submitted/`` or a login from
+        an LMS file name.
+
+    Returns
+    -------
+    str or None
+        A bilingual reason (Chinese first) naming the problem, with the id
+        shown through ``terminal``; ``None`` for an acceptable id.
+    """
+    if not isinstance(student_id, str):
+        return f"学生编号不是文本 / the student id is not text: {terminal(repr(student_id))}"
+    shown = terminal(student_id)
+    if not student_id:
+        return "学生编号为空 / the student id is empty"
+    if len(student_id) > MAX_ID_LENGTH:
+        return (f"学生编号超过 {MAX_ID_LENGTH} 个字符 / the student id is longer than "
+                f"{MAX_ID_LENGTH} characters: {shown[:80]}...")
+    if any(ch in "/\\" for ch in student_id) or ".." in student_id:
+        return f"学生编号含路径成分（/、\\ 或 ..） / the student id contains a path (/, \\ or ..): {shown}"
+    if any(unicodedata.category(ch) == "Cc" for ch in student_id):
+        return f"学生编号含控制字符 / the student id contains control characters: {shown}"
+    if student_id[0] in ".=+-@":
+        return (f"学生编号不能以“{student_id[0]}”开头 / the student id must not start with "
+                f"'{student_id[0]}': {shown}")
+    if not _ID_CHARS.fullmatch(student_id):
+        bad = "".join(sorted({ch for ch in student_id if not _ID_CHARS.fullmatch(ch)}))
+        return (f"学生编号只能含英文字母、数字、_、. 和 -，不能含“{terminal(bad)}”"
+                f" / the student id may contain only ASCII letters, digits, _, . and -, "
+                f"not {terminal(bad)!r}: {shown}")
+    return None
+
+
+def csv_cell(value):
+    """``value`` as it should be written into a CSV cell a spreadsheet may open.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    gets a leading ``'`` so that spreadsheets show it as text instead of
+    evaluating it (OWASP's advice on CSV injection).  Numbers and other
+    non-text values are returned unchanged, so a score stays a number.
+
+    Parameters
+    ----------
+    value : object
+        The cell's value.
+
+    Returns
+    -------
+    object
+        The escaped text, or ``value`` itself when it is not text.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def terminal(text):
+    """``text`` made safe to print on a terminal.
+
+    Control characters (C0, DEL, C1: ESC and with it every ANSI escape
+    sequence), line and paragraph separators, bidirectional controls and lone
+    surrogates are shown escaped (``\\x1b``, ``\\u202e``); a backslash is
+    doubled so an escape shown cannot be confused with one typed.  Printable
+    Unicode, Chinese included, is kept.
+
+    Parameters
+    ----------
+    text : object
+        Untrusted text (a student id, a file name in a download); anything
+        else is converted with ``str`` first.
+
+    Returns
+    -------
+    str
+        Text without any character a terminal would act on.
+    """
+    out = []
+    for ch in str(text):
+        if ch == "\\":
+            out.append("\\\\")
+        elif unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _BIDI:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def check_name(name):
+    """Why ``name`` (a first or last name, an email) cannot be stored, or ``None``.
+
+    Names are free text (Chinese included) but must be printable and at most
+    200 characters: they are shown in formgrader and exported to CSV.
+
+    Parameters
+    ----------
+    name : str
+        The name as found in an LMS download or a roster.
+
+    Returns
+    -------
+    str or None
+        A bilingual reason, or ``None`` when the name can be stored.
+    """
+    if len(name) > MAX_NAME_LENGTH:
+        return f"姓名超过 {MAX_NAME_LENGTH} 个字符 / the name is longer than {MAX_NAME_LENGTH} characters"
+    if terminal(name) != name.replace("\\", "\\\\"):
+        return f"姓名含控制字符 / the name contains control characters: {terminal(name)}"
+    return None
+
+
+def import_roster(csv_path, db_url):
+    """Add or update the students of a roster CSV in the gradebook.
+
+    The CSV has the columns nbgrader's ``db student import`` reads:
+    ``id,first_name,last_name,email`` (only ``id`` is required).  Every id
+    goes through ``check_id`` and every name through ``check_name``; a
+    rejected row is reported and skipped, the others are stored.
+
+    Parameters
+    ----------
+    csv_path : str
+        The roster file (UTF-8, a byte-order mark as Excel writes it is allowed).
+    db_url : str
+        The gradebook URL.
+
+    Returns
+    -------
+    tuple of (list of str, list of str)
+        The ids stored and the bilingual problems (already escaped for a
+        terminal), one per rejected row.
+    """
+    from nbgrader.api import Gradebook
+
+    stored, problems, rows = [], [], []
+    with open(csv_path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        if not reader.fieldnames or "id" not in reader.fieldnames:
+            return [], [f"{terminal(csv_path)}: 名单缺少 id 列 / the roster has no 'id' column "
+                        f"(expected: {','.join(_ROSTER_FIELDS)})"]
+        for line, row in enumerate(reader, start=2):
+            student_id = (row.get("id") or "").strip()
+            reason = check_id(student_id)
+            fields = {k: (row.get(k) or "").strip() or None for k in _ROSTER_FIELDS[1:]}
+            if reason is None:
+                reason = next((check_name(v) for v in fields.values()
+                               if v is not None and check_name(v)), None)
+            if reason:
+                problems.append(f"{terminal(csv_path)}:{line}: {reason}")
+            else:
+                rows.append((student_id, fields))
+    with Gradebook(db_url) as gb:
+        for student_id, fields in rows:
+            gb.update_or_create_student(student_id, **fields)
+            stored.append(student_id)
+    return stored, problems
+
+
+def roster_main(args):
+    """``python -m grader roster CSV [--db URL]``: print what was imported; 1 if a row was rejected."""
+    import sys
+
+    from grader.config import db_url
+
+    stored, problems = import_roster(args.csv, args.db or db_url())
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"已导入 {len(stored)} 名学生 / imported {len(stored)} student(s)")
+    return 1 if problems else 0

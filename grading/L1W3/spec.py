@@ -1,0 +1,123 @@
+"""Grading spec of L1W3, "planar data classification with one hidden layer" (never released).
+
+Besides the lesson's own test case, each exercise is run on hidden cases that
+catch what the lesson's case cannot: other shapes (n_x != 2, n_h != 4,
+m != 3), non-zero biases, activations large enough that tanh(z) differs from
+z, non-default learning rates, few epochs and labels of both classes.  Inputs
+come from a private ``RandomState`` seed, so every grading run sees the same
+cases; expected values are computed by the reference implementations (the
+source notebook's solution cells) at grading time.
+"""
+import numpy as np
+
+from grader.spec import Case, Spec
+
+HIDDEN_SEED = 918_273   # private: the hidden inputs; not the course seed
+
+
+def _params(rng, n_x, n_h, n_y, scale=1.0):
+    """Parameters with non-zero biases, large enough that tanh is non-linear."""
+    return {"W1": rng.randn(n_h, n_x) * scale, "b1": rng.randn(n_h, 1) * scale,
+            "W2": rng.randn(n_y, n_h) * scale, "b2": rng.randn(n_y, 1) * scale}
+
+
+def _labels(rng, m):
+    """0/1 labels with both classes present."""
+    Y = (rng.rand(1, m) > 0.5).astype(np.float64)
+    Y[0, 0], Y[0, -1] = 0.0, 1.0
+    return Y
+
+
+def _backward_inputs(rng, sigmoid, n_x, n_h, m):
+    """Inputs of backward propagation with a consistent forward-propagation cache."""
+    X = rng.randn(n_x, m) * 2
+    params = _params(rng, n_x, n_h, 1)
+    Z1 = np.dot(params["W1"], X) + params["b1"]
+    A1 = np.tanh(Z1)
+    Z2 = np.dot(params["W2"], A1) + params["b2"]
+    cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": sigmoid(Z2)}
+    return params, cache, X, _labels(rng, m)
+
+
+def build(helpers):
+    """The L1W3 spec; ``helpers`` are source/L1W3's modules (planar_utils, testCases, checks)."""
+    testCases, sigmoid = helpers["testCases"], helpers["planar_utils"].func_sigmoid
+    rng = np.random.RandomState(HIDDEN_SEED)
+    cases = {}
+
+    def add(exercise, label, *args, **kwargs):
+        cases.setdefault(exercise, []).append(Case(label, args, kwargs))
+
+    add("func_layer_sizes", "lesson test case", *testCases.func_layer_sizes_test_case())
+    add("func_layer_sizes", "n_x=3, n_y=1, m=7", rng.randn(3, 7), rng.randn(1, 7))
+    add("func_layer_sizes", "n_x=1, n_y=3, m=2", rng.randn(1, 2), rng.randn(3, 2))
+
+    add("func_initialize_parameters", "n_x=5, n_h=4, n_y=2 (lesson)", 5, 4, 2)
+    add("func_initialize_parameters", "n_x=2, n_h=4, n_y=1", *testCases.func_initialize_parameters_test_case())
+    add("func_initialize_parameters", "n_x=3, n_h=7, n_y=1", 3, 7, 1)
+    add("func_initialize_parameters", "n_x=1, n_h=2, n_y=3", 1, 2, 3)
+
+    add("func_forward_propagation", "lesson test case", *testCases.func_forward_propagation_test_case())
+    add("func_forward_propagation", "n_x=3, n_h=5, m=6, non-zero biases",
+        rng.randn(3, 6) * 2, _params(rng, 3, 5, 1))
+    add("func_forward_propagation", "n_x=1, n_h=2, m=1", rng.randn(1, 1), _params(rng, 1, 2, 1, 3.0))
+
+    a2, Y_assess, _ = testCases.func_compute_cost_test_case()
+    add("func_compute_cost", "lesson test case", a2, Y_assess)
+    add("func_compute_cost", "m=5, 0/1 labels", rng.uniform(0.05, 0.95, (1, 5)), _labels(rng, 5))
+    add("func_compute_cost", "m=1, label 1", np.array([[0.3]]), np.array([[1.0]]))
+
+    add("func_backward_propagation", "lesson test case", *testCases.func_backward_propagation_test_case())
+    add("func_backward_propagation", "n_x=3, n_h=5, m=7, non-linear tanh",
+        *_backward_inputs(rng, sigmoid, 3, 5, 7))
+    add("func_backward_propagation", "n_x=2, n_h=3, m=4", *_backward_inputs(rng, sigmoid, 2, 3, 4))
+
+    add("func_update_parameters", "lesson test case (lr=0.5)", *testCases.func_update_parameters_test_case())
+    p, g = _params(rng, 3, 5, 1), _params(rng, 3, 5, 1)
+    add("func_update_parameters", "n_x=3, n_h=5, lr=1.2", p, {"d" + k: v for k, v in g.items()}, lr=1.2)
+    p, g = _params(rng, 2, 3, 1), _params(rng, 2, 3, 1)
+    add("func_update_parameters", "n_x=2, n_h=3, lr=0.01", p, {"d" + k: v for k, v in g.items()}, 0.01)
+
+    # Each epoch of a composite probe costs four round trips to the grading process (the
+    # callees are computed there), so the lesson's inputs get 100 epochs, not 10,000.
+    add("func_nn_model", "lesson inputs, n_h=4, 100 epochs",
+        *testCases.func_nn_model_test_case(), n_h=4, num_epochs=100)
+    add("func_nn_model", "n_x=3, n_h=3, m=6, lr=1.2, 7 epochs",
+        rng.randn(3, 6), _labels(rng, 6), 3, lr=1.2, num_epochs=7)
+    add("func_nn_model", "n_x=2, n_h=5, m=8, lr=0.1, 60 epochs",
+        rng.randn(2, 8), _labels(rng, 8), n_h=5, lr=0.1, num_epochs=60)
+
+    add("func_predict", "lesson test case", *testCases.func_predict_test_case())
+    add("func_predict", "n_x=3, n_h=5, m=9, both classes", _params(rng, 3, 5, 1, 2.0), rng.randn(3, 9))
+    zero_output = _params(rng, 2, 3, 1)
+    zero_output["W2"][:] = 0.0
+    zero_output["b2"][:] = 0.0
+    add("func_predict", "activation exactly 0.5 predicts 0", zero_output, rng.randn(2, 4))
+
+    exercises = ("func_layer_sizes", "func_initialize_parameters", "func_forward_propagation",
+                 "func_compute_cost", "func_backward_propagation", "func_update_parameters",
+                 "func_nn_model", "func_predict")
+    return Spec(
+        notebook="planar_classification.ipynb",
+        exercises={name: name + "_values" for name in exercises},
+        cases=cases,
+        compare=helpers["checks"].compare,
+        result_names={
+            "func_layer_sizes": "(n_x, n_h, n_y)",
+            "func_initialize_parameters": "params",
+            "func_forward_propagation": "(A2, cache)",
+            "func_compute_cost": "cost",
+            "func_backward_propagation": "grads",
+            "func_update_parameters": "parameters",
+            "func_nn_model": "parameters",
+            "func_predict": "preds",
+        },
+        callees={
+            "func_nn_model": ("func_layer_sizes", "func_initialize_parameters",
+                              "func_forward_propagation", "func_compute_cost",
+                              "func_backward_propagation", "func_update_parameters"),
+            "func_predict": ("func_forward_propagation",),
+        },
+        solution_globals={"np": np, "func_sigmoid": sigmoid},
+        feedback=None,
+    )
