@@ -99,11 +99,6 @@ def _conventional_extra(path, assignment_id):
     return module
 
 
-def report_path(autograded, student, assignment_id):
-    """Where the grading report of a student's submission is kept (beside the assignment folder)."""
-    return os.path.join(autograded, student, f"grading_report_{assignment_id}.json")
-
-
 def _cache_path(nb_path, assignment_id):
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(nb_path))),
                         f"feedback_extra_{assignment_id}.json")

@@ -8,8 +8,6 @@ Pages are written by ``python -m grader feedback``, by ``nbgrader
 generate_feedback`` with and without ``--force`` after a manual grade, and by
 formgrader's API call; all must be the course's page, the same bytes.
 """
-import base64
-import copy
 import json
 import os
 import re
