@@ -17,13 +17,14 @@ export PYTHONPATH := $(CURDIR)
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv release goldens demo grade submissions table export test \
+.PHONY: help venv release goldens demo grade submissions table export test check \
         test-release test-notebooks test-grader validate clean system-deps mutation \
-        feedback report collect roster bench
+        feedback report collect roster bench render-tools
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
 	@echo "make test      everything CI runs"
+	@echo "make check     the fast tests only (the edit loop)"
 	@echo "make release   regenerate notebooks/ (the student release) from source/"
 	@echo "make grade     autograde every submission in submitted/ (WORKERS=n, default: CPU count)"
 	@echo "make feedback  feedback pages for every graded student"
@@ -36,9 +37,12 @@ help:
 	@echo "make mutation  grade the catalog of buggy and equivalent submissions, print the table"
 	@echo "make clean     remove generated grading output and the venv"
 
-$(STAMP): requirements.txt constraints.txt
+# Students' requirements plus the instructors' extras (requirements-instructor.txt
+# includes requirements.txt), all pinned by constraints.txt.
+$(STAMP): requirements.txt requirements-instructor.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	    -r requirements-instructor.txt -c constraints.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -103,6 +107,11 @@ validate: $(STAMP)
 
 test: system-deps test-release test-grader test-notebooks
 
+# The edit loop: every fast test (no notebook execution, no grading batch, no server).
+check: $(STAMP)
+	$(BIN)/python -m pytest grader_tests -m "not slow" -q -p no:cacheprovider \
+	    --basetemp=$(CURDIR)/build/pytest-check
+
 system-deps:
 	./scripts/system-deps.sh
 
@@ -112,8 +121,15 @@ mutation: $(STAMP)
 test-release: $(STAMP)
 	$(BIN)/python -m grader release --check
 
-test-grader: $(STAMP)
-	$(BIN)/python -m pytest grader_tests
+# Temporary files in this checkout's build/: no test depends on, or is disturbed by, another
+# test run on the machine (pytest's default basetemp is shared by every run of a user).
+test-grader: $(STAMP) render-tools
+	$(BIN)/python -m pytest grader_tests -p no:cacheprovider --basetemp=$(CURDIR)/build/pytest
+
+# The markdown/formula checker's node packages (marked, MathJax), pinned by
+# grader_tests/render/package-lock.json; grader_tests/test_markdown.py runs it.
+render-tools:
+	npm ci --prefix grader_tests/render --no-audit --no-fund
 
 # nbval: the source notebook against its stored outputs, then the release
 # with the solutions filled back in (no stored outputs: it must run cleanly).

@@ -41,6 +41,49 @@ c.Autograde.autograde_preprocessors = []
 # `nbgrader export` writes grades.csv with formula cells escaped (grader/export.py).
 c.ExportApp.plugin_class = "grader.export.SafeCsvExportPlugin"
 
+# --- Exchange and late work (docs/instructors.md) -------------------------
+# One machine: the exchange is the course's own exchange/ folder (gitignored),
+# world-writable as nbgrader requires.  Students point their own
+# ~/.jupyter/nbgrader_config.py at the same folder (docs/instructors.md).
+# On JupyterHub, set NBGRADER_EXCHANGE=/srv/nbgrader/exchange for instructors
+# and students alike; path_includes_course keeps several courses apart there.
+EXCHANGE = os.environ.get("NBGRADER_EXCHANGE", os.path.join(HERE, "exchange"))
+if not os.path.isdir(EXCHANGE):
+    try:
+        os.makedirs(EXCHANGE)
+        os.chmod(EXCHANGE, 0o777)  # release_assignment insists on 0777 anyway
+    except OSError:
+        pass  # e.g. a student without write access to the course: release creates it
+c.Exchange.root = EXCHANGE
+c.Exchange.path_includes_course = True
+c.Exchange.timezone = "UTC"
+
+# Due dates live in the gradebook (nbgrader db assignment add L1W3
+# --duedate="2026-12-01 23:59:00 UTC", or formgrader's Manage Assignments).
+# A late notebook loses 10 % of its score per started day, never below 0.
+# nbgrader's own AssignLatePenalties step is not in the autograde list above:
+# the course pipeline (make grade, nbgrader autograde, formgrader's button)
+# applies this plugin itself through grader.late.penalty_for.
+c.AssignLatePenalties.plugin_class = "grader.late.PercentPerDayLate"
+c.PercentPerDayLate.percent_per_period = 10.0
+c.PercentPerDayLate.period_seconds = 24 * 60 * 60
+c.PercentPerDayLate.grace_seconds = 0.0
+# ---------------------------------------------------------------------------
+
+# The release shows, after each exercise, what a correct solution prints: the
+# source notebook's stored outputs, read before ClearOutput wipes them.
+from nbgrader.converters.generate_assignment import GenerateAssignment  # noqa: E402
+from nbgrader.preprocessors import ClearOutput  # noqa: E402
+
+# A class, not its dotted name: nbgrader calls class_traits() on each entry.
+from grader.expected_outputs import AddExpectedOutputs  # noqa: E402
+
+_stock = list(GenerateAssignment.class_traits()["preprocessors"].default())
+c.GenerateAssignment.preprocessors = (
+    _stock[:_stock.index(ClearOutput)]
+    + [AddExpectedOutputs]
+    + _stock[_stock.index(ClearOutput):])
+
 # --- Feedback pages (grader/feedback.py, grader/feedback_page.py) -----------------------------
 # nbgrader generate_feedback (with or without --force), formgrader's "Generate Feedback"
 # button and `python -m grader feedback` all write the course's page: nbgrader's GetGrades

@@ -25,6 +25,7 @@ def _assignment(value):
 
 
 def main(argv=None):
+    """Run the command in ``argv`` (default: the command line); return the exit status."""
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="generate notebooks/<id> from source/<id> (all assignments by default)")

@@ -51,6 +51,19 @@ def available():
 
 
 class Cgroup:
+    """A cgroup (v1) per submission in the cpu, memory and pids controllers.
+
+    Parameters
+    ----------
+    name : str
+        Its folder name (``grader-<pid>-<n>``, so :func:`sweep` can tell orphans).
+    cpus : float
+        CPU quota, in CPUs.
+    memory_mb : int
+        Memory limit of all its processes together.
+    processes : int
+        Process (and thread) count limit.
+    """
     def __init__(self, name, cpus, memory_mb, processes):
         self.paths = {}
         try:
@@ -79,6 +92,7 @@ class Cgroup:
             self._write(controller, "cgroup.procs", os.getpid())
 
     def pids(self):
+        """The processes in the group (none when it cannot be read)."""
         try:
             with open(os.path.join(self.paths["pids"], "cgroup.procs")) as f:
                 return [int(line) for line in f if line.strip()]
@@ -86,6 +100,7 @@ class Cgroup:
             return []
 
     def peak_memory_mb(self):
+        """The group's peak memory use, in MB (0 when unknown)."""
         try:
             with open(os.path.join(self.paths["memory"], "memory.max_usage_in_bytes")) as f:
                 return int(f.read()) / 1024 / 1024
@@ -106,6 +121,7 @@ class Cgroup:
             time.sleep(0.02)
 
     def remove(self):
+        """Remove the group's folders (waiting briefly for the kernel to let them go)."""
         for path in self.paths.values():
             for _ in range(50):
                 try:

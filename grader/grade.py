@@ -292,9 +292,14 @@ def probe_all(run, assignment, answers):
 
 
 def execute(run, assignment, budget):
-    """Steps 3 and 4 with the restarts: ``{exercise: answer | reason string}``."""
+    """Steps 3 and 4 with the restarts: ``{exercise: answer | reason string}``.
+
+    After a kernel death, a fresh kernel re-runs the cells up to the last test
+    cell that is still to be judged (never the fatal cell or anything after
+    it), with what is left of the submission's time, at most ``RESTARTS`` times.
+    """
     answers = {}
-    limit = None          # cells to re-run after a death in a cell
+    limit = None          # re-run cells[:limit]
     first = True
     while True:
         try:
@@ -312,18 +317,17 @@ def execute(run, assignment, budget):
                 answers[exercise] = reason          # this exercise's probe killed it
             elif index is not None:
                 # Nothing recorded at or after the fatal cell can be judged; before it, it can.
-                limit = index if limit is None else min(limit, index)
-                run.recorded = [e for e in run.recorded if run.record_index[e] < limit]
+                run.recorded = [e for e in run.recorded if run.record_index[e] < index]
             else:
                 return answers                      # the kernel could not even start
         finally:
             run.stop()
         first = False
-        if run.restarts >= RESTARTS or not [e for e in run.recorded if e not in answers]:
+        waiting = [e for e in run.recorded if e not in answers]
+        if run.restarts >= RESTARTS or not waiting:
             return answers
         run.restarts += 1
-        if limit is None:
-            limit = max(run.record_index[e] for e in run.recorded) + 1
+        limit = max(run.record_index[e] for e in waiting) + 1
         run.recorded = []    # recorded again by the re-run
 
 

@@ -17,11 +17,13 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from grader.config import load as load_config
+from grader.late import penalty_for
 
 RETRIES = 60
 
 
 def course_id():
+    """The course id of nbgrader_config.py."""
     return load_config().CourseDirectory.course_id
 
 
@@ -67,6 +69,11 @@ def _write(session, result, assignment_id, timestamp, students=None):
         for comment in nb.comments:
             verdict = by_exercise.get(comment.cell.name)
             comment.auto_comment = verdict.message if verdict else None
+        # The course's late policy (nbgrader's plugin, configured in nbgrader_config.py), applied
+        # here so that make grade and nbgrader autograde record the same penalty.
+        score = sum(g.manual_score if g.manual_score is not None else (g.auto_score or 0.0)
+                    for g in nb.grades)
+        nb.late_submission_penalty = penalty_for(student.id, score, submission.total_seconds_late)
 
 
 def record(gb, result, assignment_id, timestamp=None):

@@ -39,6 +39,7 @@ NOTEBOOK_CAP = int(os.environ.get("GRADER_NOTEBOOK_CAP", 8 * 1024 * 1024))
 
 
 def send(obj):
+    """Write ``obj`` as one frame on the answer channel (an unsendable answer becomes an error)."""
     try:
         data = _dumps(obj, default=repr).encode("utf-8", "replace")
     except Exception as exc:  # e.g. an int too long to print: the answer is unusable, not fatal
@@ -61,6 +62,7 @@ def _read_exact(n):
 
 
 def recv():
+    """Read one request frame."""
     (n,) = _unpack(">I", _read_exact(4))
     return _loads(_read_exact(n).decode("utf-8"))
 
@@ -74,6 +76,7 @@ class CappedStream:
         self.name, self.sink, self.size, self.truncated = name, sink, 0, False
 
     def write(self, text):
+        """Keep ``text`` while the cell's cap allows; note once that the rest was dropped."""
         text = str(text)
         room = STREAM_CAP - self.size
         if room > 0:
@@ -86,12 +89,15 @@ class CappedStream:
         return len(text)
 
     def flush(self):
+        """Nothing to flush: outputs are sent with the cell's answer."""
         pass
 
     def isatty(self):
+        """Not a terminal."""
         return False
 
     def writable(self):
+        """Writable, as a stream must say."""
         return True
 
 
@@ -109,6 +115,7 @@ def _alarm(signum, frame):
 
 
 def main():
+    """Serve requests until the grader closes the channel."""
     # C-level writes to stdout/stderr go nowhere; Python-level ones are captured.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)

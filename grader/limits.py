@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 @dataclass(frozen=True)
 class Limits:
+    """Resource limits of one submission's grading (see the module's doc); immutable."""
     cell_timeout: float = 60.0       # seconds per cell (and per exercise's hidden tests)
     notebook_timeout: float = 300.0  # seconds of wall time for the whole submission
     memory_mb: int = 2048            # address space of the kernel
@@ -42,4 +43,5 @@ class Limits:
         return limits
 
     def as_dict(self):
+        """``{limit: value}``, e.g. for the grading run's summary."""
         return asdict(self)

@@ -20,6 +20,7 @@ def _norm(source):
 
 @dataclass
 class Master:
+    """What grading needs of an assignment's notebook: its cells, graded cells, points and probes."""
     release: dict                      # the release notebook (nbformat JSON)
     order: list                        # grade ids in notebook order
     locked: set                        # grade ids restored from the release
@@ -32,12 +33,14 @@ class Master:
     probes: dict = field(default_factory=dict)      # exercise -> probe source
 
     def cell(self, grade_id):
+        """A copy of the release's cell ``grade_id`` (``KeyError`` if there is none)."""
         for cell in self.release["cells"]:
             if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
                 return copy.deepcopy(cell)
         raise KeyError(grade_id)
 
     def is_exploratory(self, cell):
+        """Whether ``cell`` is tagged exploratory, or is an exploratory cell of the source."""
         return (EXPLORATORY in cell.get("metadata", {}).get("tags", [])
                 or _norm(cell.get("source", "")) in self.exploratory)
 

@@ -5,12 +5,14 @@ from grader.students import terminal
 
 
 class Progress:
+    """A progress bar with an ETA on ``stream`` (``None``: silent)."""
     def __init__(self, total, stream):
         self.total, self.stream, self.done = total, stream, 0
         self.start = time.monotonic()
         self.tty = bool(stream) and hasattr(stream, "isatty") and stream.isatty()
 
     def step(self, label=""):
+        """One more submission done (``label``: its student, shown escaped)."""
         self.done += 1
         if not self.stream:
             return
@@ -28,6 +30,7 @@ class Progress:
         self.stream.flush()
 
     def close(self):
+        """End the bar's line on a terminal."""
         if self.stream and self.tty:
             self.stream.write("\n")
             self.stream.flush()

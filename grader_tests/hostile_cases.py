@@ -1082,16 +1082,11 @@ def _many_displays(paths):
 
 # A forged "done" with the right sequence number, then a cell that will not stop and stops reading.
 FORGED_DONE_SLEEP = """
-import os, signal, struct, json, sys, time
-seq = None
-frame = sys._getframe()
-while frame is not None and seq is None:
-    request = frame.f_locals.get('request')
-    if isinstance(request, dict) and 'seq' in request:
-        seq = request['seq']
-    frame = frame.f_back
-data = json.dumps({'op': 'done', 'seq': seq, 'status': 'ok', 'outputs': [], 'execution_count': 1}).encode()
-os.write(3, struct.pack('>I', len(data)) + data)
+import os, signal, struct, json, time
+# The request being served has a small sequence number: forge the answer for every one.
+for seq in range(1, 300):
+    data = json.dumps({'op': 'done', 'seq': seq, 'status': 'ok', 'outputs': [], 'execution_count': 1}).encode()
+    os.write(3, struct.pack('>I', len(data)) + data)
 signal.signal(signal.SIGALRM, signal.SIG_IGN)
 time.sleep(3600)
 """
@@ -1331,7 +1326,7 @@ CASES = [
          "fixed key; a success costs func_layer_sizes its point", writes(_leak_probe(KEYRING)), full()),
     Case("compile_spy_reference_leak", "compile/exec/profile spies, func_nn_model inspecting its callees, "
          "hidden inputs smuggled into keys and exception messages, a last cell printing it all",
-         writes(_compile_spy), only("func_nn_model"), "SPY", check=nothing_of_the_reference_comes_back),
+         writes(_compile_spy), zero(), "SPY", check=nothing_of_the_reference_comes_back),
     Case("many_displays", "40 cells displaying 1 MB of HTML each after the layer-sizes test",
          writes(_many_displays), full(), check=notebook_smaller_than(10)),
     Case("forged_done_then_hang", "a correctly numbered forged `done`, SIGALRM ignored, a sleep; "

@@ -52,7 +52,8 @@ def test_no_solution_or_hidden_test_line_survives(source, release):
                                                       released, re.M)]
     assert survivors == []
     assert "BEGIN SOLUTION" not in released and "HIDDEN TESTS" not in released
-    assert "grader" not in released.replace("autograder", "")
+    # The course's grader package stays private; nbgrader (Validate) is named for students.
+    assert "grader" not in released.replace("autograder", "").replace("nbgrader", "")
 
 
 def test_release_keeps_signatures_docstrings_and_returns(source, release):
@@ -100,7 +101,8 @@ def test_exploratory_cells_hold_no_exercise_and_no_test(source):
             assert not cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source[:60]
     exploratory = [c for c in source.cells if "exploratory" in c.metadata.get("tags", [])]
     assert any("hidden_layer_sizes" in c.source for c in exploratory)
-    assert any("func_train_predict_extra_dataset()" == c.source for c in exploratory)
+    assert any(c.source.splitlines()[-1].strip() == "func_train_predict_extra_dataset()"
+               for c in exploratory)
 
 
 @pytest.mark.parametrize("name", ["planar_utils.py", "testCases.py", "checks.py"])

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests need besides Python: bubblewrap (the grading
-# sandbox), PostgreSQL (the shared-gradebook tests) and Chromium with its
-# driver and CJK fonts (the browser test of the feedback pages). Installs what is missing
+# sandbox), PostgreSQL (the shared-gradebook tests), Chromium with its
+# driver and CJK fonts (the browser tests), node and npm (the render check). Installs what is missing
 # with apt when run as root; otherwise says what to install and fails.
 set -euo pipefail
 need=()
@@ -9,6 +9,8 @@ command -v bwrap >/dev/null || need+=(bubblewrap)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+# node and npm run the markdown/TeX render check (MathJax and marked from the npm registry).
+command -v npm >/dev/null || need+=(nodejs npm)
 # CJK glyphs for the bilingual pages in the browser test's screenshots.
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -79,13 +79,13 @@ def build(helpers):
     add("func_update_parameters", "n_x=2, n_h=3, lr=0.01", p, {"d" + k: v for k, v in g.items()}, 0.01)
 
     # Each epoch of a composite probe costs four round trips to the grading process (the
-    # callees are computed there), so the lesson's inputs get 100 epochs, not 10,000.
-    add("func_nn_model", "lesson inputs, n_h=4, 100 epochs",
-        *testCases.func_nn_model_test_case(), n_h=4, num_epochs=100)
+    # callees are computed there), so the lesson's inputs get 20 epochs, not 10,000.
+    add("func_nn_model", "lesson inputs, n_h=4, 20 epochs",
+        *testCases.func_nn_model_test_case(), n_h=4, num_epochs=20)
     add("func_nn_model", "n_x=3, n_h=3, m=6, lr=1.2, 7 epochs",
         rng.randn(3, 6), _labels(rng, 6), 3, lr=1.2, num_epochs=7)
-    add("func_nn_model", "n_x=2, n_h=5, m=8, lr=0.1, 60 epochs",
-        rng.randn(2, 8), _labels(rng, 8), n_h=5, lr=0.1, num_epochs=60)
+    add("func_nn_model", "n_x=2, n_h=5, m=8, lr=0.1, 30 epochs",
+        rng.randn(2, 8), _labels(rng, 8), n_h=5, lr=0.1, num_epochs=30)
 
     add("func_predict", "lesson test case", *testCases.func_predict_test_case())
     add("func_predict", "n_x=3, n_h=5, m=9, both classes", _params(rng, 3, 5, 1, 2.0), rng.randn(3, 9))

@@ -1,0 +1,100 @@
+"""The late-work policy: the plugin's arithmetic, its configuration, and nbgrader applying it."""
+import csv
+import datetime
+import os
+
+import pytest
+from nbgrader.api import Gradebook
+from traitlets.config import Config
+
+from grader import late, submissions
+from grader.assignment import load
+from jupyter_servers import copy_course, nbgrader, plain_env
+
+ASSIGNMENT = "L1W3"
+L1W3 = load(ASSIGNMENT)
+NOTEBOOK = L1W3.notebook
+
+HOUR = 3600
+
+
+@pytest.mark.parametrize("seconds_late, penalty", [
+    (0, 0.0), (1, 2.0), (23 * HOUR, 2.0), (24 * HOUR, 2.0), (24 * HOUR + 1, 4.0),
+    (25 * HOUR, 4.0), (95 * HOUR, 8.0), (10 * 24 * HOUR, 20.0), (30 * 24 * HOUR, 20.0),
+])
+def test_ten_percent_per_started_day(seconds_late, penalty):
+    assert late.PercentPerDayLate().late_submission_penalty("s", 20.0, seconds_late) == penalty
+
+
+def test_penalty_never_exceeds_the_score_nor_goes_below_zero():
+    plugin = late.PercentPerDayLate()
+    assert plugin.late_submission_penalty("s", 0.0, 5 * 24 * HOUR) == 0.0
+    assert plugin.late_submission_penalty("s", 7.0, 100 * 24 * HOUR) == 7.0
+    assert plugin.late_submission_penalty("s", 15.0, 3 * 24 * HOUR) == pytest.approx(4.5)
+
+
+def test_policy_is_configurable():
+    config = Config()
+    config.AssignLatePenalties.plugin_class = "grader.late.PercentPerDayLate"
+    config.PercentPerDayLate.percent_per_period = 50.0
+    config.PercentPerDayLate.period_seconds = HOUR
+    config.PercentPerDayLate.grace_seconds = 600
+    assert late.penalty_for("s", 20.0, 600, config) == 0.0
+    assert late.penalty_for("s", 20.0, 601, config) == 10.0
+    assert late.penalty_for("s", 20.0, HOUR + 1, config) == 20.0
+
+
+def test_penalty_for_reads_the_course_configuration():
+    plugin = late.configured_plugin()
+    assert isinstance(plugin, late.PercentPerDayLate)
+    assert plugin.percent_per_period == 10.0 and plugin.period_seconds == 24 * HOUR
+    assert late.penalty_for("s", 20.0, 25 * HOUR) == 4.0
+    assert late.penalty_for("s", 20.0, 0) == 0.0
+    assert late.penalty_for("s", 20.0, -5) == 0.0
+
+
+def test_stock_plugin_and_out_of_range_answers_are_clipped_as_nbgrader_does():
+    assert late.penalty_for("s", 20.0, 99 * 24 * HOUR, Config()) == 0.0  # stock: no penalty
+    config = Config()
+    config.AssignLatePenalties.plugin_class = "nbgrader.plugins.LateSubmissionPlugin"
+    config.LateSubmissionPlugin.penalty_method = "zero"
+    assert late.penalty_for("s", 17.0, 1, config) == 17.0
+
+    class Greedy(late.PercentPerDayLate):
+        def late_submission_penalty(self, student_id, score, total_seconds_late):
+            return score + 5 if total_seconds_late < 100 else -3
+
+    config = Config()
+    config.AssignLatePenalties.plugin_class = Greedy
+    assert late.penalty_for("s", 12.0, 50, config) == 12.0
+    assert late.penalty_for("s", 12.0, 500, config) == 0.0
+
+
+@pytest.mark.slow
+def test_nbgrader_autograde_records_the_penalty(tmp_path):
+    """A submission 25 hours late: 2 started days, 20 % of its 20 points."""
+    course = copy_course(tmp_path / "course")
+    teacher = plain_env(tmp_path / "instructor")
+    nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course, teacher)
+    due = datetime.datetime(2026, 12, 1, 23, 59, tzinfo=datetime.timezone.utc)
+    nbgrader(["db", "assignment", "add", ASSIGNMENT, "--duedate=2026-12-01 23:59:00 UTC"], course, teacher)
+    folder = os.path.dirname(submissions.write(submissions.fill(L1W3), "bob", os.path.join(course, "submitted"), L1W3))
+    stamp = due + datetime.timedelta(hours=25)
+    with open(os.path.join(folder, "timestamp.txt"), "w") as f:
+        f.write(stamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    log = nbgrader(["autograde", ASSIGNMENT, "--student=bob"], course, teacher).stdout
+
+    with Gradebook("sqlite:///" + os.path.join(course, "gradebook.db")) as gb:
+        submission = gb.find_submission(ASSIGNMENT, "bob")
+        assert submission.total_seconds_late == 25 * HOUR
+        notebook = gb.find_submission_notebook(NOTEBOOK[:-len(".ipynb")], ASSIGNMENT, "bob")
+        score, penalty = notebook.score, notebook.late_submission_penalty
+        assert penalty == pytest.approx(min(score, 0.2 * score)), log[-3000:]
+        assert score == 20, log[-3000:]  # the course pipeline grades the full solution 20/20
+        assert penalty == 4.0
+
+    nbgrader(["export", "--to", "grades.csv"], course, teacher)
+    with open(os.path.join(course, "grades.csv"), newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["student_id"] == "bob")
+    assert float(row["late_submission_penalty"]) == 4.0
+    assert float(row["score"]) == 16.0

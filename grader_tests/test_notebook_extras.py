@@ -1,0 +1,137 @@
+"""The notebook's exploratory extras: visibly ungraded, silent while exercises are unfinished, checks that can fail.
+
+The cells are read from the notebooks and executed here in-process, the way
+a student's kernel runs them.
+"""
+import os
+
+import matplotlib
+import nbformat
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+HEADER = "# 探索性单元格：评分时不运行，不计分 / Exploratory: not run during grading, earns no points"
+SOURCE = "source/L1W3/planar_classification.ipynb"
+RELEASE = "notebooks/L1W3/planar_classification.ipynb"
+
+
+def _cells(root, path):
+    return nbformat.read(os.path.join(root, path), as_version=4).cells
+
+
+def _exploratory(cell):
+    return cell.cell_type == "code" and "exploratory" in cell.metadata.get("tags", [])
+
+
+def _python(source):
+    # IPython magics are no Python; the backend is already Agg here.
+    return "\n".join(line for line in source.splitlines() if not line.startswith("%"))
+
+
+def _run(cells, namespace):
+    for cell in cells:
+        exec(compile(_python(cell.source), "<cell>", "exec"), namespace)
+
+
+def _cell_with(cells, text):
+    found = [c for c in cells if c.cell_type == "code" and text in c.source]
+    assert len(found) == 1, text
+    return found[0]
+
+
+@pytest.mark.parametrize("path", [SOURCE, RELEASE])
+def test_every_exploratory_code_cell_says_so_in_its_first_line(root, path):
+    cells = [c for c in _cells(root, path) if _exploratory(c)]
+    assert len(cells) >= 15
+    assert [c.source.splitlines()[0] for c in cells] == [HEADER] * len(cells)
+    # ... and no other cell claims to be exploratory.
+    others = [c for c in _cells(root, path) if c.cell_type == "code" and not _exploratory(c)]
+    assert not any(HEADER in c.source for c in others)
+
+
+def test_untouched_release_runs_through_its_exploratory_cells(root, capsys):
+    """Run All (and nbgrader's Validate) on the release must not stop in an exploratory cell."""
+    import matplotlib.pyplot as plt
+    cells = _cells(root, RELEASE)
+    namespace = {"__name__": "__main__"}
+    plain = [c for c in cells if c.cell_type == "code" and not _exploratory(c)
+             and not c.metadata.get("nbgrader", {}).get("grade")]
+    # The imports, the data and the stubs; the demonstration cells may raise, as
+    # they should, so only the definitions and the data are run before.
+    setup = [c for c in plain if c.metadata.get("nbgrader", {}).get("grade_id") == "imports"
+             or c.metadata.get("nbgrader", {}).get("solution")
+             or "func_load_planar_dataset()" in c.source]
+    try:
+        _run(setup, namespace)
+        namespace["parameters"] = {}  # left by the demonstration cells in a Run All
+        _run([c for c in cells if _exploratory(c)], namespace)
+    finally:
+        plt.close("all")
+    out = capsys.readouterr().out
+    assert "func_nn_model 还没有实现，本单元格到此为止 / func_nn_model is not implemented yet" in out
+    assert "func_backward_propagation 还没有实现" in out
+    assert "func_forward_propagation_relu 还没有实现（选做）" in out
+
+
+@pytest.fixture
+def solved(root):
+    """A namespace with the source notebook's imports and reference solutions."""
+    cells = _cells(root, SOURCE)
+    namespace = {"__name__": "__main__"}
+    _run([c for c in cells if c.metadata.get("nbgrader", {}).get("grade_id") == "imports"
+          or c.metadata.get("nbgrader", {}).get("solution")], namespace)
+    _run([_cell_with(cells, "def until_implemented")], namespace)
+    return cells, namespace
+
+
+def _tanh_derivative_as_one_minus_a(ns):
+    """The reference backward propagation, but with tanh' written as 1 - A1 (a catalogued bug)."""
+    correct = ns["func_backward_propagation"]
+
+    def wrong(parameters, cache, X, Y):
+        m = X.shape[1]
+        dZ1 = np.dot(parameters["W2"].T, cache["A2"] - Y) * (1 - cache["A1"])
+        return dict(correct(parameters, cache, X, Y),
+                    dW1=np.dot(dZ1, X.T) / m, db1=np.sum(dZ1, axis=1, keepdims=True) / m)
+    return wrong
+
+
+def test_gradient_check_passes_the_reference_and_flags_a_wrong_derivative(solved, capsys):
+    cells, ns = solved
+    check = _cell_with(cells, "cost_for_check")
+    _run([check], ns)
+    right = capsys.readouterr().out.splitlines()
+    assert len(right) == 4 and all(line.endswith("正确 / right") for line in right), right
+    ns["func_backward_propagation"] = _tanh_derivative_as_one_minus_a(ns)
+    _run([check], ns)
+    wrong = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in wrong if line.endswith("有错 / wrong")] == ["dW1", "db1"]
+
+
+def _relu_forward(bug=None):
+    def forward(X, parameters):
+        Z1 = np.dot(parameters["W1"], X) + (0 if bug == "no b1" else parameters["b1"])
+        A1 = np.tanh(Z1) if bug == "tanh" else np.maximum(0, Z1)
+        Z2 = np.dot(parameters["W2"], A1) + parameters["b2"]
+        A2 = 1 / (1 + np.exp(-Z2))
+        if bug == "transposed":
+            A2 = A2.T
+        return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    return forward
+
+
+@pytest.mark.parametrize("bug, message", [
+    (None, "选做练习的自检通过 / The optional exercise passes its self-check"),
+    ("tanh", "A1 应为"),
+    ("no b1", "Z1 应为"),
+    ("transposed", "A2 的形状应为 (1, 2)，实际为 (2, 1)"),
+])
+def test_optional_relu_self_check_can_fail(solved, capsys, bug, message):
+    cells, ns = solved
+    ns["func_forward_propagation_relu"] = _relu_forward(bug)
+    _run([_cell_with(cells, "relu_expected = ")], ns)
+    out = capsys.readouterr().out
+    assert message in out
+    assert ("passes its self-check" in out) == (bug is None)
