@@ -8,7 +8,8 @@ BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 # The assignment most targets work on (`make grade ASSIGNMENT=L1W2`).
 ASSIGNMENT ?= L1W3
-SOURCE_NB := source/$(ASSIGNMENT)/planar_classification.ipynb
+# Every assignment's source notebook (nbval and goldens cover them all).
+SOURCE_NBS := $(wildcard source/*/*.ipynb)
 
 # nbgrader runs alembic as a subprocess: the venv's bin must be on PATH.
 export PATH := $(BIN):$(PATH)
@@ -52,8 +53,10 @@ release: $(STAMP)
 
 # Golden outputs: the source notebook's stored outputs, checked by nbval.
 goldens: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=600 $(SOURCE_NB)
+	for nb in $(SOURCE_NBS); do \
+	    $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	        --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	done
 	$(BIN)/python -m grader release
 
 submissions: $(STAMP)
@@ -134,13 +137,16 @@ render-tools:
 # nbval: the source notebook against its stored outputs, then the release
 # with the solutions filled back in (no stored outputs: it must run cleanly).
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval $(SOURCE_NB) \
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval $(SOURCE_NBS) \
 	    --nbval-sanitize-with grader_tests/nbval_sanitize.cfg --nbval-cell-timeout=600
 	rm -rf build/filled && mkdir -p build/filled
-	cp -r notebooks/$(ASSIGNMENT) build/filled/
-	$(BIN)/python -m grader fill-solutions build/filled/$(ASSIGNMENT)/planar_classification.ipynb --assignment $(ASSIGNMENT)
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
-	    build/filled/$(ASSIGNMENT)/planar_classification.ipynb --nbval-cell-timeout=600
+	for nb in $(SOURCE_NBS); do \
+	    id=$$(basename $$(dirname "$$nb")); \
+	    cp -r notebooks/$$id build/filled/ && \
+	    $(BIN)/python -m grader fill-solutions build/filled/$$id/$$(basename "$$nb") --assignment $$id \
+	        || exit 1; \
+	done
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax build/filled --nbval-cell-timeout=600
 
 clean:
 	find autograded -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

@@ -259,7 +259,7 @@ def run_cells(run, upto=None, budget=None):
                 answer = run.kernel.run(cell.get("source", ""))
         except KernelDied as exc:
             # A kernel that stopped reading is still in the previous cell (which forged its answer).
-            exc.index = previous if run.kernel.stalled and previous is not None else index
+            exc.index = previous if getattr(run.kernel, "stalled", False) and previous is not None else index
             raise
         previous = index
         if gid in master.tests:

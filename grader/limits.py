@@ -24,6 +24,7 @@ class Limits:
     disk_mb: int = 256               # the kernel's writable space (/tmp, its working directory)
     shm_mb: int = 16                 # the kernel's /dev/shm
     verdict_chars: int = 4000        # longest verdict message kept for one exercise
+    callee_calls: int = 5000         # callee stub calls answered per probe of a composite exercise
     grace: float = 5.0               # seconds a timed-out cell gets to stop by itself
 
     @classmethod
@@ -38,8 +39,10 @@ class Limits:
             name = name.strip()
             if name not in types:
                 raise ValueError(f"unknown limit {name!r}; known: {', '.join(types)}")
-            limits = replace(limits, **{name: float(value) if types[name] in ("float", float)
-                                        else int(value)})
+            number = float(value) if types[name] in ("float", float) else int(value)
+            if not number > 0 or number == float("inf"):
+                raise ValueError(f"limit {name} must be a positive finite number, not {value!r}")
+            limits = replace(limits, **{name: number})
         return limits
 
     def as_dict(self):

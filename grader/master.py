@@ -41,8 +41,11 @@ class Master:
 
     def is_exploratory(self, cell):
         """Whether ``cell`` is tagged exploratory, or is an exploratory cell of the source."""
-        return (EXPLORATORY in cell.get("metadata", {}).get("tags", [])
-                or _norm(cell.get("source", "")) in self.exploratory)
+        meta = cell.get("metadata")
+        tags = meta.get("tags") if isinstance(meta, dict) else None
+        # A student's own cell may carry any JSON as its tags: only a list of strings counts.
+        tagged = isinstance(tags, list) and EXPLORATORY in tags
+        return tagged or _norm(cell.get("source", "")) in self.exploratory
 
     def needs_running(self, cell):
         """Whether grading must run this (non-test) code cell.

@@ -6,7 +6,8 @@ submission could leave data there for a later one.  The filter makes those
 system calls fail with ``EPERM`` (and a few others that only widen the
 attack surface on the host's kernel).  It is a classic BPF program, built
 here for the machine's architecture and handed to bubblewrap (``--seccomp``);
-a system call from another ABI (32-bit, x32) kills the process.
+a system call from another architecture (32-bit) kills the process, an
+x32 one is refused.
 """
 import platform
 import struct

@@ -1083,7 +1083,7 @@ def _many_displays(paths):
 # A forged "done" with the right sequence number, then a cell that will not stop and stops reading.
 FORGED_DONE_SLEEP = """
 import os, signal, struct, json, time
-# The request being served has a small sequence number: forge the answer for every one.
+# Guess the sequence number of the request being served (it is random: none is right).
 for seq in range(1, 300):
     data = json.dumps({'op': 'done', 'seq': seq, 'status': 'ok', 'outputs': [], 'execution_count': 1}).encode()
     os.write(3, struct.pack('>I', len(data)) + data)
@@ -1329,9 +1329,10 @@ CASES = [
          writes(_compile_spy), zero(), "SPY", check=nothing_of_the_reference_comes_back),
     Case("many_displays", "40 cells displaying 1 MB of HTML each after the layer-sizes test",
          writes(_many_displays), full(), check=notebook_smaller_than(10)),
-    Case("forged_done_then_hang", "a correctly numbered forged `done`, SIGALRM ignored, a sleep; "
-         "then a 200 KB cell the kernel will never read", writes(_forged_done_sleep),
-         upto("func_backward_propagation"), "stopped reading"),
+    Case("forged_done_then_hang", "forged `done` answers for 300 sequence numbers, SIGALRM ignored, "
+         "a sleep; then a 200 KB cell (a forgery that were accepted would meet a kernel that "
+         "stopped reading)", writes(_forged_done_sleep), upto("func_backward_propagation"),
+         "kernel stopped"),
     Case("tmpfs_disk_deep_tree", "fills /tmp, /dev/shm and the working folder (memory through "
          "tmpfs, disk), then a 3,000-level tree", writes(_tmpfs_and_disk), full()),
     Case("proc_shows_host_paths", "reads /proc/1/cmdline and environ looking for the course and temp "

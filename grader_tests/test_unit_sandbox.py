@@ -1,0 +1,292 @@
+"""The sandbox's pieces without starting it: the seccomp program, kernel uids, bubblewrap's options."""
+import os
+import struct
+
+import pytest
+
+from grader import ROOT, sandbox, seccomp
+from grader.limits import Limits
+
+# --- seccomp: decode the program and run it on a tiny classic-BPF interpreter ---------------
+
+SECCOMP_DATA_NR, SECCOMP_DATA_ARCH = 0, 4
+ALLOW, EPERM, KILL = 0x7FFF0000, 0x00050001, 0x80000000
+RET, LD_W_ABS, JEQ_K, JGE_K = 0x06, 0x20, 0x15, 0x35
+BPF_MAXINSNS = 4096
+
+
+@pytest.fixture(params=sorted(seccomp._TABLES))
+def machine(request, monkeypatch):
+    monkeypatch.setattr(seccomp.platform, "machine", lambda: request.param)
+    return request.param
+
+
+def _instructions():
+    data = seccomp.program()
+    assert len(data) % 8 == 0
+    return [struct.unpack("=HBBI", data[i:i + 8]) for i in range(0, len(data), 8)]
+
+
+def _run(instructions, arch, nr):
+    """What the filter decides for system call ``nr`` of architecture ``arch``."""
+    fields = {SECCOMP_DATA_NR: nr, SECCOMP_DATA_ARCH: arch}
+    accumulator, pc = None, 0
+    for _ in range(len(instructions) + 1):
+        code, jt, jf, k = instructions[pc]
+        if code == LD_W_ABS:
+            accumulator = fields[k]
+            pc += 1
+        elif code == JEQ_K:
+            pc += 1 + (jt if accumulator == k else jf)
+        elif code == JGE_K:
+            pc += 1 + (jt if accumulator >= k else jf)
+        elif code == RET:
+            return k
+        else:
+            raise AssertionError(f"unexpected BPF instruction {code:#x}")
+    raise AssertionError("the program does not end")
+
+
+def test_seccomp_program_has_the_expected_length_and_structure(machine):
+    arch, numbers = seccomp._TABLES[machine]
+    instructions = _instructions()
+    x32 = 1 if machine == "x86_64" else 0
+    assert len(instructions) == 4 + x32 + len(numbers) + 2 <= BPF_MAXINSNS
+    assert instructions[0] == (LD_W_ABS, 0, 0, SECCOMP_DATA_ARCH)
+    assert instructions[1] == (JEQ_K, 1, 0, arch)
+    assert instructions[2] == (RET, 0, 0, KILL)
+    assert instructions[3] == (LD_W_ABS, 0, 0, SECCOMP_DATA_NR)
+    assert instructions[-2] == (RET, 0, 0, ALLOW)
+    assert instructions[-1] == (RET, 0, 0, EPERM)
+
+
+def test_every_blocked_call_jumps_to_the_eperm_return(machine):
+    _, numbers = seccomp._TABLES[machine]
+    instructions = _instructions()
+    eperm = len(instructions) - 1
+    tests = [(pc, ins) for pc, ins in enumerate(instructions) if ins[0] == JEQ_K and pc > 3]
+    assert sorted(k for _, (_, _, _, k) in tests) == sorted(numbers.values())
+    for pc, (_, jt, jf, _) in tests:
+        assert pc + 1 + jt == eperm and jf == 0
+
+
+@pytest.mark.parametrize("name", ["add_key", "request_key", "keyctl", "bpf", "perf_event_open",
+                                  "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register"])
+def test_the_filter_refuses_each_blocked_call_with_eperm(machine, name):
+    arch, numbers = seccomp._TABLES[machine]
+    assert _run(_instructions(), arch, numbers[name]) == EPERM
+
+
+@pytest.mark.parametrize("nr", [0, 1, 2, 3, 56, 57, 59, 60, 231, 435, 247, 251])
+def test_the_filter_allows_ordinary_calls(machine, nr):
+    arch, numbers = seccomp._TABLES[machine]
+    assert nr not in numbers.values()
+    assert _run(_instructions(), arch, nr) == ALLOW
+
+
+def test_the_filter_kills_a_call_of_another_architecture(machine):
+    other = {arch for arch, _ in seccomp._TABLES.values()} | {0x40000003}   # i386
+    arch, numbers = seccomp._TABLES[machine]
+    for foreign in other - {arch}:
+        assert _run(_instructions(), foreign, numbers["keyctl"]) == KILL
+        assert _run(_instructions(), foreign, 0) == KILL
+
+
+def test_the_filter_refuses_the_x32_abi_on_x86_64(monkeypatch):
+    monkeypatch.setattr(seccomp.platform, "machine", lambda: "x86_64")
+    arch, numbers = seccomp._TABLES["x86_64"]
+    for nr in (0, numbers["keyctl"], 0x1FF):
+        assert _run(_instructions(), arch, 0x40000000 | nr) != ALLOW
+
+
+def test_blocked_calls_names_the_table(machine):
+    assert seccomp.blocked_calls() == sorted(seccomp._TABLES[machine][1])
+
+
+# --- kernel uids ---------------------------------------------------------------------------
+
+@pytest.fixture
+def uid_locks(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "UID_LOCKS", str(tmp_path / "uids"))
+    return tmp_path / "uids"
+
+
+def test_two_holders_get_distinct_uids(uid_locks):
+    first, second = sandbox.KernelUid(), sandbox.KernelUid()
+    try:
+        assert first.uid != second.uid
+        for holder in (first, second):
+            assert sandbox.UID_BASE <= holder.uid < sandbox.UID_BASE + sandbox.UID_COUNT
+        assert {p.name for p in uid_locks.iterdir()} >= {str(first.uid), str(second.uid)}
+    finally:
+        first.release()
+        second.release()
+
+
+def test_a_released_uid_is_given_again(uid_locks, monkeypatch):
+    monkeypatch.setattr(sandbox, "UID_COUNT", 2)
+    first, second = sandbox.KernelUid(), sandbox.KernelUid()
+    assert {first.uid, second.uid} == {sandbox.UID_BASE, sandbox.UID_BASE + 1}
+    with pytest.raises(RuntimeError, match="no free kernel uid"):
+        sandbox.KernelUid()
+    first.release()
+    third = sandbox.KernelUid()
+    assert third.uid == first.uid
+    second.release()
+    third.release()
+    third.release()   # idempotent
+
+
+def test_a_uid_held_by_another_process_is_not_given(uid_locks, monkeypatch):
+    monkeypatch.setattr(sandbox, "UID_COUNT", 1)
+    ready_r, ready_w = os.pipe()
+    done_r, done_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # another grading run on the same machine, holding the only uid
+        try:
+            os.close(ready_r)
+            os.close(done_w)
+            holder = sandbox.KernelUid()
+            os.write(ready_w, b"1")
+            os.read(done_r, 1)
+            holder.release()
+        finally:
+            os._exit(0)
+    os.close(ready_w)
+    os.close(done_r)
+    try:
+        assert os.read(ready_r, 1) == b"1"
+        with pytest.raises(RuntimeError):
+            sandbox.KernelUid()
+    finally:
+        os.write(done_w, b"1")
+        os.waitpid(pid, 0)
+        os.close(ready_r)
+        os.close(done_w)
+    sandbox.KernelUid().release()   # free again once the other run let it go
+
+
+# --- bubblewrap's options ------------------------------------------------------------------
+
+@pytest.fixture
+def launch(tmp_path, monkeypatch):
+    """A ``Launch`` as the kernel builds it, bubblewrap assumed to work."""
+    monkeypatch.setattr(sandbox, "bwrap_works", lambda: True)
+    monkeypatch.setattr(sandbox, "_bwrap", lambda: "/usr/bin/bwrap")
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    for name in ("_grader_kernel.py", "testCases.py"):
+        (workdir / name).write_text("")
+    made = []
+
+    def make(uid=None):
+        result = sandbox.command([sandbox.python_inside(), "-I", "_grader_kernel.py"], str(workdir),
+                                 Limits(), uid)
+        made.append(result)
+        return result
+    yield make
+    for result in made:
+        result.close()
+
+
+def _options(launch):
+    index = launch.argv.index("--args")
+    fd = int(launch.argv[index + 1])
+    assert fd in launch.fds
+    data = os.pread(fd, os.fstat(fd).st_size, 0)
+    assert data.endswith(b"\0")
+    return [a.decode() for a in data[:-1].split(b"\0")]
+
+
+def _binds(options):
+    return [(options[i + 1], options[i + 2]) for i, a in enumerate(options) if a == "--ro-bind"]
+
+
+def _under(path, folder):
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def test_no_host_path_of_the_course_is_on_the_command_line(launch):
+    result = launch()
+    assert not any(ROOT in arg or sandbox.sys.prefix in arg for arg in result.argv)
+    assert result.argv[result.argv.index("--") + 1:] == [sandbox.python_inside(), "-I", "_grader_kernel.py"]
+
+
+def test_the_course_root_is_only_ever_a_bind_source(launch):
+    options = _options(launch())
+    binds = _binds(options)
+    sources = {i + 1 for i, a in enumerate(options) if a == "--ro-bind"}
+    for i, arg in enumerate(options):
+        if ROOT in arg:
+            assert i in sources, f"course path in {options[i - 1]} {arg}"
+    for source, destination in binds:
+        assert not _under(destination, ROOT), (source, destination)
+        assert not destination.startswith(os.path.realpath(sandbox.sys.prefix))
+
+
+def test_the_environment_appears_at_the_neutral_path(launch):
+    binds = dict(_binds(_options(launch())))
+    if sandbox.sys.prefix != sandbox.sys.base_prefix:
+        assert binds[sandbox.sys.prefix] == sandbox.ENV_INSIDE
+        assert sandbox.python_inside().startswith(sandbox.ENV_INSIDE + "/")
+
+
+def test_only_the_workdir_files_and_system_folders_are_visible(launch, tmp_path):
+    binds = _binds(_options(launch()))
+    workdir = str(tmp_path / "work")
+    allowed = set(sandbox.SYSTEM_PATHS) | {sandbox.ENV_INSIDE, sandbox.INSIDE,
+                                          os.path.realpath(sandbox.sys.base_prefix), sandbox.sys.base_prefix,
+                                          os.path.dirname(os.path.realpath(sandbox.sys.executable))}
+    for source, destination in binds:
+        if _under(source, workdir):
+            assert destination == os.path.join(sandbox.INSIDE, os.path.basename(source))
+        else:
+            assert any(_under(destination, folder) for folder in allowed), destination
+    assert {d for _, d in binds if d.startswith(sandbox.INSIDE + "/")} == {
+        f"{sandbox.INSIDE}/_grader_kernel.py", f"{sandbox.INSIDE}/testCases.py"}
+
+
+def test_the_sandbox_unshares_what_it_says(launch):
+    options = _options(launch())
+    for flag in ("--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+                 "--new-session"):
+        assert flag in options
+    tmpfs = [options[i - 2:i + 2] for i, a in enumerate(options) if a == "--tmpfs"]
+    assert ["--size", str(Limits().disk_mb * 1024 * 1024), "--tmpfs", "/tmp"] in tmpfs
+    assert ["--size", str(Limits().shm_mb * 1024 * 1024), "--tmpfs", "/dev/shm"] in tmpfs
+
+
+def test_the_seccomp_program_travels_by_descriptor(launch):
+    if not seccomp.supported():
+        pytest.fail(f"no seccomp table for {seccomp.platform.machine()}")
+    result = launch()
+    options = _options(result)
+    fd = int(options[options.index("--seccomp") + 1])
+    assert fd in result.fds
+    assert os.pread(fd, 1 << 16, 0) == seccomp.program()
+
+
+def test_a_kernel_uid_runs_the_program_through_setpriv(launch):
+    result = launch(uid=234_567)
+    program = result.argv[result.argv.index("--") + 1:]
+    assert program[0].endswith("setpriv")
+    assert {"--reuid=234567", "--regid=234567", "--clear-groups", "--no-new-privs"} <= set(program)
+    assert program[-3:] == [sandbox.python_inside(), "-I", "_grader_kernel.py"]
+    assert "--unshare-user" not in _options(result)
+
+
+def test_close_closes_the_descriptors(launch):
+    result = launch()
+    fds = list(result.fds)
+    result.close()
+    assert result.fds == []
+    for fd in fds:
+        with pytest.raises(OSError):
+            os.fstat(fd)
+
+
+def test_without_bubblewrap_the_program_runs_as_given(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "bwrap_works", lambda: False)
+    result = sandbox.command(["python", "k.py"], str(tmp_path), Limits())
+    assert (result.argv, result.cwd, result.inside, result.fds) == (["python", "k.py"], str(tmp_path),
+                                                                    str(tmp_path), [])
