@@ -163,7 +163,7 @@ def course(tmp_path_factory):
     for student, change in HOSTILE.items():
         _make_student(c.autograded, c.db, student, change)
     before = set(os.listdir(tempfile.gettempdir()))
-    cli = subprocess.run([sys.executable, "-m", "grader", "feedback", "--autograded", c.autograded,
+    cli = subprocess.run([sys.executable, "-m", "grader", "feedback", ASSIGNMENT, "--autograded", c.autograded,
                           "--feedback", c.feedback, "--db", c.db], cwd=ROOT, env=tool_env(),
                          capture_output=True, text=True, timeout=1800)
     c.cli = cli
@@ -196,7 +196,7 @@ def manual(course):
     assert button.returncode == 0, button.stderr[-3000:]
     assert json.loads(button.stdout.strip().splitlines()[-1])["success"], button.stdout[-3000:]
     pages["formgrader"] = _read(_page(c, student))
-    cli = subprocess.run([sys.executable, "-m", "grader", "feedback", "--autograded", c.autograded,
+    cli = subprocess.run([sys.executable, "-m", "grader", "feedback", ASSIGNMENT, "--autograded", c.autograded,
                           "--feedback", c.feedback, "--db", c.db], cwd=ROOT, env=tool_env(),
                          capture_output=True, text=True, timeout=1800)
     assert cli.returncode == 0, cli.stderr[-3000:]
