@@ -145,7 +145,14 @@ def normalize(nb, master):
                 if gid:
                     notes.append(f"未知的评分单元格 {gid} 按普通单元格处理 / "
                                  f"unknown graded cell {gid} treated as an ordinary cell")
-            own["metadata"] = meta
+            # Only metadata that every later reader accepts (nbformat's schema, nbconvert,
+            # formgrader): a list of string tags; anything else of the student's is dropped.
+            tags = meta.get("tags")
+            own["metadata"] = ({"tags": tags} if isinstance(tags, list) and tags
+                               and all(isinstance(t, str) and t and "," not in t for t in tags) else {})
+            own = {k: own[k] for k in ("cell_type", "metadata", "source") if k in own}
+            if own.get("cell_type") == "code":
+                own["outputs"], own["execution_count"] = [], None
             cells.append(own)
     cells = [c for c in cells if c is not None]
     present = {_grade_id(c) for c in cells}
@@ -178,10 +185,11 @@ class OutputBudget:
         self.exceeded = False
 
     def keep(self, outputs):
-        """The part of ``outputs`` (a cell's) that fits; a note replaces the rest."""
+        """The well-formed part of ``outputs`` (a cell's) that fits; a note replaces the rest."""
         kept = []
         for output in outputs if isinstance(outputs, list) else []:
-            if not isinstance(output, dict):
+            output = clean_output(output)
+            if output is None:
                 continue
             size = len(json.dumps(output, ensure_ascii=False, default=str))
             if size > self.left:
@@ -195,6 +203,44 @@ class OutputBudget:
             self.left -= size
             kept.append(output)
         return kept
+
+
+def _strings(value):
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def clean_output(output):
+    """``output`` rebuilt from the fields nbformat allows, or None when it is malformed.
+
+    The kernel is not trusted: an output it sends must not break nbformat,
+    nbconvert or formgrader when the autograded notebook is read later.
+    """
+    if not isinstance(output, dict):
+        return None
+    kind = output.get("output_type")
+    if kind == "stream":
+        if output.get("name") in ("stdout", "stderr") and isinstance(output.get("text"), str):
+            return {"output_type": "stream", "name": output["name"], "text": output["text"]}
+        return None
+    if kind in ("display_data", "execute_result"):
+        data, meta = output.get("data"), output.get("metadata", {})
+        if not (isinstance(data, dict) and all(isinstance(k, str) and "/" in k for k in data)):
+            return None
+        data = {k: v for k, v in data.items()
+                if isinstance(v, str) or (k.endswith("json") and isinstance(v, (dict, list)))
+                or _strings(v)}
+        clean = {"output_type": kind, "data": data, "metadata": meta if isinstance(meta, dict) else {}}
+        if kind == "execute_result":
+            count = output.get("execution_count")
+            clean["execution_count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
+        return clean
+    if kind == "error":
+        if isinstance(output.get("ename"), str) and isinstance(output.get("evalue"), str) \
+                and _strings(output.get("traceback")):
+            return {"output_type": "error", "ename": output["ename"], "evalue": output["evalue"],
+                    "traceback": output["traceback"]}
+        return None
+    return None
 
 
 @dataclass
