@@ -83,3 +83,27 @@ c.GenerateAssignment.preprocessors = (
     _stock[:_stock.index(ClearOutput)]
     + [AddExpectedOutputs]
     + _stock[_stock.index(ClearOutput):])
+
+# --- Feedback pages (grader/feedback.py, grader/feedback_page.py) -----------------------------
+# nbgrader generate_feedback (with or without --force), formgrader's "Generate Feedback"
+# button and `python -m grader feedback` all write the course's page: nbgrader's GetGrades
+# reads the gradebook (manual grades included), nbconvert's SanitizeHTML cleans the
+# student's HTML, CourseSummary builds the summary (scores, reasons, notes, the decision
+# boundary), and the FeedbackPage exporter removes anything active, typesets TeX as MathML
+# (no CDN), makes the page fit a phone and puts the summary on top.
+# force: a page is always rewritten from the current gradebook, so no page written before
+# a manual grade survives (stock nbgrader skips pages whose autograded folder is unchanged).
+# Names, not imports: a class that fails to import stops the command instead of silently
+# leaving nbgrader without this file (and writing stock pages).
+c.GenerateFeedback.force = True
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades", "nbconvert.preprocessors.sanitize.SanitizeHTML",
+    "grader.feedback.CourseSummary", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+c.GenerateFeedback.exporter_class = "grader.feedback_page.FeedbackPage"
+c.SanitizeHTML.tags = ["a", "abbr", "b", "blockquote", "br", "caption", "code", "del", "div", "em",
+                       "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p",
+                       "pre", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td",
+                       "tfoot", "th", "thead", "tr", "u", "ul"]
+c.SanitizeHTML.attributes = {"a": ["href", "title"], "img": ["src", "alt", "width", "height"],
+                             "td": ["colspan", "rowspan", "align"], "th": ["colspan", "rowspan", "align"],
+                             "*": ["class", "title"]}

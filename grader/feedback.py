@@ -1,151 +1,426 @@
-"""``make feedback``: nbgrader's feedback pages, with a bilingual summary on top.
+"""Feedback pages through nbgrader's own ``generate_feedback``, with the course's summary on top.
 
-Each page is ``nbgrader generate_feedback``'s HTML of the autograded
-notebook (the test cells show only the verdicts: the hidden tests are in
-neither the notebook nor the page), with a summary inserted above it: the
-score per exercise, what failed and why in the student's terms, notes on
-the submission, and the student's decision boundary on the flower data
-beside the reference one, when their model runs.
+``nbgrader_config.py`` adds :class:`CourseSummary` to
+``GenerateFeedback.preprocessors`` (after nbgrader's ``GetGrades`` and
+nbconvert's ``SanitizeHTML``) and sets the exporter to
+:class:`grader.feedback_page.FeedbackPage`.  So every path writes the same
+page: ``nbgrader generate_feedback <id>`` with or without ``--force``,
+formgrader's "Generate Feedback" button, and ``python -m grader feedback``
+(which runs ``nbgrader generate_feedback <id> --force`` after computing the
+feedback extras in parallel).
+
+The summary shows, per exercise, the score **from the gradebook** (so a
+manual grade counts, and is labelled "人工评分 / graded by hand"), what failed
+and why (from the grading report beside the autograded submission), the notes
+on the submission, and the assignment's feedback extra (for L1W3, the
+student's decision boundary beside the reference one).
+
+Stale pages: ``GenerateFeedback.force`` is on in ``nbgrader_config.py``, so
+``generate_feedback`` always rewrites a page from the current gradebook (stock
+nbgrader skips a page whose autograded folder is unchanged, which kept a page
+written before a manual grade).  Rewriting is cheap: the extra, which runs the
+student's model, is cached beside the grading report and keyed by the
+autograded notebook's bytes and the extra's probe.
 """
 import concurrent.futures
+import functools
+import glob
+import hashlib
 import html
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 
-import nbformat
+from nbconvert.preprocessors import Preprocessor
 
-from grader import ROOT, boundary, tool_env
-from grader.kernel import Kernel, KernelDied
-from grader.runner import report_path
+from grader import ROOT, tool_env
+from grader.workspace import remove_tree
 
 SUMMARY_ID = "grader-summary"
+EXPLORATORY = "exploratory"
+
+SUMMARY_CSS = """
+#grader-summary { font-family: sans-serif; max-width: 1000px; margin: 1em auto; padding: 1em;
+  border: 2px solid #888; border-radius: 8px; background: #fafafa; box-sizing: border-box; }
+#grader-summary table { border-collapse: collapse; width: 100%; table-layout: fixed; display: table; }
+#grader-summary th, #grader-summary td { border: 1px solid #999; padding: 4px 6px; vertical-align: top;
+  overflow-wrap: anywhere; word-break: break-word; }
+#grader-summary th:nth-child(1) { width: 28%; } #grader-summary th:nth-child(2) { width: 16%; }
+#grader-summary pre { white-space: pre-wrap; margin: 0; font-size: 12px; background: none; border: 0; padding: 0; }
+#grader-summary tr.ok td:nth-child(2) { background: #e8f5e9; }
+#grader-summary tr.fail td:nth-child(2) { background: #fdecea; }
+#grader-summary .by-hand { display: inline-block; background: #fff3cd; border: 1px solid #d4a200;
+  border-radius: 4px; padding: 0 4px; font-size: 12px; }
+#grader-summary img { max-width: 100%; height: auto; }
+#grader-summary h2 { font-size: 1.6em; }
+@media (max-width: 600px) {
+  #grader-summary { padding: 0.4em; }
+  #grader-summary h2 { font-size: 1.25em; }
+  #grader-summary table, #grader-summary tbody, #grader-summary tr, #grader-summary td { display: block; width: auto; }
+  #grader-summary tr:first-child { display: none; }
+  #grader-summary tr { border: 1px solid #999; margin-bottom: 6px; }
+  #grader-summary td { border: 0; }
+}
+"""
 
 
-def student_boundary(nb_path, master, limits):
-    """The student's ``(grid, accuracy)``, or a bilingual reason why there is none."""
+# --- the assignment ---------------------------------------------------------------------------
+
+def load_assignment(assignment_id):
+    """The assignment of that id (``grader.assignment.load``, loaded once per process)."""
+    from grader.assignment import load
+    return load(assignment_id)
+
+
+def feedback_extra(assignment):
+    """The assignment's feedback extra, or ``None``.
+
+    It is ``assignment.spec.feedback``; while a spec does not name one, the
+    conventional ``grading/<id>/feedback_extra.py`` is used when it exists.
+    """
+    extra = getattr(assignment.spec, "feedback", None)
+    if extra is not None:
+        return extra
+    return _conventional_extra(os.path.join(getattr(assignment, "root", ROOT), "grading", assignment.id,
+                                            "feedback_extra.py"), assignment.id)
+
+
+@functools.lru_cache(maxsize=None)
+def _conventional_extra(path, assignment_id):
+    if not os.path.isfile(path):
+        return None
+    spec = importlib.util.spec_from_file_location(f"grading_feedback_extra_{assignment_id}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cache_path(nb_path, assignment_id):
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(nb_path))),
+                        f"feedback_extra_{assignment_id}.json")
+
+
+# --- the feedback extra, run in the sandbox --------------------------------------------------
+
+def _grade_id(cell):
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    nbg = meta.get("nbgrader") if isinstance(meta, dict) else None
+    gid = nbg.get("grade_id") if isinstance(nbg, dict) else None
+    return gid if isinstance(gid, str) else None
+
+
+def _norm(source):
+    return "\n".join(line.rstrip() for line in str(source).strip().splitlines())
+
+
+@functools.lru_cache(maxsize=None)
+def _release_demonstrations(release_notebook):
+    """Normalized sources of the release's ungraded code cells (the lesson's demonstrations)."""
+    import nbformat
+    rel = nbformat.read(release_notebook, as_version=4)
+    return frozenset(_norm(c.source) for c in rel.cells if c.cell_type == "code" and not _grade_id(c))
+
+
+def cells_to_run(nb, assignment):
+    """The code cells the extra needs: everything the student's functions depend on.
+
+    Skipped, as in grading: test cells, public self-checks, cells tagged
+    ``exploratory`` and demonstration cells left as released.
+    """
+    tests = set(assignment.test_cells.values())
     try:
-        nb = nbformat.read(nb_path, as_version=4)
-    except Exception as exc:
-        return f"无法读取笔记本 / cannot read the notebook ({type(exc).__name__})"
-    with tempfile.TemporaryDirectory(prefix="feedback-") as workdir:
-        for name, content in master.helpers.items():
-            with open(os.path.join(workdir, name), "w", encoding="utf-8") as f:
-                f.write(content)
+        demos = _release_demonstrations(os.path.join(assignment.release_dir, assignment.notebook))
+    except Exception:
+        demos = frozenset()
+    sources = []
+    for cell in nb.get("cells", []):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        gid = _grade_id(cell)
+        meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        tags = meta.get("tags") if isinstance(meta.get("tags"), list) else []
+        if gid in tests or (gid or "").endswith("_selfcheck") or EXPLORATORY in tags:
+            continue
+        source = cell.get("source", "")
+        if not isinstance(source, str):
+            continue
+        if not gid and _norm(source) in demos:
+            continue
+        sources.append(source)
+    return sources
+
+
+def extra_answer(nb_path, assignment, limits=None, use_cache=True):
+    """Run the assignment's feedback extra on a student's autograded notebook.
+
+    Parameters
+    ----------
+    nb_path : str
+        ``autograded/<student>/<id>/<notebook>``.
+    assignment : grader.assignment.Assignment
+    limits : grader.limits.Limits, optional
+        Sandbox limits (default: ``Limits.parse()``, i.e. the defaults and ``GRADER_LIMITS``).
+    use_cache : bool
+        Read and write the cached answer beside the grading report.
+
+    Returns
+    -------
+    tuple
+        ``("answer", raw answer)`` or ``("note", bilingual reason why there is none)``.
+        Never raises.
+    """
+    extra = feedback_extra(assignment)
+    if extra is None:
+        return ("note", "")
+    try:
+        with open(nb_path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        return ("note", f"无法读取笔记本 / cannot read the notebook ({type(exc).__name__})")
+    key = hashlib.sha256(data + b"\0" + extra.probe.encode("utf-8")).hexdigest()
+    cache = _cache_path(nb_path, assignment.id)
+    if use_cache:
         try:
-            with Kernel(workdir, limits) as kernel:
-                for cell in nb.cells:
-                    gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                    if cell.cell_type == "code" and gid not in master.tests and master.needs_running(cell):
-                        kernel.run(cell.source)
-                answer = kernel.probe(boundary.PROBE, "training the student's model")
-        except KernelDied as exc:
-            return f"模型无法运行 / the model did not run: {exc}"
-    if answer.get("op") != "probe":
-        return "模型运行超时 / the model timed out"
-    if "error" in answer:
-        return f"模型出错 / the model raised {str(answer['error'])[:200]}"
+            with open(cache, encoding="utf-8") as f:
+                stored = json.load(f)
+            if stored.get("key") == key and stored.get("kind") in ("answer", "note"):
+                return (stored["kind"], stored["value"])
+        except (OSError, ValueError, AttributeError):
+            pass
+    result = _run_extra(data, extra, assignment, limits)
+    if use_cache:
+        try:
+            tmp = cache + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump({"key": key, "kind": result[0], "value": result[1]}, f)
+            os.replace(tmp, cache)
+        except (OSError, TypeError, ValueError):
+            pass
+    return result
+
+
+def _run_extra(data, extra, assignment, limits):
+    import nbformat
+    from grader.kernel import Kernel, KernelDied
+    from grader.limits import Limits
     try:
-        return boundary.decode(answer.get("result"))
-    except ValueError as exc:
-        return f"模型无法运行 / the model did not run ({exc})"
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    except Exception as exc:
+        return ("note", f"无法读取笔记本 / cannot read the notebook ({type(exc).__name__})")
+    workdir = tempfile.mkdtemp(prefix="feedback-")
+    try:
+        for helper in glob.glob(os.path.join(assignment.release_dir, "*.py")):
+            shutil.copy(helper, workdir)
+        with Kernel(workdir, limits or Limits.parse()) as kernel:
+            for source in cells_to_run(nb, assignment):
+                kernel.run(source)
+            answer = kernel.probe(extra.probe, "running the feedback extra")
+    except KernelDied as exc:
+        return ("note", f"模型无法运行 / the model did not run: {exc}")
+    except Exception as exc:  # the extra is a bonus: nothing may stop the page for it
+        return ("note", f"反馈附加内容无法生成 / the feedback extra could not be made ({type(exc).__name__})")
+    finally:
+        try:
+            remove_tree(workdir)
+        except OSError:  # a folder that cannot be removed must not cost the page
+            pass
+    if not isinstance(answer, dict) or answer.get("op") != "probe":
+        return ("note", "模型运行超时 / the model timed out")
+    if "error" in answer:
+        return ("note", f"模型出错 / the model raised {str(answer['error'])[:200]}")
+    return ("answer", answer.get("result"))
 
 
-def _summary(report, scores, figure_uri, model_line):
-    rows = []
-    for gid, verdict in sorted(report["verdicts"].items(), key=lambda kv: kv[0]):
-        score = scores.get(gid, verdict["score"]) if scores else verdict["score"]
-        ok = score >= verdict["points"]
-        rows.append(
-            f"<tr class='{'ok' if ok else 'fail'}'><td><code>{html.escape(verdict['exercise'])}</code></td>"
-            f"<td>{score:g} / {verdict['points']:g}</td>"
-            f"<td><pre>{html.escape(verdict['message'])}</pre></td></tr>")
-    total = sum(scores.values()) if scores else report["score"]
-    maximum = sum(v["points"] for v in report["verdicts"].values())
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.get("notes", []))
-    notes_html = f"<h3>说明 / Notes on your submission</h3><ul>{notes}</ul>" if notes else ""
-    return f"""
-<section id="{SUMMARY_ID}" style="font-family: sans-serif; max-width: 1000px; margin: 1em auto;
-  padding: 1em; border: 2px solid #888; border-radius: 8px; background: #fafafa">
-<h2>评分摘要 / Grading summary: {html.escape(report['student'])} — {total:g} / {maximum:g}</h2>
-<p>每个练习单独评分（所调用的其他函数用正确版本代替）；全部隐藏测试通过才得分。<br>
+def extra_html(nb_path, assignment, limits=None):
+    """The extra's section of the summary (heading and body), or ``""`` without an extra; never raises."""
+    extra = feedback_extra(assignment)
+    if extra is None:
+        return ""
+    heading = f"<h3>{html.escape(extra.title)}</h3>"
+    kind, value = extra_answer(nb_path, assignment, limits)
+    try:
+        decoded = value
+        if kind == "answer":
+            try:
+                decoded = extra.decode(value)
+            except ValueError as exc:
+                decoded = f"模型无法运行 / the model did not run ({exc})"
+        return heading + extra.render(decoded, extra.reference())
+    except Exception as exc:
+        reason = value if kind == "note" and value else f"({type(exc).__name__})"
+        return heading + (f'<p class="grader-extra-missing">无法显示这一部分 / this part could not be shown: '
+                          f"{html.escape(str(reason))}</p>")
+
+
+# --- the summary ------------------------------------------------------------------------------
+
+def gradebook_rows(db_url, notebook_id, assignment_id, student):
+    """``({grade_id: (score, max_score, auto_score, manual_score)}, late_penalty)`` from the gradebook."""
+    from nbgrader.api import Gradebook
+    with Gradebook(db_url) as gb:
+        nb = gb.find_submission_notebook(notebook_id, assignment_id, student)
+        rows = {g.name: (g.score, g.max_score, g.auto_score, g.manual_score) for g in nb.grades}
+        return rows, nb.late_submission_penalty or 0.0
+
+
+def _result_html(verdict):
+    if verdict is None:
+        return "<pre>—</pre>"
+    failures = verdict.get("failures")
+    if isinstance(failures, list) and failures:
+        items = "".join(
+            f"<li><b>{html.escape(str(f.get('case', '')))}</b> {html.escape(str(f.get('message', '')))}</li>"
+            for f in failures if isinstance(f, dict))
+        head = str(verdict.get("message", "")).splitlines()[:1]
+        return f"<pre>{html.escape(head[0] if head else '')}</pre><ul>{items}</ul>"
+    return f"<pre>{html.escape(str(verdict.get('message', '')))}</pre>"
+
+
+class CourseSummary(Preprocessor):
+    """Computes the course summary of a feedback page (see the module docstring).
+
+    Runs after nbgrader's ``GetGrades``; the summary's HTML goes into
+    ``resources["grader_summary"]``, and
+    :class:`grader.feedback_page.FeedbackPage` puts it at the top of the page
+    once the student's part is sanitized.
+    """
+
+    def preprocess(self, nb, resources):
+        """Store the summary's HTML in ``resources``; the notebook is unchanged."""
+        from grader.feedback_page import SUMMARY_KEY
+        resources[SUMMARY_KEY] = self.summary_html(nb, resources)
+        return nb, resources
+
+    def summary_html(self, nb, resources, extra_notes=()):
+        """The summary's HTML for the student named in ``resources["nbgrader"]``; never raises."""
+        info = resources.get("nbgrader") or {}
+        student, assignment_id = str(info.get("student", "?")), str(info.get("assignment", ""))
+        notes = list(extra_notes)
+        try:
+            assignment = load_assignment(assignment_id)
+        except Exception as exc:
+            self.log.error("feedback: cannot load assignment %s: %r", assignment_id, exc)
+            assignment = None
+        folder = (resources.get("metadata") or {}).get("path") or ""
+        nb_path = os.path.join(folder, f"{info.get('notebook', '')}.ipynb")
+        report = {}
+        try:
+            with open(os.path.join(os.path.dirname(os.path.abspath(folder)),
+                                   f"grading_report_{assignment_id}.json"), encoding="utf-8") as f:
+                report = json.load(f)
+        except (OSError, ValueError):
+            notes.append("没有评分报告，无法说明失败原因 / no grading report: the reasons for lost points "
+                         "cannot be shown")
+        rows, penalty = {}, 0.0
+        try:
+            rows, penalty = gradebook_rows(info["db_url"], info["notebook"], assignment_id, student)
+        except Exception as exc:
+            notes.append(f"成绩簿中没有这份提交的成绩 / no grades for this submission in the gradebook "
+                         f"({type(exc).__name__})")
+        if not isinstance(report, dict):
+            report = {}
+        notes += [str(n) for n in report.get("notes", []) if isinstance(n, (str, int, float))]
+        verdicts = report.get("verdicts") if isinstance(report.get("verdicts"), dict) else {}
+        order = list(assignment.exercises) if assignment else []
+        test_cells = dict(assignment.test_cells) if assignment else {}
+        exercise_of = {gid: ex for ex, gid in test_cells.items()}
+        grade_ids = [test_cells[e] for e in order if e in test_cells]
+        grade_ids += sorted(g for g in rows if g not in grade_ids)
+        table, total, maximum = [], 0.0, 0.0
+        for gid in grade_ids:
+            verdict = verdicts.get(gid) if isinstance(verdicts.get(gid), dict) else None
+            if gid in rows:
+                score, points, auto, manual = rows[gid]
+            elif verdict is not None:
+                score = points = None
+                auto, manual = verdict.get("score"), None
+            else:
+                continue
+            score = float(score or 0.0) if score is not None else 0.0
+            points = float(points if points is not None else (verdict or {}).get("points", 0.0))
+            total += score
+            maximum += points
+            by_hand = ""
+            if manual is not None:
+                by_hand = (f'<br><span class="by-hand">人工评分 / graded by hand</span>'
+                           f"<br><small>自动评分 / autograded: {float(auto or 0):g}</small>")
+            name = exercise_of.get(gid, gid)
+            table.append(f"<tr class=\"{'ok' if score >= points else 'fail'}\">"
+                         f"<td><code>{html.escape(name)}</code></td>"
+                         f"<td>{score:g} / {points:g}{by_hand}</td><td>{_result_html(verdict)}</td></tr>")
+        if "score" in info and info.get("score") is not None:
+            total = float(info["score"])
+            penalty = float(info.get("late_penalty") or 0.0)
+        else:
+            total -= penalty
+        late = (f"<p class=\"late\">迟交扣分 / late submission penalty: −{penalty:g}</p>" if penalty else "")
+        notes_html = ("<h3>说明 / Notes on your submission</h3><ul>"
+                      + "".join(f"<li>{html.escape(n)}</li>" for n in notes if n) + "</ul>"
+                      if any(notes) else "")
+        extra = extra_html(nb_path, assignment) if assignment else ""
+        return f"""<style>{SUMMARY_CSS}</style>
+<section id="{SUMMARY_ID}" lang="zh">
+<h2>评分摘要 / Grading summary: {html.escape(student)} — {total:g} / {maximum:g}</h2>
+<p>每个练习单独评分（所调用的其他函数用正确版本代替）；全部隐藏测试通过才得分。分数取自成绩簿，包括人工评分。<br>
 Each exercise is graded on its own (the functions it calls are replaced by correct ones) and earns its points
-when all of its hidden tests pass.</p>
-<table style="border-collapse: collapse" border="1" cellpadding="4">
+when all of its hidden tests pass. Scores are the gradebook's, manual grades included.</p>
+{late}
+<table>
 <tr><th>练习 / exercise</th><th>得分 / score</th><th>结果 / result</th></tr>
-{''.join(rows)}
+{''.join(table)}
 </table>
 {notes_html}
-<h3>决策边界（flower 数据）/ Decision boundary on the flower data</h3>
-<p>左：你的 <code>func_nn_model</code> 与 <code>func_predict</code>（n_h=4，{boundary.EPOCHS} 次迭代）；右：参考实现。<br>
-Left: your <code>func_nn_model</code> and <code>func_predict</code> (n_h=4, {boundary.EPOCHS} epochs); right: the reference.</p>
-<p class="model">{html.escape(model_line)}</p>
-<img alt="decision boundary: your model and the reference" src="{figure_uri}" style="max-width: 100%">
+{extra}
 </section>
 """
 
 
-def _order(exercise, exercises=()):
-    return exercises.index(exercise) if exercise in exercises else 99
+# --- python -m grader feedback ----------------------------------------------------------------
 
-
-def _insert(page, block):
-    at = page.find("<body")
-    at = page.find(">", at) + 1 if at >= 0 else 0
-    return page[:at] + block + page[at:]
-
-
-def _boundary_task(args):
-    student, nb_path, master, limits = args
-    return student, student_boundary(nb_path, master, limits)
+def _warm(args):
+    nb_path, assignment_id, limits = args
+    try:
+        return extra_answer(nb_path, load_assignment(assignment_id), limits)[0]
+    except Exception as exc:  # the page will say what is missing
+        return f"error {type(exc).__name__}"
 
 
 def generate(autograded, feedback_dir, db_url, workers=None, limits=None, assignment=None):
-    """Write ``feedback/<student>/L1W3/planar_classification.html`` for every graded student."""
-    from grader import master as master_mod
-    from grader import table
-    from grader.limits import Limits
+    """Write ``feedback/<student>/<id>/<notebook>.html`` for every autograded student.
 
-    limits = limits or Limits()
-    spec = assignment
+    ``assignment`` is a ``grader.assignment.Assignment`` or its id.  Computes
+    the feedback extras in parallel (they are cached), then runs
+    ``nbgrader generate_feedback <id> --force``: the same command an
+    instructor or formgrader runs, so the pages are the same.
+
+    Returns
+    -------
+    list of str
+        The pages written.
+
+    Raises
+    ------
+    subprocess.CalledProcessError
+        When nbgrader itself fails (a broken grader, not a broken notebook).
+    """
+    spec = load_assignment(assignment) if isinstance(assignment, str) else assignment
     assignment = spec.id
-    NOTEBOOK = spec.notebook
+    notebooks = sorted(glob.glob(os.path.join(autograded, "*", assignment, spec.notebook)))
+    env = {}
+    if limits is not None:
+        env["GRADER_LIMITS"] = ",".join(f"{k}={v}" for k, v in limits.as_dict().items())
+    if notebooks and feedback_extra(spec) is not None:
+        tasks = [(p, assignment, limits) for p in notebooks]
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+            list(pool.map(_warm, tasks))
     subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--force",
                     "--log-level=WARN",
                     f"--CourseDirectory.autograded_directory={os.path.abspath(autograded)}",
                     f"--CourseDirectory.feedback_directory={os.path.abspath(feedback_dir)}",
-                    f"--CourseDirectory.db_url={db_url}"], cwd=ROOT, check=True, env=tool_env())
-    master = master_mod.load(spec)
-    _, scores, _ = table.scores(db_url, spec)
-    ref_grid, ref_acc = boundary.reference(spec)
-    students = sorted(s for s in os.listdir(feedback_dir)
-                      if os.path.isfile(os.path.join(feedback_dir, s, assignment,
-                                                     NOTEBOOK.replace(".ipynb", ".html"))))
-    tasks = [(s, os.path.join(autograded, s, assignment, NOTEBOOK), master, limits) for s in students]
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        boundaries = dict(pool.map(_boundary_task, tasks))
-    pages = []
-    for student in students:
-        with open(report_path(autograded, student, assignment), encoding="utf-8") as f:
-            report = json.load(f)
-        mine = boundaries[student]
-        if isinstance(mine, str):
-            title, grid = "your model: did not run", mine
-            model_line = mine
-        else:
-            grid, acc = mine
-            title = f"your model: accuracy {acc:.2f} %"
-            model_line = (f"你的模型在训练集上的正确率 / your model's training accuracy: {acc:.2f} % "
-                          f"(参考 / reference: {ref_acc:.2f} %)")
-        figure = boundary.data_uri(boundary.png(grid, ref_grid, (title, f"reference: accuracy {ref_acc:.2f} %")))
-        page_path = os.path.join(feedback_dir, student, assignment, NOTEBOOK.replace(".ipynb", ".html"))
-        with open(page_path, encoding="utf-8") as f:
-            page = f.read()
-        if SUMMARY_ID not in page:
-            page = _insert(page, _summary(report, scores.get(student), figure, model_line))
-            with open(page_path, "w", encoding="utf-8") as f:
-                f.write(page)
-        pages.append(page_path)
-    return pages
+                    f"--CourseDirectory.db_url={db_url}"], cwd=ROOT, check=True, env=tool_env(**env))
+    page_name = spec.notebook[: -len(".ipynb")] + ".html"
+    return sorted(p for p in glob.glob(os.path.join(feedback_dir, "*", assignment, page_name)))

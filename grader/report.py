@@ -1,10 +1,13 @@
-"""``make report``: the class report, ``reports/L1W3.html`` with PNG figures.
+"""``make report``: the class report, ``reports/<id>.html`` with PNG figures.
 
 Scores come from the gradebook (so manual overrides count); reasons, notes
 and timings from the grading reports written beside each autograded
-submission.  Shows the score histogram, the pass rate per exercise, the
-most common failure reasons per exercise, the submissions that could not be
-graded and why, and the grading time.
+submission.  The reasons are built from the verdicts' typed failures
+(``kind``, ``variable``), never from their messages, so rewording a message
+changes no count.  Shows the score histogram, the pass rate per exercise,
+the most common failure reasons per exercise, the submissions that could
+not be graded and why, and the grading time.  The page is self-contained
+(no script, no network) and fits screens from 400 to 1280 px.
 """
 import collections
 import csv
@@ -12,67 +15,137 @@ import glob
 import html
 import json
 import os
-import re
 
 from grader.students import csv_cell
 
-
 TOP_REASONS = 3
 
+# Failure kinds of a wrong result, as the reason's words.
+WRONG = {"type": "wrong type", "shape": "wrong shape", "keys": "wrong keys", "length": "wrong length",
+         "values": "wrong values", "dtype": "wrong dtype"}
 
-def load_reports(autograded, assignment):
+CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+STYLE = """body { font-family: sans-serif; max-width: 1000px; margin: 1em auto; padding: 0 8px;
+  overflow-wrap: anywhere; }
+table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+td, th { border: 1px solid #999; padding: 4px 8px; vertical-align: top; word-break: break-word; }
+th:nth-child(1) { width: 34%; } th:nth-child(2) { width: 16%; }
+.figures { display: flex; flex-wrap: wrap; gap: 8px; }
+.figures img { flex: 1 1 300px; max-width: 100%; min-width: 0; height: auto; }
+img { max-width: 100%; height: auto; }
+@media (max-width: 600px) { td, th { padding: 2px 4px; font-size: 13px; } }"""
+
+
+def load_reports(autograded, assignment_id):
+    """``{student: grading report}`` from ``autograded/*/grading_report_<assignment_id>.json``."""
     reports = {}
-    for path in sorted(glob.glob(os.path.join(autograded, "*", f"grading_report_{assignment}.json"))):
-        with open(path, encoding="utf-8") as f:
-            report = json.load(f)
-        reports[report["student"]] = report
+    for path in sorted(glob.glob(os.path.join(autograded, "*", f"grading_report_{assignment_id}.json"))):
+        try:
+            with open(path, encoding="utf-8") as f:
+                report = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if isinstance(report, dict) and isinstance(report.get("student"), str):
+            reports[report["student"]] = report
     return reports
 
 
-def reason_of(message):
-    """A short, countable reason from a verdict message (its first failing case)."""
-    lines = message.splitlines()
-    if not lines or lines[0].startswith("✔"):
-        return None
-    if "not graded" in lines[0]:
-        text = lines[0].split("not graded", 1)[1]
-        return "not graded" + re.sub(r"\d+(\.\d+)?", "N", text.split(":", 1)[-1])[:90]
-    detail = lines[1] if len(lines) > 1 else lines[0]
-    english = detail.split(" / ", 1)[-1] if " / " in detail else detail
-    english = re.sub(r"^\s*\[[^\]]*\]\s*", "", english)
-    if "raised" in english:
-        return "raised " + english.split("raised", 1)[1].strip().split(":")[0]
-    var = re.match(r"\s*([\w\[\]'(), ]+?)(\[[\d, ]+\])?:", english)
-    name = var.group(1).strip() if var else "result"
-    if "should have shape" in english:
-        return f"{name}: wrong shape"
-    if "expected" in english and "got" in english:
-        return f"{name}: wrong values"
-    if "should be" in english:
-        return f"{name}: wrong type"
-    return re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "N", english)[:90]
+def failure_reason(failure):
+    """A short, countable English reason for one typed failure.
+
+    Parameters
+    ----------
+    failure : dict
+        ``{"case", "kind", "variable", "message"}`` from a verdict.  For
+        ``kind == "raised"`` the ``variable`` holds the exception's type name,
+        for ``"not_graded"`` the short reason (e.g. ``kernel died``).
+
+    Returns
+    -------
+    str
+        E.g. ``grads['dW1']: wrong values``, ``raised ValueError``,
+        ``not graded: kernel died``.
+    """
+    kind = str(failure.get("kind", ""))
+    variable = str(failure.get("variable") or "")
+    if kind in WRONG:
+        return f"{variable or 'result'}: {WRONG[kind]}"
+    if kind == "raised":
+        return f"raised {variable or 'an exception'}"
+    if kind == "unusable":
+        return "unusable return value"
+    if kind == "no_result":
+        return "no result"
+    if kind == "not_graded":
+        return f"not graded: {variable or 'unknown reason'}"
+    return kind or "failed"
 
 
-def summarize(scores, reports, max_points, assignment=None):
-    exercises = [e for e in assignment.exercises if f"{e}_values" in max_points]
+def reasons_of(verdict):
+    """The distinct reasons why a verdict lost points (empty when it has full marks).
+
+    A verdict that lost points without a typed failure counts as ``failed``
+    (``not graded`` when its status says so).
+    """
+    if verdict.get("status") != "not_graded" and verdict.get("score", 0) >= verdict.get("points", 0):
+        return []
+    failures = [f for f in verdict.get("failures") or [] if isinstance(f, dict)]
+    if not failures:
+        return ["not graded" if verdict.get("status") == "not_graded" else "failed"]
+    reasons = []
+    for failure in failures:
+        reason = failure_reason(failure)
+        if reason not in reasons:
+            reasons.append(reason)
+    return reasons
+
+
+def summarize(scores, reports, max_points, test_cells):
+    """The class's numbers, from the gradebook's scores and the grading reports.
+
+    Parameters
+    ----------
+    scores : dict
+        ``{student: {grade_id: score}}`` from the gradebook.
+    reports : dict
+        ``{student: grading report}`` (see :func:`load_reports`).
+    max_points : dict
+        ``{grade_id: points}``.
+    test_cells : dict
+        ``{exercise: test grade id}``, in the assignment's order.
+
+    Returns
+    -------
+    dict
+        ``students``, ``totals``, ``passed`` (per exercise), ``reasons``
+        (per exercise, a Counter of students per reason), ``ungradable``
+        (student -> notes), ``seconds``, ``exercises``, ``max_total``.
+    """
+    exercises = [e for e, gid in test_cells.items() if gid in max_points]
     students = sorted(set(scores) | set(reports))
-    totals = {s: sum(scores.get(s, {}).values()) for s in students}
-    passed = {e: sum(1 for s in students if scores.get(s, {}).get(f"{e}_values", 0) >= max_points[f"{e}_values"])
+    totals = {s: sum(scores.get(s, {}).get(test_cells[e], 0) or 0 for e in exercises) for s in students}
+    passed = {e: sum(1 for s in students
+                     if (scores.get(s, {}).get(test_cells[e]) or 0) >= max_points[test_cells[e]])
               for e in exercises}
     reasons = {e: collections.Counter() for e in exercises}
-    for report in reports.values():
-        for verdict in report["verdicts"].values():
-            reason = reason_of(verdict["message"])
-            if reason and verdict["exercise"] in reasons:
-                reasons[verdict["exercise"]][reason] += 1
-    ungradable = {s: r["notes"] for s, r in reports.items() if not r.get("gradable", True)}
-    seconds = [r["seconds"] for r in reports.values() if r.get("seconds")]
+    for student, report in reports.items():
+        for verdict in (report.get("verdicts") or {}).values():
+            exercise = verdict.get("exercise") if isinstance(verdict, dict) else None
+            if exercise not in reasons:
+                continue
+            given = scores.get(student, {}).get(test_cells[exercise])
+            if given is not None and given >= max_points[test_cells[exercise]]:
+                continue  # full marks in the gradebook (a manual grade): nothing to explain
+            reasons[exercise].update(reasons_of(verdict))
+    ungradable = {s: list(r.get("notes", [])) for s, r in reports.items() if not r.get("gradable", True)}
+    seconds = [r["seconds"] for r in reports.values() if isinstance(r.get("seconds"), (int, float))]
     return {"students": students, "totals": totals, "passed": passed, "reasons": reasons,
             "ungradable": ungradable, "seconds": seconds, "exercises": exercises,
-            "max_total": sum(max_points[f"{e}_values"] for e in exercises)}
+            "max_total": sum(max_points[test_cells[e]] for e in exercises)}
 
 
 def _figures(summary, folder, assignment):
+    """Draw the score histogram, the pass rates and the grading times; return their file names."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -92,7 +165,7 @@ def _figures(summary, folder, assignment):
     files["histogram"] = _save(fig, folder, f"{assignment}_scores.png")
 
     fig, ax = plt.subplots(figsize=(6, 3.2))
-    names = [e[len("func_"):] for e in summary["exercises"]]
+    names = list(summary["exercises"])
     rates = [100 * summary["passed"][e] / n for e in summary["exercises"]]
     ax.barh(names[::-1], rates[::-1], color="#55a868")
     ax.set_xlim(0, 100)
@@ -111,6 +184,7 @@ def _figures(summary, folder, assignment):
 
 
 def _save(fig, folder, name):
+    """Save and close a figure; return its file name."""
     fig.tight_layout()
     fig.savefig(os.path.join(folder, name), dpi=90)
     import matplotlib.pyplot as plt
@@ -118,52 +192,78 @@ def _save(fig, folder, name):
     return name
 
 
-def write(db_url, autograded, out_dir, assignment):
-    """Write ``<out_dir>/<assignment>.html`` and its figures; return the page's path."""
-    from grader import table
-    _, scores, max_points = table.scores(db_url, assignment)
-    spec, assignment = assignment, assignment.id
-    reports = load_reports(autograded, assignment)
-    summary = summarize(scores, reports, max_points, spec)
-    files = _figures(summary, out_dir, assignment)
-    run_file = os.path.join(autograded, f"grading_run_{assignment}.json")
-    run = {}
-    if os.path.exists(run_file):
-        with open(run_file, encoding="utf-8") as f:
-            run = json.load(f)
+def render(summary, files, assignment, timing):
+    """The class report's HTML from :func:`summarize`'s numbers (every text escaped).
+
+    Parameters
+    ----------
+    summary : dict
+        :func:`summarize`'s result.
+    files : dict
+        Figure file names: ``histogram``, ``pass_rate``, ``time`` (relative to the page).
+    assignment : str
+    timing : str
+        The grading-time sentence.
+    """
     esc = html.escape
+    n = len(summary["students"])
     reason_rows = "".join(
-        f"<tr><td><code>{esc(e)}</code></td><td>{summary['passed'][e]}/{len(summary['students'])}</td><td>"
+        f"<tr><td><code>{esc(e)}</code></td><td>{summary['passed'][e]}/{n}</td><td>"
         + ("<br>".join(f"{esc(r)} ({c})" for r, c in summary["reasons"][e].most_common(TOP_REASONS)) or "—")
         + "</td></tr>" for e in summary["exercises"])
-    ungradable = "".join(f"<li><b>{esc(s)}</b>: {esc('; '.join(notes))}</li>"
-                         for s, notes in sorted(summary["ungradable"].items())) or "<li>none / 无</li>"
-    secs = summary["seconds"]
-    timing = (f"{len(secs)} submissions, {sum(secs):.1f} s of worker time, mean {sum(secs) / len(secs):.2f} s, "
-              f"max {max(secs):.2f} s" if secs else "no timing")
-    if run:
-        timing += (f"; last run: {run['submissions']} submissions in {run['wall_seconds']:.1f} s wall time with "
-                   f"{run.get('workers') or run.get('scheduler')} workers")
+    ungradable = "".join(f"<li><b>{esc(s)}</b>: {esc('; '.join(map(str, notes)))}</li>"
+                         for s, notes in sorted(summary["ungradable"].items())) or "<li>无 / none</li>"
     totals = list(summary["totals"].values())
     mean = sum(totals) / len(totals) if totals else 0
-    page = f"""<!DOCTYPE html>
-<html lang="zh"><head><meta charset="utf-8"><title>{esc(assignment)} class report</title>
-<style>body {{ font-family: sans-serif; max-width: 1000px; margin: 2em auto }}
-table {{ border-collapse: collapse }} td, th {{ border: 1px solid #999; padding: 4px 8px; vertical-align: top }}
-img {{ max-width: 49%; }}</style></head><body>
+    return f"""<!DOCTYPE html>
+<html lang="zh"><head><meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(assignment)} class report</title>
+<style>{STYLE}</style></head><body>
 <h1>班级报告 / Class report: {esc(assignment)}</h1>
-<p>{len(summary['students'])} 名学生 / students; 平均分 / mean score {mean:.2f} / {summary['max_total']:g}</p>
+<p>{n} 名学生 / students; 平均分 / mean score {mean:.2f} / {summary['max_total']:g}</p>
 <h2>分数分布与各练习通过率 / Scores and pass rate per exercise</h2>
-<img src="{files['histogram']}" alt="score histogram"> <img src="{files['pass_rate']}" alt="pass rate per exercise">
+<div class="figures"><img src="{esc(files['histogram'])}" alt="score histogram">
+<img src="{esc(files['pass_rate'])}" alt="pass rate per exercise"></div>
 <h2>各练习最常见的失败原因 / Most common failure reasons per exercise</h2>
-<table><tr><th>exercise</th><th>full marks</th><th>most common reasons (count)</th></tr>{reason_rows}</table>
+<table><tr><th>练习 / exercise</th><th>满分人数 / full marks</th><th>最常见原因（人数）/ most common reasons (students)</th></tr>
+{reason_rows}</table>
 <h2>无法评分的提交 / Submissions that could not be graded</h2><ul>{ungradable}</ul>
 <h2>评分时间 / Grading time</h2><p>{esc(timing)}</p>
-<img src="{files['time']}" alt="grading time">
+<div class="figures"><img src="{esc(files['time'])}" alt="grading time"></div>
 </body></html>"""
-    path = os.path.join(out_dir, f"{assignment}.html")
+
+
+def _timing(seconds, run):
+    timing = (f"{len(seconds)} submissions, {sum(seconds):.1f} s of worker time, mean "
+              f"{sum(seconds) / len(seconds):.2f} s, max {max(seconds):.2f} s" if seconds else "no timing")
+    if run:
+        timing += (f"; last run: {run.get('submissions')} submissions in {run.get('wall_seconds', 0):.1f} s "
+                   f"wall time with {run.get('workers') or run.get('scheduler')} workers")
+    return timing
+
+
+def write(db_url, autograded, out_dir, assignment):
+    """Write ``<out_dir>/<id>.html`` and its figures; return the page's path.
+
+    ``assignment`` is a ``grader.assignment.Assignment`` (or its id).
+    """
+    from grader import table
+    from grader.feedback import load_assignment
+    assignment = load_assignment(assignment) if isinstance(assignment, str) else assignment
+    _, scores, max_points = table.scores(db_url, assignment)
+    reports = load_reports(autograded, assignment.id)
+    summary = summarize(scores, reports, max_points, dict(assignment.test_cells))
+    files = _figures(summary, out_dir, assignment.id)
+    run = {}
+    try:
+        with open(os.path.join(autograded, f"grading_run_{assignment.id}.json"), encoding="utf-8") as f:
+            run = json.load(f)
+    except (OSError, ValueError):
+        pass
+    path = os.path.join(out_dir, f"{assignment.id}.html")
     with open(path, "w", encoding="utf-8") as f:
-        f.write(page)
+        f.write(render(summary, files, assignment.id, _timing(summary["seconds"], run)))
     return path
 
 

@@ -1,0 +1,109 @@
+"""TeX formulas typeset at generation time as MathML, so pages need no network and no script.
+
+nbconvert leaves the formulas of markdown cells (and ``text/latex`` outputs)
+as TeX text for MathJax, which its template loads from a CDN; offline, the
+student reads raw TeX.  Here every formula in the page's text becomes
+MathML (``latex2mathml``), which browsers render natively; a formula that
+cannot be converted stays visible as TeX, marked ``tex-raw``.
+"""
+import re
+
+from bs4 import BeautifulSoup, NavigableString
+
+# Display forms first, so that "$$x$$" is not read as two inline "$...$".
+_MATH = re.compile(
+    r"\$\$(?P<dd>.+?)\$\$"
+    r"|\\\[(?P<bracket>.+?)\\\]"
+    r"|(?P<env>\\begin\{(?P<name>[A-Za-z]+\*?)\}.+?\\end\{(?P=name)\})"
+    r"|\\\((?P<paren>.+?)\\\)"
+    r"|(?<![\\$\w])\$(?P<d>[^\s$](?:[^$]|\\\$)*?)(?<![\s\\])\$(?!\w)",
+    re.S)
+_SKIP = {"script", "style", "pre", "code", "math", "textarea", "title"}
+_ALIGN_ENVS = {"align", "align*", "eqnarray", "eqnarray*", "gather", "gather*"}
+
+
+def to_mathml(tex, display):
+    """MathML (a string) for one TeX formula; ``ValueError`` if it cannot be converted."""
+    from latex2mathml.converter import convert
+    try:
+        return convert(tex.strip(), display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises many kinds on unknown input
+        raise ValueError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _env_tex(env):
+    # latex2mathml knows "aligned" (inside a formula) but not the top-level align/gather.
+    m = re.match(r"\\begin\{([A-Za-z]+\*?)\}(.*)\\end\{\1\}\Z", env, re.S)
+    name, body = m.group(1), m.group(2)
+    if name in _ALIGN_ENVS:
+        return r"\begin{aligned}" + body + r"\end{aligned}"
+    if name in ("equation", "equation*", "displaymath"):
+        return body
+    return env
+
+
+def _pieces(text):
+    """Split ``text`` into ``(is_math, tex_or_text, display)`` pieces."""
+    out, at = [], 0
+    for m in _MATH.finditer(text):
+        if m.start() > at:
+            out.append((False, text[at:m.start()], False))
+        if m.group("dd") is not None:
+            out.append((True, m.group("dd"), True))
+        elif m.group("bracket") is not None:
+            out.append((True, m.group("bracket"), True))
+        elif m.group("env") is not None:
+            out.append((True, _env_tex(m.group("env")), True))
+        elif m.group("paren") is not None:
+            out.append((True, m.group("paren"), False))
+        else:
+            out.append((True, m.group("d"), False))
+        at = m.end()
+    if at < len(text):
+        out.append((False, text[at:], False))
+    return out
+
+
+def typeset(soup, roots):
+    """Replace the TeX in the text below each element of ``roots`` with MathML, in place.
+
+    Parameters
+    ----------
+    soup : bs4.BeautifulSoup
+        The page.
+    roots : iterable of bs4.Tag
+        The elements whose text may hold formulas (rendered markdown, LaTeX outputs).
+
+    Returns
+    -------
+    tuple of (int, list of str)
+        How many formulas were typeset, and the TeX of those that could not be.
+    """
+    done, failed = 0, []
+    for root in roots:
+        for node in list(root.find_all(string=True)):
+            if not isinstance(node, NavigableString) or type(node) is not NavigableString:
+                continue  # comments, CDATA, doctype
+            if any(parent.name in _SKIP for parent in node.parents):
+                continue
+            pieces = _pieces(str(node))
+            if not any(is_math for is_math, _, _ in pieces):
+                continue
+            new = []
+            for is_math, text, display in pieces:
+                if not is_math:
+                    new.append(NavigableString(text))
+                    continue
+                try:
+                    fragment = BeautifulSoup(to_mathml(text, display), "html.parser")
+                    new.extend(list(fragment.contents))
+                    done += 1
+                except ValueError:
+                    failed.append(text)
+                    code = soup.new_tag("code", attrs={"class": "tex-raw"})
+                    code.string = ("$$%s$$" if display else "$%s$") % text
+                    new.append(code)
+            for piece in new:
+                node.insert_before(piece)
+            node.extract()
+    return done, failed
