@@ -157,11 +157,12 @@ def _problem(assignment, exercise, label, want, got):
     if not isinstance(got, dict):
         return Failure(label, "no_result", "", "没有结果 / no result")
     if got.get("missing") is True:
-        return Failure(label, "raised", "", f"{exercise} 在其测试单元格处未定义 / "
-                                            f"{exercise} is not defined (at its test cell)")
+        return Failure(label, "raised", "NameError", f"{exercise} 在其测试单元格处未定义 / "
+                                                     f"{exercise} is not defined (at its test cell)")
     if "error" in got:
         error = exception_name(got["error"])
-        return Failure(label, "raised", "", f"调用出错 / raised {error}")
+        # ``variable`` holds what was raised: the report counts failures by it.
+        return Failure(label, "raised", error, f"调用出错 / raised {error}")
     try:
         value = decode(got.get("value"))
     except (Unsupported, ValueError, TypeError, OverflowError, RecursionError):
@@ -182,8 +183,15 @@ def _problem(assignment, exercise, label, want, got):
     return Failure(label, kind, variable, RESULT_TEXT[kind].format(v=variable))
 
 
-def not_graded(assignment, exercise, points, reason, kind="not_graded"):
-    """A zero verdict for an exercise that could not be judged, with the reason."""
+def not_graded(assignment, exercise, points, reason, kind="not_graded", short=None):
+    """A zero verdict for an exercise that could not be judged, with the reason.
+
+    ``short`` is the reason in a few English words, for counting in the class
+    report (``variable`` of the failure); default: the English half of
+    ``reason`` (the grader's own text), clipped.
+    """
+    if short is None:
+        short = str(reason).rsplit(" / ", 1)[-1].split(":", 1)[0].strip()[:60]
     return Verdict(exercise, assignment.test_cells[exercise], points, 0.0, 0,
                    len(assignment.spec.cases[exercise]), status="not_graded",
-                   failures=[Failure("", kind, "", _clip(reason))])
+                   failures=[Failure("", kind, short, _clip(reason))])

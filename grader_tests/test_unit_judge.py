@@ -226,7 +226,7 @@ def test_judge_does_not_grade_a_wrong_number_of_results(answer):
 def test_not_graded_keeps_the_reason_in_the_message():
     verdict = not_graded(two_exercises(), "twice", 3.0, "内核终止 / kernel stopped")
     assert (verdict.status, verdict.score, verdict.points, verdict.total) == ("not_graded", 0.0, 3.0, 1)
-    assert verdict.failures == [Failure("", "not_graded", "", "内核终止 / kernel stopped")]
+    assert verdict.failures == [Failure("", "not_graded", "kernel stopped", "内核终止 / kernel stopped")]
     assert verdict.message == "✘ twice: 未评分 / not graded (0/3): 内核终止 / kernel stopped"
 
 

@@ -8,6 +8,9 @@ come from a private ``RandomState`` seed, so every grading run sees the same
 cases; expected values are computed by the reference implementations (the
 source notebook's solution cells) at grading time.
 """
+import importlib.util
+import os
+
 import numpy as np
 
 from grader.spec import Case, Spec
@@ -37,6 +40,15 @@ def _backward_inputs(rng, sigmoid, n_x, n_h, m):
     Z2 = np.dot(params["W2"], A1) + params["b2"]
     cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": sigmoid(Z2)}
     return params, cache, X, _labels(rng, m)
+
+
+def _feedback_extra():
+    """The decision-boundary extra of the feedback pages (feedback_extra.py beside this file)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "feedback_extra.py")
+    module_spec = importlib.util.spec_from_file_location("grading_feedback_extra_L1W3", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
 
 
 def build(helpers):
@@ -119,5 +131,5 @@ def build(helpers):
             "func_predict": ("func_forward_propagation",),
         },
         solution_globals={"np": np, "func_sigmoid": sigmoid},
-        feedback=None,
+        feedback=_feedback_extra(),
     )
