@@ -1,0 +1,46 @@
+"""Red-team additions to the adversarial catalog (issue 10): attacks that succeeded.
+
+Same shape as ``hostile_cases.py``: each :class:`hostile_cases.Case` writes one
+student's submission and states the scores a *correct* grader gives it, and
+(``check``) what else must hold.  Every case here failed on the branch it was
+written against (see the red-team report): the comment above each one names
+the class of the attack and the place in the engine that let it through.
+"""
+import os
+import re
+import time
+
+import hostile_cases as hc
+from hostile_cases import Case, code, full, full_except, insert_after, insert_before, set_solution, solved, writes
+
+# --------------------------------------------------------------------------- (b) hidden inputs out of a probe
+# The probe reports ``type(exc).__name__`` of an exception the student's function raised
+# (grader/probe.py, _TEMPLATE: ``results.append({"error": type(exc).__name__})``), and the
+# verdict echoes it as long as it looks like an identifier (grader/judge.py, exception_name
+# and _problem: "raised {error}").  A class name is student-made text: built from the hidden
+# inputs, it carries them into the autograded notebook and the feedback (61 characters per
+# case; every float of a case fits in a few cases).
+LEAK_BY_EXCEPTION_NAME = """
+def func_layer_sizes(X, Y):
+    import struct
+    bits = struct.unpack('<Q', struct.pack('<d', float(X.flat[0])))[0]
+    name = 'LEAK_%d_%d_%d_%d_%d' % (X.shape[0], X.shape[1], Y.shape[0], Y.shape[1], bits)
+    raise type(name, (Exception,), {})()
+"""
+
+
+def _no_leak(result, paths):
+    # the source says 'LEAK_%d...': only digits after the prefix are leaked values
+    texts = [v.message for v in result.verdicts.values()] + list(result.notes) + [result.notebook]
+    leaked = [m.group(0) for t in texts for m in re.finditer(r"LEAK_\d[\d_]*", t)]
+    assert not leaked, leaked[:3]
+
+
+def _leak_by_exception_name(paths):
+    return set_solution(solved(), "func_layer_sizes", LEAK_BY_EXCEPTION_NAME)
+
+
+CASES = [
+    Case("red_leak_exception_name", "hidden inputs encoded in an exception's class name",
+         writes(_leak_by_exception_name), full_except("func_layer_sizes"), check=_no_leak),
+]
