@@ -40,7 +40,39 @@ def _leak_by_exception_name(paths):
     return set_solution(solved(), "func_layer_sizes", LEAK_BY_EXCEPTION_NAME)
 
 
+# --------------------------------------------------------------------------- (d) grading process's memory
+# A callee stub's *arguments* are bounded (grader/probe.py, answer_call: MAX_CALL_ELEMENTS), its
+# *result* is not: three integers ask the grading worker for a 3000 x 3000 reference array
+# (``func_initialize_parameters(3000, 3000, 1)``), which it computes, turns into a Python list
+# (``encode``: ``ravel().tolist()``) and a JSON text (grader/kernel.py, _request:
+# ``json.dumps(reply)``), all in the worker, outside the kernel's memory limit and cgroup.
+# 50,000 calls are answered per probe (kernel.MAX_CALLS) and nothing bounds the size asked for.
+AMPLIFY_N = 3000
+AMPLIFY = """
+_reference_nn_model = func_nn_model
+def func_nn_model(*args, **kwargs):
+    try:
+        func_initialize_parameters({n}, {n}, 1)   # a callee stub during the probe
+    except BaseException:
+        pass
+    return _reference_nn_model(*args, **kwargs)
+"""
+
+
+def _amplify(paths):
+    nb = solved()
+    source = hc.solution_sources()["func_nn_model"] + "\n" + AMPLIFY.format(n=AMPLIFY_N)
+    return set_solution(nb, "func_nn_model", source)
+
+
+def _worker_memory_bounded(result, paths):
+    # A correct solution's worker peaks at ~130 MB; a 3000 x 3000 float array alone is 72 MB.
+    assert result.worker_rss_mb < 300, result.worker_rss_mb
+
+
 CASES = [
+    Case("red_callee_result_amplification", "a callee stub asked for a huge reference result",
+         writes(_amplify), full(), check=_worker_memory_bounded),
     Case("red_leak_exception_name", "hidden inputs encoded in an exception's class name",
          writes(_leak_by_exception_name), full_except("func_layer_sizes"), check=_no_leak),
 ]
