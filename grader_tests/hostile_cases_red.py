@@ -70,7 +70,85 @@ def _worker_memory_bounded(result, paths):
     assert result.worker_rss_mb < 300, result.worker_rss_mb
 
 
+# --------------------------------------------------------------------------- (d) one notebook stops every page
+# The feedback's decision-boundary run (grader/feedback.py, student_boundary) accepts any probe
+# answer with the request's seq; the student's func_nn_model, running in that probe, finds the
+# seq in the kernel's frames and writes the answer itself, with integers too large for a float.
+# boundary.decode checks ``isinstance(v, (int, float))`` and then ``np.asarray(grid, dtype=float)``
+# raises OverflowError, which student_boundary does not catch (only KernelDied and ValueError):
+# it leaves ``pool.map`` in feedback.generate, and no student gets a summary.
+FEEDBACK_OVERFLOW = """
+_reference_nn_model = func_nn_model
+def func_nn_model(*args, **kwargs):
+    if kwargs.get('num_epochs') == 10000:   # the feedback's decision-boundary run, no hidden case
+        import sys, os, json, struct
+        frame = sys._getframe()
+        while frame is not None and not ('seq' in frame.f_locals and 'request' in frame.f_locals):
+            frame = frame.f_back
+        data = json.dumps({'op': 'probe', 'seq': frame.f_locals['seq'],
+                           'result': {'grid': [10 ** 400] * 6400, 'train': [0] * 400}}).encode()
+        os.write(3, struct.pack('>I', len(data)) + data)
+    return _reference_nn_model(*args, **kwargs)
+"""
+
+
+def _feedback_overflow(paths):
+    nb = solved()
+    source = hc.solution_sources()["func_nn_model"] + "\n" + FEEDBACK_OVERFLOW
+    return set_solution(nb, "func_nn_model", source)
+
+
+# --------------------------------------------------------------------------- (d) malformed cell metadata
+# nbformat.reads only warns on an invalid notebook (grader/grade.py, read_notebook), and the
+# student's own cells keep their metadata (normalize).  ``"tags": 5`` then makes
+# master.is_exploratory (grader/master.py: ``EXPLORATORY in ....get("tags", [])``) raise
+# TypeError in run_cells: the student is recorded as a *grader error* and ``grade`` exits
+# non-zero for the whole class, every run, for a notebook that is correct.
+def _tags_not_a_list(paths):
+    nb = insert_after(solved(), hc.values_id("func_predict"), "x = 1")
+    nb.cells[hc.index_of(nb, hc.values_id("func_predict")) + 1].metadata["tags"] = 5
+    return nb
+
+
+def _not_a_grader_error(result, paths):
+    assert not result.grader_error, result.notes
+
+
+# --------------------------------------------------------------------------- (d) the per-cell limit
+# Every frame the kernel writes restarts the deadline of the request being answered
+# (grader/kernel.py, _request calls _read, whose deadline is ``now + timeout + grace`` each time,
+# and frames with another seq are skipped).  A thread writing a junk frame every second, with
+# SIGALRM ignored, keeps a cell running until the whole notebook's deadline instead of
+# cell_timeout + grace; and since Run.deadline is 2 x notebook_timeout (grader/grade.py,
+# grade_submission), a probe doing the same after a restart holds the worker twice as long.
+JUNK_FRAMES = """
+import os, signal, struct, threading, time
+signal.signal(signal.SIGALRM, signal.SIG_IGN)
+def _junk():
+    while True:
+        os.write(3, struct.pack('>I', 2) + b'{}')
+        time.sleep(1)
+threading.Thread(target=_junk, daemon=True).start()
+while True:
+    time.sleep(1)
+"""
+
+
+def _junk_frames(paths):
+    return insert_after(solved(), hc.values_id("func_predict"), JUNK_FRAMES)
+
+
+def _stopped_at_cell_limit(result, paths):
+    assert any("did not stop within" in n for n in result.notes), result.notes
+
+
 CASES = [
+    Case("red_feedback_overflow", "a forged decision-boundary answer stops everyone's feedback",
+         writes(_feedback_overflow), full()),
+    Case("red_tags_not_a_list", "a student cell with metadata tags: 5",
+         writes(_tags_not_a_list), full(), check=_not_a_grader_error),
+    Case("red_junk_frames_extend_cell", "junk frames keep a cell alive past its time limit",
+         writes(_junk_frames), full(), check=_stopped_at_cell_limit),
     Case("red_callee_result_amplification", "a callee stub asked for a huge reference result",
          writes(_amplify), full(), check=_worker_memory_bounded),
     Case("red_leak_exception_name", "hidden inputs encoded in an exception's class name",
