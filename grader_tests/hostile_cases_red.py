@@ -142,7 +142,58 @@ def _stopped_at_cell_limit(result, paths):
     assert any("did not stop within" in n for n in result.notes), result.notes
 
 
+# --------------------------------------------------------------------------- (d) memory held per submission
+# Each probe answer may be max_message_mb (16 MB) and is parsed (grader/kernel.py, _read:
+# json.loads) and kept in ``answers`` until every exercise is judged (grader/grade.py, execute);
+# probe.decode bounds depth but not width.  A forged answer made of empty lists costs ~56 bytes
+# of the grading worker's memory per 3 bytes sent, for each of the eight exercises.
+FORGE_WIDE = """
+import os, sys, struct
+def _forge_wide(*args, **kwargs):
+    frame = sys._getframe()
+    while frame is not None and not ('seq' in frame.f_locals and 'request' in frame.f_locals):
+        frame = frame.f_back
+    head = b'{"op": "probe", "seq": %d, "result": [' % frame.f_locals['seq']
+    body = head + b'[],' * (5 * 1024 * 1024 - len(head) // 3) + b'[]]}'
+    os.write(3, struct.pack('>I', len(body)) + body)
+    raise RuntimeError('forged')
+"""
+
+
+def _forge_wide(paths):
+    nb = hc.released()
+    insert_before(nb, hc.EXERCISES[0], FORGE_WIDE)
+    for exercise in hc.EXERCISES:
+        set_solution(nb, exercise, f"{exercise} = _forge_wide")
+    return nb
+
+
+# --------------------------------------------------------------------------- (b) host paths inside the sandbox
+# bubblewrap passes its options by descriptor (issue 10, item 15), but the kernel's
+# /proc/self/mountinfo names the source of every bind mount: the course's virtualenv
+# (the course root's path) and the grader's temporary folder on the host.
+MOUNTINFO = """
+print(open('/proc/self/mountinfo').read())
+"""
+
+
+def _mountinfo(paths):
+    return insert_after(solved(), hc.values_id("func_predict"), MOUNTINFO)
+
+
+def _no_host_paths(result, paths):
+    import sys
+    from grader import ROOT
+    for host in (ROOT, os.path.realpath(ROOT), os.path.realpath(sys.prefix)):
+        assert host not in result.notebook, host   # the venv: typically inside the course root
+    assert "/grade-" not in result.notebook, "the host's temporary folder is named"
+
+
 CASES = [
+    Case("red_forged_wide_answers", "forged 16 MB answers of empty lists for every exercise",
+         writes(_forge_wide), hc.zero(), check=_worker_memory_bounded),
+    Case("red_mountinfo_host_paths", "the kernel reads /proc/self/mountinfo",
+         writes(_mountinfo), full(), check=_no_host_paths),
     Case("red_feedback_overflow", "a forged decision-boundary answer stops everyone's feedback",
          writes(_feedback_overflow), full()),
     Case("red_tags_not_a_list", "a student cell with metadata tags: 5",
