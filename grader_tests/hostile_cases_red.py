@@ -6,6 +6,7 @@ student's submission and states the scores a *correct* grader gives it, and
 written against (see the red-team report): the comment above each one names
 the class of the attack and the place in the engine that let it through.
 """
+import json
 import os
 import re
 import time
@@ -189,7 +190,43 @@ def _no_host_paths(result, paths):
     assert "/grade-" not in result.notebook, "the host's temporary folder is named"
 
 
+# --------------------------------------------------------------------------- (d) metadata that breaks feedback
+# Invalid cell-level metadata passes read_notebook (nbformat only warns) and normalize keeps a
+# student cell's metadata; render writes it into the autograded notebook that
+# ``nbgrader generate_feedback`` reads.  (The notebook-level metadata is the release's.)
+# nbconvert validates the notebook it exports (exporter._validate_preprocessor): "tags" of
+# the wrong type in one student's cell made generate_feedback exit 1 for the whole class.
+def _odd_cell_metadata(paths):
+    nb = insert_after(solved(), hc.values_id("func_predict"), "y = 2", "z = 3")
+    at = hc.index_of(nb, hc.values_id("func_predict"))
+    nb.cells[at + 1].metadata.update({"deletable": "yes", "jupyter": 5, "name": 7, "collapsed": "no"})
+    nb.cells[at + 2].metadata.update({"scrolled": {"x": 1}, "execution": 5, "slideshow": 5})
+    md = hc.nbformat.v4.new_markdown_cell("![x](attachment:x.png) <b>hi</b>")
+    md["attachments"] = {"x.png": {"image/png": 5}}
+    md.metadata.update({"tags": {"a": 1}, "jupyter": {"source_hidden": "maybe"}})
+    nb.cells.insert(at + 1, md)
+    return nb
+
+
+def _autograded_valid(result, paths):
+    # nbconvert validates every notebook it exports (nbgrader generate_feedback): one invalid
+    # autograded notebook makes the whole feedback run exit 1, and no page gets its summary.
+    assert not result.grader_error, result.notes
+    hc.nbformat.validate(hc.nbformat.reads(result.notebook, as_version=4))
+
+
+def writes_raw(make):
+    """Like ``hostile_cases.writes``, as raw JSON: nbformat.write itself fails on these notebooks."""
+    def build(submitted_root, student):
+        nb = make(hc.course_paths(submitted_root))
+        with open(os.path.join(hc.folder(submitted_root, student), hc.NOTEBOOK), "w", encoding="utf-8") as f:
+            json.dump(nb, f)
+    return build
+
+
 CASES = [
+    Case("red_odd_cell_metadata", "student cells with invalid metadata and attachments",
+         writes_raw(_odd_cell_metadata), full(), check=_autograded_valid),
     Case("red_forged_wide_answers", "forged 16 MB answers of empty lists for every exercise",
          writes(_forge_wide), hc.zero(), check=_worker_memory_bounded),
     Case("red_mountinfo_host_paths", "the kernel reads /proc/self/mountinfo",
