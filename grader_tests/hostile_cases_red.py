@@ -224,6 +224,31 @@ def writes_raw(make):
     return build
 
 
+# --------------------------------------------------------------------------- (c) LMS: another student unfiled
+# Not a graded case: a reproducer for ``grader.collect``.  A Canvas student id is the
+# ``<login>`` part of the file name (grader/collect.py, CANVAS), which Canvas derives from the
+# student's display name, and the numeric account is used only to notice that two accounts
+# share it (_choose_notebooks: "nothing filed").  A student who renames himself after a
+# classmate makes the classmate's notebook unfiled, and _commit first deletes the classmate's
+# previously collected submission.  Returns whether the victim's notebook survived (it must).
+def canvas_login_collision(folder):
+    """Collect a victim, then a download where an attacker's Canvas login equals the victim's."""
+    import zipfile
+
+    from grader import collect
+    submitted = os.path.join(folder, "submitted")
+    victim_nb = hc.nbformat.writes(solved()).encode()
+    for name, members in (("first.zip", {"smithjohn_100_1_planar_classification.ipynb": victim_nb}),
+                          ("second.zip", {"smithjohn_100_1_planar_classification.ipynb": victim_nb,
+                                          "smithjohn_666_2_planar_classification.ipynb": b"{}"})):
+        path = os.path.join(folder, name)
+        with zipfile.ZipFile(path, "w") as z:
+            for member, data in members.items():
+                z.writestr(member, data)
+        collect.collect(path, hc.L1W3, submitted, lms="canvas")
+    return os.path.isfile(os.path.join(submitted, "smithjohn", hc.ASSIGNMENT, hc.NOTEBOOK))
+
+
 CASES = [
     Case("red_odd_cell_metadata", "student cells with invalid metadata and attachments",
          writes_raw(_odd_cell_metadata), full(), check=_autograded_valid),
