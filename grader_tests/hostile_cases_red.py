@@ -33,8 +33,38 @@ def func_layer_sizes(X, Y):
 def _no_leak(result, paths):
     # the source says 'LEAK_%d...': only digits after the prefix are leaked values
     texts = [v.message for v in result.verdicts.values()] + list(result.notes) + [result.notebook]
-    leaked = [m.group(0) for t in texts for m in re.finditer(r"LEAK_\d[\d_]*", t)]
+    leaked = [m.group(0) for t in texts for m in re.finditer(r"LEAK_m?\d[\dmp_]*", t)]
     assert not leaked, leaked[:3]
+
+
+# The same channel carries what a profiler saw.  ``sys.setprofile`` in a cell stays active
+# in the kernel's main thread during every later probe (grader/kernel_child.py runs them on
+# that thread), so "no student cell runs after the first probe" does not keep student code
+# from seeing the other exercises' probes: the hook reads func_backward_propagation's probe
+# source (its hidden inputs) from the kernel's frames, and func_predict, probed last, leaks
+# them through its exception names.
+PROFILE_SPY = """
+import sys
+_seen = []
+def _spy(frame, event, arg):
+    if event == 'call' and frame.f_code.co_name == '__probe__':
+        request = frame.f_back.f_locals.get('request') if frame.f_back else None
+        if isinstance(request, dict) and "'func_backward_propagation', ()" in request.get('code', ''):
+            _seen.append(request['code'])
+sys.setprofile(_spy)
+"""
+LEAK_THROUGH_PREDICT = """
+def func_predict(parameters, X):
+    import re
+    numbers = re.findall(r'-?\\d+\\.\\d+', _seen[0].split('__nd__', 2)[2]) if _seen else ['none']
+    raise type('LEAK_' + '_'.join(n.replace('-', 'm').replace('.', 'p') for n in numbers[:3]),
+               (Exception,), {})()
+"""
+
+
+def _leak_by_profiler(paths):
+    nb = insert_before(solved(), "func_layer_sizes", PROFILE_SPY)
+    return set_solution(nb, "func_predict", LEAK_THROUGH_PREDICT)
 
 
 def _leak_by_exception_name(paths):
@@ -250,6 +280,8 @@ def canvas_login_collision(folder):
 
 
 CASES = [
+    Case("red_leak_profiler", "a profile hook reads another exercise's probe; predict leaks it",
+         writes(_leak_by_profiler), full_except("func_predict"), check=_no_leak),
     Case("red_odd_cell_metadata", "student cells with invalid metadata and attachments",
          writes_raw(_odd_cell_metadata), full(), check=_autograded_valid),
     Case("red_forged_wide_answers", "forged 16 MB answers of empty lists for every exercise",
