@@ -279,7 +279,36 @@ def canvas_login_collision(folder):
     return os.path.isfile(os.path.join(submitted, "smithjohn", hc.ASSIGNMENT, hc.NOTEBOOK))
 
 
+# --------------------------------------------------------------------------- (d) time before any limit applies
+# read_notebook, normalize and render run in the grading worker with no time or size limit
+# (grader/grade.py: the notebook's size is not checked, nbformat validates every cell, and
+# normalize rescans every cell for each restored one: ``ids = [_grade_id(c) for c in cells]``
+# inside the loop over master.order).  A submission made only of the release's cells, deleted,
+# and many tiny markdown cells costs minutes of a worker before a kernel starts, and the
+# autograded notebook (sources are outside the output budget) is as large for the feedback.
+# Measured: 100,000 cells (a 5.7 MB file) took 25 s to grade (14 s of the worker's CPU) and
+# 155 s for nbconvert to render its feedback page; both grow linearly with the file.
+MANY_CELLS = int(os.environ.get("RED_MANY_CELLS", 100_000))
+
+
+def _many_cells(paths):
+    nb = hc.released()
+    nb.cells = [hc.nbformat.v4.new_markdown_cell("") for _ in range(MANY_CELLS)]
+    for cell in nb.cells:
+        cell.pop("id", None)
+    nb.nbformat_minor = 4   # no cell ids: cheaper to write, still valid
+    return nb
+
+
+def _graded_quickly(result, paths):
+    # a submission ten times the release's number of cells can be refused at once
+    assert result.seconds < 10, result.seconds
+    assert len(result.notebook) < 3 * 1024 * 1024, len(result.notebook)
+
+
 CASES = [
+    Case("red_many_cells", "hundreds of thousands of empty markdown cells, every release cell deleted",
+         writes_raw(_many_cells), hc.zero(), check=_graded_quickly),
     Case("red_leak_profiler", "a profile hook reads another exercise's probe; predict leaks it",
          writes(_leak_by_profiler), full_except("func_predict"), check=_no_leak),
     Case("red_odd_cell_metadata", "student cells with invalid metadata and attachments",
