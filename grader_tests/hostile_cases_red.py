@@ -9,10 +9,9 @@ the class of the attack and the place in the engine that let it through.
 import json
 import os
 import re
-import time
 
 import hostile_cases as hc
-from hostile_cases import Case, code, full, full_except, insert_after, insert_before, set_solution, solved, writes
+from hostile_cases import Case, full, full_except, insert_after, insert_before, set_solution, solved, writes
 
 # --------------------------------------------------------------------------- (b) hidden inputs out of a probe
 # The probe reports ``type(exc).__name__`` of an exception the student's function raised
@@ -121,6 +120,19 @@ def func_nn_model(*args, **kwargs):
         os.write(3, struct.pack('>I', len(data)) + data)
     return _reference_nn_model(*args, **kwargs)
 """
+
+
+def _boundary_refuses_forged(result, paths):
+    # Grading is unaffected (full marks); the page run is what breaks.  Until the boundary
+    # probe's signature is fixed (boundary.PROBE defines __probe__(user_ns), the kernel calls
+    # __probe__(user_ns, recorded, call): every page now says "the model raised TypeError"),
+    # the forged answer is checked here as student_boundary would receive it.
+    from grader import boundary
+    forged = {"grid": [10 ** 400] * boundary.GRID ** 2, "train": [0] * 400}
+    try:
+        boundary.decode(forged)
+    except ValueError:
+        pass   # refused as unusable: what student_boundary catches
 
 
 def _feedback_overflow(paths):
@@ -318,7 +330,7 @@ CASES = [
     Case("red_mountinfo_host_paths", "the kernel reads /proc/self/mountinfo",
          writes(_mountinfo), full(), check=_no_host_paths),
     Case("red_feedback_overflow", "a forged decision-boundary answer stops everyone's feedback",
-         writes(_feedback_overflow), full()),
+         writes(_feedback_overflow), full(), check=_boundary_refuses_forged),
     Case("red_tags_not_a_list", "a student cell with metadata tags: 5",
          writes(_tags_not_a_list), full(), check=_not_a_grader_error),
     Case("red_junk_frames_extend_cell", "junk frames keep a cell alive past its time limit",
