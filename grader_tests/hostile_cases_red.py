@@ -257,6 +257,20 @@ def _autograded_valid(result, paths):
     hc.nbformat.validate(hc.nbformat.reads(result.notebook, as_version=4))
 
 
+# The same through the kernel's outputs, with no forging: publish_display_data takes any
+# values, the kernel's Publisher keeps them (grader/kernel_child.py: ``dict(data)``), and
+# OutputBudget.keep and render (grader/grade.py) write them as they are.  A mimebundle value
+# that is a number makes the autograded notebook invalid, so generate_feedback stops.
+BAD_DISPLAY = """
+from IPython.display import publish_display_data
+publish_display_data({"text/plain": 5, "text/html": ["<b>", 7]})
+"""
+
+
+def _bad_display(paths):
+    return insert_after(solved(), hc.values_id("func_predict"), BAD_DISPLAY)
+
+
 def writes_raw(make):
     """Like ``hostile_cases.writes``, as raw JSON: nbformat.write itself fails on these notebooks."""
     def build(submitted_root, student):
@@ -319,6 +333,8 @@ def _graded_quickly(result, paths):
 
 
 CASES = [
+    Case("red_bad_display_data", "display data whose values are numbers",
+         writes(_bad_display), full(), check=_autograded_valid),
     Case("red_many_cells", "hundreds of thousands of empty markdown cells, every release cell deleted",
          writes_raw(_many_cells), hc.zero(), check=_graded_quickly),
     Case("red_leak_profiler", "a profile hook reads another exercise's probe; predict leaks it",
