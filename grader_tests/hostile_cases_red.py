@@ -271,6 +271,23 @@ def _bad_display(paths):
     return insert_after(solved(), hc.values_id("func_predict"), BAD_DISPLAY)
 
 
+# Forged: a cell answers its own run request (every seq in turn: requests are numbered) with an
+# output whose "data" is not a dict.  OutputBudget.keep keeps any dict output, and render's
+# nbformat.writes (split_lines) raises AttributeError on it: a grader error for a correct
+# notebook, and ``grade`` exits non-zero for the class.
+FORGED_BAD_OUTPUT = """
+import os, json, struct
+for _seq in range(1, 300):   # a cell's frames do not reach the kernel's main(): try every seq
+    _data = json.dumps({"op": "done", "seq": _seq, "status": "ok", "execution_count": 1,
+                        "outputs": [{"output_type": "display_data", "data": 5, "metadata": {}}]}).encode()
+    os.write(3, struct.pack('>I', len(_data)) + _data)
+"""
+
+
+def _forged_bad_output(paths):
+    return insert_after(solved(), hc.values_id("func_predict"), FORGED_BAD_OUTPUT)
+
+
 def writes_raw(make):
     """Like ``hostile_cases.writes``, as raw JSON: nbformat.write itself fails on these notebooks."""
     def build(submitted_root, student):
@@ -333,6 +350,8 @@ def _graded_quickly(result, paths):
 
 
 CASES = [
+    Case("red_forged_bad_output", "a forged cell answer whose output data is a number",
+         writes(_forged_bad_output), full(), check=_autograded_valid),
     Case("red_bad_display_data", "display data whose values are numbers",
          writes(_bad_display), full(), check=_autograded_valid),
     Case("red_many_cells", "hundreds of thousands of empty markdown cells, every release cell deleted",
