@@ -352,18 +352,25 @@ def _graded_quickly(result, paths):
 # --------------------------------------------------------------------------- (d) a student id that is a file name
 # check_id accepts ``grading_run_L1W3.json`` (letters, digits, _ and .), and the runner writes
 # its run summary at ``autograded/grading_run_<id>.json`` (grader/runner.py, run:
-# _write_atomic) where that student's autograded folder already is.  Needs the student id
-# itself: ``build`` ignores the catalog's name and files the submission under that id.
+# _write_atomic) where that student's autograded folder already is.  Not a catalog case
+# (the catalog names its students): a reproducer of its own.
 SUMMARY_NAME_ID = "grading_run_" + hc.ASSIGNMENT + ".json"
 
 
-def _summary_name_id(submitted_root, student):
-    hc.writes(lambda paths: solved())(submitted_root, SUMMARY_NAME_ID)
+def summary_name_collision(folder):
+    """Grade one correct submission filed as student ``grading_run_L1W3.json``; return the results.
+
+    A correct grader refuses the id or grades it; here ``runner.run`` raises IsADirectoryError
+    after recording the grades (the run summary cannot be written).
+    """
+    from grader import runner
+    submitted = os.path.join(folder, "submitted")
+    hc.writes(lambda paths: solved())(submitted, SUMMARY_NAME_ID)
+    return runner.run(submitted, os.path.join(folder, "autograded"), f"sqlite:///{folder}/gradebook.db",
+                      hc.ASSIGNMENT, workers=1, quiet=True)
 
 
 CASES = [
-    Case("red_id_is_summary_file", "a student id equal to the run summary's file name",
-         _summary_name_id, hc.zero(), gradable=False),
     Case("red_forged_bad_output", "a forged cell answer whose output data is a number",
          writes(_forged_bad_output), full(), check=_autograded_valid),
     Case("red_bad_display_data", "display data whose values are numbers",
