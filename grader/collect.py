@@ -33,7 +33,8 @@ Per student (ids pass ``grader.students.check_id``):
 Every student named in the download has their previous
 ``submitted/<student>/<assignment>`` removed first, so a re-collect is exact
 (a student not filed this time is not graded on an older file).  Students
-absent from the download are left as they are.
+absent from the download are left as they are, and so is an id that two
+accounts claim (whose earlier submission it holds cannot be told).
 
 Timestamps: an LMS stamps each file in its download with the submission's
 time.  That time is written to ``timestamp.txt`` (nbgrader's format
@@ -120,6 +121,7 @@ class Report:
     filed: dict = dataclasses.field(default_factory=dict)
     problems: list = dataclasses.field(default_factory=list)
     names: dict = dataclasses.field(default_factory=dict)
+    contested: set = dataclasses.field(default_factory=set)   # ids claimed by several accounts
 
     @property
     def unfiled(self):
@@ -268,9 +270,13 @@ def _choose_notebooks(students, report, limits):
             extras.append(Problem(reason, member=info.filename, student=student))
             report.problems.append(extras[-1])
         if len(entry["owners"]) > 1:
+            # Whose earlier submission sits in submitted/<id> cannot be told: it is kept as it is
+            # (one account renaming itself after a classmate must not erase the classmate's work).
+            report.contested.add(student)
             report.problems.append(Problem(
-                f"{len(entry['owners'])} 个不同的账号使用同一学生编号，未归档 / {len(entry['owners'])} different "
-                f"accounts share this student id; nothing filed", student=student))
+                f"{len(entry['owners'])} 个不同的账号使用同一学生编号，未归档，之前收集的提交保持不变 / "
+                f"{len(entry['owners'])} different accounts share this student id; nothing filed, an earlier "
+                f"collected submission is left as it was", student=student))
         elif not notebooks:
             report.problems.append(Problem("下载中没有该学生的笔记本，未归档 / no notebook from this student "
                                            "in the download; nothing filed", student=student))
@@ -346,6 +352,8 @@ def _timestamp(info, zone):
 def _commit(staging, submitted, assignment, students, report):
     """Replace each named student's ``submitted/<student>/<assignment>`` by what was staged (or nothing)."""
     for student in students:
+        if student in report.contested:
+            continue
         target = os.path.join(submitted, student, assignment)
         if os.path.islink(os.path.join(submitted, student)):  # would lead outside submitted/
             os.unlink(os.path.join(submitted, student))

@@ -68,10 +68,19 @@ def not_graded_all(assignment, master, reason, already=None):
     return verdicts
 
 
-def read_notebook(path):
-    """Read a submission; raise ``ValueError`` with a bilingual reason if it is unusable."""
-    if os.path.getsize(path) == 0:
+def read_notebook(path, limits=None):
+    """Read a submission; raise ``ValueError`` with a bilingual reason if it is unusable.
+
+    With ``limits``, a file over ``notebook_mb`` or with more than ``max_cells``
+    cells is refused before any further work (its size would otherwise cost
+    the grader time that no kernel limit covers).
+    """
+    size = os.path.getsize(path)
+    if size == 0:
         raise ValueError("笔记本文件为空 / the notebook file is empty")
+    if limits is not None and size > limits.notebook_mb * 1024 * 1024:
+        raise ValueError(f"笔记本文件超过 {limits.notebook_mb} MB / the notebook file is over "
+                         f"{limits.notebook_mb} MB")
     try:
         with open(path, encoding="utf-8") as f:
             raw = json.load(f)
@@ -88,6 +97,9 @@ def read_notebook(path):
         raise ValueError(f"不支持的笔记本格式 nbformat={major!r}，需要 4 / unsupported nbformat {major!r}, 4 is needed")
     if not isinstance(raw.get("cells"), list):
         raise ValueError("笔记本没有单元格列表 / the notebook has no list of cells")
+    if limits is not None and len(raw["cells"]) > limits.max_cells:
+        raise ValueError(f"笔记本有 {len(raw['cells'])} 个单元格，超过上限 {limits.max_cells} / the notebook has "
+                         f"{len(raw['cells'])} cells, over the limit of {limits.max_cells}")
     try:
         nb = nbformat.reads(json.dumps(raw), as_version=4)
     except Exception as exc:
@@ -319,26 +331,41 @@ def run_cells(run, upto=None, budget=None):
 def probe_all(run, assignment, answers):
     """Probe every recorded exercise not yet answered; composites last.
 
-    ``answers`` maps exercise to the kernel's answer or a ``KernelDied`` reason
+    ``answers`` maps exercise to its verdict or a ``KernelDied`` reason
     (a string); it is filled in place.  Raises ``KernelDied`` (with
     ``exercise`` set) when the kernel dies in a probe.
     """
     master = run.master
     order = sorted(run.recorded, key=lambda e: (e in assignment.spec.callees, run.record_index[e]))
+    points = {exercise: p for exercise, p in master.tests.values()}
     for exercise in order:
         if exercise in answers:
             continue
         try:
-            answers[exercise] = run.kernel.probe(
+            answer = run.kernel.probe(
                 master.probes[exercise], f"testing {exercise}",
                 on_call=functools.partial(probe.answer_call, assignment, exercise))
         except KernelDied as exc:
             exc.exercise = exercise
             raise
+        # Judged at once: only the verdict is kept, never the raw answers of every probe.
+        answers[exercise] = verdict_of(assignment, exercise, points[exercise], answer)
+
+
+def verdict_of(assignment, exercise, points, answer):
+    """The verdict on the kernel's ``answer`` to ``exercise``'s probe (step 5)."""
+    if answer.get("op") == "probe" and "error" not in answer:
+        return judge.judge(assignment, exercise, points, answer.get("result"))
+    if answer.get("status") == "interrupted":
+        return judge.not_graded(assignment, exercise, points,
+                                "隐藏测试超时或被中断 / the hidden tests timed out or were interrupted")
+    return judge.not_graded(assignment, exercise, points,
+                            f"隐藏测试无法运行 / the hidden tests could not run: "
+                            f"{judge.exception_name(answer.get('error'))}")
 
 
 def execute(run, assignment, budget):
-    """Steps 3 and 4 with the restarts: ``{exercise: answer | reason string}``.
+    """Steps 3 to 5 with the restarts: ``{exercise: Verdict | reason string}``.
 
     After a kernel death, a fresh kernel re-runs the cells up to the last test
     cell that is still to be judged (never the fatal cell or anything after
@@ -426,7 +453,7 @@ def grade_submission(student, path, assignment, master, limits, extra_notes=()):
     started = time.monotonic()
     notes = list(extra_notes)
     try:
-        nb = read_notebook(path)
+        nb = read_notebook(path, limits)
     except (OSError, ValueError) as exc:
         reason = str(exc)
         result = zero_result(student, assignment, master, reason, notes + [reason])
@@ -451,20 +478,13 @@ def grade_submission(student, path, assignment, master, limits, extra_notes=()):
     verdicts = {}
     for gid, (exercise, points) in master.tests.items():
         answer = answers.get(exercise)
-        if isinstance(answer, str):
+        if isinstance(answer, judge.Verdict):
+            verdict = answer
+        elif isinstance(answer, str):
             verdict = judge.not_graded(assignment, exercise, points, answer)
-        elif answer is None:
+        else:
             reason = run.notes[-1] if run.notes else "未运行 / not run"
             verdict = judge.not_graded(assignment, exercise, points, reason)
-        elif answer.get("op") == "probe" and "error" not in answer:
-            verdict = judge.judge(assignment, exercise, points, answer.get("result"))
-        elif answer.get("status") == "interrupted":
-            verdict = judge.not_graded(assignment, exercise, points,
-                                       "隐藏测试超时或被中断 / the hidden tests timed out or were interrupted")
-        else:
-            verdict = judge.not_graded(assignment, exercise, points,
-                                       f"隐藏测试无法运行 / the hidden tests could not run: "
-                                       f"{judge.exception_name(answer.get('error'))}")
         verdicts[gid] = _clip_verdict(verdict, limits)
     return Result(student, verdicts, notes, render(nb, cells, verdicts, master),
                   seconds=time.monotonic() - started, peak_rss_mb=run.peak_mb,

@@ -196,7 +196,7 @@ class Kernel:
             except (BrokenPipeError, OSError):
                 self._die((self._wait_exit() or "the kernel is gone") + f" while {what}")
 
-    def _read(self, timeout, what, deadline=None):
+    def _read(self, timeout, what, deadline=None, max_bytes=None):
         """The next frame, before ``deadline`` (default: ``timeout`` + grace from now).
 
         A request passes its own deadline, fixed when it was sent, so frames the
@@ -215,7 +215,7 @@ class Kernel:
                           f"({self.limits.notebook_timeout:g} s) while {what}")
             self._die(f"a cell did not stop within {timeout:g} s (+{self.limits.grace:g} s grace) while {what}")
         (n,) = struct.unpack(">I", head)
-        if n > self.limits.max_message_mb * 1024 * 1024:
+        if n > (max_bytes or self.limits.max_message_mb * 1024 * 1024):
             self._die(f"the kernel sent {n} bytes while {what}, over the limit")
         # The body of an announced frame gets a short allowance, never past the notebook's end.
         body = self._read_exact(n, min(deadline + 10, self.deadline), what)
@@ -229,7 +229,7 @@ class Kernel:
             body = None
             self._die(f"the kernel sent a message too large to read while {what}")
 
-    def _request(self, message, what, answer_op, on_call=None):
+    def _request(self, message, what, answer_op, on_call=None, max_bytes=None):
         if self.dead:
             raise KernelDied(self.dead)
         timeout = min(self.limits.cell_timeout, max(0.0, self.deadline - time.monotonic()))
@@ -239,7 +239,7 @@ class Kernel:
         self._write(struct.pack(">I", len(data)) + data, deadline, what)
         calls = 0
         while True:
-            answer = self._read(timeout, what, deadline)
+            answer = self._read(timeout, what, deadline, max_bytes)
             if not isinstance(answer, dict) or answer.get("seq") != seq:
                 continue  # written by student code, or left over from an earlier request: ignore
             if answer.get("op") == answer_op:
@@ -266,7 +266,10 @@ class Kernel:
         ``on_call(message) -> reply`` answers the probe's ``call`` requests
         (a composite exercise's callee stubs); without it they get no answer.
         """
-        return self._request({"op": "probe", "code": code}, what, "probe", on_call)
+        # A probe's answer is a few results: it gets a small size limit of its own, which bounds
+        # what parsing a forged answer can cost the grading process.
+        return self._request({"op": "probe", "code": code}, what, "probe", on_call,
+                             max_bytes=self.limits.answer_kb * 1024)
 
     def close(self):
         """Kill every process of the kernel, free its cgroup and uid (idempotent)."""

@@ -19,13 +19,16 @@ class Limits:
     output_kb: int = 64              # per stream per cell; display data: 2 MB per cell
     file_size_mb: int = 64           # largest file the kernel may write
     open_files: int = 256
-    max_message_mb: int = 16         # largest answer the kernel may send
+    max_message_mb: int = 8          # largest answer the kernel may send (a cell's outputs)
+    answer_kb: int = 2048            # largest answer to one exercise's hidden tests
     notebook_output_mb: int = 8      # outputs kept in the autograded notebook, all cells together
     disk_mb: int = 256               # the kernel's writable space (/tmp, its working directory)
     shm_mb: int = 16                 # the kernel's /dev/shm
     verdict_chars: int = 4000        # longest verdict message kept for one exercise
     callee_calls: int = 5000         # callee stub calls answered per probe of a composite exercise
-    grader_memory_mb: int = 1024     # memory the grading worker may add for one submission
+    grader_memory_mb: int = 512      # memory the grading worker may add for one submission
+    notebook_mb: int = 50            # largest notebook file read
+    max_cells: int = 2000            # most cells a notebook may have
     grace: float = 5.0               # seconds a timed-out cell gets to stop by itself
 
     @classmethod

@@ -257,7 +257,7 @@ def write(db_url, autograded, out_dir, assignment):
     files = _figures(summary, out_dir, assignment.id)
     run = {}
     try:
-        with open(os.path.join(autograded, f"grading_run_{assignment.id}.json"), encoding="utf-8") as f:
+        with open(os.path.join(autograded, f".grading_run_{assignment.id}.json"), encoding="utf-8") as f:
             run = json.load(f)
     except (OSError, ValueError):
         pass

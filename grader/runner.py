@@ -137,6 +137,8 @@ def limit_own_memory(limits):
     never in an out-of-memory kill of the machine's other work.  Only the soft
     limit is set, so the kernel the worker starts can still be given its own.
     """
+    if limits is None:
+        return
     try:
         with open("/proc/self/statm") as f:
             size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
@@ -320,7 +322,7 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
                "wall_seconds": round(time.monotonic() - started, 2),
                "workers": None if scheduler else workers, "scheduler": scheduler,
                "limits": limits.as_dict(), "protections": sandbox.protections()}
-    _write_atomic(os.path.join(autograded, f"grading_run_{assignment.id}.json"),
+    _write_atomic(os.path.join(autograded, f".grading_run_{assignment.id}.json"),
                   json.dumps(summary, ensure_ascii=False, indent=1))
     if failures:
         raise RecordError(failures)

@@ -179,7 +179,7 @@ def command(argv, workdir, limits, uid=None):
         The program to run, as seen inside (see :func:`python_inside`).
     workdir : str
         A host folder of files the grader wrote (the kernel, the helpers):
-        they appear read-only in the kernel's working directory, a
+        they are copied, read-only, into the kernel's working directory, a
         size-limited tmpfs (``limits.disk_mb``) that vanishes with the kernel.
     limits : grader.limits.Limits
     uid : int, optional
@@ -209,15 +209,19 @@ def command(argv, workdir, limits, uid=None):
         else:
             args += ["--ro-bind", host, inside]
     args += ["--perms", "01777", "--dir", INSIDE]
+    fds = []
     for name in sorted(os.listdir(workdir)):
-        args += ["--ro-bind", os.path.join(workdir, name), os.path.join(INSIDE, name)]
+        # Copied into the kernel's tmpfs (read-only), not bind-mounted: no mount of the
+        # host's temporary folder shows in /proc/self/mountinfo.
+        with open(os.path.join(workdir, name), "rb") as f:
+            fds.append(_data_fd(f.read()))
+        args += ["--perms", "0444", "--file", str(fds[-1]), os.path.join(INSIDE, name)]
     args += ["--chdir", INSIDE,
              "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
              "--unshare-cgroup-try", "--die-with-parent", "--new-session",
              "--hostname", "grader",
              "--setenv", "HOME", INSIDE, "--setenv", "TMPDIR", INSIDE,
              "--setenv", "MPLCONFIGDIR", os.path.join(INSIDE, ".matplotlib")]
-    fds = []
     if seccomp.supported():
         fds.append(_data_fd(seccomp.program()))
         args += ["--seccomp", str(fds[-1])]

@@ -123,16 +123,14 @@ def func_nn_model(*args, **kwargs):
 
 
 def _boundary_refuses_forged(result, paths):
-    # Grading is unaffected (full marks); the page run is what breaks.  Until the boundary
-    # probe's signature is fixed (boundary.PROBE defines __probe__(user_ns), the kernel calls
-    # __probe__(user_ns, recorded, call): every page now says "the model raised TypeError"),
-    # the forged answer is checked here as student_boundary would receive it.
-    from grader import boundary
-    forged = {"grid": [10 ** 400] * boundary.GRID ** 2, "train": [0] * 400}
-    try:
-        boundary.decode(forged)
-    except ValueError:
-        pass   # refused as unusable: what student_boundary catches
+    """Grading is unaffected (full marks); the feedback extra must refuse the forged answer
+    with the ValueError that the feedback run reports as "the model did not run"."""
+    import pytest
+    from grader.assignment import load
+    extra = load("L1W3").spec.feedback
+    forged = {"grid": [10 ** 400] * extra.GRID ** 2, "train": [0] * extra.SAMPLES}
+    with pytest.raises(ValueError):
+        extra.decode(forged)
 
 
 def _feedback_overflow(paths):
@@ -225,11 +223,20 @@ def _mountinfo(paths):
 
 
 def _no_host_paths(result, paths):
+    """The grader's temporary folder never shows (the helpers are copied in, not mounted).
+
+    The Python environment is a read-only bind mount, and mountinfo names its source: that one
+    path (the README's threat model says so) is the only host path of the course shown.
+    """
+    import re
     import sys
     from grader import ROOT
-    for host in (ROOT, os.path.realpath(ROOT), os.path.realpath(sys.prefix)):
-        assert host not in result.notebook, host   # the venv: typically inside the course root
     assert "/grade-" not in result.notebook, "the host's temporary folder is named"
+    env = os.path.realpath(sys.prefix)
+    for root in {ROOT, os.path.realpath(ROOT)}:
+        for at in (m.start() for m in re.finditer(re.escape(root), result.notebook)):
+            assert result.notebook.startswith(env, at) or result.notebook.startswith(sys.prefix, at), \
+                result.notebook[at:at + 80]
 
 
 # --------------------------------------------------------------------------- (d) metadata that breaks feedback

@@ -467,3 +467,10 @@ def test_not_a_zip(course):
     (course / "d.zip").write_bytes(b"not a zip")
     with pytest.raises(collect.CollectError, match="zip"):
         collect.collect(str(course / "d.zip"), L1W3, submitted=str(course / "submitted"))
+
+
+def test_a_login_claimed_by_a_second_account_keeps_the_earlier_submission(tmp_path):
+    """A student renaming himself after a classmate (same Canvas login, another account) must not
+    erase the classmate's collected work; the id is reported, nothing new is filed for it."""
+    import hostile_cases_red as red
+    assert red.canvas_login_collision(str(tmp_path))

@@ -21,6 +21,7 @@ import nbformat
 import pytest
 
 import hostile_cases as hc
+import hostile_cases_red as red
 from grader import ROOT, runner, submissions, table
 from hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
 from grader import sandbox
@@ -37,7 +38,9 @@ def student_of(index, case):
     return f"h{index:02d}_{case.id}"
 
 
-STUDENTS = {case.id: student_of(i, case) for i, case in enumerate(hc.CASES)}
+# The catalog, and the attacks an internal red team found against this design (all fixed).
+CASES = hc.CASES + red.CASES
+STUDENTS = {case.id: student_of(i, case) for i, case in enumerate(CASES)}
 
 
 # --------------------------------------------------------------------------- snapshots
@@ -137,10 +140,10 @@ def batch(tmp_path_factory):
     submissions.write(submissions.fill(L1W3), hc.CONTROL_FULL, submitted, L1W3)
     submissions.write(nbformat.read(L1W3.release_notebook, as_version=4),
                       hc.CONTROL_RELEASE, submitted, L1W3)
-    for case in hc.CASES:
+    for case in CASES:
         case.build(submitted, STUDENTS[case.id])
     students = sorted(os.listdir(submitted))
-    assert len(students) == len(hc.CASES) + len(CONTROLS)
+    assert len(students) == len(CASES) + len(CONTROLS)
 
     watched = [os.path.join(ROOT, d) for d in REPO_DIRS] + [submitted, paths["sentinel"]]
     before, site_before = snapshot(*watched), site_packages_listing()
@@ -228,7 +231,7 @@ def test_controls(batch, student):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", hc.CASES, ids=[c.id for c in hc.CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case(batch, case):
     student = STUDENTS[case.id]
     assert student in batch.results, "the batch did not grade this student"
@@ -416,3 +419,9 @@ def test_two_grading_runs_on_one_machine_do_not_change_each_others_scores(tmp_pa
         assert run.returncode == 0, err[-3000:]
         scores = json.loads(out.strip().splitlines()[-1].replace("'", '"'))
         assert scores == {"control": 20, "fork_bomb": 20, "subprocess_spawn": 20}, scores
+
+
+@pytest.mark.slow
+def test_a_student_id_named_like_the_run_summary_is_graded(tmp_path):
+    results = red.summary_name_collision(str(tmp_path))
+    assert [(r.student, r.score) for r in results] == [(red.SUMMARY_NAME_ID, 20)]

@@ -242,8 +242,12 @@ def test_only_the_workdir_files_and_system_folders_are_visible(launch, tmp_path)
             assert destination == os.path.join(sandbox.INSIDE, os.path.basename(source))
         else:
             assert any(_under(destination, folder) for folder in allowed), destination
-    assert {d for _, d in binds if d.startswith(sandbox.INSIDE + "/")} == {
-        f"{sandbox.INSIDE}/_grader_kernel.py", f"{sandbox.INSIDE}/testCases.py"}
+    # The workdir's files are copied in (``--file``), never bind-mounted: no mount names the
+    # host's temporary folder.
+    options = _options(launch())
+    copied = {options[i + 2] for i, a in enumerate(options) if a == "--file"}
+    assert copied == {f"{sandbox.INSIDE}/_grader_kernel.py", f"{sandbox.INSIDE}/testCases.py"}
+    assert not [s for s, _ in binds if _under(s, workdir)]
 
 
 def test_the_sandbox_unshares_what_it_says(launch):

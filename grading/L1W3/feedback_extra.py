@@ -65,7 +65,7 @@ def decode(answer):
     Raises
     ------
     ValueError
-        When the answer is not a dict of two lists of numbers of the right lengths.
+        When the answer is not a dict of two lists of finite numbers of the right lengths.
     """
     if not isinstance(answer, dict):
         raise ValueError("no result")
@@ -74,9 +74,16 @@ def decode(answer):
             and len(train) == SAMPLES and all(isinstance(v, (int, float)) and not isinstance(v, bool)
                                               for v in grid + train)):
         raise ValueError("the model's predictions have the wrong shape")
+    try:  # a forged answer may hold integers too large for a float
+        grid_values = np.asarray(grid, dtype=float)
+        train_values = np.asarray(train, dtype=float)
+    except (OverflowError, ValueError, TypeError):
+        raise ValueError("the model's predictions are not numbers") from None
+    if not (np.isfinite(grid_values).all() and np.isfinite(train_values).all()):
+        raise ValueError("the model's predictions are not finite numbers")
     _, Y = flower()
-    accuracy = float(np.mean(np.asarray(train) == Y.ravel()) * 100)
-    return np.asarray(grid, dtype=float).reshape(GRID, GRID), accuracy
+    accuracy = float(np.mean(train_values == Y.ravel()) * 100)
+    return grid_values.reshape(GRID, GRID), accuracy
 
 
 @functools.lru_cache(maxsize=None)
