@@ -112,6 +112,7 @@ test: system-deps test-release test-grader test-notebooks
 
 # The edit loop: every fast test (no notebook execution, no grading batch, no server).
 check: $(STAMP)
+	mkdir -p build
 	$(BIN)/python -m pytest grader_tests -m "not slow" -q -p no:cacheprovider \
 	    --basetemp=$(CURDIR)/build/pytest-check
 
@@ -127,6 +128,7 @@ test-release: $(STAMP)
 # Temporary files in this checkout's build/: no test depends on, or is disturbed by, another
 # test run on the machine (pytest's default basetemp is shared by every run of a user).
 test-grader: $(STAMP) render-tools
+	mkdir -p build
 	$(BIN)/python -m pytest grader_tests -p no:cacheprovider --basetemp=$(CURDIR)/build/pytest
 
 # The markdown/formula checker's node packages (marked, MathJax), pinned by
