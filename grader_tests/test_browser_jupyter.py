@@ -55,7 +55,8 @@ EXPECTED = {
     "untouched": (False, ["公开自检", "Public self-check", "check_layer_sizes(func_layer_sizes)",
                           "NotImplementedError"]),
     "wrong_tanh": (False, ["公开自检", "Public self-check", "check_backward_propagation(func_backward_propagation)",
-                           "Mismatch", "grads['dW1']", "期望", "expected"]),
+                           "func_backward_propagation 未通过公开自检", "grads['dW1']", "期望", "expected",
+                           "1 - np.power(A1, 2)"]),
     "solution": (True, [SUCCESS]),
 }
 
@@ -148,7 +149,7 @@ EXPECTED_CLI = {
     "untouched": (False, ["公开自检", "Public self-check", "check_layer_sizes(func_layer_sizes)",
                           "NotImplementedError"]),
     "wrong_tanh": (False, ["公开自检", "Public self-check", "check_backward_propagation(func_backward_propagation)",
-                           "Mismatch: grads['dW1']", "期望"]),
+                           "grads['dW1'][0, 0]：期望 -0.00687442", "1 - np.power(A1, 2)"]),
     "solution": (True, [SUCCESS]),
 }
 

@@ -286,7 +286,7 @@ def test_archive_upload_is_reported_as_not_a_notebook(course):
 def test_hostile_ids_are_refused_and_shown_escaped(course, member, capsys):
     z = make_zip(course / "d.zip", [(member, notebook("x")),
                                     ("smithjo_3_4_planar_classification.ipynb", notebook("s"))])
-    assert cli(["collect", z, "--lms", "canvas", "--submitted", str(course / "submitted"),
+    assert cli(["collect", z, "--assignment", "L1W3", "--lms", "canvas", "--submitted", str(course / "submitted"),
                 "--db", f"sqlite:///{course}/gb.db"]) == 1
     assert os.listdir(course / "submitted") == ["smithjo"]
     err = capsys.readouterr().err
@@ -298,7 +298,7 @@ def test_hostile_ids_are_refused_and_shown_escaped(course, member, capsys):
 
 def test_cli_exits_zero_when_every_student_is_filed(course, capsys):
     z = make_zip(course / "d.zip", [("smithjo_3_4_planar_classification.ipynb", notebook("s"))])
-    assert cli(["collect", z, "--submitted", str(course / "submitted"),
+    assert cli(["collect", z, "--assignment", "L1W3", "--submitted", str(course / "submitted"),
                 "--db", f"sqlite:///{course}/gb.db"]) == 0
     assert "filed 1 student(s)" in capsys.readouterr().out
 
