@@ -464,7 +464,7 @@ def _sleep_in_probe(paths):
 def _slow_cells(paths):
     nb = solved()
     return insert_after(nb, values_id("func_compute_cost"),
-                        *["import time\ntime.sleep(3)"] * 12)
+                        *["import time\ntime.sleep(3)"] * 20)
 
 
 # --------------------------------------------------------------------------- processes
@@ -1048,7 +1048,8 @@ def _hidden_input_texts():
                 for array in arrays:
                     if isinstance(array, np.ndarray) and array.size:
                         texts.add(repr(float(array.ravel()[0]))[:12])
-    return texts
+    # Only texts specific enough to be a leak (not "0.0" of a zeroed weight, say).
+    return {t for t in texts if len(t.lstrip("-")) >= 8}
 
 
 def nothing_of_the_reference_comes_back(result, paths):

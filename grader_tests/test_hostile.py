@@ -27,7 +27,8 @@ from hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
 from grader import sandbox
 from grader.limits import Limits
 
-LIMITS = Limits(cell_timeout=4, notebook_timeout=25, memory_mb=1024)
+# Short, so that timeouts are quick to reach, yet long enough for a busy 2-core machine.
+LIMITS = Limits(cell_timeout=8, notebook_timeout=40, memory_mb=1024, grace=2)
 WORKERS = 2
 KERNEL_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT)   # one uid per submission
 REPO_DIRS = ("source", "notebooks", "utils", "grader", "grading")
