@@ -63,6 +63,8 @@ class Kernel:
             "PYTHONHASHSEED": "0", "NBGRADER_EXECUTION": "autograde",
             "GRADER_STREAM_CAP": str(limits.output_kb * 1024),
             "GRADER_NOTEBOOK_CAP": str(limits.notebook_output_mb * 1024 * 1024),
+            # bubblewrap gives the kernel a PID namespace of its own (see kernel_child's probes).
+            "GRADER_OWN_PID_NAMESPACE": "1" if sandbox.bwrap_works() else "0",
         }
         for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             if name in os.environ:

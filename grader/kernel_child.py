@@ -36,6 +36,7 @@ IN_FD, OUT_FD = 0, 3
 STREAM_CAP = int(os.environ.get("GRADER_STREAM_CAP", 64 * 1024))
 DISPLAY_CAP = int(os.environ.get("GRADER_DISPLAY_CAP", 2 * 1024 * 1024))
 NOTEBOOK_CAP = int(os.environ.get("GRADER_NOTEBOOK_CAP", 8 * 1024 * 1024))
+OWN_PID_NAMESPACE = os.environ.get("GRADER_OWN_PID_NAMESPACE") == "1"
 
 
 def send(obj):
@@ -196,6 +197,15 @@ def main():
                 recorded[request["name"]] = shell.user_ns.get(request["name"])
                 send({"op": "recorded", "seq": seq})
             elif request["op"] == "probe":
+                if OWN_PID_NAMESPACE and not state.get("alone"):
+                    # Before the first probe, every other process the student started in this
+                    # sandbox goes: nothing can watch, trace or starve the probes.  (Only in a PID
+                    # namespace of its own: there kill(-1) reaches nothing outside the sandbox.)
+                    state["alone"] = True
+                    try:
+                        os.kill(-1, signal.SIGKILL)
+                    except OSError:
+                        pass
                 namespace = {}
                 # Hooks a cell installed must not watch the grader's probe (threads still run:
                 # what they see of it cannot leave, as verdicts echo nothing of the student's).

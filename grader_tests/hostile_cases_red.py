@@ -383,7 +383,7 @@ CASES = [
     Case("red_bad_display_data", "display data whose values are numbers",
          writes(_bad_display), full(), check=_autograded_valid),
     Case("red_many_cells", "hundreds of thousands of empty markdown cells, every release cell deleted",
-         writes_raw(_many_cells), hc.zero(), check=_graded_quickly),
+         writes_raw(_many_cells), hc.zero(), "over the limit", gradable=False, check=_graded_quickly),
     Case("red_leak_profiler", "a profile hook reads another exercise's probe; predict leaks it",
          writes(_leak_by_profiler), full_except("func_predict"), check=_no_leak),
     Case("red_odd_cell_metadata", "student cells with invalid metadata and attachments",
