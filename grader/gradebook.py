@@ -73,7 +73,9 @@ def _write(session, result, assignment_id, timestamp, students=None):
         # here so that make grade and nbgrader autograde record the same penalty.
         score = sum(g.manual_score if g.manual_score is not None else (g.auto_score or 0.0)
                     for g in nb.grades)
-        nb.late_submission_penalty = penalty_for(student.id, score, submission.total_seconds_late)
+        late = submission.total_seconds_late
+        # On time: no penalty at all (None, as nbgrader records it), not a penalty of 0.
+        nb.late_submission_penalty = penalty_for(student.id, score, late) if late > 0 else None
 
 
 def record(gb, result, assignment_id, timestamp=None):
