@@ -112,7 +112,7 @@ def _describe(exc):
 
 
 def _alarm(signum, frame):
-    raise CellTimeout("cell timed out / 单元格运行超时")
+    raise CellTimeout("单元格运行超时 / cell timed out")
 
 
 def main():

@@ -260,9 +260,9 @@ class GraderErrors(RuntimeError):
     def __init__(self, students, rejected=()):
         parts = []
         if students:
-            parts.append("not graded because of a grader error / 评分程序出错未评分: "
+            parts.append("评分程序出错未评分 / not graded because of a grader error: "
                          + ", ".join(terminal(s) for s in students))
-        parts += [f"not graded / 未评分: {name}: {reason}" for name, reason in rejected]
+        parts += [f"未评分 / not graded: {name}: {reason}" for name, reason in rejected]
         super().__init__("; ".join(parts))
         self.students = list(students)
         self.rejected = list(rejected)
