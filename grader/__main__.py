@@ -8,6 +8,7 @@ import os
 import sys
 
 from grader import ROOT
+from grader import messages as msg
 
 
 def _assignment(value):
@@ -16,7 +17,7 @@ def _assignment(value):
     if value is None:
         known = ids()
         if len(known) != 1:
-            sys.exit(f"请指定作业 / name the assignment: one of {', '.join(known) or 'none'}")
+            sys.exit(msg.NAME_THE_ASSIGNMENT.format(known=", ".join(known) or "none"))
         value = known[0]
     try:
         return load(value)
@@ -105,7 +106,7 @@ def main(argv=None):
         assignment = _assignment(args.assignment or os.path.basename(os.path.dirname(
             os.path.abspath(args.notebook))))
         nbformat.write(submissions.fill(assignment, release=args.notebook), args.notebook)
-        print(f"已填入参考解答 / filled the reference solutions into {args.notebook}")
+        print(msg.SOLUTIONS_FILLED.format(notebook=args.notebook))
         return 0
     if args.command == "grade":
         from grader import runner

@@ -23,6 +23,7 @@ import threading
 import nbformat
 
 from grader import ROOT
+from grader import messages as msg
 
 EXPLORATORY = "exploratory"   # tag of the cells grading skips
 _IMPORT_LOCK = threading.Lock()
@@ -93,8 +94,7 @@ class Assignment:
     def __init__(self, assignment_id, root=ROOT):
         if assignment_id not in ids(root):
             known = ", ".join(ids(root)) or "none"
-            raise UnknownAssignment(f"未知的作业 {assignment_id!r} / unknown assignment {assignment_id!r} "
-                                    f"(known: {known}; an assignment needs source/<id>/ and grading/<id>/spec.py)")
+            raise UnknownAssignment(msg.UNKNOWN_ASSIGNMENT.format(assignment=assignment_id, known=known))
         self.id = assignment_id
         self.root = root
         self.source_dir = os.path.join(root, "source", assignment_id)

@@ -61,6 +61,7 @@ import tempfile
 import zipfile
 
 from grader import ROOT
+from grader import messages as msg
 from grader.students import check_id, check_name, terminal
 from grader.unzip import MB, Limits, MemberError, declared_problem, extract, write_new
 
@@ -176,12 +177,11 @@ def collect(zip_path, assignment, submitted=None, lms=None, *,
     try:
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise CollectError(f"不是可读的 zip 文件 / not a readable zip file: {terminal(exc)}") from None
+        raise CollectError(msg.ZIP_UNREADABLE.format(error=terminal(exc))) from None
     with archive:
         infos = archive.infolist()
         if len(infos) > limits.members:
-            raise CollectError(f"下载包含 {len(infos)} 个条目，超过上限 {limits.members} / the download has "
-                               f"{len(infos)} entries, more than the limit of {limits.members} (--max-members)")
+            raise CollectError(msg.TOO_MANY_MEMBERS.format(members=len(infos), limit=limits.members))
         files = [i for i in infos if not i.is_dir()]  # a folder entry carries no data and names no one
         lms = _choose_lms(lms, [i.filename for i in files])
         report = Report(lms=lms)
@@ -207,17 +207,14 @@ def collect(zip_path, assignment, submitted=None, lms=None, *,
 
 def _choose_lms(lms, names):
     if not names:
-        raise CollectError("下载中没有文件 / the download contains no files")
+        raise CollectError(msg.DOWNLOAD_EMPTY)
     if lms is not None:
         if lms not in PATTERNS:
-            raise CollectError(f"未知的 LMS：{terminal(lms)}（可选 canvas、moodle） / unknown LMS "
-                               f"{terminal(lms)!r} (canvas or moodle)")
+            raise CollectError(msg.UNKNOWN_LMS.format(lms=terminal(lms)))
         return lms
     found = detect(names)
     if found is None:
-        raise CollectError("无法从整个下载判断 LMS（并非所有文件都符合 Canvas 或 Moodle 的命名）；请用 --lms "
-                           "canvas 或 --lms moodle 指明 / cannot tell the LMS from the whole download (not every "
-                           "file follows Canvas's or Moodle's naming); name it with --lms canvas or --lms moodle")
+        raise CollectError(msg.LMS_NOT_DETECTED)
     return found
 
 
@@ -227,14 +224,12 @@ def _group(files, pattern, report):
     for info in files:
         found = pattern.fullmatch(info.filename)
         if found is None:
-            report.problems.append(Problem(
-                f"不符合 {report.lms} 的文件命名，未归档（不猜测属于谁） / does not follow {report.lms}'s "
-                f"file naming; not filed (its owner is not guessed)", member=info.filename))
+            report.problems.append(Problem(msg.NOT_LMS_NAMING.format(lms=report.lms), member=info.filename))
             continue
         student = found.group("id")
         reason = check_id(student)
         if reason:
-            report.problems.append(Problem(f"未归档 / not filed: {reason}", member=info.filename))
+            report.problems.append(Problem(msg.NOT_FILED.format(reason=reason), member=info.filename))
             continue
         entry = students.setdefault(student, {"infos": [], "owners": set(), "names": set()})
         entry["infos"].append((info, found.group("file")))
@@ -258,12 +253,11 @@ def _choose_notebooks(students, report, limits):
         for info, file_name in entry["infos"]:
             base = file_name.rsplit("/", 1)[-1]
             if stat.S_ISLNK(info.external_attr >> 16):
-                reason = "符号链接，不是笔记本，未解压 / a symbolic link, not a notebook; not extracted"
+                reason = msg.SYMLINK_NOT_EXTRACTED
             elif base.lower().endswith(ARCHIVES):
-                reason = ("压缩包，不是笔记本，未解压（其中的文件不会被当作学生） / an archive, not a notebook; "
-                          "not unpacked (nothing inside it is filed)")
+                reason = msg.ARCHIVE_NOT_EXTRACTED
             elif not base.endswith(".ipynb"):
-                reason = "不是笔记本（.ipynb），未解压 / not a notebook (.ipynb); not extracted"
+                reason = msg.NOT_A_NOTEBOOK
             else:
                 notebooks.append(info)
                 continue
@@ -273,19 +267,15 @@ def _choose_notebooks(students, report, limits):
             # Whose earlier submission sits in submitted/<id> cannot be told: it is kept as it is
             # (one account renaming itself after a classmate must not erase the classmate's work).
             report.contested.add(student)
-            report.problems.append(Problem(
-                f"{len(entry['owners'])} 个不同的账号使用同一学生编号，未归档，之前收集的提交保持不变 / "
-                f"{len(entry['owners'])} different accounts share this student id; nothing filed, an earlier "
-                f"collected submission is left as it was", student=student))
+            report.problems.append(Problem(msg.SHARED_STUDENT_ID.format(accounts=len(entry["owners"])),
+                                           student=student))
         elif not notebooks:
-            report.problems.append(Problem("下载中没有该学生的笔记本，未归档 / no notebook from this student "
-                                           "in the download; nothing filed", student=student))
+            report.problems.append(Problem(msg.NO_NOTEBOOK_FROM_STUDENT, student=student))
         elif len(notebooks) > 1:
             listed = ", ".join(terminal(i.filename) for i in notebooks)
-            report.problems.append(Problem(
-                f"有 {len(notebooks)} 个笔记本（{listed}），无法确定评哪一个，未归档；请学生只提交一个 / "
-                f"{len(notebooks)} notebooks ({listed}): which one counts is not guessed, nothing filed; "
-                f"ask the student to submit one", student=student))
+            report.problems.append(Problem(msg.SEVERAL_NOTEBOOKS_FROM_STUDENT.format(count=len(notebooks),
+                                                                                     listed=listed),
+                                           student=student))
         else:
             reason = declared_problem(notebooks[0], limits)
             if reason:
@@ -294,8 +284,7 @@ def _choose_notebooks(students, report, limits):
                 chosen[student] = notebooks[0]
     declared = sum(i.file_size for i in chosen.values())
     if declared > limits.total_bytes:
-        raise CollectError(f"笔记本共 {declared} 字节，超过上限 {limits.total_bytes} / the notebooks declare "
-                           f"{declared} bytes together, more than the limit of {limits.total_bytes} (--max-total-mb)")
+        raise CollectError(msg.DOWNLOAD_TOO_LARGE.format(declared=declared, limit=limits.total_bytes))
     return chosen, extras
 
 
@@ -315,14 +304,13 @@ def _extract_all(archive, chosen, staging, assignment, zone, limits, report):
                 extract(raw, info, os.path.join(folder, assignment.notebook), limits)
             except MemberError as exc:
                 shutil.rmtree(os.path.join(staging, student))
-                report.problems.append(Problem(f"未归档 / not filed: {exc}", member=info.filename,
+                report.problems.append(Problem(msg.NOT_FILED.format(reason=exc), member=info.filename,
                                                student=student))
                 continue
             stamp = _timestamp(info, zone)
             if stamp is None:
-                report.problems.append(Problem(
-                    "文件时间无效，未记录提交时间 / the file's date is invalid; no submission time recorded",
-                    member=info.filename, student=student, filed=True))
+                report.problems.append(Problem(msg.FILE_DATE_INVALID, member=info.filename, student=student,
+                                               filed=True))
             else:
                 write_new(os.path.join(folder, "timestamp.txt"), stamp.encode())
             report.filed[student] = info
@@ -336,7 +324,7 @@ def _zone(name):
         return datetime.timezone.utc
     zone = gettz(name)
     if zone is None:
-        raise CollectError(f"未知时区 / unknown time zone: {terminal(name)}")
+        raise CollectError(msg.UNKNOWN_TIME_ZONE.format(zone=terminal(name)))
     return zone
 
 
@@ -379,7 +367,7 @@ def _names(students, report):
         name = " ".join(next(iter(names)).split())
         reason = check_name(name)
         if reason:
-            report.problems.append(Problem(f"未记录姓名 / name not recorded: {reason}", student=student,
+            report.problems.append(Problem(msg.NAME_NOT_RECORDED.format(reason=reason), student=student,
                                            filed=True))
             continue
         first, _, last = name.rpartition(" ")
@@ -421,7 +409,7 @@ def main(args, assignment):
         be (or the download was refused), 2 when the zip does not exist.
     """
     if not os.path.isfile(args.zip):
-        print(f"{terminal(args.zip)}: 文件不存在 / no such file", file=sys.stderr)
+        print(f"{terminal(args.zip)}: {msg.NO_SUCH_FILE}", file=sys.stderr)
         return 2
     from grader.config import db_url
 
@@ -431,10 +419,10 @@ def main(args, assignment):
         report = collect(args.zip, assignment, submitted=args.submitted, lms=args.lms,
                          limits=limits, timezone=args.timezone, db_url=args.db or db_url())
     except CollectError as exc:
-        print(f"错误 / error: {exc}", file=sys.stderr)
+        print(msg.ERROR.format(error=exc), file=sys.stderr)
         return 1
     for problem in report.problems:
         print(problem, file=sys.stderr)
-    print(f"{report.lms}: 已归档 {len(report.filed)} 名学生 / filed {len(report.filed)} student(s) into "
-          f"{terminal(args.submitted or 'submitted/')}")
+    print(f"{report.lms}: " + msg.FILED_STUDENTS.format(count=len(report.filed),
+                                                        folder=terminal(args.submitted or "submitted/")))
     return 1 if report.unfiled else 0

@@ -4,7 +4,7 @@ The release has no outputs (nbgrader's ``ClearOutput``), yet a student needs
 to see what a correct solution prints after each exercise.  The source
 notebook's stored outputs are that (nbval checks them against a fresh run),
 so :class:`AddExpectedOutputs` copies them, before ``ClearOutput`` runs, into
-a markdown cell "预期输出 / Expected output" after each exercise's
+a markdown cell (``messages.EXPECTED_OUTPUT``) after each exercise's
 demonstration cells: one source of truth, never written by hand.
 
 An exercise is a solution cell (nbgrader ``solution``); its demonstration
@@ -16,11 +16,11 @@ import re
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from grader import messages as msg
 from grader.assignment import EXPLORATORY
 
-TITLE = "**预期输出 / Expected output**"
-INTRO = ("正确的解答在上面的单元格中打印以下内容 / "
-         "a correct solution prints this in the cells above:")
+TITLE = f"**{msg.EXPECTED_OUTPUT}**"
+INTRO = msg.EXPECTED_OUTPUT_INTRO
 METADATA_KEY = "expected_output"  # cell metadata: the exercise the cell belongs to
 
 

@@ -10,7 +10,7 @@ formgrader's "Generate Feedback" button, and ``python -m grader feedback``
 feedback extras in parallel).
 
 The summary shows, per exercise, the score **from the gradebook** (so a
-manual grade counts, and is labelled "人工评分 / graded by hand"), what failed
+manual grade counts, and is labelled ``messages.GRADED_BY_HAND``), what failed
 and why (from the grading report beside the autograded submission), the notes
 on the submission, and the assignment's feedback extra (for L1W3, the
 student's decision boundary beside the reference one).
@@ -38,6 +38,7 @@ import tempfile
 from nbconvert.preprocessors import Preprocessor
 
 from grader import ROOT, tool_env
+from grader import messages as msg
 from grader.workspace import remove_tree
 
 SUMMARY_ID = "grader-summary"
@@ -180,7 +181,7 @@ def extra_answer(nb_path, assignment, limits=None, use_cache=True):
         with open(nb_path, "rb") as f:
             data = f.read()
     except OSError as exc:
-        return ("note", f"无法读取笔记本 / cannot read the notebook ({type(exc).__name__})")
+        return ("note", msg.CANNOT_READ_NOTEBOOK.format(error=type(exc).__name__))
     key = hashlib.sha256(data + b"\0" + extra.probe.encode("utf-8")).hexdigest()
     cache = _cache_path(nb_path, assignment.id)
     if use_cache:
@@ -210,7 +211,7 @@ def _run_extra(data, extra, assignment, limits):
     try:
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception as exc:
-        return ("note", f"无法读取笔记本 / cannot read the notebook ({type(exc).__name__})")
+        return ("note", msg.CANNOT_READ_NOTEBOOK.format(error=type(exc).__name__))
     workdir = tempfile.mkdtemp(prefix="feedback-")
     try:
         for helper in glob.glob(os.path.join(assignment.release_dir, "*.py")):
@@ -220,18 +221,18 @@ def _run_extra(data, extra, assignment, limits):
                 kernel.run(source)
             answer = kernel.probe(extra.probe, "running the feedback extra")
     except KernelDied as exc:
-        return ("note", f"模型无法运行 / the model did not run: {exc}")
+        return ("note", f"{msg.MODEL_DID_NOT_RUN}: {exc}")
     except Exception as exc:  # the extra is a bonus: nothing may stop the page for it
-        return ("note", f"反馈附加内容无法生成 / the feedback extra could not be made ({type(exc).__name__})")
+        return ("note", msg.EXTRA_NOT_MADE.format(error=type(exc).__name__))
     finally:
         try:
             remove_tree(workdir)
         except OSError:  # a folder that cannot be removed must not cost the page
             pass
     if not isinstance(answer, dict) or answer.get("op") != "probe":
-        return ("note", "模型运行超时 / the model timed out")
+        return ("note", msg.MODEL_TIMED_OUT)
     if "error" in answer:
-        return ("note", f"模型出错 / the model raised {str(answer['error'])[:200]}")
+        return ("note", msg.MODEL_RAISED.format(error=str(answer["error"])[:200]))
     return ("answer", answer.get("result"))
 
 
@@ -248,12 +249,12 @@ def extra_html(nb_path, assignment, limits=None):
             try:
                 decoded = extra.decode(value)
             except ValueError as exc:
-                decoded = f"模型无法运行 / the model did not run ({exc})"
+                decoded = f"{msg.MODEL_DID_NOT_RUN} ({exc})"
         return heading + extra.render(decoded, extra.reference())
     except Exception as exc:
         reason = value if kind == "note" and value else f"({type(exc).__name__})"
-        return heading + (f'<p class="grader-extra-missing">无法显示这一部分 / this part could not be shown: '
-                          f"{html.escape(str(reason))}</p>")
+        return heading + ('<p class="grader-extra-missing">'
+                          f"{msg.PART_NOT_SHOWN.format(reason=html.escape(str(reason)))}</p>")
 
 
 # --- the summary ------------------------------------------------------------------------------
@@ -313,14 +314,12 @@ class CourseSummary(Preprocessor):
                                    f"grading_report_{assignment_id}.json"), encoding="utf-8") as f:
                 report = json.load(f)
         except (OSError, ValueError):
-            notes.append("没有评分报告，无法说明失败原因 / no grading report: the reasons for lost points "
-                         "cannot be shown")
+            notes.append(msg.NO_GRADING_REPORT)
         rows, penalty = {}, 0.0
         try:
             rows, penalty = gradebook_rows(info["db_url"], info["notebook"], assignment_id, student)
         except Exception as exc:
-            notes.append(f"成绩簿中没有这份提交的成绩 / no grades for this submission in the gradebook "
-                         f"({type(exc).__name__})")
+            notes.append(msg.NO_GRADES_IN_GRADEBOOK.format(error=type(exc).__name__))
         if not isinstance(report, dict):
             report = {}
         notes += [str(n) for n in report.get("notes", []) if isinstance(n, (str, int, float))]
@@ -346,8 +345,8 @@ class CourseSummary(Preprocessor):
             maximum += points
             by_hand = ""
             if manual is not None:
-                by_hand = (f'<br><span class="by-hand">人工评分 / graded by hand</span>'
-                           f"<br><small>自动评分 / autograded: {float(auto or 0):g}</small>")
+                by_hand = (f'<br><span class="by-hand">{msg.GRADED_BY_HAND}</span>'
+                           f"<br><small>{msg.AUTOGRADED}: {float(auto or 0):g}</small>")
             name = exercise_of.get(gid, gid)
             table.append(f"<tr class=\"{'ok' if score >= points else 'fail'}\">"
                          f"<td><code>{html.escape(name)}</code></td>"
@@ -357,20 +356,19 @@ class CourseSummary(Preprocessor):
             penalty = float(info.get("late_penalty") or 0.0)
         else:
             total -= penalty
-        late = (f"<p class=\"late\">迟交扣分 / late submission penalty: −{penalty:g}</p>" if penalty else "")
-        notes_html = ("<h3>说明 / Notes on your submission</h3><ul>"
+        late = (f"<p class=\"late\">{msg.LATE_PENALTY}: −{penalty:g}</p>" if penalty else "")
+        notes_html = (f"<h3>{msg.NOTES_ON_SUBMISSION}</h3><ul>"
                       + "".join(f"<li>{html.escape(n)}</li>" for n in notes if n) + "</ul>"
                       if any(notes) else "")
         extra = extra_html(nb_path, assignment) if assignment else ""
         return f"""<style>{SUMMARY_CSS}</style>
 <section id="{SUMMARY_ID}" lang="zh">
-<h2>评分摘要 / Grading summary: {html.escape(student)} — {total:g} / {maximum:g}</h2>
-<p>每个练习单独评分（所调用的其他函数用正确版本代替）；全部隐藏测试通过才得分。分数取自成绩簿，包括人工评分。<br>
-Each exercise is graded on its own (the functions it calls are replaced by correct ones) and earns its points
-when all of its hidden tests pass. Scores are the gradebook's, manual grades included.</p>
+<h2>{msg.GRADING_SUMMARY}: {html.escape(student)} — {total:g} / {maximum:g}</h2>
+<p>{msg.SUMMARY_INTRO.zh}<br>
+{msg.SUMMARY_INTRO.en}</p>
 {late}
 <table>
-<tr><th>练习 / exercise</th><th>得分 / score</th><th>结果 / result</th></tr>
+<tr><th>{msg.EXERCISE}</th><th>{msg.SCORE}</th><th>{msg.RESULT}</th></tr>
 {''.join(table)}
 </table>
 {notes_html}

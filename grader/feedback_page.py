@@ -29,6 +29,7 @@ import traceback
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 
+from grader import messages as msg
 from grader import texmath
 
 SUMMARY_KEY = "grader_summary"      # resources key: the summary's HTML
@@ -90,8 +91,7 @@ def neutralize(nb):
     if info is not None and not (isinstance(info, dict) and all(
             isinstance(info.get(k, ""), str) for k in ("name", "pygments_lexer"))):
         meta["language_info"] = {"name": "python"}
-        notes.append("笔记本元数据 language_info 无效，已按 Python 显示 / the notebook's language_info "
-                     "metadata is invalid; the code is shown as Python")
+        notes.append(msg.LANGUAGE_INFO_INVALID)
     dropped_sizes = dropped_tags = 0
     for cell in nb.get("cells", []):
         cmeta = cell.get("metadata")
@@ -113,9 +113,9 @@ def neutralize(nb):
                         del value[key]
                         dropped_sizes += 1
     if dropped_sizes:
-        notes.append(f"已忽略 {dropped_sizes} 个无效的图片尺寸 / {dropped_sizes} invalid image size(s) ignored")
+        notes.append(msg.IMAGE_SIZES_IGNORED.format(count=dropped_sizes))
     if dropped_tags:
-        notes.append(f"已忽略 {dropped_tags} 个单元格的无效标签 / invalid tags of {dropped_tags} cell(s) ignored")
+        notes.append(msg.CELL_TAGS_IGNORED.format(count=dropped_tags))
     return notes
 
 
@@ -253,8 +253,7 @@ class FeedbackPage(HTMLExporter):
             out = self._init_resources(resources)
             page = _minimal_page(str((out.get("nbgrader") or {}).get("notebook", "feedback")))
             summary = None
-            notes.append(f"你的笔记本无法显示，只显示评分摘要 / your notebook could not be shown, only the "
-                         f"grading summary ({type(exc).__name__})")
+            notes.append(msg.NOTEBOOK_NOT_SHOWN.format(error=type(exc).__name__))
         if summary is None:
             summary = CourseSummary(parent=self).summary_html(nb, out, extra_notes=notes)
             notes = []

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 from grader import judge, probe
+from grader import messages as msg
 from grader.kernel import Kernel, KernelDied
 from grader.workspace import remove_tree
 
@@ -77,36 +78,34 @@ def read_notebook(path, limits=None):
     """
     size = os.path.getsize(path)
     if size == 0:
-        raise ValueError("笔记本文件为空 / the notebook file is empty")
+        raise ValueError(msg.NOTEBOOK_EMPTY)
     if limits is not None and size > limits.notebook_mb * 1024 * 1024:
-        raise ValueError(f"笔记本文件超过 {limits.notebook_mb} MB / the notebook file is over "
-                         f"{limits.notebook_mb} MB")
+        raise ValueError(msg.NOTEBOOK_TOO_LARGE.format(mb=limits.notebook_mb))
     try:
         with open(path, encoding="utf-8") as f:
             raw = json.load(f)
     except UnicodeDecodeError:
-        raise ValueError("笔记本不是 UTF-8 文本 / the notebook is not UTF-8 text")
+        raise ValueError(msg.NOTEBOOK_NOT_UTF8)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"笔记本不是有效的 JSON / the notebook is not valid JSON ({exc.msg}, line {exc.lineno})")
+        raise ValueError(msg.NOTEBOOK_NOT_JSON.format(error=exc.msg, line=exc.lineno))
     except RecursionError:
-        raise ValueError("笔记本的 JSON 嵌套过深 / the notebook's JSON is nested too deeply")
+        raise ValueError(msg.NOTEBOOK_TOO_DEEP)
     if not isinstance(raw, dict):
-        raise ValueError("笔记本不是 JSON 对象 / the notebook is not a JSON object")
+        raise ValueError(msg.NOTEBOOK_NOT_OBJECT)
     major = raw.get("nbformat")
     if major != 4:
-        raise ValueError(f"不支持的笔记本格式 nbformat={major!r}，需要 4 / unsupported nbformat {major!r}, 4 is needed")
+        raise ValueError(msg.NOTEBOOK_UNSUPPORTED_FORMAT.format(major=major))
     if not isinstance(raw.get("cells"), list):
-        raise ValueError("笔记本没有单元格列表 / the notebook has no list of cells")
+        raise ValueError(msg.NOTEBOOK_NO_CELLS)
     if limits is not None and len(raw["cells"]) > limits.max_cells:
-        raise ValueError(f"笔记本有 {len(raw['cells'])} 个单元格，超过上限 {limits.max_cells} / the notebook has "
-                         f"{len(raw['cells'])} cells, over the limit of {limits.max_cells}")
+        raise ValueError(msg.NOTEBOOK_TOO_MANY_CELLS.format(cells=len(raw["cells"]), limit=limits.max_cells))
     try:
         nb = nbformat.reads(json.dumps(raw), as_version=4)
     except Exception as exc:
-        raise ValueError(f"笔记本结构无效 / the notebook's structure is invalid ({type(exc).__name__})")
+        raise ValueError(msg.NOTEBOOK_INVALID.format(error=type(exc).__name__))
     for cell in nb.cells:
         if not isinstance(cell.get("source", ""), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
-            raise ValueError("笔记本含有无效的单元格 / the notebook has a malformed cell")
+            raise ValueError(msg.NOTEBOOK_MALFORMED_CELL)
     return nb
 
 
@@ -133,19 +132,18 @@ def normalize(nb, master):
         gid = _grade_id(cell)
         if gid in master.locked:
             if gid in position:
-                notes.append(f"重复的只读单元格 {gid} 已删除 / duplicate locked cell {gid} removed")
+                notes.append(msg.LOCKED_CELL_DUPLICATE.format(gid=gid))
                 continue
             restored = master.cell(gid)
             if restored["source"] != cell.get("source", "") or restored["cell_type"] != cell.get("cell_type"):
-                notes.append(f"只读单元格 {gid} 被修改，已还原 / locked cell {gid} was edited and has been restored")
+                notes.append(msg.LOCKED_CELL_RESTORED.format(gid=gid))
             position[gid] = len(cells)
             cells.append(restored)
         elif gid in master.solutions:
             restored = master.cell(gid)
             restored["source"] = cell.get("source", "")
             if gid in position:
-                notes.append(f"解答单元格 {gid} 有多个副本，以最后一个为准 / "
-                             f"solution cell {gid} is duplicated; the last copy counts")
+                notes.append(msg.SOLUTION_CELL_DUPLICATE.format(gid=gid))
                 cells[position[gid]] = None
             position[gid] = len(cells)
             cells.append(restored)
@@ -155,8 +153,7 @@ def normalize(nb, master):
             if "nbgrader" in meta:
                 meta.pop("nbgrader")
                 if gid:
-                    notes.append(f"未知的评分单元格 {gid} 按普通单元格处理 / "
-                                 f"unknown graded cell {gid} treated as an ordinary cell")
+                    notes.append(msg.UNKNOWN_GRADED_CELL.format(gid=gid))
             # Only metadata that every later reader accepts (nbformat's schema, nbconvert,
             # formgrader): a list of string tags; anything else of the student's is dropped.
             tags = meta.get("tags")
@@ -172,8 +169,8 @@ def normalize(nb, master):
         if gid in present:
             continue
         restored = master.cell(gid)
-        kind = "测试" if gid in master.tests else "单元格"
-        notes.append(f"被删除的{kind} {gid} 已恢复 / deleted cell {gid} has been restored")
+        deleted = msg.DELETED_TEST_RESTORED if gid in master.tests else msg.DELETED_CELL_RESTORED
+        notes.append(deleted.format(gid=gid))
         at = 0
         for previous in reversed(master.order[:i]):
             ids = [_grade_id(c) for c in cells]
@@ -207,8 +204,7 @@ class OutputBudget:
             if size > self.left:
                 if not self.exceeded:
                     kept.append({"output_type": "stream", "name": "stderr",
-                                 "text": "[输出超出整个笔记本的限额，已省略 / output dropped: over the "
-                                         "notebook's output budget]\n"})
+                                 "text": f"[{msg.OUTPUT_DROPPED}]\n"})
                 self.exceeded = True
                 self.left = 0
                 continue
@@ -358,10 +354,10 @@ def verdict_of(assignment, exercise, points, answer):
         return judge.judge(assignment, exercise, points, answer.get("result"))
     if answer.get("status") == "interrupted":
         return judge.not_graded(assignment, exercise, points,
-                                "隐藏测试超时或被中断 / the hidden tests timed out or were interrupted")
+                                msg.HIDDEN_TESTS_INTERRUPTED)
     return judge.not_graded(assignment, exercise, points,
-                            f"隐藏测试无法运行 / the hidden tests could not run: "
-                            f"{judge.exception_name(answer.get('error'))}")
+                            msg.HIDDEN_TESTS_COULD_NOT_RUN.format(
+                                error=judge.exception_name(answer.get("error"))))
 
 
 def execute(run, assignment, budget):
@@ -381,7 +377,7 @@ def execute(run, assignment, budget):
             probe_all(run, assignment, answers)
             return answers
         except KernelDied as exc:
-            reason = f"内核终止 / kernel stopped: {exc}"
+            reason = msg.KERNEL_STOPPED.format(reason=exc)
             if reason not in run.notes:
                 run.notes.append(reason)
             exercise = getattr(exc, "exercise", None)
@@ -483,7 +479,7 @@ def grade_submission(student, path, assignment, master, limits, extra_notes=()):
         elif isinstance(answer, str):
             verdict = judge.not_graded(assignment, exercise, points, answer)
         else:
-            reason = run.notes[-1] if run.notes else "未运行 / not run"
+            reason = run.notes[-1] if run.notes else msg.NOT_RUN
             verdict = judge.not_graded(assignment, exercise, points, reason)
         verdicts[gid] = _clip_verdict(verdict, limits)
     return Result(student, verdicts, notes, render(nb, cells, verdicts, master),

@@ -21,21 +21,15 @@ public self-check shows the full detail on the public cases.
 import re
 from dataclasses import dataclass, field
 
+from grader import messages as msg
+from grader.messages import RESULT_TEXT
 from grader.probe import Unsupported, decode
 
 SHOWN_FAILURES = 3
 MESSAGE_CHARS = 600            # one failure's message, at most
 RESULT_KINDS = ("type", "shape", "keys", "length", "values", "dtype")
 KINDS = RESULT_KINDS + ("raised", "unusable", "no_result", "not_graded")
-# What a wrong result is told, by kind (``{v}``: the variable).
-RESULT_TEXT = {
-    "type": "{v} 的类型不对 / {v} has the wrong type",
-    "shape": "{v} 的形状不对 / {v} has the wrong shape",
-    "keys": "{v} 的键不对 / {v} has the wrong keys",
-    "length": "{v} 的长度不对 / {v} has the wrong length",
-    "values": "{v} 的数值不对 / {v} has wrong values",
-    "dtype": "{v} 的数据类型不对 / {v} has the wrong dtype",
-}
+# What a wrong result is told, by kind: ``RESULT_TEXT`` (the catalogue's, ``{v}``: the variable).
 _VARIABLE = re.compile(r"[A-Za-z0-9_\[\]'(), ]{1,120}")
 
 
@@ -92,17 +86,17 @@ class Verdict:
         """The verdict as shown to the student (bilingual)."""
         if self.status == "not_graded":
             reason = self.failures[0].message if self.failures else ""
-            return f"✘ {self.exercise}: 未评分 / not graded (0/{self.points:g}): {reason}"
+            return f"✘ {self.exercise}: {msg.NOT_GRADED} (0/{self.points:g}): {reason}"
         if not self.failures:
-            return (f"✔ {self.exercise}: 全部 {self.total} 个隐藏测试通过 / "
-                    f"all {self.total} hidden tests passed ({self.points:g}/{self.points:g})")
+            return (f"✔ {self.exercise}: {msg.ALL_HIDDEN_TESTS_PASSED.format(total=self.total)} "
+                    f"({self.points:g}/{self.points:g})")
         failed = self.total - self.passed
-        lines = [f"✘ {self.exercise}: {failed}/{self.total} 个隐藏测试未通过 / "
-                 f"{failed} of {self.total} hidden tests failed (0/{self.points:g})"]
+        lines = [f"✘ {self.exercise}: {msg.HIDDEN_TESTS_FAILED.format(failed=failed, total=self.total)} "
+                 f"(0/{self.points:g})"]
         lines += [f"  [{f.case}] {f.message}" for f in self.failures[:SHOWN_FAILURES]]
         if len(self.failures) > SHOWN_FAILURES:
             more = len(self.failures) - SHOWN_FAILURES
-            lines.append(f"  … 另有 {more} 个 / and {more} more")
+            lines.append("  " + msg.MORE_FAILURES.format(more=more))
         return "\n".join(lines)
 
     def as_dict(self):
@@ -141,7 +135,7 @@ def judge(assignment, exercise, points, answer):
     grade_id = assignment.test_cells[exercise]
     if not isinstance(answer, list) or len(answer) != len(cases):
         return not_graded(assignment, exercise, points,
-                          "隐藏测试没有返回结果 / the hidden tests returned no usable result", kind="no_result")
+                          msg.NO_USABLE_RESULT, kind="no_result")
     failures = []
     for case, want, got in zip(cases, assignment.expected(exercise), answer):
         failure = _problem(assignment, exercise, case.label, want, got)
@@ -155,25 +149,21 @@ def judge(assignment, exercise, points, answer):
 def _problem(assignment, exercise, label, want, got):
     name = assignment.spec.result_names.get(exercise, "result")
     if not isinstance(got, dict):
-        return Failure(label, "no_result", "", "没有结果 / no result")
+        return Failure(label, "no_result", "", msg.NO_RESULT)
     if got.get("missing") is True:
-        return Failure(label, "raised", "NameError", f"{exercise} 在其测试单元格处未定义 / "
-                                                     f"{exercise} is not defined (at its test cell)")
+        return Failure(label, "raised", "NameError", msg.NOT_DEFINED.format(exercise=exercise))
     if "error" in got:
         error = exception_name(got["error"])
         # ``variable`` holds what was raised: the report counts failures by it.
-        return Failure(label, "raised", error, f"调用出错 / raised {error}")
+        return Failure(label, "raised", error, msg.CALL_RAISED.format(error=error))
     try:
         value = decode(got.get("value"))
     except (Unsupported, ValueError, TypeError, OverflowError, RecursionError):
-        return Failure(label, "unusable", "",
-                       "返回值无法识别（只接受数字、字符串、列表、元组、字典和数值数组）/ unusable return value "
-                       "(only numbers, strings, lists, tuples, dicts and numeric arrays are accepted)")
+        return Failure(label, "unusable", "", msg.UNUSABLE_VALUE)
     try:
         problem = assignment.spec.compare(want, value, name)
     except Exception as exc:  # a malformed value must cost points, not crash the grader
-        return Failure(label, "unusable", "",
-                       f"返回值无法比较 / return value cannot be compared ({type(exc).__name__})")
+        return Failure(label, "unusable", "", msg.UNCOMPARABLE_VALUE.format(error=type(exc).__name__))
     if not problem:
         return None
     kind = getattr(problem, "kind", "values")

@@ -16,6 +16,7 @@ import html
 import json
 import os
 
+from grader import messages as msg
 from grader.students import csv_cell
 
 TOP_REASONS = 3
@@ -212,7 +213,7 @@ def render(summary, files, assignment, timing):
         + ("<br>".join(f"{esc(r)} ({c})" for r, c in summary["reasons"][e].most_common(TOP_REASONS)) or "—")
         + "</td></tr>" for e in summary["exercises"])
     ungradable = "".join(f"<li><b>{esc(s)}</b>: {esc('; '.join(map(str, notes)))}</li>"
-                         for s, notes in sorted(summary["ungradable"].items())) or "<li>无 / none</li>"
+                         for s, notes in sorted(summary["ungradable"].items())) or f"<li>{msg.NONE}</li>"
     totals = list(summary["totals"].values())
     mean = sum(totals) / len(totals) if totals else 0
     return f"""<!DOCTYPE html>
@@ -220,16 +221,16 @@ def render(summary, files, assignment, timing):
 <meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(assignment)} class report</title>
 <style>{STYLE}</style></head><body>
-<h1>班级报告 / Class report: {esc(assignment)}</h1>
-<p>{n} 名学生 / students; 平均分 / mean score {mean:.2f} / {summary['max_total']:g}</p>
-<h2>分数分布与各练习通过率 / Scores and pass rate per exercise</h2>
+<h1>{msg.CLASS_REPORT}: {esc(assignment)}</h1>
+<p>{n} {msg.STUDENTS}; {msg.MEAN_SCORE} {mean:.2f} / {summary['max_total']:g}</p>
+<h2>{msg.SCORES_AND_PASS_RATES}</h2>
 <div class="figures"><img src="{esc(files['histogram'])}" alt="score histogram">
 <img src="{esc(files['pass_rate'])}" alt="pass rate per exercise"></div>
-<h2>各练习最常见的失败原因 / Most common failure reasons per exercise</h2>
-<table><tr><th>练习 / exercise</th><th>满分人数 / full marks</th><th>最常见原因（人数）/ most common reasons (students)</th></tr>
+<h2>{msg.COMMON_FAILURES}</h2>
+<table><tr><th>{msg.EXERCISE}</th><th>{msg.FULL_MARKS}</th><th>{msg.COMMON_REASONS}</th></tr>
 {reason_rows}</table>
-<h2>无法评分的提交 / Submissions that could not be graded</h2><ul>{ungradable}</ul>
-<h2>评分时间 / Grading time</h2><p>{esc(timing)}</p>
+<h2>{msg.UNGRADABLE_SUBMISSIONS}</h2><ul>{ungradable}</ul>
+<h2>{msg.GRADING_TIME}</h2><p>{esc(timing)}</p>
 <div class="figures"><img src="{esc(files['time'])}" alt="grading time"></div>
 </body></html>"""
 

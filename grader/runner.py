@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 
+from grader import messages as msg
 from grader import sandbox
 from grader.gradebook import open_gradebook, record
 from grader.progress import Progress
@@ -48,11 +49,11 @@ def discover(submitted, assignment):
             continue  # see rejected_ids()
         notes, path = [], None
         if not os.path.isdir(folder):
-            notes.append(f"没有 {assignment} 文件夹 / no {assignment} folder in the submission")
+            notes.append(msg.NO_ASSIGNMENT_FOLDER.format(assignment=assignment))
             yield student, None, notes, None
             continue
         if _escapes(folder, os.path.join(submitted, student)):
-            notes.append(f"{assignment} 文件夹是指向提交之外的链接 / the {assignment} folder links outside the submission")
+            notes.append(msg.FOLDER_LINKS_OUTSIDE.format(assignment=assignment))
             yield student, None, notes, None
             continue
         expected = os.path.join(folder, notebook_name)
@@ -61,22 +62,20 @@ def discover(submitted, assignment):
             path = expected
         elif len(notebooks) == 1:
             path = notebooks[0]
-            notes.append(f"笔记本被改名为 {os.path.basename(path)}，按 {notebook_name} 评分 / notebook renamed to "
-                         f"{os.path.basename(path)}; graded as {notebook_name}")
+            notes.append(msg.NOTEBOOK_RENAMED.format(found=os.path.basename(path), expected=notebook_name))
         elif notebooks:
-            notes.append(f"没有 {notebook_name}，且有多个笔记本 / no {notebook_name} and several other notebooks: "
-                         + ", ".join(os.path.basename(p) for p in notebooks))
+            notes.append(msg.SEVERAL_NOTEBOOKS.format(
+                expected=notebook_name, found=", ".join(os.path.basename(p) for p in notebooks)))
         else:
-            notes.append(f"缺少笔记本 {notebook_name} / the notebook {notebook_name} is missing")
+            notes.append(msg.NOTEBOOK_MISSING.format(expected=notebook_name))
         candidate = path
         if path is not None and _escapes(path, folder):
-            notes.insert(0, "笔记本是指向提交之外的链接，不予评分 / the notebook links outside the submission "
-                            "and is not graded")
+            notes.insert(0, msg.NOTEBOOK_LINKS_OUTSIDE)
             path = None
         extra = sorted(n for n in os.listdir(folder)
                        if os.path.join(folder, n) != candidate and n != "timestamp.txt")
         if extra:
-            notes.append("其他文件被忽略 / other files ignored: " + ", ".join(extra[:10]))
+            notes.append(msg.OTHER_FILES_IGNORED.format(files=", ".join(extra[:10])))
         yield student, path, notes, _timestamp(folder, notes)
 
 
@@ -110,7 +109,7 @@ def _timestamp(folder, notes):
         with open(stamp, encoding="utf-8", errors="replace") as f:
             return parse_utc(f.read(200).strip())
     except (ValueError, OverflowError, TypeError) as exc:
-        notes.append(f"timestamp.txt 无法识别，已忽略 / timestamp.txt is unreadable and was ignored ({type(exc).__name__})")
+        notes.append(msg.TIMESTAMP_UNREADABLE.format(error=type(exc).__name__))
         return None
 
 
@@ -123,7 +122,7 @@ def grade_one(student, path, notes, assignment, master, limits):
     try:
         return grade_submission(student, path, assignment, master, limits, notes)
     except Exception as exc:  # the grader's own failure: this student only, reported as such
-        reason = f"评分程序出错 / grader error: {type(exc).__name__}: {exc}"
+        reason = msg.GRADER_ERROR.format(error=f"{type(exc).__name__}: {exc}")
         result = zero_result(student, assignment, master, reason, list(notes) + [reason], grader_error=True)
         result.notes.append(traceback.format_exc(limit=5)[-2000:])
         return result
@@ -196,8 +195,7 @@ def forked(jobs, workers, assignment, master, limits):
                 code = process.exitcode
                 how = (f"killed by {signal.Signals(-code).name}" if code and code < 0
                        else f"exit status {code}")
-                reason = (f"评分进程意外终止（{how}）/ the grading worker died ({how}), "
-                          f"e.g. out of memory; this submission was not graded")
+                reason = msg.WORKER_DIED.format(how=how)
                 result = zero_result(student, assignment, master, reason, grader_error=True)
             yield student, result
 
@@ -260,9 +258,8 @@ class GraderErrors(RuntimeError):
     def __init__(self, students, rejected=()):
         parts = []
         if students:
-            parts.append("评分程序出错未评分 / not graded because of a grader error: "
-                         + ", ".join(terminal(s) for s in students))
-        parts += [f"未评分 / not graded: {name}: {reason}" for name, reason in rejected]
+            parts.append(msg.NOT_GRADED_GRADER_ERROR.format(students=", ".join(terminal(s) for s in students)))
+        parts += [f"{msg.NOT_GRADED}: {name}: {reason}" for name, reason in rejected]
         super().__init__("; ".join(parts))
         self.students = list(students)
         self.rejected = list(rejected)
@@ -311,8 +308,8 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
                 save(result, autograded, gb, stamps.get(student), assignment)
             except Exception as exc:  # one unrecordable result must not cost the rest of the batch
                 failures.append(student)
-                print(f"\n{terminal(student)}: 成绩无法写入 / could not record the grades: "
-                      f"{terminal(repr(exc))}", file=out)
+                print(f"\n{terminal(student)}: "
+                      + msg.GRADES_NOT_RECORDED.format(error=terminal(repr(exc))), file=out)
             results[student] = result
             progress.step(student)
     finally:
@@ -353,7 +350,7 @@ def _dask(scheduler, jobs, assignment, limits):
             except Exception as exc:  # a lost Dask worker costs that student, reported as such
                 from grader import master as master_mod
                 from grader.grade import zero_result
-                reason = f"评分程序出错 / grader error: {exc!r}"
+                reason = msg.GRADER_ERROR.format(error=repr(exc))
                 yield student, zero_result(student, assignment, master_mod.load(assignment), reason,
                                            grader_error=True)
     finally:

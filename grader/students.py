@@ -13,6 +13,8 @@ import csv
 import re
 import unicodedata
 
+from grader import messages as msg
+
 MAX_ID_LENGTH = 64
 _ID_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
 # Spreadsheets read a cell starting with one of these as a formula (OWASP, "CSV injection").
@@ -45,25 +47,21 @@ def check_id(student_id):
         shown through ``terminal``; ``None`` for an acceptable id.
     """
     if not isinstance(student_id, str):
-        return f"学生编号不是文本 / the student id is not text: {terminal(repr(student_id))}"
+        return msg.ID_NOT_TEXT.format(shown=terminal(repr(student_id)))
     shown = terminal(student_id)
     if not student_id:
-        return "学生编号为空 / the student id is empty"
+        return msg.ID_EMPTY
     if len(student_id) > MAX_ID_LENGTH:
-        return (f"学生编号超过 {MAX_ID_LENGTH} 个字符 / the student id is longer than "
-                f"{MAX_ID_LENGTH} characters: {shown[:80]}...")
+        return msg.ID_TOO_LONG.format(limit=MAX_ID_LENGTH, shown=shown[:80])
     if any(ch in "/\\" for ch in student_id) or ".." in student_id:
-        return f"学生编号含路径成分（/、\\ 或 ..） / the student id contains a path (/, \\ or ..): {shown}"
+        return msg.ID_HAS_PATH.format(shown=shown)
     if any(unicodedata.category(ch) == "Cc" for ch in student_id):
-        return f"学生编号含控制字符 / the student id contains control characters: {shown}"
+        return msg.ID_HAS_CONTROL.format(shown=shown)
     if student_id[0] in ".=+-@":
-        return (f"学生编号不能以“{student_id[0]}”开头 / the student id must not start with "
-                f"'{student_id[0]}': {shown}")
+        return msg.ID_BAD_START.format(first=student_id[0], shown=shown)
     if not _ID_CHARS.fullmatch(student_id):
         bad = "".join(sorted({ch for ch in student_id if not _ID_CHARS.fullmatch(ch)}))
-        return (f"学生编号只能含英文字母、数字、_、. 和 -，不能含“{terminal(bad)}”"
-                f" / the student id may contain only ASCII letters, digits, _, . and -, "
-                f"not {terminal(bad)!r}: {shown}")
+        return msg.ID_BAD_CHARACTERS.format(bad=terminal(bad), shown=shown)
     return None
 
 
@@ -139,9 +137,9 @@ def check_name(name):
         A bilingual reason, or ``None`` when the name can be stored.
     """
     if len(name) > MAX_NAME_LENGTH:
-        return f"姓名超过 {MAX_NAME_LENGTH} 个字符 / the name is longer than {MAX_NAME_LENGTH} characters"
+        return msg.NAME_TOO_LONG.format(limit=MAX_NAME_LENGTH)
     if terminal(name) != name.replace("\\", "\\\\"):
-        return f"姓名含控制字符 / the name contains control characters: {terminal(name)}"
+        return msg.NAME_HAS_CONTROL.format(shown=terminal(name))
     return None
 
 
@@ -172,8 +170,7 @@ def import_roster(csv_path, db_url):
     with open(csv_path, encoding="utf-8-sig", newline="") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or "id" not in reader.fieldnames:
-            return [], [f"{terminal(csv_path)}: 名单缺少 id 列 / the roster has no 'id' column "
-                        f"(expected: {','.join(_ROSTER_FIELDS)})"]
+            return [], [f"{terminal(csv_path)}: " + msg.ROSTER_NO_ID.format(fields=",".join(_ROSTER_FIELDS))]
         for line, row in enumerate(reader, start=2):
             student_id = (row.get("id") or "").strip()
             reason = check_id(student_id)
@@ -201,5 +198,5 @@ def roster_main(args):
     stored, problems = import_roster(args.csv, args.db or db_url())
     for problem in problems:
         print(problem, file=sys.stderr)
-    print(f"已导入 {len(stored)} 名学生 / imported {len(stored)} student(s)")
+    print(msg.ROSTER_IMPORTED.format(count=len(stored)))
     return 1 if problems else 0

@@ -14,6 +14,7 @@ import struct
 import zipfile
 import zlib
 
+from grader import messages as msg
 from grader.students import terminal
 
 MB = 1024 * 1024
@@ -66,16 +67,13 @@ def declared_problem(info, limits):
         A bilingual reason, or ``None`` when the header is acceptable.
     """
     if info.flag_bits & 0x1:
-        return "已加密，未解压 / encrypted; not extracted"
+        return msg.MEMBER_ENCRYPTED
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return (f"不支持的压缩方式 {info.compress_type}，未解压 / unsupported compression method "
-                f"{info.compress_type}; not extracted")
+        return msg.MEMBER_COMPRESSION_UNSUPPORTED.format(method=info.compress_type)
     if info.file_size > limits.member_bytes:
-        return (f"声明大小 {info.file_size} 字节，超过单个文件上限 {limits.member_bytes} / declares "
-                f"{info.file_size} bytes, more than the limit of {limits.member_bytes} per file (--max-member-mb)")
+        return msg.MEMBER_DECLARED_TOO_LARGE.format(size=info.file_size, limit=limits.member_bytes)
     if info.file_size > limits.ratio_floor and info.file_size > limits.ratio * max(info.compress_size, 1):
-        return (f"声明的压缩比超过 {limits.ratio}:1（疑似压缩炸弹），未解压 / declares a compression ratio "
-                f"above {limits.ratio}:1 (a zip bomb?); not extracted (--max-ratio)")
+        return msg.MEMBER_DECLARED_RATIO.format(ratio=limits.ratio)
     return None
 
 
@@ -107,7 +105,7 @@ def extract(raw, info, dest, limits):
     raw.seek(info.header_offset)
     header = raw.read(30)
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
-        raise MemberError("本地文件头损坏 / its local file header is damaged")
+        raise MemberError(msg.MEMBER_HEADER_DAMAGED)
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     raw.seek(info.header_offset + 30 + name_len + extra_len)
     inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
@@ -117,7 +115,7 @@ def extract(raw, info, dest, limits):
             if not tail and left:
                 tail = raw.read(min(CHUNK, left))
                 if not tail:
-                    raise MemberError("数据被截断 / its data is truncated")
+                    raise MemberError(msg.MEMBER_TRUNCATED)
                 left -= len(tail)
                 fed += len(tail)
             if inflate is None:
@@ -130,32 +128,28 @@ def extract(raw, info, dest, limits):
                 try:
                     chunk = inflate.decompress(tail, CHUNK)
                 except zlib.error as exc:
-                    raise MemberError(f"数据损坏 / its data is damaged: {terminal(exc)}") from None
+                    raise MemberError(msg.MEMBER_DAMAGED.format(error=terminal(exc))) from None
                 tail = inflate.unconsumed_tail
                 if not chunk and not tail and not left and not inflate.eof:
-                    raise MemberError("数据被截断 / its data is truncated")
+                    raise MemberError(msg.MEMBER_TRUNCATED)
             written += len(chunk)
             consumed = max(fed - len(tail), 1)
             _check_stream(info, written, consumed, limits)
             crc = zlib.crc32(chunk, crc)
             out.write(chunk)
     if written != info.file_size or crc != info.CRC:
-        raise MemberError(f"内容与文件头不符（大小 {written}，声明 {info.file_size}，或校验和不同） / its content "
-                          f"does not match its header (size {written}, declared {info.file_size}, or the CRC differs)")
+        raise MemberError(msg.MEMBER_MISMATCH.format(written=written, declared=info.file_size))
     return written
 
 
 def _check_stream(info, written, consumed, limits):
     """Stop inflating as soon as the bytes produced pass a limit, whatever the header said."""
     if written > info.file_size:
-        raise MemberError(f"解压后大于文件头声明的 {info.file_size} 字节（文件头不实） / inflates to more than "
-                          f"the {info.file_size} bytes its header declares (the header lies)")
+        raise MemberError(msg.MEMBER_HEADER_LIES.format(declared=info.file_size))
     if written > limits.member_bytes:
-        raise MemberError(f"解压后超过单个文件上限 {limits.member_bytes} 字节 / inflates to more than the "
-                          f"limit of {limits.member_bytes} bytes per file (--max-member-mb)")
+        raise MemberError(msg.MEMBER_INFLATES_TOO_LARGE.format(limit=limits.member_bytes))
     if written > limits.ratio_floor and written > limits.ratio * consumed:
-        raise MemberError(f"解压时压缩比超过 {limits.ratio}:1（压缩炸弹），已停止 / inflating passed a "
-                          f"compression ratio of {limits.ratio}:1 (a zip bomb); stopped (--max-ratio)")
+        raise MemberError(msg.MEMBER_ZIP_BOMB.format(ratio=limits.ratio))
 
 
 def write_new(path, data):

@@ -19,8 +19,10 @@ import warnings
 
 import nbformat
 
-PASSED = "通过 / passed"
-FAILED = "未通过 / FAILED"
+from grader import messages as msg
+
+PASSED = msg.CHECK_PASSED
+FAILED = msg.CHECK_FAILED
 
 
 def _needs_helpers(path):
@@ -68,9 +70,9 @@ def validate(path, timeout=120):
             results = validator.validate(os.path.abspath(path))
     problems = []
     for cell in results.get("type_changed", []):
-        problems.append(f"单元格类型被改变 / a cell's type was changed: {cell['source'][:80]}")
+        problems.append(msg.CELL_TYPE_CHANGED.format(source=cell["source"][:80]))
     for cell in results.get("changed", []):
-        problems.append(f"只读单元格被修改 / a read-only cell was edited: {cell['source'][:80]}")
+        problems.append(msg.READ_ONLY_CELL_EDITED.format(source=cell["source"][:80]))
     errors = {cell["source"]: _clean(cell["raw_error"]) for cell in results.get("failed", [])}
     return [(gid, points, errors.get(source)) for gid, points, source in graded], problems
 
@@ -95,23 +97,23 @@ def _clean(text):
 def main(path):
     """Print the validation of ``path``; return 0 (all passed), 1 (a check failed) or 2 (not runnable)."""
     if not os.path.exists(path):
-        print(f"{path}: 文件不存在 / no such file")
+        print(f"{path}: {msg.NO_SUCH_FILE}")
         return 2
     try:
         results, problems = validate(path)
     except Exception as exc:  # a notebook that cannot even be read or run
-        print(f"{path}: 无法运行 / cannot be run: {type(exc).__name__}: {exc}")
+        print(f"{path}: " + msg.CANNOT_BE_RUN.format(error=f"{type(exc).__name__}: {exc}"))
         return 2
     for problem in problems:
         print(problem)
     if not results:
-        print(f"{path}: 没有找到自检单元格 / no self-check cells found")
+        print(f"{path}: {msg.NO_SELF_CHECKS}")
         return 1
     failed = [r for r in results if r[2]]
     for grade_id, points, error in results:
-        print(f"{FAILED if error else PASSED}  {grade_id} ({points:g} 分 / pt)")
+        print(f"{FAILED if error else PASSED}  {grade_id} ({points:g} {msg.POINTS_UNIT})")
         if error:
             print("\n".join("    " + line for line in error.splitlines()))
-    print(f"{len(results) - len(failed)}/{len(results)} 个自检通过 / self-checks passed"
-          " （评分时另有隐藏测试 / grading adds hidden tests)")
+    print(f"{len(results) - len(failed)}/{len(results)} {msg.SELF_CHECKS_PASSED}"
+          f" （{msg.GRADING_ADDS_HIDDEN_TESTS})")
     return 1 if failed or problems else 0
