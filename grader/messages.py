@@ -5,8 +5,10 @@ verdict, a refusal of a download, a heading of the feedback page or of the
 class report, a line printed by a command) is defined here, and nowhere
 else in ``grader/``.  The modules refer to the texts by name.
 
-Convention
-----------
+Notes
+-----
+The convention:
+
 - A message is Chinese first, then English, joined by ``" / "``::
 
       NOTEBOOK_EMPTY = "笔记本文件为空 / the notebook file is empty"
@@ -25,26 +27,28 @@ Convention
 - The texts are plain: escaping is the caller's.  A module that writes HTML
   passes ``html.escape``'d values and keeps its markup (``<h2>``, ``<th>``,
   ...) around the message; a module that prints to a terminal passes values
-  through :func:`grader.students.terminal`, as before.
+  through :func:`grader.students.terminal`, as before.  Language-neutral
+  parts (a path or student id before the message, ``✘``, a score such as
+  ``(0/3)``) stay in the module too.
 - The rare text shown on two lines instead of one (a paragraph in each
   language) is a :class:`Pair`.
 
-Why
----
-One place to review and correct the translations, a consistent form that a
+Why: one place to review and correct the translations, a consistent form that a
 test can check (``grader_tests/test_unit_messages.py``: every message is
 bilingual, its fields agree, no other module of ``grader/`` holds Chinese
 text), and tests that can refer to a message by name instead of repeating
 its words.
 
-Exceptions
-----------
-``grader/kernel_child.py`` runs inside the sandboxed student kernel as a
+Exceptions: ``grader/kernel_child.py`` runs inside the sandboxed student kernel as a
 standalone file (``python -I``, copied into the submission's working
 directory); it cannot import this module and keeps its own copy of
 :data:`CELL_TIMED_OUT` (the tests check that the copy is the same).  The
 files released to students (``utils/checks.py``, ``source/*/checks.py``)
 must be self-contained and keep their own texts.
+
+See Also
+--------
+grader_tests.test_unit_messages : the checks of this convention.
 """
 import string
 from typing import NamedTuple
