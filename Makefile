@@ -6,6 +6,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for `make test` and `make test-long` (default: one per CPU).
+TEST_WORKERS ?= auto
 # The assignment most targets work on (`make grade ASSIGNMENT=L1W2`).
 ASSIGNMENT ?= L1W3
 # Every assignment's source notebook (nbval and goldens cover them all).
@@ -19,12 +21,13 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: help venv release goldens demo grade submissions table export test check \
-        test-release test-notebooks test-grader validate clean system-deps mutation \
-        feedback report collect roster bench render-tools
+        validate clean system-deps mutation \
+        feedback report collect roster bench render-tools test-long
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
-	@echo "make test      everything CI runs"
+	@echo "make test      what every change must pass (about 5 minutes)"
+	@echo "make test-long the long suites: adversarial, mutation, browser, exchange, robustness (CI runs both)"
 	@echo "make check     the fast tests only (the edit loop)"
 	@echo "make release   regenerate notebooks/ (the student release) from source/"
 	@echo "make grade     autograde every submission in submitted/ (WORKERS=n, default: CPU count)"
@@ -108,7 +111,26 @@ validate: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make validate NB=path/to/notebook.ipynb"; exit 2; }
 	$(BIN)/python -m grader validate "$(NB)"
 
-test: system-deps test-release test-grader test-notebooks
+# Everything a change must pass, in one pytest session spread over the CPUs (pytest-xdist;
+# one test file per worker at a time, so module fixtures are built once): the grader and
+# material tests without the long suites, nbval on every source notebook against its stored
+# outputs, the committed release rebuilt and compared, and the release with the solutions
+# filled in run from top to bottom (grader_tests/test_release_built.py).  Temporary files
+# stay in this checkout's build/: no test depends on, or is disturbed by, another test run on
+# the machine (pytest's default basetemp is shared by every run of a user).
+test: system-deps $(STAMP) render-tools
+	mkdir -p build
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not long" -p no:cacheprovider \
+	    --basetemp=$(CURDIR)/build/pytest grader_tests \
+	    --nbval $(SOURCE_NBS) --nbval-sanitize-with grader_tests/nbval_sanitize.cfg --nbval-cell-timeout=600
+
+# The long suites (pytest marker `long`, see pytest.ini): the adversarial catalog, the
+# mutation catalog, real Jupyter servers in a real browser, the exchange, kill/rerun and
+# concurrent writers, and the nbgrader paths' equivalence.  About 20 minutes on 2 cores;
+# .ci/run runs them after `make test`.
+test-long: system-deps $(STAMP) render-tools
+	mkdir -p build
+	$(BIN)/python -m pytest grader_tests -m long -p no:cacheprovider --basetemp=$(CURDIR)/build/pytest-long
 
 # The edit loop: every fast test (no notebook execution, no grading batch, no server).
 check: $(STAMP)
@@ -122,33 +144,10 @@ system-deps:
 mutation: $(STAMP)
 	$(BIN)/python grader_tests/mutation.py
 
-test-release: $(STAMP)
-	$(BIN)/python -m grader release --check
-
-# Temporary files in this checkout's build/: no test depends on, or is disturbed by, another
-# test run on the machine (pytest's default basetemp is shared by every run of a user).
-test-grader: $(STAMP) render-tools
-	mkdir -p build
-	$(BIN)/python -m pytest grader_tests -p no:cacheprovider --basetemp=$(CURDIR)/build/pytest
-
 # The markdown/formula checker's node packages (marked, MathJax), pinned by
 # grader_tests/render/package-lock.json; grader_tests/test_markdown.py runs it.
 render-tools:
 	npm ci --prefix grader_tests/render --no-audit --no-fund
-
-# nbval: the source notebook against its stored outputs, then the release
-# with the solutions filled back in (no stored outputs: it must run cleanly).
-test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval $(SOURCE_NBS) \
-	    --nbval-sanitize-with grader_tests/nbval_sanitize.cfg --nbval-cell-timeout=600
-	rm -rf build/filled && mkdir -p build/filled
-	for nb in $(SOURCE_NBS); do \
-	    id=$$(basename $$(dirname "$$nb")); \
-	    cp -r notebooks/$$id build/filled/ && \
-	    $(BIN)/python -m grader fill-solutions build/filled/$$id/$$(basename "$$nb") --assignment $$id \
-	        || exit 1; \
-	done
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax build/filled --nbval-cell-timeout=600
 
 clean:
 	find autograded -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

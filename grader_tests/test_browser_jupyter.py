@@ -32,7 +32,7 @@ ASSIGNMENT = "L1W3"
 L1W3 = load(ASSIGNMENT)
 NOTEBOOK = L1W3.notebook
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 # The whole notebook runs on each Validate; the machine may be busy.
 VALIDATE_TIMEOUT = 600

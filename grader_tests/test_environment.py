@@ -16,7 +16,7 @@ import yaml
 
 STUDENT = "requirements.txt"
 INSTRUCTOR = "requirements-instructor.txt"
-INSTRUCTOR_ONLY = {"dask", "distributed", "psycopg2-binary", "selenium", "latex2mathml"}
+INSTRUCTOR_ONLY = {"dask", "distributed", "psycopg2-binary", "selenium", "latex2mathml", "pytest-xdist"}
 
 
 def _norm(name):

@@ -20,7 +20,7 @@ ASSIGNMENT = "L1W3"
 L1W3 = load(ASSIGNMENT)
 NOTEBOOK = L1W3.notebook
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 STUDENT = "alice"
 

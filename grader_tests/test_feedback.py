@@ -162,12 +162,17 @@ def course(tmp_path_factory):
     runner.run(c.submitted, c.autograded, c.db, ASSIGNMENT, quiet=True)
     for student, change in HOSTILE.items():
         _make_student(c.autograded, c.db, student, change)
-    before = set(os.listdir(tempfile.gettempdir()))
-    cli = subprocess.run([sys.executable, "-m", "grader", "feedback", ASSIGNMENT, "--autograded", c.autograded,
-                          "--feedback", c.feedback, "--db", c.db], cwd=ROOT, env=tool_env(),
-                         capture_output=True, text=True, timeout=1800)
+    # A temporary folder of its own (outside the course, like /tmp): what other test runs on the
+    # machine leave in /tmp is not this run's leftover.
+    private_tmp = tempfile.mkdtemp(prefix="feedback-test-")
+    try:
+        cli = subprocess.run([sys.executable, "-m", "grader", "feedback", ASSIGNMENT, "--autograded",
+                              c.autograded, "--feedback", c.feedback, "--db", c.db], cwd=ROOT,
+                             env=tool_env(TMPDIR=private_tmp), capture_output=True, text=True, timeout=1800)
+        c.leftover = sorted(os.listdir(private_tmp))
+    finally:
+        shutil.rmtree(private_tmp, ignore_errors=True)
     c.cli = cli
-    c.leftover = sorted(n for n in set(os.listdir(tempfile.gettempdir())) - before if n.startswith("feedback-"))
     c.first = {s: _read(_page(c, s)) for s in os.listdir(c.feedback)}
     c.class_report = report.write(c.db, c.autograded, str(tmp / "reports"), load(ASSIGNMENT))
     return c
@@ -243,6 +248,7 @@ def test_summary_scores_and_reasons(course):
     assert "the model raised NotImplementedError" in untouched
 
 
+@pytest.mark.long
 def test_manual_grade_is_shown_by_every_path_and_no_stale_page_survives(course, manual):
     for path, page in manual.items():
         text = _summary_text(page)
@@ -364,6 +370,7 @@ def _open(driver, path, width, shot):
     return state
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("width", [1280, 400])
 @pytest.mark.parametrize("student", ["demo_wrong_tanh_derivative", "demo_untouched", "hostile_html"])
 def test_feedback_page_in_a_browser(course, browser, student, width, tmp_path):
@@ -380,6 +387,7 @@ def test_feedback_page_in_a_browser(course, browser, student, width, tmp_path):
         assert marker not in state["text"]
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("width", [1280, 400])
 def test_class_report_in_a_browser(course, browser, width, tmp_path):
     shot = str(tmp_path / f"report-{width}.png")

@@ -52,6 +52,7 @@ def course(tmp_path_factory, root):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.parametrize("kill_after", [0, 1, 4])
 def test_killed_run_then_rerun_equals_uninterrupted_run(course, root, kill_after):
     tmp, submitted, reference = course
@@ -105,6 +106,7 @@ def _results(master, students, score_of):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_forty_concurrent_writers_lose_and_duplicate_nothing(tmp_path, backend, request):
     db = (f"sqlite:///{tmp_path / 'concurrent.db'}" if backend == "sqlite"

@@ -217,6 +217,7 @@ def check_result(batch, student, expected, note_contains=None, gradable=True):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_batch_graded_every_student(batch):
     assert sorted(batch.results) == batch.students
     assert sorted(batch.scores) == batch.students
@@ -226,12 +227,14 @@ def test_batch_graded_every_student(batch):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.parametrize("student", sorted(CONTROLS))
 def test_controls(batch, student):
     check_result(batch, student, CONTROLS[student])
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case(batch, case):
     student = STUDENTS[case.id]
@@ -242,6 +245,7 @@ def test_case(batch, case):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_no_file_outside_the_sandbox_changed(batch):
     changed = sorted(p for p in set(batch.before) | set(batch.after)
                      if batch.before.get(p) != batch.after.get(p))
@@ -256,6 +260,7 @@ def test_no_file_outside_the_sandbox_changed(batch):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_no_kernel_process_left(batch):
     assert not batch.leftover_processes, batch.leftover_processes
 
@@ -297,6 +302,7 @@ def starvation(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_cpu_bomb_does_not_cost_other_students_points(starvation):
     """Busy processes in sessions of their own must not starve the kernels graded beside them.
 
@@ -312,6 +318,7 @@ def test_cpu_bomb_does_not_cost_other_students_points(starvation):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_cpu_bomb_leaves_no_process(starvation):
     _, leftovers = starvation
     assert not leftovers, leftovers
@@ -368,6 +375,7 @@ print('found:', LEAKS)
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_nothing_passes_from_one_submission_to_the_next(tmp_path):
     """Files, SysV IPC, keyrings and abstract sockets left by one submission are not seen by the
     next one graded by the same worker (one worker, two students graded in a row)."""
@@ -394,6 +402,7 @@ print({{r.student: r.score for r in results}})
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_two_grading_runs_on_one_machine_do_not_change_each_others_scores(tmp_path):
     """Two grading runs at once (two courses, say), each with fork bombs and process-hungry
     students: every student gets the score a run alone gives (kernel uids never collide)."""
@@ -423,6 +432,7 @@ def test_two_grading_runs_on_one_machine_do_not_change_each_others_scores(tmp_pa
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_student_id_named_like_the_run_summary_is_graded(tmp_path):
     results = red.summary_name_collision(str(tmp_path))
     assert [(r.student, r.score) for r in results] == [(red.SUMMARY_NAME_ID, 20)]

@@ -71,6 +71,7 @@ def test_stock_plugin_and_out_of_range_answers_are_clipped_as_nbgrader_does():
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_nbgrader_autograde_records_the_penalty(tmp_path):
     """A submission 25 hours late: 2 started days, 20 % of its 20 points."""
     course = copy_course(tmp_path / "course")

@@ -17,6 +17,7 @@ def test_catalog_size():
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.id for m in MUTANTS])
 def test_mutant(graded, mutant):
     ok, why = verdict(mutant, graded[mutant.id])

@@ -57,6 +57,7 @@ def test_parallel_workers_write_exactly_the_sequential_scores(sequential, tmp_pa
     assert table.scores(db, L1W3)[1] == scores
 
 
+@pytest.mark.long
 def test_dask_cluster_writes_exactly_the_sequential_scores(sequential, tmp_path):
     from distributed import LocalCluster
     _, submitted, verdicts, scores = sequential
@@ -67,6 +68,7 @@ def test_dask_cluster_writes_exactly_the_sequential_scores(sequential, tmp_path)
     assert table.scores(db, L1W3)[1] == scores
 
 
+@pytest.mark.long
 def test_postgresql_gradebook_holds_the_same_scores(sequential, tmp_path, postgres_url):
     _, submitted, verdicts, scores = sequential
     on_postgres, db = _grade(tmp_path, "postgres", submitted, workers=2, db=postgres_url)
@@ -74,6 +76,7 @@ def test_postgresql_gradebook_holds_the_same_scores(sequential, tmp_path, postgr
     assert table.scores(postgres_url, L1W3)[1] == scores
 
 
+@pytest.mark.long
 def test_nbgrader_autograde_writes_exactly_what_make_grade_writes(sequential, tmp_path, root):
     """``nbgrader autograde`` (the CLI formgrader's button runs) goes through the course's pipeline.
 

@@ -7,9 +7,11 @@ hidden case.  They also show that the hidden cases catch, for every
 exercise, a realistic mistake that the lesson's own test case (and so the
 public self-check) lets through.
 
-The slow tests grade L1W2 through the same commands as L1W3: the release
-check, ``python -m grader grade L1W2`` sequentially and with two workers,
+The slow tests grade L1W2 through the same commands as L1W3:
+``python -m grader grade L1W2`` sequentially and with two workers,
 ``nbgrader autograde L1W2``, ``python -m grader feedback`` and ``report``.
+The release check, nbval on the source notebook and the filled release's
+run cover every assignment (``test_release_built.py`` and ``make test``).
 """
 import copy
 import csv
@@ -525,11 +527,6 @@ def graded(root, tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_release_is_up_to_date(root):
-    _run(root, "-m", "grader", "release", ASSIGNMENT, "--check")
-
-
-@pytest.mark.slow
 def test_grading_with_two_workers_costs_each_mistake_its_own_points(graded):
     tmp, db = graded
     assert _scores(db) == {student: expected for student, (_, expected) in SUBMISSIONS.items()}
@@ -549,6 +546,7 @@ def _pair(graded, tmp_path):
     return submitted
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_sequential_grading_gives_the_same_scores(root, graded, tmp_path):
     db = f"sqlite:///{tmp_path / 'gradebook.db'}"
@@ -557,6 +555,7 @@ def test_sequential_grading_gives_the_same_scores(root, graded, tmp_path):
     assert _scores(db) == {student: SUBMISSIONS[student][1] for student in PAIR}
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_nbgrader_autograde_grades_l1w2_like_the_grader(root, graded, tmp_path):
     """``nbgrader autograde L1W2`` (the course's plugins): same scores, the composite judged alone."""
@@ -605,10 +604,3 @@ def test_report_for_l1w2(root, graded):
     assert rows["l1w2_wrong_propagate_db"]["func_optimize"] == "3"
     assert rows["l1w2_solution"]["total"] == rows["l1w2_solution"]["max"] == "10"
     assert rows["l1w2_wrong_sigmoid_sign"]["total"] == "9"
-
-
-@pytest.mark.slow
-def test_source_notebook_reproduces_its_stored_outputs(root):
-    _run(root, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--nbval",
-         _path("source", ASSIGNMENT, NOTEBOOK),
-         "--nbval-sanitize-with", _path("grader_tests", "nbval_sanitize.cfg"))

@@ -19,12 +19,14 @@ def _validate(root, path):
                           capture_output=True, text=True)
 
 
+@pytest.mark.long
 def test_solution_passes_every_self_check(root, demo):
     proc = _validate(root, demo["demo_solution"])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "8/8 个自检通过 / self-checks passed" in proc.stdout
 
 
+@pytest.mark.long
 def test_wrong_derivative_fails_with_a_bilingual_mismatch(root, demo):
     proc = _validate(root, demo["demo_wrong_tanh_derivative"])
     assert proc.returncode == 1
