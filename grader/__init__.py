@@ -10,6 +10,13 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# Every nbformat import pulls in jsonschema, whose optional IRI format checker imports
+# rfc3987_syntax, which compiles a Lark grammar at import time: 2.7 s of every grading
+# run on a 2-core machine, for a check nothing here uses (notebooks have no IRI fields).
+# jsonschema skips that checker when the import fails.
+if "rfc3987_syntax" not in sys.modules:
+    sys.modules["rfc3987_syntax"] = None
+
 # nbgrader runs ``alembic`` as a subprocess whenever it creates a gradebook
 # (also in this process): the interpreter's own ``bin`` folder must be on
 # PATH however the grader was started (formgrader's server, a plain shell).

@@ -118,6 +118,59 @@ def _alarm(signum, frame):
     raise CellTimeout("单元格运行超时 / cell timed out")
 
 
+class LazyPyplot:
+    """Makes ``import matplotlib.pyplot`` lazy (a meta path finder).
+
+    The course's locked import cell imports pyplot and runs ``%matplotlib
+    inline``; pyplot's import costs about a second of CPU, more than the rest
+    of a submission's grading, and the exercises never plot.  The module is
+    created empty and loaded on its first attribute access (``plt.plot``),
+    as :class:`importlib.util.LazyLoader` does; the deferred ``%matplotlib``
+    request is then carried out, so a cell that plots shows its figure as
+    before.  Grading only runs the code; nothing is judged from pyplot.
+    """
+
+    NAME = "matplotlib.pyplot"
+
+    def __init__(self):
+        self.loaded = False
+        self.on_load = None          # called once pyplot is really loaded
+
+    def find_spec(self, name, path=None, target=None):
+        """The real spec of pyplot with a lazy loader; ``None`` for any other module."""
+        if name != self.NAME or self.loaded:
+            return None
+        import importlib.util
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            sys.meta_path.insert(0, self)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        spec.loader = importlib.util.LazyLoader(_Loaded(spec.loader, self))
+        return spec
+
+
+class _Loaded:
+    """The real loader, telling :class:`LazyPyplot` when the module has really run."""
+
+    def __init__(self, loader, lazy):
+        self.loader, self.lazy = loader, lazy
+
+    def create_module(self, spec):
+        """The default module object (pyplot is a plain source module)."""
+        return None
+
+    def exec_module(self, module):
+        """Run pyplot, then whatever waited for it (the deferred ``%matplotlib``)."""
+        self.lazy.loaded = True
+        self.loader.exec_module(module)
+        if self.lazy.on_load is not None:
+            callback, self.lazy.on_load = self.lazy.on_load, None
+            callback()
+
+
 def main():
     """Serve requests until the grader closes the channel."""
     # C-level writes to stdout/stderr go nowhere; Python-level ones are captured.
@@ -125,6 +178,8 @@ def main():
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     sys.path.insert(0, os.getcwd())
+    lazy_pyplot = LazyPyplot()
+    sys.meta_path.insert(0, lazy_pyplot)
 
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
@@ -163,6 +218,13 @@ def main():
 
         def enable_gui(self, gui=None):
             pass  # no event loop: `%matplotlib inline` only needs the inline backend
+
+        def enable_matplotlib(self, gui=None):
+            # Until pyplot is really loaded, `%matplotlib` is carried out when it is.
+            if lazy_pyplot.loaded:
+                return super().enable_matplotlib(gui)
+            lazy_pyplot.on_load = lambda: super(Shell, self).enable_matplotlib(gui)
+            return gui, "inline"
 
         def _showtraceback(self, etype, evalue, stb):
             state["error"] = {"output_type": "error", "ename": getattr(etype, "__name__", str(etype)),

@@ -194,3 +194,19 @@ def test_a_cell_that_closes_its_channel_and_sleeps_cannot_hang_the_grader(tmp_pa
                        f"time.sleep({nap})")
         elapsed = time.monotonic() - started
         assert elapsed < limits.cell_timeout + limits.grace + 2, f"held the grader {elapsed:.1f} s"
+
+
+def test_pyplot_loads_only_when_a_cell_uses_it_and_then_plots_inline(tmp_path):
+    # The course's import cell: pyplot and `%matplotlib inline`, as the locked cell has them.
+    with Kernel(str(tmp_path), Limits(cell_timeout=60, notebook_timeout=300)) as k:
+        imports = k.run("import numpy as np\nimport matplotlib.pyplot as plt\n%matplotlib inline\n"
+                        "import sys\nprint(type(sys.modules['matplotlib.pyplot']).__name__)")
+        assert imports["status"] == "ok" and _texts(imports).strip() == "_LazyModule"
+        plotted = k.run("plt.plot([1, 2, 3])\nprint(plt.get_backend())")
+        assert plotted["status"] == "ok", plotted
+        assert "inline" in _texts(plotted)
+        images = [o for o in plotted["outputs"] if o.get("output_type") == "display_data"
+                  and "image/png" in o.get("data", {})]
+        assert len(images) == 1
+        again = k.run("import matplotlib.pyplot as plt2\nprint(plt2 is plt, type(plt).__name__)")
+        assert _texts(again).split() == ["True", "module"]
