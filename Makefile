@@ -6,7 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
-# pytest-xdist workers for `make test` and `make test-long` (default: one per CPU).
+# pytest-xdist workers for `make test` (default: one per CPU; the long suites run serially).
 TEST_WORKERS ?= auto
 # The assignment most targets work on (`make grade ASSIGNMENT=L1W2`).
 ASSIGNMENT ?= L1W3
@@ -26,7 +26,7 @@ export PYTHONHASHSEED := 0
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
-	@echo "make test      what every change must pass (about 5 minutes)"
+	@echo "make test      what every change must pass (about 4 minutes on 2 cores)"
 	@echo "make test-long the long suites: adversarial, mutation, browser, exchange, robustness (CI runs both)"
 	@echo "make check     the fast tests only (the edit loop)"
 	@echo "make release   regenerate notebooks/ (the student release) from source/"
