@@ -6,7 +6,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
-# pytest-xdist workers for `make test` (default: one per CPU; the long suites run serially).
+# pytest-xdist workers for `make test` and `make check` (default: one per CPU; the long
+# suites run serially).
 TEST_WORKERS ?= auto
 # The assignment most targets work on (`make grade ASSIGNMENT=L1W2`).
 ASSIGNMENT ?= L1W3
@@ -136,7 +137,7 @@ test-long: system-deps $(STAMP) render-tools
 check: $(STAMP)
 	mkdir -p build
 	$(BIN)/python -m pytest grader_tests -m "not slow" -q -p no:cacheprovider \
-	    --basetemp=$(CURDIR)/build/pytest-check
+	    -n $(TEST_WORKERS) --dist loadfile --basetemp=$(CURDIR)/build/pytest-check
 
 system-deps:
 	./scripts/system-deps.sh
