@@ -113,6 +113,17 @@ def test_probe_returns_encoded_results_that_decode_to_the_values():
     assert np.array_equal(value["y"], x * 2) and value["n"] == (2, "rows")
 
 
+@pytest.mark.parametrize("value", [
+    (1, 2.5, "x"), {"a": np.arange(6.0).reshape(2, 3), "b": np.zeros((1, 0))},
+    [np.array([[1, 2]], dtype=np.int32)],
+])
+def test_the_kernel_side_decodes_what_the_grader_encodes(value):
+    # A hidden case's argument goes through encode(), JSON and the probe template's own decoder.
+    seen = []
+    _run_probe("f", [Case("a", (value,), {})], (), {"f": lambda x: seen.append(x)})
+    assert repr(seen) == repr([value])
+
+
 @pytest.mark.parametrize("returned", [True, None, print, {1, 2}, np.array(["a"]), 2 ** 70, "s" * 10_001])
 def test_probe_marks_values_the_grader_does_not_accept(returned):
     [result] = _run_probe("f", [Case("a")], (), {"f": lambda: returned})
