@@ -19,9 +19,10 @@ _SERIAL = itertools.count()
 def _random_seq():
     """A request's sequence number: random, so that a forged answer cannot guess it."""
     return secrets.randbits(62)
+
+
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel_child.py")
 GRACE = 5.0  # default seconds a cell gets after its timeout to stop by itself (Limits.grace)
-MAX_CALLS = None  # tests may lower it; otherwise Limits.callee_calls applies
 
 
 class KernelDied(Exception):
@@ -249,7 +250,7 @@ class Kernel:
             if answer.get("op") == "call" and answer_op == "probe":
                 calls += 1
                 reply = (on_call(answer) if on_call is not None
-                         and calls <= (MAX_CALLS or self.limits.callee_calls)
+                         and calls <= self.limits.callee_calls
                          else {"op": "raise", "error": "no more calls to the functions it uses are answered"})
                 body = json.dumps(reply).encode("utf-8")
                 self._write(struct.pack(">I", len(body)) + body, deadline, what)

@@ -76,7 +76,7 @@ def _leak_by_exception_name(paths):
 # (``func_initialize_parameters(3000, 3000, 1)``), which it computes, turns into a Python list
 # (``encode``: ``ravel().tolist()``) and a JSON text (grader/kernel.py, _request:
 # ``json.dumps(reply)``), all in the worker, outside the kernel's memory limit and cgroup.
-# 50,000 calls are answered per probe (kernel.MAX_CALLS) and nothing bounds the size asked for.
+# 50,000 calls were answered per probe (now Limits.callee_calls) and nothing bounded the size asked for.
 AMPLIFY_N = 3000
 AMPLIFY = """
 _reference_nn_model = func_nn_model

@@ -3,13 +3,13 @@
 These start real kernels, so they are marked slow; everything else in the
 ``test_unit_*`` modules runs in milliseconds.
 """
+import dataclasses
 import functools
 import json
 import time
 
 import pytest
 
-from grader import kernel as kernel_mod
 from grader.kernel import Kernel, KernelDied
 from grader.limits import Limits
 from grader.probe import answer_call, build, decode
@@ -123,7 +123,7 @@ def test_a_probe_of_an_exercise_without_callees_gets_no_answers(kernel):
 
 
 def test_calls_per_probe_are_bounded(kernel, monkeypatch):
-    monkeypatch.setattr(kernel_mod, "MAX_CALLS", 3)
+    monkeypatch.setattr(kernel, "limits", dataclasses.replace(kernel.limits, callee_calls=3))
     assignment = _callee_assignment()
     kernel.run("def many(a):\n"
                "    out = []\n"
