@@ -42,7 +42,6 @@ from grader import messages as msg
 from grader.workspace import remove_tree
 
 SUMMARY_ID = "grader-summary"
-EXPLORATORY = "exploratory"
 
 SUMMARY_CSS = """
 #grader-summary { font-family: sans-serif; max-width: 1000px; margin: 1em auto; padding: 1em;
@@ -107,49 +106,26 @@ def _cache_path(nb_path, assignment_id):
 
 # --- the feedback extra, run in the sandbox --------------------------------------------------
 
-def _grade_id(cell):
-    meta = cell.get("metadata") if isinstance(cell, dict) else None
-    nbg = meta.get("nbgrader") if isinstance(meta, dict) else None
-    gid = nbg.get("grade_id") if isinstance(nbg, dict) else None
-    return gid if isinstance(gid, str) else None
-
-
-def _norm(source):
-    return "\n".join(line.rstrip() for line in str(source).strip().splitlines())
-
-
 @functools.lru_cache(maxsize=None)
-def _release_demonstrations(release_notebook):
-    """Normalized sources of the release's ungraded code cells (the lesson's demonstrations)."""
-    import nbformat
-    rel = nbformat.read(release_notebook, as_version=4)
-    return frozenset(_norm(c.source) for c in rel.cells if c.cell_type == "code" and not _grade_id(c))
+def _master(assignment):
+    from grader import master
+    return master.load(assignment)
 
 
 def cells_to_run(nb, assignment):
-    """The code cells the extra needs: everything the student's functions depend on.
+    """The code cells the extra needs: the ones grading runs (``Master.needs_running``).
 
-    Skipped, as in grading: test cells, public self-checks, cells tagged
-    ``exploratory`` and demonstration cells left as released.
+    Skipped, as in grading: test cells, exploratory cells and the lesson's
+    demonstration cells left as released.
     """
-    tests = set(assignment.test_cells.values())
-    try:
-        demos = _release_demonstrations(os.path.join(assignment.release_dir, assignment.notebook))
-    except Exception:
-        demos = frozenset()
+    from grader.master import grade_id
+    master = _master(assignment)
     sources = []
     for cell in nb.get("cells", []):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        gid = _grade_id(cell)
-        meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        tags = meta.get("tags") if isinstance(meta.get("tags"), list) else []
-        if gid in tests or (gid or "").endswith("_selfcheck") or EXPLORATORY in tags:
-            continue
         source = cell.get("source", "")
-        if not isinstance(source, str):
-            continue
-        if not gid and _norm(source) in demos:
+        if grade_id(cell) in master.tests or not isinstance(source, str) or not master.needs_running(cell):
             continue
         sources.append(source)
     return sources

@@ -29,6 +29,7 @@ import nbformat
 from grader import judge, probe
 from grader import messages as msg
 from grader.kernel import Kernel, KernelDied
+from grader.master import grade_id as _grade_id
 from grader.workspace import remove_tree
 
 RESTARTS = 2   # fresh kernels a submission may get after its kernel died
@@ -107,13 +108,6 @@ def read_notebook(path, limits=None):
         if not isinstance(cell.get("source", ""), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             raise ValueError(msg.NOTEBOOK_MALFORMED_CELL)
     return nb
-
-
-def _grade_id(cell):
-    meta = cell.get("metadata", {})
-    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
-    gid = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
-    return gid if isinstance(gid, str) else None
 
 
 def normalize(nb, master):

@@ -15,7 +15,15 @@ from grader.assignment import EXPLORATORY
 
 
 def _norm(source):
-    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+    return "\n".join(line.rstrip() for line in str(source).strip().splitlines())
+
+
+def grade_id(cell):
+    """The cell's nbgrader grade id, or ``None`` (also when a student's metadata is malformed)."""
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
+    gid = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+    return gid if isinstance(gid, str) else None
 
 
 @dataclass
@@ -55,7 +63,7 @@ class Master:
         demonstration cells left as released are skipped: nothing graded
         depends on them.  (Test cells are never run: they are probed.)
         """
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        gid = grade_id(cell)
         if gid in self.solutions:
             return True
         if self.is_exploratory(cell):
