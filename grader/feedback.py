@@ -286,8 +286,9 @@ class CourseSummary(Preprocessor):
         nb_path = os.path.join(folder, f"{info.get('notebook', '')}.ipynb")
         report = {}
         try:
-            with open(os.path.join(os.path.dirname(os.path.abspath(folder)),
-                                   f"grading_report_{assignment_id}.json"), encoding="utf-8") as f:
+            from grader.runner import report_name
+            with open(os.path.join(os.path.dirname(os.path.abspath(folder)), report_name(assignment_id)),
+                      encoding="utf-8") as f:
                 report = json.load(f)
         except (OSError, ValueError):
             notes.append(msg.NO_GRADING_REPORT)

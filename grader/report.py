@@ -40,7 +40,8 @@ img { max-width: 100%; height: auto; }
 def load_reports(autograded, assignment_id):
     """``{student: grading report}`` from ``autograded/*/grading_report_<assignment_id>.json``."""
     reports = {}
-    for path in sorted(glob.glob(os.path.join(autograded, "*", f"grading_report_{assignment_id}.json"))):
+    from grader.runner import report_path
+    for path in sorted(glob.glob(report_path(glob.escape(autograded), "*", assignment_id))):
         try:
             with open(path, encoding="utf-8") as f:
                 report = json.load(f)

@@ -226,9 +226,14 @@ def _write_atomic(path, text):
     os.replace(tmp, path)
 
 
+def report_name(assignment_id):
+    """The file name of a grading report, kept in ``autograded/<student>/``."""
+    return f"grading_report_{assignment_id}.json"
+
+
 def report_path(autograded, student, assignment_id):
     """Where the grading report of a student's submission is kept."""
-    return os.path.join(autograded, student, f"grading_report_{assignment_id}.json")
+    return os.path.join(autograded, student, report_name(assignment_id))
 
 
 def save(result, autograded, gb, timestamp, assignment, write_notebook=True):
