@@ -94,7 +94,7 @@ feedback: $(STAMP)
 report: $(STAMP)
 	$(BIN)/python -m grader report $(ASSIGNMENT)
 
-# An LMS download (Canvas or Moodle file names: see grader/collect.py).
+# An LMS download (Canvas or Moodle file names: see grader/lms/collect.py).
 collect: $(STAMP)
 	@test -n "$(ZIP)" || { echo "usage: make collect ZIP=downloads.zip [LMS=canvas|moodle]"; exit 2; }
 	$(BIN)/python -m grader collect "$(ZIP)" --assignment $(ASSIGNMENT) $(if $(LMS),--lms "$(LMS)")

@@ -35,11 +35,11 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.enforce_metadata = True
 
 # One grading path: `nbgrader autograde` and formgrader's Autograde button run the course's
-# pipeline (grader/nbgrader_plugins.py), which writes what `make grade` writes.
-c.Autograde.sanitize_preprocessors = ["grader.nbgrader_plugins.CourseAutograde"]
+# pipeline (grader/nbgrader_ext/autograde.py), which writes what `make grade` writes.
+c.Autograde.sanitize_preprocessors = ["grader.nbgrader_ext.autograde.CourseAutograde"]
 c.Autograde.autograde_preprocessors = []
-# `nbgrader export` writes grades.csv with formula cells escaped (grader/export.py).
-c.ExportApp.plugin_class = "grader.export.SafeCsvExportPlugin"
+# `nbgrader export` writes grades.csv with formula cells escaped (grader/nbgrader_ext/export.py).
+c.ExportApp.plugin_class = "grader.nbgrader_ext.export.SafeCsvExportPlugin"
 
 # --- Exchange and late work (docs/instructors.md) -------------------------
 # One machine: the exchange is the course's own exchange/ folder (gitignored),
@@ -63,8 +63,8 @@ c.Exchange.timezone = "UTC"
 # A late notebook loses 10 % of its score per started day, never below 0.
 # nbgrader's own AssignLatePenalties step is not in the autograde list above:
 # the course pipeline (make grade, nbgrader autograde, formgrader's button)
-# applies this plugin itself through grader.late.penalty_for.
-c.AssignLatePenalties.plugin_class = "grader.late.PercentPerDayLate"
+# applies this plugin itself through grader.batch.gradebook.penalty_for.
+c.AssignLatePenalties.plugin_class = "grader.nbgrader_ext.late.PercentPerDayLate"
 c.PercentPerDayLate.percent_per_period = 10.0
 c.PercentPerDayLate.period_seconds = 24 * 60 * 60
 c.PercentPerDayLate.grace_seconds = 0.0
@@ -76,7 +76,7 @@ from nbgrader.converters.generate_assignment import GenerateAssignment  # noqa: 
 from nbgrader.preprocessors import ClearOutput  # noqa: E402
 
 # A class, not its dotted name: nbgrader calls class_traits() on each entry.
-from grader.expected_outputs import AddExpectedOutputs  # noqa: E402
+from grader.nbgrader_ext.expected_outputs import AddExpectedOutputs# noqa: E402
 
 _stock = list(GenerateAssignment.class_traits()["preprocessors"].default())
 c.GenerateAssignment.preprocessors = (
@@ -84,7 +84,7 @@ c.GenerateAssignment.preprocessors = (
     + [AddExpectedOutputs]
     + _stock[_stock.index(ClearOutput):])
 
-# --- Feedback pages (grader/feedback.py, grader/feedback_page.py) -----------------------------
+# --- Feedback pages (grader/pages/feedback.py, grader/pages/feedback_page.py) -----------------------------
 # nbgrader generate_feedback (with or without --force), formgrader's "Generate Feedback"
 # button and `python -m grader feedback` all write the course's page: nbgrader's GetGrades
 # reads the gradebook (manual grades included), nbconvert's SanitizeHTML cleans the
@@ -98,8 +98,8 @@ c.GenerateAssignment.preprocessors = (
 c.GenerateFeedback.force = True
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades", "nbconvert.preprocessors.sanitize.SanitizeHTML",
-    "grader.feedback.CourseSummary", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
-c.GenerateFeedback.exporter_class = "grader.feedback_page.FeedbackPage"
+    "grader.nbgrader_ext.feedback.CourseSummary", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+c.GenerateFeedback.exporter_class = "grader.nbgrader_ext.feedback.FeedbackPage"
 c.SanitizeHTML.tags = ["a", "abbr", "b", "blockquote", "br", "caption", "code", "del", "div", "em",
                        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p",
                        "pre", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td",

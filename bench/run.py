@@ -25,8 +25,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path[:0] = [ROOT, os.path.join(ROOT, "grader_tests")]
 
-from grader import release, sandbox, submissions, tool_env  # noqa: E402
-from grader.assignment import load  # noqa: E402
+from grader import tool_env# noqa: E402
+from grader.course import release
+from grader.sandbox import launch as sandbox
+from grader.course import submissions
+from grader.course.assignment import load# noqa: E402
 from mutants import MUTANTS  # noqa: E402
 from mutation import mutate  # noqa: E402
 
@@ -124,7 +127,7 @@ def ours(tmp, submitted, name):
 
 
 def totals(db):
-    from grader import table
+    from grader.pages import table
     _, scores, _ = table.scores(db, L1W3)
     return {s: sum(v.values()) for s, v in scores.items()}
 

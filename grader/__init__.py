@@ -1,7 +1,7 @@
 """The course's grading engine (instructor side only; never released).
 
 It names no assignment: an assignment is data, found by its id (see
-``grader.assignment``).  The hidden cases live in ``grading/<id>/spec.py``
+``grader.course.assignment``).  The hidden cases live in ``grading/<id>/spec.py``
 and the reference solutions in the source notebooks, neither of which is
 released nor visible to a student's kernel.
 """

@@ -13,7 +13,7 @@ from grader import messages as msg
 
 def _assignment(value):
     """The Assignment of ``value`` (or of the only one), or exit with a clear message."""
-    from grader.assignment import UnknownAssignment, ids, load
+    from grader.course.assignment import UnknownAssignment, ids, load
     if value is None:
         known = ids()
         if len(known) != 1:
@@ -68,7 +68,7 @@ def main(argv=None):
     p.add_argument("--csv", default=os.path.join(ROOT, "grades_by_exercise.csv"))
     p.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's)")
     p = sub.add_parser("collect", help="file an LMS download (Canvas, Moodle) into submitted/")
-    from grader.collect import add_arguments
+    from grader.lms.collect import add_arguments
     add_arguments(p)
     p = sub.add_parser("roster", help="import a roster CSV (id,first_name,last_name,email) into the gradebook")
     p.add_argument("csv")
@@ -78,8 +78,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     if args.command == "release":
-        from grader import release
-        from grader.assignment import ids
+        from grader.course import release
+        from grader.course.assignment import ids
         names = args.assignment or ids()
         status = 0
         for name in names:
@@ -96,23 +96,23 @@ def main(argv=None):
                 print("released to", os.path.relpath(release.release(assignment), ROOT))
         return status
     if args.command == "demo-submissions":
-        from grader import submissions
+        from grader.course import submissions
         for path in submissions.demo():
             print("wrote", os.path.relpath(path, ROOT))
         return 0
     if args.command == "fill-solutions":
         import nbformat
-        from grader import submissions
+        from grader.course import submissions
         assignment = _assignment(args.assignment or os.path.basename(os.path.dirname(
             os.path.abspath(args.notebook))))
         nbformat.write(submissions.fill(assignment, release=args.notebook), args.notebook)
         print(msg.SOLUTIONS_FILLED.format(notebook=args.notebook))
         return 0
     if args.command == "grade":
-        from grader import runner
+        from grader.batch import runner
         from grader.config import db_url
         from grader.limits import Limits
-        from grader.students import terminal
+        from grader.ids import terminal
         assignment = _assignment(args.assignment)
         try:
             results = runner.run(args.submitted, args.autograded, args.db or db_url(), assignment.id,
@@ -131,19 +131,19 @@ def main(argv=None):
         print(f"graded {len(results)} submission(s)")
         return 0
     if args.command == "table":
-        from grader import table
+        from grader.pages import table
         from grader.config import db_url
         print(table.render(args.db or db_url(), _assignment(args.assignment)))
         return 0
     if args.command == "feedback":
-        from grader import feedback
+        from grader.pages import feedback
         from grader.config import db_url
         for page in feedback.generate(args.autograded, args.feedback, args.db or db_url(),
                                       workers=args.workers, assignment=_assignment(args.assignment)):
             print("wrote", os.path.relpath(page))
         return 0
     if args.command == "report":
-        from grader import report
+        from grader.pages import report
         from grader.config import db_url
         db = args.db or db_url()
         assignment = _assignment(args.assignment)
@@ -151,13 +151,13 @@ def main(argv=None):
         print("class report:", os.path.relpath(report.write(db, args.autograded, args.out, assignment)))
         return 0
     if args.command == "collect":
-        from grader import collect
+        from grader.lms import collect
         return collect.main(args, _assignment(args.assignment))
     if args.command == "roster":
-        from grader import students
-        return students.roster_main(args)
+        from grader.lms import roster
+        return roster.roster_main(args)
     if args.command == "validate":
-        from grader import validate
+        from grader.course import validate
         return validate.main(args.notebook)
     return 2
 

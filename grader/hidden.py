@@ -5,11 +5,11 @@ nbgrader's hidden-test markers.  That judges inside the kernel, which is
 what stock ``nbgrader autograde`` does (``make bench`` measures it) and what
 re-executing the source notebook checks (the reference passes its own
 hidden cases).  The course's grader never runs these cells: it probes the
-kernel and judges in its own process (see ``grader.grade``).
+kernel and judges in its own process (see ``grader.pipeline.grade``).
 """
 import os
 
-from grader.assignment import copy_value, load
+from grader.course.assignment import copy_value, load
 
 
 def run_hidden_tests(exercise, namespace, assignment_id=None):

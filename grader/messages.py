@@ -27,7 +27,7 @@ The convention:
 - The texts are plain: escaping is the caller's.  A module that writes HTML
   passes ``html.escape``'d values and keeps its markup (``<h2>``, ``<th>``,
   ...) around the message; a module that prints to a terminal passes values
-  through :func:`grader.students.terminal`, as before.  Language-neutral
+  through :func:`grader.ids.terminal`, as before.  Language-neutral
   parts (a path or student id before the message, ``✘``, a score such as
   ``(0/3)``) stay in the module too.
 - The rare text shown on two lines instead of one (a paragraph in each
@@ -39,7 +39,7 @@ bilingual, its fields agree, no other module of ``grader/`` holds Chinese
 text), and tests that can refer to a message by name instead of repeating
 its words.
 
-Exceptions: ``grader/kernel_child.py`` runs inside the sandboxed student kernel as a
+Exceptions: ``grader/sandbox/kernel_child.py`` runs inside the sandboxed student kernel as a
 standalone file (``python -I``, copied into the submission's working
 directory); it cannot import this module and keeps its own copy of
 :data:`CELL_TIMED_OUT` (the tests check that the copy is the same).  The
@@ -103,7 +103,7 @@ HIDDEN_TESTS_INTERRUPTED = "隐藏测试超时或被中断 / the hidden tests ti
 HIDDEN_TESTS_COULD_NOT_RUN = "隐藏测试无法运行 / the hidden tests could not run: {error}"
 KERNEL_STOPPED = "内核终止 / kernel stopped: {reason}"
 NOT_RUN = "未运行 / not run"
-# The sandboxed kernel's own copy (grader/kernel_child.py cannot import this module).
+# The sandboxed kernel's own copy (grader/sandbox/kernel_child.py cannot import this module).
 CELL_TIMED_OUT = "单元格运行超时 / cell timed out"
 
 # --- verdicts (judge) -----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 A spec module defines ``build(helpers) -> Spec``, where ``helpers`` maps the
 names of the assignment's helper modules (``source/<id>/*.py``) to the modules,
-loaded by path for that assignment alone (see ``grader.assignment``).  The
+loaded by path for that assignment alone (see ``grader.course.assignment``).  The
 spec is never released to students: it holds the hidden cases.
 """
 from dataclasses import dataclass, field
@@ -52,9 +52,9 @@ class Spec:
         ``compare(expected, actual, name) -> None | str``: the assignment's
         comparison, normally its public self-checks' own, so that a hidden
         test explains a failure in the same terms; a returned message may
-        carry ``.kind`` and ``.variable`` (see ``grader.judge``).
+        carry ``.kind`` and ``.variable`` (see ``grader.pipeline.judge``).
     feedback : object, optional
-        A feedback extra (see ``grader.feedback``), e.g. L1W3's decision boundary.
+        A feedback extra (see ``grader.pages.feedback``), e.g. L1W3's decision boundary.
     """
 
     notebook: str

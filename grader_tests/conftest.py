@@ -18,14 +18,14 @@ def root():
 @pytest.fixture(scope="session")
 def reference():
     """The reference implementations, from the source notebook's solution cells."""
-    from grader.assignment import load
+    from grader.course.assignment import load
     return load("L1W3").reference
 
 
 @pytest.fixture(scope="session")
 def l1w3():
-    """The course's first assignment (``grader.assignment.Assignment``)."""
-    from grader.assignment import load
+    """The course's first assignment (``grader.course.assignment.Assignment``)."""
+    from grader.course.assignment import load
     return load("L1W3")
 
 

@@ -20,8 +20,9 @@ from typing import Callable, Optional
 import nbformat
 import numpy as np
 
-from grader import ROOT, submissions
-from grader.assignment import load
+from grader import ROOT
+from grader.course import submissions
+from grader.course.assignment import load
 from expected import POINTS
 
 L1W3 = load("L1W3")

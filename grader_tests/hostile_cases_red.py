@@ -15,8 +15,8 @@ from hostile_cases import Case, full, full_except, insert_after, insert_before, 
 
 # --------------------------------------------------------------------------- (b) hidden inputs out of a probe
 # The probe reports ``type(exc).__name__`` of an exception the student's function raised
-# (grader/probe.py, _TEMPLATE: ``results.append({"error": type(exc).__name__})``), and the
-# verdict echoes it as long as it looks like an identifier (grader/judge.py, exception_name
+# (grader/pipeline/probe.py, _TEMPLATE: ``results.append({"error": type(exc).__name__})``), and the
+# verdict echoes it as long as it looks like an identifier (grader/pipeline/judge.py, exception_name
 # and _problem: "raised {error}").  A class name is student-made text: built from the hidden
 # inputs, it carries them into the autograded notebook and the feedback (61 characters per
 # case; every float of a case fits in a few cases).
@@ -37,7 +37,7 @@ def _no_leak(result, paths):
 
 
 # The same channel carries what a profiler saw.  ``sys.setprofile`` in a cell stays active
-# in the kernel's main thread during every later probe (grader/kernel_child.py runs them on
+# in the kernel's main thread during every later probe (grader/sandbox/kernel_child.py runs them on
 # that thread), so "no student cell runs after the first probe" does not keep student code
 # from seeing the other exercises' probes: the hook reads func_backward_propagation's probe
 # source (its hidden inputs) from the kernel's frames, and func_predict, probed last, leaks
@@ -71,10 +71,10 @@ def _leak_by_exception_name(paths):
 
 
 # --------------------------------------------------------------------------- (d) grading process's memory
-# A callee stub's *arguments* are bounded (grader/probe.py, answer_call: MAX_CALL_ELEMENTS), its
+# A callee stub's *arguments* are bounded (grader/pipeline/probe.py, answer_call: MAX_CALL_ELEMENTS), its
 # *result* is not: three integers ask the grading worker for a 3000 x 3000 reference array
 # (``func_initialize_parameters(3000, 3000, 1)``), which it computes, turns into a Python list
-# (``encode``: ``ravel().tolist()``) and a JSON text (grader/kernel.py, _request:
+# (``encode``: ``ravel().tolist()``) and a JSON text (grader/sandbox/kernel.py, _request:
 # ``json.dumps(reply)``), all in the worker, outside the kernel's memory limit and cgroup.
 # 50,000 calls were answered per probe (now Limits.callee_calls) and nothing bounded the size asked for.
 AMPLIFY_N = 3000
@@ -101,7 +101,7 @@ def _worker_memory_bounded(result, paths):
 
 
 # --------------------------------------------------------------------------- (d) one notebook stops every page
-# The feedback's decision-boundary run (grader/feedback.py, student_boundary) accepts any probe
+# The feedback's decision-boundary run (grader/pages/feedback.py, student_boundary) accepts any probe
 # answer with the request's seq; the student's func_nn_model, running in that probe, finds the
 # seq in the kernel's frames and writes the answer itself, with integers too large for a float.
 # boundary.decode checks ``isinstance(v, (int, float))`` and then ``np.asarray(grid, dtype=float)``
@@ -126,7 +126,7 @@ def _boundary_refuses_forged(result, paths):
     """Grading is unaffected (full marks); the feedback extra must refuse the forged answer
     with the ValueError that the feedback run reports as "the model did not run"."""
     import pytest
-    from grader.assignment import load
+    from grader.course.assignment import load
     extra = load("L1W3").spec.feedback
     forged = {"grid": [10 ** 400] * extra.GRID ** 2, "train": [0] * extra.SAMPLES}
     with pytest.raises(ValueError):
@@ -140,9 +140,9 @@ def _feedback_overflow(paths):
 
 
 # --------------------------------------------------------------------------- (d) malformed cell metadata
-# nbformat.reads only warns on an invalid notebook (grader/grade.py, read_notebook), and the
+# nbformat.reads only warns on an invalid notebook (grader/pipeline/grade.py, read_notebook), and the
 # student's own cells keep their metadata (normalize).  ``"tags": 5`` then makes
-# master.is_exploratory (grader/master.py: ``EXPLORATORY in ....get("tags", [])``) raise
+# master.is_exploratory (grader/course/cells.py: ``EXPLORATORY in ....get("tags", [])``) raise
 # TypeError in run_cells: the student is recorded as a *grader error* and ``grade`` exits
 # non-zero for the whole class, every run, for a notebook that is correct.
 def _tags_not_a_list(paths):
@@ -157,10 +157,10 @@ def _not_a_grader_error(result, paths):
 
 # --------------------------------------------------------------------------- (d) the per-cell limit
 # Every frame the kernel writes restarts the deadline of the request being answered
-# (grader/kernel.py, _request calls _read, whose deadline is ``now + timeout + grace`` each time,
+# (grader/sandbox/kernel.py, _request calls _read, whose deadline is ``now + timeout + grace`` each time,
 # and frames with another seq are skipped).  A thread writing a junk frame every second, with
 # SIGALRM ignored, keeps a cell running until the whole notebook's deadline instead of
-# cell_timeout + grace; and since Run.deadline is 2 x notebook_timeout (grader/grade.py,
+# cell_timeout + grace; and since Run.deadline is 2 x notebook_timeout (grader/pipeline/grade.py,
 # grade_submission), a probe doing the same after a restart holds the worker twice as long.
 JUNK_FRAMES = """
 import os, signal, struct, threading, time
@@ -184,8 +184,8 @@ def _stopped_at_cell_limit(result, paths):
 
 
 # --------------------------------------------------------------------------- (d) memory held per submission
-# Each probe answer may be max_message_mb (16 MB) and is parsed (grader/kernel.py, _read:
-# json.loads) and kept in ``answers`` until every exercise is judged (grader/grade.py, execute);
+# Each probe answer may be max_message_mb (16 MB) and is parsed (grader/sandbox/kernel.py, _read:
+# json.loads) and kept in ``answers`` until every exercise is judged (grader/pipeline/grade.py, execute);
 # probe.decode bounds depth but not width.  A forged answer made of empty lists costs ~56 bytes
 # of the grading worker's memory per 3 bytes sent, for each of the eight exercises.
 FORGE_WIDE = """
@@ -265,8 +265,8 @@ def _autograded_valid(result, paths):
 
 
 # The same through the kernel's outputs, with no forging: publish_display_data takes any
-# values, the kernel's Publisher keeps them (grader/kernel_child.py: ``dict(data)``), and
-# OutputBudget.keep and render (grader/grade.py) write them as they are.  A mimebundle value
+# values, the kernel's Publisher keeps them (grader/sandbox/kernel_child.py: ``dict(data)``), and
+# OutputBudget.keep and render (grader/pipeline/grade.py) write them as they are.  A mimebundle value
 # that is a number makes the autograded notebook invalid, so generate_feedback stops.
 BAD_DISPLAY = """
 from IPython.display import publish_display_data
@@ -305,8 +305,8 @@ def writes_raw(make):
 
 
 # --------------------------------------------------------------------------- (c) LMS: another student unfiled
-# Not a graded case: a reproducer for ``grader.collect``.  A Canvas student id is the
-# ``<login>`` part of the file name (grader/collect.py, CANVAS), which Canvas derives from the
+# Not a graded case: a reproducer for ``grader.lms.collect``.  A Canvas student id is the
+# ``<login>`` part of the file name (grader/lms/collect.py, CANVAS), which Canvas derives from the
 # student's display name, and the numeric account is used only to notice that two accounts
 # share it (_choose_notebooks: "nothing filed").  A student who renames himself after a
 # classmate makes the classmate's notebook unfiled, and _commit first deletes the classmate's
@@ -315,7 +315,7 @@ def canvas_login_collision(folder):
     """Collect a victim, then a download where an attacker's Canvas login equals the victim's."""
     import zipfile
 
-    from grader import collect
+    from grader.lms import collect
     submitted = os.path.join(folder, "submitted")
     victim_nb = hc.nbformat.writes(solved()).encode()
     for name, members in (("first.zip", {"smithjohn_100_1_planar_classification.ipynb": victim_nb}),
@@ -331,7 +331,7 @@ def canvas_login_collision(folder):
 
 # --------------------------------------------------------------------------- (d) time before any limit applies
 # read_notebook, normalize and render run in the grading worker with no time or size limit
-# (grader/grade.py: the notebook's size is not checked, nbformat validates every cell, and
+# (grader/pipeline/grade.py: the notebook's size is not checked, nbformat validates every cell, and
 # normalize rescans every cell for each restored one: ``ids = [_grade_id(c) for c in cells]``
 # inside the loop over master.order).  A submission made only of the release's cells, deleted,
 # and many tiny markdown cells costs minutes of a worker before a kernel starts, and the
@@ -358,7 +358,7 @@ def _graded_quickly(result, paths):
 
 # --------------------------------------------------------------------------- (d) a student id that is a file name
 # check_id accepts ``grading_run_L1W3.json`` (letters, digits, _ and .), and the runner writes
-# its run summary at ``autograded/grading_run_<id>.json`` (grader/runner.py, run:
+# its run summary at ``autograded/grading_run_<id>.json`` (grader/batch/runner.py, run:
 # _write_atomic) where that student's autograded folder already is.  Not a catalog case
 # (the catalog names its students): a reproducer of its own.
 SUMMARY_NAME_ID = "grading_run_" + hc.ASSIGNMENT + ".json"
@@ -370,7 +370,7 @@ def summary_name_collision(folder):
     A correct grader refuses the id or grades it; here ``runner.run`` raises IsADirectoryError
     after recording the grades (the run summary cannot be written).
     """
-    from grader import runner
+    from grader.batch import runner
     submitted = os.path.join(folder, "submitted")
     hc.writes(lambda paths: solved())(submitted, SUMMARY_NAME_ID)
     return runner.run(submitted, os.path.join(folder, "autograded"), f"sqlite:///{folder}/gradebook.db",

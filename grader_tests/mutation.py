@@ -2,7 +2,7 @@
 
 Each mutant of ``mutants.py`` becomes a student submission (the release with
 every solution filled in, one of them mutated); the whole folder is graded
-by the real pipeline (``grader.runner.run``, as ``make grade`` does).  A bug
+by the real pipeline (``grader.batch.runner.run``, as ``make grade`` does).  A bug
 must lose points on its own exercise and only there; an equivalent must get
 full marks.  ``make mutation`` prints the table and the score; the test
 suite asserts it.
@@ -14,8 +14,9 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.dirname(os.path.abspath(__file__))]
 
-from grader import runner, submissions  # noqa: E402
-from grader.assignment import load  # noqa: E402
+from grader.batch import runner# noqa: E402
+from grader.course import submissions
+from grader.course.assignment import load# noqa: E402
 from mutants import MUTANTS  # noqa: E402
 
 

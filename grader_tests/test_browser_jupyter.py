@@ -23,8 +23,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from grader import ROOT, submissions, tool_env
-from grader.assignment import load
+from grader import ROOT, tool_env
+from grader.course import submissions
+from grader.course.assignment import load
 from jupyter_servers import (COURSE_ID, JupyterServer, chromium, copy_course, nbgrader, plain_env,
                              student_config)
 

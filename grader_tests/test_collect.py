@@ -18,11 +18,11 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 
-from grader import collect
+from grader.lms import collect
 from grader.__main__ import main as cli
 
 NB = "planar_classification.ipynb"
-# What collect needs of a grader.assignment.Assignment: its id and its notebook's file name.
+# What collect needs of a grader.course.assignment.Assignment: its id and its notebook's file name.
 L1W3 = types.SimpleNamespace(id="L1W3", notebook=NB)
 WHEN = (2026, 11, 20, 8, 30, 16)  # even: zip times have 2-second steps
 MB = 1024 * 1024

@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from grader import submissions
-from grader.assignment import load
+from grader.course import submissions
+from grader.course.assignment import load
 from jupyter_servers import COURSE_ID, copy_course, nbgrader, plain_env, student_config
 
 ASSIGNMENT = "L1W3"

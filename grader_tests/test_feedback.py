@@ -21,8 +21,12 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from grader import ROOT, feedback, report, runner, submissions, tool_env
-from grader.assignment import load
+from grader import ROOT, tool_env
+from grader.pages import feedback
+from grader.pages import report
+from grader.batch import runner
+from grader.course import submissions
+from grader.course.assignment import load
 
 pytestmark = pytest.mark.slow
 
@@ -271,7 +275,7 @@ def test_a_broken_notebook_still_gets_its_page(course):
 
 def test_feedback_page_falls_back_to_the_summary_when_the_export_fails(monkeypatch, course):
     from nbconvert.exporters import HTMLExporter
-    from grader.feedback_page import FeedbackPage
+    from grader.nbgrader_ext.feedback import FeedbackPage
 
     def broken(self, nb, resources=None, **kw):
         raise RuntimeError("template exploded")

@@ -6,8 +6,9 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from grader import ROOT, texmath
-from grader.feedback_page import CSP, clean, finish_page, neutralize
+from grader import ROOT
+from grader.pages import texmath
+from grader.pages.feedback_page import CSP, clean, finish_page, neutralize
 
 
 def _formulas(path):

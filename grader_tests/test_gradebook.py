@@ -9,11 +9,11 @@ import time
 import pytest
 from sqlalchemy import create_engine, text
 
-from grader import master as master_mod
-from grader import release
-from grader.grade import Result
-from grader.judge import Failure, Verdict
-from grader.gradebook import open_gradebook, record
+from grader.course import cells as master_mod
+from grader.course import release
+from grader.pipeline.result import Result
+from grader.pipeline.judge import Failure, Verdict
+from grader.batch.gradebook import open_gradebook, record
 from test_scale import _folder
 
 ROWS = text("""
@@ -111,7 +111,7 @@ def _results(master, students, score_of):
 def test_forty_concurrent_writers_lose_and_duplicate_nothing(tmp_path, backend, request):
     db = (f"sqlite:///{tmp_path / 'concurrent.db'}" if backend == "sqlite"
           else request.getfixturevalue("postgres_url"))
-    from grader.assignment import load
+    from grader.course.assignment import load
     master = master_mod.load(load("L1W3"))
     release.register(load("L1W3"), db)
     ctx = multiprocessing.get_context("fork")

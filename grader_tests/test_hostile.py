@@ -1,6 +1,6 @@
 """The adversarial catalog (``hostile_cases.py``) graded in one batch, with two controls.
 
-Every case is a student of one ``grader.runner.run`` batch (two workers,
+Every case is a student of one ``grader.batch.runner.run`` batch (two workers,
 short limits).  Each case's per-exercise scores are checked in the results
 and in the gradebook, with its notes; the batch must grade every student,
 leave no file outside the sandbox changed (the repository's source,
@@ -22,9 +22,12 @@ import pytest
 
 import hostile_cases as hc
 import hostile_cases_red as red
-from grader import ROOT, runner, submissions, table
+from grader import ROOT
+from grader.batch import runner
+from grader.course import submissions
+from grader.pages import table
 from hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
-from grader import sandbox
+from grader.sandbox import launch as sandbox
 from grader.limits import Limits
 
 # Short, so that timeouts are quick to reach, yet long enough for a busy 2-core machine.
@@ -395,7 +398,7 @@ def test_nothing_passes_from_one_submission_to_the_next(tmp_path):
 RUN_TWICE = """
 import sys
 sys.path[:0] = [{root!r}, {tests!r}]
-from grader import runner
+from grader.batch import runner
 results = runner.run({submitted!r}, {autograded!r}, {db!r}, "L1W3", workers=2, limits=runner_limits, quiet=True)
 print({{r.student: r.score for r in results}})
 """

@@ -7,8 +7,10 @@ import pytest
 from nbgrader.api import Gradebook
 from traitlets.config import Config
 
-from grader import late, submissions
-from grader.assignment import load
+from grader.batch.gradebook import configured_plugin, penalty_for
+from grader.nbgrader_ext.late import PercentPerDayLate
+from grader.course import submissions
+from grader.course.assignment import load
 from jupyter_servers import copy_course, nbgrader, plain_env
 
 ASSIGNMENT = "L1W3"
@@ -23,11 +25,11 @@ HOUR = 3600
     (25 * HOUR, 4.0), (95 * HOUR, 8.0), (10 * 24 * HOUR, 20.0), (30 * 24 * HOUR, 20.0),
 ])
 def test_ten_percent_per_started_day(seconds_late, penalty):
-    assert late.PercentPerDayLate().late_submission_penalty("s", 20.0, seconds_late) == penalty
+    assert PercentPerDayLate().late_submission_penalty("s", 20.0, seconds_late) == penalty
 
 
 def test_penalty_never_exceeds_the_score_nor_goes_below_zero():
-    plugin = late.PercentPerDayLate()
+    plugin = PercentPerDayLate()
     assert plugin.late_submission_penalty("s", 0.0, 5 * 24 * HOUR) == 0.0
     assert plugin.late_submission_penalty("s", 7.0, 100 * 24 * HOUR) == 7.0
     assert plugin.late_submission_penalty("s", 15.0, 3 * 24 * HOUR) == pytest.approx(4.5)
@@ -35,39 +37,39 @@ def test_penalty_never_exceeds_the_score_nor_goes_below_zero():
 
 def test_policy_is_configurable():
     config = Config()
-    config.AssignLatePenalties.plugin_class = "grader.late.PercentPerDayLate"
+    config.AssignLatePenalties.plugin_class = "grader.nbgrader_ext.late.PercentPerDayLate"
     config.PercentPerDayLate.percent_per_period = 50.0
     config.PercentPerDayLate.period_seconds = HOUR
     config.PercentPerDayLate.grace_seconds = 600
-    assert late.penalty_for("s", 20.0, 600, config) == 0.0
-    assert late.penalty_for("s", 20.0, 601, config) == 10.0
-    assert late.penalty_for("s", 20.0, HOUR + 1, config) == 20.0
+    assert penalty_for("s", 20.0, 600, config) == 0.0
+    assert penalty_for("s", 20.0, 601, config) == 10.0
+    assert penalty_for("s", 20.0, HOUR + 1, config) == 20.0
 
 
 def test_penalty_for_reads_the_course_configuration():
-    plugin = late.configured_plugin()
-    assert isinstance(plugin, late.PercentPerDayLate)
+    plugin = configured_plugin()
+    assert isinstance(plugin, PercentPerDayLate)
     assert plugin.percent_per_period == 10.0 and plugin.period_seconds == 24 * HOUR
-    assert late.penalty_for("s", 20.0, 25 * HOUR) == 4.0
-    assert late.penalty_for("s", 20.0, 0) == 0.0
-    assert late.penalty_for("s", 20.0, -5) == 0.0
+    assert penalty_for("s", 20.0, 25 * HOUR) == 4.0
+    assert penalty_for("s", 20.0, 0) == 0.0
+    assert penalty_for("s", 20.0, -5) == 0.0
 
 
 def test_stock_plugin_and_out_of_range_answers_are_clipped_as_nbgrader_does():
-    assert late.penalty_for("s", 20.0, 99 * 24 * HOUR, Config()) == 0.0  # stock: no penalty
+    assert penalty_for("s", 20.0, 99 * 24 * HOUR, Config()) == 0.0  # stock: no penalty
     config = Config()
     config.AssignLatePenalties.plugin_class = "nbgrader.plugins.LateSubmissionPlugin"
     config.LateSubmissionPlugin.penalty_method = "zero"
-    assert late.penalty_for("s", 17.0, 1, config) == 17.0
+    assert penalty_for("s", 17.0, 1, config) == 17.0
 
-    class Greedy(late.PercentPerDayLate):
+    class Greedy(PercentPerDayLate):
         def late_submission_penalty(self, student_id, score, total_seconds_late):
             return score + 5 if total_seconds_late < 100 else -3
 
     config = Config()
     config.AssignLatePenalties.plugin_class = Greedy
-    assert late.penalty_for("s", 12.0, 50, config) == 12.0
-    assert late.penalty_for("s", 12.0, 500, config) == 0.0
+    assert penalty_for("s", 12.0, 50, config) == 12.0
+    assert penalty_for("s", 12.0, 500, config) == 0.0
 
 
 @pytest.mark.slow

@@ -5,7 +5,8 @@ import sys
 import pytest
 
 from expected import GRADE_POINTS as POINTS
-from grader import submissions, table
+from grader.course import submissions
+from grader.pages import table
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,7 @@ def graded(tmp_path_factory, root):
          "--autograded", str(tmp / "autograded"), "--db", db],
         cwd=root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    from grader.assignment import load
+    from grader.course.assignment import load
     grade_ids, scores, max_points = table.scores(db, load("L1W3"))
     return tmp, grade_ids, scores, max_points, proc.stdout + proc.stderr
 

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from expected import POINTS
-from grader.assignment import load
+from grader.course.assignment import load
 
 EXERCISES = load("L1W3").exercises
 

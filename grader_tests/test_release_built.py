@@ -1,6 +1,6 @@
 """The committed release is what the source builds, and it runs once the solutions are filled in.
 
-Both tests run every assignment (``grader.assignment.ids``).  They are
+Both tests run every assignment (``grader.course.assignment.ids``).  They are
 nbdev-style checks of generated artefacts: the release is rebuilt with
 ``nbgrader generate_assignment`` in a temporary folder and compared file by
 file; then the committed release, with the source's solutions filled back
@@ -16,8 +16,9 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from grader import release, submissions
-from grader.assignment import ids, load
+from grader.course import release
+from grader.course import submissions
+from grader.course.assignment import ids, load
 
 pytestmark = pytest.mark.slow
 ASSIGNMENTS = ids()

@@ -4,7 +4,7 @@ Fast: every report is built in memory.
 """
 import pytest
 
-from grader import report
+from grader.pages import report
 
 TEST_CELLS = {"func_a": "func_a_values", "func_b": "func_b_values"}
 MAX = {"func_a_values": 2.0, "func_b_values": 3.0}

@@ -3,8 +3,10 @@ import os
 
 import pytest
 
-from grader import runner, submissions, table
-from grader.assignment import load
+from grader.batch import runner
+from grader.course import submissions
+from grader.pages import table
+from grader.course.assignment import load
 
 L1W3 = load("L1W3")
 

@@ -446,7 +446,7 @@ def test_a_composite_is_judged_with_the_correct_callee(spec, source, reference):
 # ---------------------------------------------------------------- the engine (issue 11)
 
 def test_l1w3_and_l1w2_helpers_coexist_in_one_process():
-    from grader import assignment
+    from grader.course import assignment
 
     l1w3 = assignment.load("L1W3").helpers
     l1w2 = assignment.load(ASSIGNMENT).helpers

@@ -9,9 +9,11 @@ import unicodedata
 import pytest
 from nbgrader.api import Gradebook
 
-from grader import ROOT, table, tool_env
+from grader import ROOT, tool_env
+from grader.pages import table
 from grader.__main__ import main as cli
-from grader.students import check_id, csv_cell, import_roster, terminal
+from grader.ids import check_id, csv_cell, terminal
+from grader.lms.roster import import_roster
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 
@@ -189,7 +191,7 @@ def test_export_matches_nbgraders_own_on_ordinary_data(tmp_path, db):
 
     from nbgrader.plugins.export import CsvExportPlugin
 
-    from grader.export import SafeCsvExportPlugin
+    from grader.nbgrader_ext.export import SafeCsvExportPlugin
     with Gradebook(db) as gb:
         gb.add_assignment("L1W3", duedate=datetime.datetime(2026, 12, 1, 12, 0))
         gb.add_assignment("L1W4")

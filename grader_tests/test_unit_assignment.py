@@ -1,10 +1,10 @@
-"""Finding and loading an assignment (grader.assignment, grader.spec) without the real course."""
+"""Finding and loading an assignment (grader.course.assignment, grader.spec) without the real course."""
 import sys
 import textwrap
 
 import pytest
 
-from grader.assignment import Assignment, UnknownAssignment, copy_value, ids, load_helpers
+from grader.course.assignment import Assignment, UnknownAssignment, copy_value, ids, load_helpers
 from grader.spec import Case, Spec
 
 

@@ -1,4 +1,4 @@
-"""The grader's side of the kernel channel (grader.kernel.Kernel) on plain pipes, without a kernel.
+"""The grader's side of the kernel channel (grader.sandbox.kernel.Kernel) on plain pipes, without a kernel.
 
 A ``Kernel`` is wired to two pipes the test holds (what the kernel would
 write, what it would read) and to a harmless ``sleep`` process standing in
@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from grader.kernel import Kernel, KernelDied
+from grader.sandbox.kernel import Kernel, KernelDied
 from grader.limits import Limits
 
 LIMITS = Limits(cell_timeout=0.3, grace=0.1, notebook_timeout=30, max_message_mb=1)
@@ -201,7 +201,7 @@ def test_close_is_idempotent_and_kills_the_process(channel):
 
 
 def test_real_sequence_numbers_are_random_so_a_forgery_cannot_guess_them():
-    from grader.kernel import _random_seq
+    from grader.sandbox.kernel import _random_seq
     numbers = {_random_seq() for _ in range(1000)}
     assert len(numbers) == 1000 and min(numbers) > 2 ** 40
 

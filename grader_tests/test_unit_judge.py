@@ -1,13 +1,13 @@
-"""Decoding the kernel's answers strictly and judging them (grader.probe.decode, grader.judge)."""
+"""Decoding the kernel's answers strictly and judging them (grader.pipeline.probe.decode, grader.pipeline.judge)."""
 import json
 
 import numpy as np
 import pytest
 
-from grader.grade import _clip_verdict
-from grader.judge import KINDS, MESSAGE_CHARS, SHOWN_FAILURES, Failure, Verdict, judge, not_graded
+from grader.pipeline.grade import _clip_verdict
+from grader.pipeline.judge import KINDS, MESSAGE_CHARS, SHOWN_FAILURES, Failure, Verdict, judge, not_graded
 from grader.limits import Limits
-from grader.probe import Unsupported, decode
+from grader.pipeline.probe import Unsupported, decode
 from grader.spec import Case
 from unit_fixtures import FakeAssignment, Problem, two_exercises
 

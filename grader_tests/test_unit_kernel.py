@@ -1,4 +1,4 @@
-"""The kernel channel end to end (grader.kernel, grader.kernel_child), on one real sandboxed kernel.
+"""The kernel channel end to end (grader.sandbox.kernel, grader.sandbox.kernel_child), on one real sandboxed kernel.
 
 These start real kernels, so they are marked slow; everything else in the
 ``test_unit_*`` modules runs in milliseconds.
@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from grader.kernel import Kernel, KernelDied
+from grader.sandbox.kernel import Kernel, KernelDied
 from grader.limits import Limits
-from grader.probe import answer_call, build, decode
+from grader.pipeline.probe import answer_call, build, decode
 from grader.spec import Case
 from unit_fixtures import FakeAssignment
 

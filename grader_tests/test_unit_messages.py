@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from grader import judge, messages
+from grader import messages
+from grader.pipeline import judge
 
 GRADER = pathlib.Path(messages.__file__).resolve().parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -111,8 +112,8 @@ def test_the_result_texts_cover_every_kind_of_wrong_result():
 
 
 def test_no_module_of_grader_holds_chinese_text_outside_the_catalogue():
-    modules = sorted(GRADER.glob("*.py"))
-    assert len(modules) > 20 and GRADER / "grade.py" in modules
+    modules = sorted(GRADER.rglob("*.py"))
+    assert len(modules) > 20 and GRADER / "pipeline" / "grade.py" in modules
     found = {path.name: lines for path in modules if path.name != "messages.py"
              for lines in [chinese_outside_catalogue(path)] if lines}
     assert not found, f"Chinese text outside grader/messages.py: {found}"

@@ -1,11 +1,11 @@
-"""Reading and normalizing a submission (grader.grade steps 1 and 2) and the output budget."""
+"""Reading and normalizing a submission (grader.pipeline.grade steps 1 and 2) and the output budget."""
 import copy
 import json
 
 import nbformat
 import pytest
 
-from grader.grade import OutputBudget, normalize, read_notebook
+from grader.pipeline.notebook import OutputBudget, normalize, read_notebook
 from unit_fixtures import grade_ids, master, release_notebook
 
 

@@ -2,7 +2,7 @@
 import nbformat
 import pytest
 
-from grader.grade import clean_output
+from grader.pipeline.notebook import clean_output
 
 
 @pytest.mark.parametrize("output", [
@@ -48,7 +48,7 @@ def test_bad_values_inside_display_data_are_dropped_and_the_rest_validates():
     ("not a dict", {}),
 ])
 def test_a_students_own_cell_keeps_only_a_list_of_string_tags(metadata, kept):
-    from grader.grade import normalize
+    from grader.pipeline.notebook import normalize
     import unit_fixtures
     nb = unit_fixtures.release_notebook()
     own = nbformat.v4.new_code_cell("x = 1")

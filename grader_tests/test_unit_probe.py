@@ -1,12 +1,12 @@
-"""Probes and callee answers (grader.probe): what enters the kernel and what the grader answers."""
+"""Probes and callee answers (grader.pipeline.probe): what enters the kernel and what the grader answers."""
 import json
 import re
 
 import numpy as np
 import pytest
 
-from grader import probe
-from grader.probe import answer_call, build, decode
+from grader.pipeline import probe
+from grader.pipeline.probe import answer_call, build, decode
 from grader.spec import Case
 from unit_fixtures import two_exercises
 
@@ -176,7 +176,7 @@ def test_probe_removes_stubs_of_callees_the_student_never_defined():
 
 @pytest.fixture(scope="module")
 def course():
-    from grader.assignment import load
+    from grader.course.assignment import load
     return load("L1W3")
 
 

@@ -1,4 +1,4 @@
-"""Finding submissions (grader.runner.discover) and the forked worker pool (grader.runner.forked)."""
+"""Finding submissions (grader.batch.runner.discover) and the forked worker pool (grader.batch.runner.forked)."""
 import datetime
 import faulthandler
 import os
@@ -7,8 +7,8 @@ import types
 
 import pytest
 
-from grader import runner
-from grader.grade import Result
+from grader.batch import runner
+from grader.pipeline.result import Result
 from unit_fixtures import master, two_exercises
 
 ASSIGNMENT = types.SimpleNamespace(id="A1", notebook="nb.ipynb")
@@ -171,11 +171,11 @@ def test_forked_of_no_jobs_yields_nothing():
 
 
 def test_grade_one_turns_a_grader_exception_into_a_grader_error(monkeypatch):
-    import grader.grade
+    import grader.pipeline.grade
 
     def broken(*args, **kwargs):
         raise KeyError("bug")
-    monkeypatch.setattr(grader.grade, "grade_submission", broken)
+    monkeypatch.setattr(grader.pipeline.grade, "grade_submission", broken)
     result = runner.grade_one("ann", "/nb.ipynb", ["a note"], two_exercises(), master(), None)
     assert result.grader_error and result.notes[0] == "a note"
     assert "grader error: KeyError" in result.notes[1]

@@ -6,12 +6,14 @@ import json
 import nbformat
 import pytest
 
-from grader import grade
-from grader.grade import Run, execute, probe_all, render, run_cells
-from grader.judge import Failure, Verdict
-from grader.kernel import KernelDied
+import grader.pipeline.grade as grade
+from grader.pipeline.notebook import OutputBudget
+from grader.pipeline.grade import Run, execute, probe_all, run_cells
+from grader.pipeline.notebook import render
+from grader.pipeline.judge import Failure, Verdict
+from grader.sandbox.kernel import KernelDied
 from grader.limits import Limits
-from grader.master import Master
+from grader.course.cells import Master
 from unit_fixtures import two_exercises
 
 
@@ -119,7 +121,7 @@ def test_run_cells_runs_what_grading_needs_and_records_at_test_cells(script):
     s = script()
     run = _run(_cells("x = 1"))
     run.start()
-    run_cells(run, budget=grade.OutputBudget(10_000))
+    run_cells(run, budget=OutputBudget(10_000))
     assert s.log == ["start", "run import math", "run def add(a, b): return a + b", "record add",
                      "run def twice(x): return add(x, x)", "record twice", "run x = 1"]
     assert run.recorded == ["add", "twice"] and run.record_index == {"add": 3, "twice": 5}
@@ -169,7 +171,7 @@ def test_probe_all_tells_which_exercise_killed_the_kernel():
 def test_execute_without_trouble_answers_every_exercise(script):
     s = script()
     run = _run()
-    answers = execute(run, two_exercises(), grade.OutputBudget(10_000))
+    answers = execute(run, two_exercises(), OutputBudget(10_000))
     assert set(answers) == {"add", "twice"} and run.notes == [] and s.starts == 1
     assert s.log[-1] == "close" and run.peak_mb == 12.0
 
@@ -177,7 +179,7 @@ def test_execute_without_trouble_answers_every_exercise(script):
 def test_a_death_after_every_test_cell_still_judges_everything(script):
     s = script(die_on_run={"boom()"})
     run = _run(_cells("boom()"))
-    answers = execute(run, two_exercises(), grade.OutputBudget(10_000))
+    answers = execute(run, two_exercises(), OutputBudget(10_000))
     assert set(answers) == {"add", "twice"} and s.starts == 2
     assert s.log.count("run boom()") == 1   # the fatal cell is not run again
     assert run.notes == ["内核终止 / kernel stopped: died running boom()"]
@@ -186,20 +188,20 @@ def test_a_death_after_every_test_cell_still_judges_everything(script):
 def test_a_death_in_a_cell_costs_the_exercises_recorded_after_it(script):
     s = script(die_on_run={"def twice(x): return add(x, x)"})
     run = _run()
-    answers = execute(run, two_exercises(), grade.OutputBudget(10_000))
+    answers = execute(run, two_exercises(), OutputBudget(10_000))
     assert set(answers) == {"add"}
     assert s.starts == 2 and s.log.count("run def twice(x): return add(x, x)") == 1
 
 
 def test_a_death_in_the_first_cell_does_not_restart(script):
     s = script(die_on_run={"import math"})
-    answers = execute(_run(), two_exercises(), grade.OutputBudget(10_000))
+    answers = execute(_run(), two_exercises(), OutputBudget(10_000))
     assert answers == {} and s.starts == 1
 
 
 def test_a_death_in_a_probe_costs_that_exercise_only(script):
     s = script(die_on_probe={"add"})
-    answers = execute(_run(), two_exercises(), grade.OutputBudget(10_000))
+    answers = execute(_run(), two_exercises(), OutputBudget(10_000))
     assert answers["add"] == "内核终止 / kernel stopped: died probing add"
     assert answers["twice"].score == answers["twice"].points and not answers["twice"].failures
     assert s.starts == 2
@@ -208,7 +210,7 @@ def test_a_death_in_a_probe_costs_that_exercise_only(script):
 def test_restarts_are_bounded(script):
     s = script(die_on_probe={"add", "twice"}, die_at_start=lambda n: n > 1)
     run = _run()
-    answers = execute(run, two_exercises(), grade.OutputBudget(10_000))
+    answers = execute(run, two_exercises(), OutputBudget(10_000))
     assert s.starts <= grade.RESTARTS + 1
     assert answers["add"].startswith("内核终止") and "twice" not in answers
     assert "内核终止 / kernel stopped: could not start" in run.notes
@@ -217,7 +219,7 @@ def test_restarts_are_bounded(script):
 def test_no_kernel_is_started_without_time_left(script):
     s = script()
     run = _run(deadline=0.0)
-    assert execute(run, two_exercises(), grade.OutputBudget(10_000)) == {}
+    assert execute(run, two_exercises(), OutputBudget(10_000)) == {}
     assert s.starts == 0 and "no time left" in run.notes[0]
 
 

@@ -1,4 +1,4 @@
-"""Removing throwaway folders (grader.workspace.remove_tree), however a submission left them."""
+"""Removing throwaway folders (grader.sandbox.workspace.remove_tree), however a submission left them."""
 import os
 import pathlib
 import shutil
@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from grader.workspace import remove_tree
+from grader.sandbox.workspace import remove_tree
 
 
 def _deep_tree(base, levels):

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from grader import submissions
+from grader.course import submissions
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import types
 
 import nbformat
 
-from grader.master import Master
+from grader.course.cells import Master
 from grader.spec import Case
 
 
@@ -27,7 +27,7 @@ def compare_equal(expected, actual, name):
 
 
 class FakeAssignment:
-    """The parts of ``grader.assignment.Assignment`` that judging and callee answers use.
+    """The parts of ``grader.course.assignment.Assignment`` that judging and callee answers use.
 
     Parameters
     ----------
@@ -96,7 +96,7 @@ def release_notebook():
 
 
 def master():
-    """A :class:`grader.master.Master` over :func:`release_notebook`."""
+    """A :class:`grader.course.cells.Master` over :func:`release_notebook`."""
     release = release_notebook()
     return Master(release=release, order=["intro", "imports", "add", "add_values"],
                   locked={"intro", "imports", "add_values"}, solutions={"add"},

@@ -45,7 +45,7 @@ def __probe__(user_ns, *_):
 
 def flower():
     """The lesson's flower data ``(X (2, 400), Y (1, 400))``, from the assignment's own helper module."""
-    from grader.assignment import load
+    from grader.course.assignment import load
     return load("L1W3").helpers["planar_utils"].func_load_planar_dataset()
 
 
@@ -89,7 +89,7 @@ def decode(answer):
 @functools.lru_cache(maxsize=None)
 def reference():
     """The reference model's ``(grid, accuracy)``, trained here (once per process)."""
-    from grader.assignment import load
+    from grader.course.assignment import load
     ref = load("L1W3").reference
     X, Y = flower()
     parameters = ref["func_nn_model"](X, Y, 4, num_epochs=EPOCHS)

@@ -15,39 +15,63 @@ the same page.  Around nbconvert's HTML export it
    resources) and adds a Content-Security-Policy that allows no script and no
    network, behind the ``SanitizeHTML`` preprocessor that already cleaned the
    student's HTML;
-4. typesets TeX as MathML (:mod:`grader.texmath`), so no MathJax is needed;
+4. typesets TeX as MathML (:mod:`grader.pages.texmath`), so no MathJax is needed;
 5. adds a viewport and CSS that make the page fit 400 to 1280 px without
    sideways scrolling;
-6. inserts the course summary (:class:`grader.feedback.CourseSummary`) at the
+6. inserts the course summary (:class:`grader.nbgrader_ext.feedback.CourseSummary`) at the
    top of the body.
 """
+
+
 import html
+
+
 import numbers
+
+
 import re
-import traceback
+
+
+
 
 from bs4 import BeautifulSoup
-from nbconvert.exporters import HTMLExporter
+
+
+
 
 from grader import messages as msg
-from grader import texmath
+
+
+from grader.pages import texmath
+
 
 SUMMARY_KEY = "grader_summary"      # resources key: the summary's HTML
-NOTES_KEY = "grader_page_notes"     # resources key: bilingual notes on what the page could not show
+
+
 
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
 
 # Elements that can run code, load something or navigate; none belongs in a feedback page.
 _ACTIVE = ("script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "form",
            "portal", "link", "noscript", "template", "foreignobject", "animate", "set",
            "animatemotion", "animatetransform", "handler", "listener", "input", "button", "textarea",
            "select", "dialog", "audio", "video", "source", "track")
+
+
 _URL_ATTRS = ("href", "src", "xlink:href", "action", "formaction", "poster", "background", "data",
               "srcset", "ping", "codebase", "cite", "longdesc", "dynsrc", "lowsrc", "manifest")
+
+
 _SAFE_DATA_URI = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$", re.I)
+
+
 _TAG = re.compile(r"^[\w-]{1,100}$")
+
+
 _EXTERNAL_URL = re.compile(r"url\(\s*(?!['\"]?data:)[^)]*\)", re.I)
+
 
 RESPONSIVE_CSS = """
 html, body { max-width: 100%; overflow-x: hidden; }
@@ -65,6 +89,7 @@ div.container, #notebook-container { width: auto !important; max-width: 1170px; 
 }
 code.tex-raw { color: #a00; }
 """
+
 
 _NOTE_STYLE = ("margin: 1em auto; padding: 0.8em; max-width: 1000px; border: 2px solid #c60; "
                "border-radius: 8px; background: #fff6ec; font-family: sans-serif")
@@ -228,33 +253,6 @@ def finish_page(page, summary_html, notes=()):
     return text if text.lstrip().lower().startswith("<!doctype") else "<!DOCTYPE html>\n" + text
 
 
-def _minimal_page(title):
+def minimal_page(title):
     return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
             "</head><body></body></html>")
-
-
-class FeedbackPage(HTMLExporter):
-    """nbgrader's feedback exporter, with the course's summary, safe and offline (see the module)."""
-
-    def from_notebook_node(self, nb, resources=None, **kw):
-        """Export ``nb``; never raise for what is in the notebook."""
-        from grader.feedback import CourseSummary
-        notes = []
-        try:
-            notes += neutralize(nb)
-        except Exception:  # a notebook too strange even to inspect still gets its page
-            self.log.error("feedback: metadata check failed\n%s", traceback.format_exc())
-        try:
-            page, out = super().from_notebook_node(nb, resources, **kw)
-            summary = out.get(SUMMARY_KEY)
-            notes += list(out.get(NOTES_KEY, []))
-        except Exception as exc:
-            self.log.error("feedback: the notebook could not be exported\n%s", traceback.format_exc())
-            out = self._init_resources(resources)
-            page = _minimal_page(str((out.get("nbgrader") or {}).get("notebook", "feedback")))
-            summary = None
-            notes.append(msg.NOTEBOOK_NOT_SHOWN.format(error=type(exc).__name__))
-        if summary is None:
-            summary = CourseSummary(parent=self).summary_html(nb, out, extra_notes=notes)
-            notes = []
-        return finish_page(page, summary, notes), out

@@ -19,7 +19,7 @@ whose pattern every file of the archive matches; a download that fits neither
 the whole archive, never per file, so a Moodle upload named like a Canvas file
 (``4321_1_1_planar_classification.ipynb``) is still participant 77's.
 
-Per student (ids pass ``grader.students.check_id``):
+Per student (ids pass ``grader.ids.check_id``):
 
 - exactly one notebook (any ``*.ipynb``; LMSs rename re-uploads such as
   ``planar_classification-1.ipynb``) is filed as
@@ -62,8 +62,8 @@ import zipfile
 
 from grader import ROOT
 from grader import messages as msg
-from grader.students import check_id, check_name, terminal
-from grader.unzip import MB, Limits, MemberError, declared_problem, extract, write_new
+from grader.ids import check_id, check_name, terminal
+from grader.lms.unzip import MB, Limits, MemberError, declared_problem, extract, write_new
 
 CANVAS = re.compile(r"(?P<id>[^_/]+)_(?:late_)?(?P<account>\d+)_\d+_(?P<file>[^/]+)", re.I)
 MOODLE = re.compile(r"(?P<name>[^/]+)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_/(?P<file>.+)")
@@ -145,7 +145,7 @@ def collect(zip_path, assignment, submitted=None, lms=None, *,
     ----------
     zip_path : str
         The download (a zip file).
-    assignment : grader.assignment.Assignment
+    assignment : grader.course.assignment.Assignment
         The assignment: its ``id`` names the folder under each student, its
         ``notebook`` the file name a student's notebook is filed as.
     submitted : str, optional

@@ -7,6 +7,11 @@ unique constraints make duplicates impossible), so a killed run, run again,
 ends with the same gradebook as an uninterrupted one.  Concurrent writers
 (several grading processes, SQLite or PostgreSQL) retry on lock conflicts
 and on the integrity errors of a simultaneous first insert.
+
+The late penalty is recorded here too, by the plugin ``nbgrader_config.py``
+names for ``AssignLatePenalties`` (:func:`penalty_for`; the course's policy is
+:class:`grader.nbgrader_ext.late.PercentPerDayLate`), so ``make grade`` and
+``nbgrader autograde`` record the same penalty.
 """
 import random
 import time
@@ -14,10 +19,11 @@ import time
 from nbgrader.api import (Assignment, Comment, Grade, Gradebook, Student,
                           SubmittedAssignment, SubmittedNotebook)
 from sqlalchemy import event
+from nbgrader.plugins import LateSubmissionPlugin
+from traitlets.utils.importstring import import_item
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from grader.config import load as load_config
-from grader.late import penalty_for
 
 RETRIES = 60
 
@@ -79,7 +85,7 @@ def _write(session, result, assignment_id, timestamp, students=None):
 
 
 def record(gb, result, assignment_id, timestamp=None):
-    """Write ``result`` (a ``grader.grade.Result``) in one transaction, retrying conflicts."""
+    """Write ``result`` (a ``grader.pipeline.result.Result``) in one transaction, retrying conflicts."""
     session = gb.db
     for attempt in range(RETRIES):
         try:
@@ -97,3 +103,60 @@ def record(gb, result, assignment_id, timestamp=None):
         except BaseException:
             session.rollback()
             raise
+
+
+def configured_plugin(config=None):
+    """Instantiate the ``AssignLatePenalties.plugin_class`` of the course configuration.
+
+    Parameters
+    ----------
+    config : traitlets.config.Config, optional
+        Default: ``grader.config.load()`` (nbgrader_config.py).
+
+    Returns
+    -------
+    nbgrader.plugins.BasePlugin
+        The plugin, configured like nbgrader configures it; nbgrader's stock
+        ``LateSubmissionPlugin`` (no penalty) when the configuration names none.
+    """
+    if config is None:
+        from grader.config import load
+        config = load()
+    cls = LateSubmissionPlugin
+    section = config.get("AssignLatePenalties", {})
+    if "plugin_class" in section:
+        cls = section["plugin_class"]
+        if isinstance(cls, str):
+            cls = import_item(cls)
+    return cls(config=config)
+
+
+def penalty_for(student_id, score, seconds_late, config=None):
+    """The late penalty nbgrader would record for this notebook.
+
+    Same rules as nbgrader's ``AssignLatePenalties``: nothing when the
+    submission is not late, and the plugin's answer clipped to
+    ``[0, score]`` (``None`` counts as 0).
+
+    Parameters
+    ----------
+    student_id : str
+        The student's id, handed to the plugin.
+    score : float
+        The notebook's score before the penalty.
+    seconds_late : float
+        ``SubmittedAssignment.total_seconds_late`` (0 when on time or no due date).
+    config : traitlets.config.Config, optional
+        Default: the course's nbgrader_config.py.
+
+    Returns
+    -------
+    float
+        The penalty, for ``SubmittedNotebook.late_submission_penalty``.
+    """
+    if not seconds_late or seconds_late <= 0:
+        return 0.0
+    penalty = configured_plugin(config).late_submission_penalty(student_id, score, seconds_late)
+    if penalty is None:
+        return 0.0
+    return float(min(max(penalty, 0.0), score))

@@ -27,7 +27,7 @@ FAILED = msg.CHECK_FAILED
 
 def _needs_helpers(path):
     """The assignment whose release helpers must sit beside ``path``, or None."""
-    from grader.assignment import ids, load
+    from grader.course.assignment import ids, load
     folder = os.path.dirname(os.path.abspath(path))
     for assignment_id in ids():
         assignment = load(assignment_id)

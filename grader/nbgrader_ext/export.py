@@ -4,7 +4,7 @@ nbgrader's ``CsvExportPlugin`` joins the values with commas as they are: a
 student id or name like ``=HYPERLINK("http://x","y")`` becomes a live
 formula when the instructor opens ``grades.csv``, and a comma in a name
 shifts the columns.  ``SafeCsvExportPlugin`` writes the same columns and
-rows, through ``csv.writer`` (quoting) and ``grader.students.csv_cell``
+rows, through ``csv.writer`` (quoting) and ``grader.ids.csv_cell``
 (formula cells start with ``'``).  ``nbgrader_config.py`` selects it with
 ``c.ExportApp.plugin_class``.
 """
@@ -13,7 +13,7 @@ import csv
 from nbgrader.api import MissingEntry
 from nbgrader.plugins.export import CsvExportPlugin
 
-from grader.students import csv_cell
+from grader.ids import csv_cell
 
 COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
            "email", "raw_score", "late_submission_penalty", "score", "max_score")

@@ -1,7 +1,7 @@
 """A progress bar with an ETA on stderr (one line per step when not a terminal)."""
 import time
 
-from grader.students import terminal
+from grader.ids import terminal
 
 
 class Progress:

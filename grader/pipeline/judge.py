@@ -1,6 +1,6 @@
 """The verdict on one exercise, reached in the grading process.
 
-The kernel returns raw results of the hidden cases (see ``grader.probe``);
+The kernel returns raw results of the hidden cases (see ``grader.pipeline.probe``);
 here they are decoded strictly and compared with the reference results,
 which are computed in this process and never leave it.  An exercise earns
 its points only when every hidden case is right, so a function that
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from grader import messages as msg
 from grader.messages import RESULT_TEXT
-from grader.probe import Unsupported, decode
+from grader.pipeline.probe import Unsupported, decode
 
 SHOWN_FAILURES = 3
 MESSAGE_CHARS = 600            # one failure's message, at most
@@ -124,7 +124,7 @@ def judge(assignment, exercise, points, answer):
 
     Parameters
     ----------
-    assignment : grader.assignment.Assignment
+    assignment : grader.course.assignment.Assignment
     exercise : str
     points : float
     answer : object

@@ -20,10 +20,10 @@ import time
 import traceback
 
 from grader import messages as msg
-from grader import sandbox
-from grader.gradebook import open_gradebook, record
-from grader.progress import Progress
-from grader.students import check_id, terminal
+from grader.sandbox import launch as sandbox
+from grader.batch.gradebook import open_gradebook, record
+from grader.batch.progress import Progress
+from grader.ids import check_id, terminal
 
 
 class RecordError(RuntimeError):
@@ -37,7 +37,7 @@ class RecordError(RuntimeError):
 def discover(submitted, assignment):
     """Yield ``(student, notebook path or None, notes, timestamp)`` for each student folder.
 
-    ``assignment`` is a ``grader.assignment.Assignment``.
+    ``assignment`` is a ``grader.course.assignment.Assignment``.
     """
     notebook_name = assignment.notebook
     assignment = assignment.id
@@ -115,7 +115,8 @@ def _timestamp(folder, notes):
 
 def grade_one(student, path, notes, assignment, master, limits):
     """Grade one discovered submission (``path`` None: not gradable, the reason first in ``notes``)."""
-    from grader.grade import grade_submission, zero_result
+    from grader.pipeline.grade import grade_submission
+    from grader.pipeline.result import zero_result
     if path is None:
         reason = notes[0] if notes else "no notebook"
         return zero_result(student, assignment, master, reason, notes)
@@ -164,7 +165,7 @@ def _child(conn, job, assignment, master, limits):
 
 def forked(jobs, workers, assignment, master, limits):
     """Yield ``(student, result)`` for each job, each graded in a forked process of its own."""
-    from grader.grade import zero_result
+    from grader.pipeline.result import zero_result
     context = multiprocessing.get_context("fork")
     pending = list(jobs)
     running = {}   # sentinel -> (student, process, connection)
@@ -204,8 +205,8 @@ def grade_remote(student, data_notes, assignment_id, limits):
     """The task a Dask worker runs (the submission travels as its bytes; the worker has the course)."""
     import tempfile
 
-    from grader import master as master_mod
-    from grader.assignment import load
+    from grader.course import cells as master_mod
+    from grader.course.assignment import load
     assignment = load(assignment_id)
     master = master_mod.load(assignment)
     data, notes = data_notes
@@ -280,10 +281,10 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
     :class:`GraderErrors` when the grader failed on some submissions (after
     recording everything else).
     """
-    from grader import cgroups
-    from grader import master as master_mod
-    from grader import release
-    from grader.assignment import load
+    from grader.sandbox import cgroups
+    from grader.course import cells as master_mod
+    from grader.course import release
+    from grader.course.assignment import load
     from grader.limits import Limits
 
     started = time.monotonic()
@@ -353,8 +354,8 @@ def _dask(scheduler, jobs, assignment, limits):
             try:
                 yield student, future.result()
             except Exception as exc:  # a lost Dask worker costs that student, reported as such
-                from grader import master as master_mod
-                from grader.grade import zero_result
+                from grader.course import cells as master_mod
+                from grader.pipeline.result import zero_result
                 reason = msg.GRADER_ERROR.format(error=repr(exc))
                 yield student, zero_result(student, assignment, master_mod.load(assignment), reason,
                                            grader_error=True)

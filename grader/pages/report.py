@@ -17,7 +17,7 @@ import json
 import os
 
 from grader import messages as msg
-from grader.students import csv_cell
+from grader.ids import csv_cell
 
 TOP_REASONS = 3
 
@@ -40,7 +40,7 @@ img { max-width: 100%; height: auto; }
 def load_reports(autograded, assignment_id):
     """``{student: grading report}`` from ``autograded/*/grading_report_<assignment_id>.json``."""
     reports = {}
-    from grader.runner import report_path
+    from grader.batch.runner import report_path
     for path in sorted(glob.glob(report_path(glob.escape(autograded), "*", assignment_id))):
         try:
             with open(path, encoding="utf-8") as f:
@@ -248,10 +248,10 @@ def _timing(seconds, run):
 def write(db_url, autograded, out_dir, assignment):
     """Write ``<out_dir>/<id>.html`` and its figures; return the page's path.
 
-    ``assignment`` is a ``grader.assignment.Assignment`` (or its id).
+    ``assignment`` is a ``grader.course.assignment.Assignment`` (or its id).
     """
-    from grader import table
-    from grader.feedback import load_assignment
+    from grader.pages import table
+    from grader.pages.feedback import load_assignment
     assignment = load_assignment(assignment) if isinstance(assignment, str) else assignment
     _, scores, max_points = table.scores(db_url, assignment)
     reports = load_reports(autograded, assignment.id)
@@ -271,7 +271,7 @@ def write(db_url, autograded, out_dir, assignment):
 
 def write_exercise_csv(db_url, path, assignment):
     """``grades_by_exercise.csv``: one row per student, one column per exercise, and the total."""
-    from grader import table
+    from grader.pages import table
     grade_ids, scores, max_points = table.scores(db_url, assignment)
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)

@@ -17,7 +17,7 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from grader import messages as msg
-from grader.assignment import EXPLORATORY
+from grader.course.assignment import EXPLORATORY
 
 TITLE = f"**{msg.EXPECTED_OUTPUT}**"
 INTRO = msg.EXPECTED_OUTPUT_INTRO

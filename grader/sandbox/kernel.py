@@ -8,10 +8,10 @@ import secrets
 import signal
 import struct
 import subprocess
-import sys
 import time
 
-from grader import cgroups, sandbox
+from grader.sandbox import cgroups
+from grader.sandbox import launch as sandbox
 
 _SERIAL = itertools.count()
 

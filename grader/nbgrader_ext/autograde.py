@@ -52,7 +52,7 @@ class CourseAutograde(NbGraderPreprocessor):
         for line in (proc.stdout + proc.stderr).splitlines():
             if line.strip() and not line.startswith("protections:"):
                 self.log.info("%s", line)
-        from grader.assignment import load
+        from grader.course.assignment import load
         assignment = load(assignment_id)
         path = os.path.join(autograded, student, assignment_id, assignment.notebook)
         if proc.returncode != 0 and not os.path.isfile(path):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from grader.assignment import EXPLORATORY
+from grader.course.assignment import EXPLORATORY
 
 
 def _norm(source):
@@ -72,7 +72,7 @@ class Master:
 
 
 def load(assignment):
-    """The :class:`Master` of ``assignment`` (a ``grader.assignment.Assignment``).
+    """The :class:`Master` of ``assignment`` (a ``grader.course.assignment.Assignment``).
 
     Cells come from the committed release (what students have), points from
     its nbgrader metadata, the exploratory tags from the source notebook.
@@ -105,7 +105,7 @@ def load(assignment):
         if name.endswith(".py"):
             with open(os.path.join(assignment.release_dir, name), encoding="utf-8") as f:
                 helpers[name] = f.read()
-    from grader import probe
+    from grader.pipeline import probe
     probes = {exercise: probe.build(exercise, assignment.spec.cases[exercise],
                                     assignment.spec.callees.get(exercise, ()))
               for exercise, _ in tests.values()}

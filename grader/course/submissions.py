@@ -10,7 +10,7 @@ import os
 import nbformat
 
 from grader import ROOT
-from grader.workspace import remove_tree
+from grader.sandbox.workspace import remove_tree
 
 # The demo's students: (student id, what their notebook is).
 DEMO_STUDENTS = ("demo_solution", "demo_untouched", "demo_wrong_tanh_derivative")
@@ -23,7 +23,7 @@ def fill(assignment, sources=None, release=None):
 
     Parameters
     ----------
-    assignment : grader.assignment.Assignment
+    assignment : grader.course.assignment.Assignment
     sources : dict, optional
         ``{grade_id: code}`` for the solution cells to fill; by default the
         source notebook's solutions (solution markers included, which are
@@ -51,7 +51,7 @@ def write(nb, student, submitted_root, assignment):
 
 def demo(submitted_root=os.path.join(ROOT, "submitted")):
     """Write the demo's three L1W3 submissions; return their paths."""
-    from grader.assignment import load
+    from grader.course.assignment import load
     assignment = load(DEMO_ASSIGNMENT)
     sources = assignment.solution_sources
     buggy = dict(sources)

@@ -14,11 +14,18 @@ optional grace time, never more than the score.  ``penalty_for`` loads
 whichever plugin the configuration names, so the course's own gradebook
 writer (``make grade``) applies exactly the policy nbgrader applies.
 """
+
+
 import math
 
+
 from nbgrader.plugins import LateSubmissionPlugin
+
+
 from traitlets import Float
-from traitlets.utils.importstring import import_item
+
+
+
 
 DAY = 24 * 60 * 60
 
@@ -33,7 +40,7 @@ class PercentPerDayLate(LateSubmissionPlugin):
 
     Configure it in ``nbgrader_config.py``::
 
-        c.AssignLatePenalties.plugin_class = "grader.late.PercentPerDayLate"
+        c.AssignLatePenalties.plugin_class = "grader.nbgrader_ext.late.PercentPerDayLate"
         c.PercentPerDayLate.percent_per_period = 10.0
         c.PercentPerDayLate.period_seconds = 86400
         c.PercentPerDayLate.grace_seconds = 0
@@ -69,60 +76,3 @@ class PercentPerDayLate(LateSubmissionPlugin):
             return 0.0
         periods = math.ceil(total_seconds_late / self.period_seconds)
         return min(float(score), float(score) * self.percent_per_period / 100.0 * periods)
-
-
-def configured_plugin(config=None):
-    """Instantiate the ``AssignLatePenalties.plugin_class`` of the course configuration.
-
-    Parameters
-    ----------
-    config : traitlets.config.Config, optional
-        Default: ``grader.config.load()`` (nbgrader_config.py).
-
-    Returns
-    -------
-    nbgrader.plugins.BasePlugin
-        The plugin, configured like nbgrader configures it; nbgrader's stock
-        ``LateSubmissionPlugin`` (no penalty) when the configuration names none.
-    """
-    if config is None:
-        from grader.config import load
-        config = load()
-    cls = LateSubmissionPlugin
-    section = config.get("AssignLatePenalties", {})
-    if "plugin_class" in section:
-        cls = section["plugin_class"]
-        if isinstance(cls, str):
-            cls = import_item(cls)
-    return cls(config=config)
-
-
-def penalty_for(student_id, score, seconds_late, config=None):
-    """The late penalty nbgrader would record for this notebook.
-
-    Same rules as nbgrader's ``AssignLatePenalties``: nothing when the
-    submission is not late, and the plugin's answer clipped to
-    ``[0, score]`` (``None`` counts as 0).
-
-    Parameters
-    ----------
-    student_id : str
-        The student's id, handed to the plugin.
-    score : float
-        The notebook's score before the penalty.
-    seconds_late : float
-        ``SubmittedAssignment.total_seconds_late`` (0 when on time or no due date).
-    config : traitlets.config.Config, optional
-        Default: the course's nbgrader_config.py.
-
-    Returns
-    -------
-    float
-        The penalty, for ``SubmittedNotebook.late_submission_penalty``.
-    """
-    if not seconds_late or seconds_late <= 0:
-        return 0.0
-    penalty = configured_plugin(config).late_submission_penalty(student_id, score, seconds_late)
-    if penalty is None:
-        return 0.0
-    return float(min(max(penalty, 0.0), score))

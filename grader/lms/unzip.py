@@ -15,7 +15,7 @@ import zipfile
 import zlib
 
 from grader import messages as msg
-from grader.students import terminal
+from grader.ids import terminal
 
 MB = 1024 * 1024
 CHUNK = 64 * 1024  # bytes read or inflated at a time: bounds memory, and how far a limit can be passed

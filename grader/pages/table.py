@@ -1,13 +1,13 @@
 """Score tables read back from the gradebook."""
 from nbgrader.api import Gradebook
 
-from grader.students import terminal
+from grader.ids import terminal
 
 
 def scores(db_url, assignment):
     """Return ``(grade_ids, {student: {grade_id: score}}, max_points)`` for the test cells.
 
-    ``assignment`` is a ``grader.assignment.Assignment``; scores include manual grades.
+    ``assignment`` is a ``grader.course.assignment.Assignment``; scores include manual grades.
     """
     notebook_id, assignment = assignment.notebook_id, assignment.id
     with Gradebook(db_url) as gb:

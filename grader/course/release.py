@@ -19,7 +19,7 @@ import tempfile
 
 import nbformat
 
-from grader import ROOT, tool_env
+from grader import tool_env
 
 
 def generate(assignment, release_root=None, db_url=None):
@@ -71,7 +71,7 @@ def register(assignment, db_url, master=None):
     from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, ClearSolutions,
                                         ComputeChecksums, LockCells, SaveCells)
 
-    from grader import master as master_mod
+    from grader.course import cells as master_mod
     from grader.config import load as load_config
     master = master or master_mod.load(assignment)
     if _registered(assignment, db_url, master):

@@ -7,7 +7,7 @@ home, host ``/tmp`` or any other folder of the machine (such as another
 checkout of the course).  It writes only a size-limited tmpfs of its own
 (``/tmp``, its working directory, and ``/dev/shm``), which vanishes with it;
 it has no network, and its own PID, IPC and UTS namespaces; a seccomp
-filter refuses the kernel-keyring system calls (see ``grader.seccomp``);
+filter refuses the kernel-keyring system calls (see ``grader.sandbox.seccomp``);
 its arguments reach bubblewrap by descriptor, so ``/proc/1/cmdline`` shows
 no host path.  Run as root, each submission's kernel gets a uid of its own,
 unique on the machine while it lives (:class:`KernelUid`), which makes the
@@ -25,7 +25,8 @@ import shutil
 import subprocess
 import sys
 
-from grader import cgroups, seccomp
+from grader.sandbox import cgroups
+from grader.sandbox import seccomp
 
 UID_BASE = 200_000       # kernel uids: one per live submission, machine-wide
 UID_COUNT = 100_000

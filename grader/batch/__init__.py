@@ -1,0 +1,1 @@
+"""Many submissions: parallel workers, the gradebook, progress."""

@@ -1,0 +1,1 @@
+"""The course's assignments as data: their files, cells, release and self-checks."""

@@ -1,0 +1,1 @@
+"""Intake from learning-management systems: downloads, archives, rosters."""

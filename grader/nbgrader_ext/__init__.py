@@ -1,0 +1,1 @@
+"""Exactly the classes nbgrader_config.py names (nbgrader's extension points)."""

@@ -1,0 +1,223 @@
+"""Feedback pages through nbgrader's own ``generate_feedback``, with the course's summary on top.
+
+``nbgrader_config.py`` adds :class:`CourseSummary` to
+``GenerateFeedback.preprocessors`` (after nbgrader's ``GetGrades`` and
+nbconvert's ``SanitizeHTML``) and sets the exporter to
+:class:`grader.nbgrader_ext.feedback.FeedbackPage`.  So every path writes the same
+page: ``nbgrader generate_feedback <id>`` with or without ``--force``,
+formgrader's "Generate Feedback" button, and ``python -m grader feedback``
+(which runs ``nbgrader generate_feedback <id> --force`` after computing the
+feedback extras in parallel).
+
+The summary shows, per exercise, the score **from the gradebook** (so a
+manual grade counts, and is labelled ``messages.GRADED_BY_HAND``), what failed
+and why (from the grading report beside the autograded submission), the notes
+on the submission, and the assignment's feedback extra (for L1W3, the
+student's decision boundary beside the reference one).
+
+Stale pages: ``GenerateFeedback.force`` is on in ``nbgrader_config.py``, so
+``generate_feedback`` always rewrites a page from the current gradebook (stock
+nbgrader skips a page whose autograded folder is unchanged, which kept a page
+written before a manual grade).  Rewriting is cheap: the extra, which runs the
+student's model, is cached beside the grading report and keyed by the
+autograded notebook's bytes and the extra's probe.
+"""
+
+
+
+
+import functools
+
+
+import glob
+
+
+import hashlib
+
+
+import html
+
+
+import importlib.util
+
+
+import json
+
+
+import os
+
+
+import shutil
+
+
+
+
+
+
+import tempfile
+
+
+
+
+from grader import ROOT
+
+
+from grader import messages as msg
+
+
+from grader.sandbox.workspace import remove_tree
+
+
+def feedback_extra(assignment):
+    """The assignment's feedback extra, or ``None``.
+
+    It is ``assignment.spec.feedback``; while a spec does not name one, the
+    conventional ``grading/<id>/feedback_extra.py`` is used when it exists.
+    """
+    extra = getattr(assignment.spec, "feedback", None)
+    if extra is not None:
+        return extra
+    return _conventional_extra(os.path.join(getattr(assignment, "root", ROOT), "grading", assignment.id,
+                                            "feedback_extra.py"), assignment.id)
+
+
+@functools.lru_cache(maxsize=None)
+def _conventional_extra(path, assignment_id):
+    if not os.path.isfile(path):
+        return None
+    spec = importlib.util.spec_from_file_location(f"grading_feedback_extra_{assignment_id}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cache_path(nb_path, assignment_id):
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(nb_path))),
+                        f"feedback_extra_{assignment_id}.json")
+
+
+@functools.lru_cache(maxsize=None)
+def _master(assignment):
+    from grader.course import cells as master
+    return master.load(assignment)
+
+
+def cells_to_run(nb, assignment):
+    """The code cells the extra needs: the ones grading runs (``Master.needs_running``).
+
+    Skipped, as in grading: test cells, exploratory cells and the lesson's
+    demonstration cells left as released.
+    """
+    from grader.course.cells import grade_id
+    master = _master(assignment)
+    sources = []
+    for cell in nb.get("cells", []):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if grade_id(cell) in master.tests or not isinstance(source, str) or not master.needs_running(cell):
+            continue
+        sources.append(source)
+    return sources
+
+
+def extra_answer(nb_path, assignment, limits=None, use_cache=True):
+    """Run the assignment's feedback extra on a student's autograded notebook.
+
+    Parameters
+    ----------
+    nb_path : str
+        ``autograded/<student>/<id>/<notebook>``.
+    assignment : grader.course.assignment.Assignment
+    limits : grader.limits.Limits, optional
+        Sandbox limits (default: ``Limits.parse()``, i.e. the defaults and ``GRADER_LIMITS``).
+    use_cache : bool
+        Read and write the cached answer beside the grading report.
+
+    Returns
+    -------
+    tuple
+        ``("answer", raw answer)`` or ``("note", bilingual reason why there is none)``.
+        Never raises.
+    """
+    extra = feedback_extra(assignment)
+    if extra is None:
+        return ("note", "")
+    try:
+        with open(nb_path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        return ("note", msg.CANNOT_READ_NOTEBOOK.format(error=type(exc).__name__))
+    key = hashlib.sha256(data + b"\0" + extra.probe.encode("utf-8")).hexdigest()
+    cache = _cache_path(nb_path, assignment.id)
+    if use_cache:
+        try:
+            with open(cache, encoding="utf-8") as f:
+                stored = json.load(f)
+            if stored.get("key") == key and stored.get("kind") in ("answer", "note"):
+                return (stored["kind"], stored["value"])
+        except (OSError, ValueError, AttributeError):
+            pass
+    result = _run_extra(data, extra, assignment, limits)
+    if use_cache:
+        try:
+            tmp = cache + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump({"key": key, "kind": result[0], "value": result[1]}, f)
+            os.replace(tmp, cache)
+        except (OSError, TypeError, ValueError):
+            pass
+    return result
+
+
+def _run_extra(data, extra, assignment, limits):
+    import nbformat
+    from grader.sandbox.kernel import Kernel, KernelDied
+    from grader.limits import Limits
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    except Exception as exc:
+        return ("note", msg.CANNOT_READ_NOTEBOOK.format(error=type(exc).__name__))
+    workdir = tempfile.mkdtemp(prefix="feedback-")
+    try:
+        for helper in glob.glob(os.path.join(assignment.release_dir, "*.py")):
+            shutil.copy(helper, workdir)
+        with Kernel(workdir, limits or Limits.parse()) as kernel:
+            for source in cells_to_run(nb, assignment):
+                kernel.run(source)
+            answer = kernel.probe(extra.probe, "running the feedback extra")
+    except KernelDied as exc:
+        return ("note", f"{msg.MODEL_DID_NOT_RUN}: {exc}")
+    except Exception as exc:  # the extra is a bonus: nothing may stop the page for it
+        return ("note", msg.EXTRA_NOT_MADE.format(error=type(exc).__name__))
+    finally:
+        try:
+            remove_tree(workdir)
+        except OSError:  # a folder that cannot be removed must not cost the page
+            pass
+    if not isinstance(answer, dict) or answer.get("op") != "probe":
+        return ("note", msg.MODEL_TIMED_OUT)
+    if "error" in answer:
+        return ("note", msg.MODEL_RAISED.format(error=str(answer["error"])[:200]))
+    return ("answer", answer.get("result"))
+
+
+def extra_html(nb_path, assignment, limits=None):
+    """The extra's section of the summary (heading and body), or ``""`` without an extra; never raises."""
+    extra = feedback_extra(assignment)
+    if extra is None:
+        return ""
+    heading = f"<h3>{html.escape(extra.title)}</h3>"
+    kind, value = extra_answer(nb_path, assignment, limits)
+    try:
+        decoded = value
+        if kind == "answer":
+            try:
+                decoded = extra.decode(value)
+            except ValueError as exc:
+                decoded = f"{msg.MODEL_DID_NOT_RUN} ({exc})"
+        return heading + extra.render(decoded, extra.reference())
+    except Exception as exc:
+        reason = value if kind == "note" and value else f"({type(exc).__name__})"
+        return heading + ('<p class="grader-extra-missing">'
+                          f"{msg.PART_NOT_SHOWN.format(reason=html.escape(str(reason)))}</p>")

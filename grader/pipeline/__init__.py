@@ -1,0 +1,1 @@
+"""One submission to one result: read, normalize, run, probe, judge, render."""

@@ -1,0 +1,256 @@
+"""Grade one submission: a short list of steps, each a function of its own.
+
+1. :func:`read_notebook` - strict reading; an unusable file gets a bilingual reason.
+2. :func:`normalize` - the assignment's structure restored (locked cells, deleted cells).
+3. :func:`run_cells` - the cells grading needs, in a sandboxed kernel; at each test
+   cell the kernel records the exercise's function as it is there.
+4. :func:`probe_all` - once every cell has run, each recorded function is called on
+   the hidden cases (composites with callee stubs answered here).  No student cell
+   runs after the first probe.  If the kernel dies, a fresh one re-runs the cells
+   before the fatal one, so what was recorded before it is still judged.
+5. :func:`grader.pipeline.judge.judge` - typed verdicts, decided in this process.
+6. :func:`render` - the autograded notebook, within the whole-notebook output budget.
+
+:func:`grade_submission` is a pure function of its inputs (no gradebook, no
+shared state), so any number of them can run in parallel; the caller records
+the result.
+"""
+
+
+import copy
+
+
+
+
+import json
+
+
+import os
+
+
+
+
+
+
+
+
+
+
+import nbformat
+
+
+
+
+from grader import messages as msg
+
+
+
+
+from grader.course.cells import grade_id as _grade_id
+
+
+
+
+def read_notebook(path, limits=None):
+    """Read a submission; raise ``ValueError`` with a bilingual reason if it is unusable.
+
+    With ``limits``, a file over ``notebook_mb`` or with more than ``max_cells``
+    cells is refused before any further work (its size would otherwise cost
+    the grader time that no kernel limit covers).
+    """
+    size = os.path.getsize(path)
+    if size == 0:
+        raise ValueError(msg.NOTEBOOK_EMPTY)
+    if limits is not None and size > limits.notebook_mb * 1024 * 1024:
+        raise ValueError(msg.NOTEBOOK_TOO_LARGE.format(mb=limits.notebook_mb))
+    try:
+        with open(path, encoding="utf-8") as f:
+            raw = json.load(f)
+    except UnicodeDecodeError:
+        raise ValueError(msg.NOTEBOOK_NOT_UTF8)
+    except json.JSONDecodeError as exc:
+        raise ValueError(msg.NOTEBOOK_NOT_JSON.format(error=exc.msg, line=exc.lineno))
+    except RecursionError:
+        raise ValueError(msg.NOTEBOOK_TOO_DEEP)
+    if not isinstance(raw, dict):
+        raise ValueError(msg.NOTEBOOK_NOT_OBJECT)
+    major = raw.get("nbformat")
+    if major != 4:
+        raise ValueError(msg.NOTEBOOK_UNSUPPORTED_FORMAT.format(major=major))
+    if not isinstance(raw.get("cells"), list):
+        raise ValueError(msg.NOTEBOOK_NO_CELLS)
+    if limits is not None and len(raw["cells"]) > limits.max_cells:
+        raise ValueError(msg.NOTEBOOK_TOO_MANY_CELLS.format(cells=len(raw["cells"]), limit=limits.max_cells))
+    try:
+        nb = nbformat.reads(json.dumps(raw), as_version=4)
+    except Exception as exc:
+        raise ValueError(msg.NOTEBOOK_INVALID.format(error=type(exc).__name__))
+    for cell in nb.cells:
+        if not isinstance(cell.get("source", ""), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            raise ValueError(msg.NOTEBOOK_MALFORMED_CELL)
+    return nb
+
+
+def normalize(nb, master):
+    """Restore the assignment's structure in a student's notebook.
+
+    Locked cells (instructions, imports, self-checks, tests) get the release's
+    content and metadata back, whatever the student did to them; deleted
+    ones are put back after the cell that precedes them in the release;
+    duplicates of a locked cell are dropped; of duplicated solution cells the
+    last one counts.  Cells of the student's own have any nbgrader metadata
+    removed, so they cannot pose as graded cells.  Returns the cells and
+    bilingual notes on what was changed.
+    """
+    notes, cells, position = [], [], {}
+    for cell in nb.cells:
+        gid = _grade_id(cell)
+        if gid in master.locked:
+            if gid in position:
+                notes.append(msg.LOCKED_CELL_DUPLICATE.format(gid=gid))
+                continue
+            restored = master.cell(gid)
+            if restored["source"] != cell.get("source", "") or restored["cell_type"] != cell.get("cell_type"):
+                notes.append(msg.LOCKED_CELL_RESTORED.format(gid=gid))
+            position[gid] = len(cells)
+            cells.append(restored)
+        elif gid in master.solutions:
+            restored = master.cell(gid)
+            restored["source"] = cell.get("source", "")
+            if gid in position:
+                notes.append(msg.SOLUTION_CELL_DUPLICATE.format(gid=gid))
+                cells[position[gid]] = None
+            position[gid] = len(cells)
+            cells.append(restored)
+        else:
+            own = copy.deepcopy(dict(cell))
+            meta = dict(own.get("metadata", {}) if isinstance(own.get("metadata"), dict) else {})
+            if "nbgrader" in meta:
+                meta.pop("nbgrader")
+                if gid:
+                    notes.append(msg.UNKNOWN_GRADED_CELL.format(gid=gid))
+            # Only metadata that every later reader accepts (nbformat's schema, nbconvert,
+            # formgrader): a list of string tags; anything else of the student's is dropped.
+            tags = meta.get("tags")
+            own["metadata"] = ({"tags": tags} if isinstance(tags, list) and tags
+                               and all(isinstance(t, str) and t and "," not in t for t in tags) else {})
+            own = {k: own[k] for k in ("cell_type", "metadata", "source") if k in own}
+            if own.get("cell_type") == "code":
+                own["outputs"], own["execution_count"] = [], None
+            cells.append(own)
+    cells = [c for c in cells if c is not None]
+    present = {_grade_id(c) for c in cells}
+    for i, gid in enumerate(master.order):
+        if gid in present:
+            continue
+        restored = master.cell(gid)
+        deleted = msg.DELETED_TEST_RESTORED if gid in master.tests else msg.DELETED_CELL_RESTORED
+        notes.append(deleted.format(gid=gid))
+        at = 0
+        for previous in reversed(master.order[:i]):
+            ids = [_grade_id(c) for c in cells]
+            if previous in ids:
+                at = ids.index(previous) + 1
+                break
+        cells.insert(at, restored)
+        present.add(gid)
+    return cells, notes
+
+
+class OutputBudget:
+    """The outputs kept in the autograded notebook, all cells together, within a byte budget.
+
+    The kernel caps its outputs too, but it is not trusted: this is what
+    bounds the grading process's memory and the notebook's size.
+    """
+
+    def __init__(self, limit_bytes):
+        self.left = limit_bytes
+        self.exceeded = False
+
+    def keep(self, outputs):
+        """The well-formed part of ``outputs`` (a cell's) that fits; a note replaces the rest."""
+        kept = []
+        for output in outputs if isinstance(outputs, list) else []:
+            output = clean_output(output)
+            if output is None:
+                continue
+            size = len(json.dumps(output, ensure_ascii=False, default=str))
+            if size > self.left:
+                if not self.exceeded:
+                    kept.append({"output_type": "stream", "name": "stderr",
+                                 "text": f"[{msg.OUTPUT_DROPPED}]\n"})
+                self.exceeded = True
+                self.left = 0
+                continue
+            self.left -= size
+            kept.append(output)
+        return kept
+
+
+def _strings(value):
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def clean_output(output):
+    """``output`` rebuilt from the fields nbformat allows, or None when it is malformed.
+
+    The kernel is not trusted: an output it sends must not break nbformat,
+    nbconvert or formgrader when the autograded notebook is read later.
+    """
+    if not isinstance(output, dict):
+        return None
+    kind = output.get("output_type")
+    if kind == "stream":
+        if output.get("name") in ("stdout", "stderr") and isinstance(output.get("text"), str):
+            return {"output_type": "stream", "name": output["name"], "text": output["text"]}
+        return None
+    if kind in ("display_data", "execute_result"):
+        data, meta = output.get("data"), output.get("metadata", {})
+        if not (isinstance(data, dict) and all(isinstance(k, str) and "/" in k for k in data)):
+            return None
+        data = {k: v for k, v in data.items()
+                if isinstance(v, str) or (k.endswith("json") and isinstance(v, (dict, list)))
+                or _strings(v)}
+        clean = {"output_type": kind, "data": data, "metadata": meta if isinstance(meta, dict) else {}}
+        if kind == "execute_result":
+            count = output.get("execution_count")
+            clean["execution_count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
+        return clean
+    if kind == "error":
+        if isinstance(output.get("ename"), str) and isinstance(output.get("evalue"), str) \
+                and _strings(output.get("traceback")):
+            return {"output_type": "error", "ename": output["ename"], "evalue": output["evalue"],
+                    "traceback": output["traceback"]}
+        return None
+    return None
+
+
+def render(nb, cells, verdicts, master):
+    """The autograded notebook: the student's cells, each test cell showing its verdict.
+
+    The notebook metadata is the release's: a student's metadata (e.g. a
+    malformed ``language_info``) cannot break what reads the notebook later.
+    """
+    out = nbformat.v4.new_notebook()
+    out.metadata = copy.deepcopy(master.release.metadata)
+    out.cells = [nbformat.from_dict(c) for c in cells]
+    for i, cell in enumerate(out.cells):
+        cell["id"] = f"cell-{i}"  # restored and student cells may share ids
+        if cell.cell_type == "code":
+            cell.setdefault("outputs", [])
+            cell.setdefault("execution_count", None)
+            gid = _grade_id(cell)
+            if gid in verdicts:
+                cell["outputs"] = [nbformat.from_dict(o) for o in _verdict_outputs(verdicts[gid])]
+                cell["execution_count"] = None
+    return nbformat.writes(out) + "\n"  # as nbgrader writes it: the same bytes by either path
+
+
+def _verdict_outputs(verdict):
+    outputs = [{"output_type": "stream", "name": "stdout", "text": verdict.message + "\n"}]
+    if verdict.score < verdict.points:
+        outputs.append({"output_type": "error", "ename": "HiddenTestsFailed",
+                        "evalue": f"{verdict.exercise}: {verdict.score:g}/{verdict.points:g}",
+                        "traceback": []})
+    return outputs

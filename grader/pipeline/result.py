@@ -1,0 +1,82 @@
+"""Grade one submission: a short list of steps, each a function of its own.
+
+1. :func:`read_notebook` - strict reading; an unusable file gets a bilingual reason.
+2. :func:`normalize` - the assignment's structure restored (locked cells, deleted cells).
+3. :func:`run_cells` - the cells grading needs, in a sandboxed kernel; at each test
+   cell the kernel records the exercise's function as it is there.
+4. :func:`probe_all` - once every cell has run, each recorded function is called on
+   the hidden cases (composites with callee stubs answered here).  No student cell
+   runs after the first probe.  If the kernel dies, a fresh one re-runs the cells
+   before the fatal one, so what was recorded before it is still judged.
+5. :func:`grader.pipeline.judge.judge` - typed verdicts, decided in this process.
+6. :func:`render` - the autograded notebook, within the whole-notebook output budget.
+
+:func:`grade_submission` is a pure function of its inputs (no gradebook, no
+shared state), so any number of them can run in parallel; the caller records
+the result.
+"""
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+from dataclasses import dataclass, field
+
+
+
+
+from grader.pipeline import judge
+
+
+
+
+
+
+
+
+
+
+@dataclass
+class Result:
+    """What grading one submission produced (typed verdicts, notes, the autograded notebook)."""
+
+    student: str
+    verdicts: dict                      # test grade id -> judge.Verdict
+    notes: list = field(default_factory=list)   # what was wrong with the notebook, bilingual
+    notebook: str = ""                  # the autograded notebook (JSON), "" if none
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0            # peak memory of the submission's processes (cgroup, else kernel RSS)
+    worker_rss_mb: float = 0.0          # the grading worker's own peak, when it finished
+    gradable: bool = True               # False when no cell could be run at all
+    grader_error: bool = False          # True when the grader itself failed on this submission
+
+    @property
+    def score(self):
+        """The total automatic score."""
+        return sum(v.score for v in self.verdicts.values())
+
+
+def zero_result(student, assignment, master, reason, notes=(), grader_error=False):
+    """A result with every exercise not graded for ``reason`` (nothing could be run)."""
+    return Result(student, not_graded_all(assignment, master, reason), list(notes) or [reason],
+                  gradable=False, grader_error=grader_error)
+
+
+def not_graded_all(assignment, master, reason, already=None):
+    """``already``'s verdicts, and a not-graded verdict for every other test cell."""
+    verdicts = dict(already or {})
+    for gid, (exercise, points) in master.tests.items():
+        if gid not in verdicts:
+            verdicts[gid] = judge.not_graded(assignment, exercise, points, reason)
+    return verdicts

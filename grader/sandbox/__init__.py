@@ -1,0 +1,1 @@
+"""The sandbox: one confined kernel per submission (bubblewrap, uids, cgroups, seccomp, rlimits)."""
