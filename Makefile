@@ -121,8 +121,8 @@ validate: $(STAMP)
 # the machine (pytest's default basetemp is shared by every run of a user).
 test: system-deps $(STAMP) render-tools
 	mkdir -p build
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not long" -p no:cacheprovider \
-	    --basetemp=$(CURDIR)/build/pytest grader_tests \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -p no:cacheprovider \
+	    --basetemp=$(CURDIR)/build/pytest grader_tests/unit grader_tests/integration grader_tests/material \
 	    --nbval $(SOURCE_NBS) --nbval-sanitize-with grader_tests/nbval_sanitize.cfg --nbval-cell-timeout=600
 
 # The long suites (pytest marker `long`, see pytest.ini): the adversarial catalog, the
@@ -131,19 +131,19 @@ test: system-deps $(STAMP) render-tools
 # .ci/run runs them after `make test`.
 test-long: system-deps $(STAMP) render-tools
 	mkdir -p build
-	$(BIN)/python -m pytest grader_tests -m long -p no:cacheprovider --basetemp=$(CURDIR)/build/pytest-long
+	$(BIN)/python -m pytest grader_tests/long -p no:cacheprovider --basetemp=$(CURDIR)/build/pytest-long
 
 # The edit loop: every fast test (no notebook execution, no grading batch, no server).
 check: $(STAMP)
 	mkdir -p build
-	$(BIN)/python -m pytest grader_tests -m "not slow" -q -p no:cacheprovider \
+	$(BIN)/python -m pytest grader_tests/unit -q -p no:cacheprovider \
 	    -n $(TEST_WORKERS) --dist loadfile --basetemp=$(CURDIR)/build/pytest-check
 
 system-deps:
 	./scripts/system-deps.sh
 
 mutation: $(STAMP)
-	$(BIN)/python grader_tests/mutation.py
+	$(BIN)/python -m grader_tests.helpers.mutation
 
 # The markdown/formula checker's node packages (marked, MathJax), pinned by
 # grader_tests/render/package-lock.json; grader_tests/test_markdown.py runs it.

@@ -30,8 +30,8 @@ from grader.course import release
 from grader.sandbox import launch as sandbox
 from grader.course import submissions
 from grader.course.assignment import load# noqa: E402
-from mutants import MUTANTS  # noqa: E402
-from mutation import mutate  # noqa: E402
+from grader_tests.helpers.mutants import MUTANTS  # noqa: E402
+from grader_tests.helpers.mutation import mutate  # noqa: E402
 
 ASSIGNMENT = "L1W3"
 L1W3 = load(ASSIGNMENT)

@@ -1,13 +1,43 @@
-"""Shared fixtures of the grader and material tests."""
+"""Shared fixtures of the grader and material tests, and the tiers given by the folders.
+
+A test's tier is the folder it lives in, never a marker written in the file:
+
+- ``unit/``: fast, no kernel, no notebook execution, no server (``make check``);
+- ``integration/``: real sandboxed kernels and grading runs on a few notebooks;
+- ``material/``: the course material itself (notebooks, helpers, self-checks, catalogs);
+- ``long/``: adversarial, mutation, real servers and browser, exchange, robustness.
+
+``make test`` runs the first three, ``make test-long`` the last.  Every test outside
+``unit/`` is marked ``slow`` and every test in ``long/`` ``long`` here, so ``-m`` selections
+keep working; a file that marks its own tests ``slow`` or ``long`` is refused.
+"""
 import os
-import sys
+import pathlib
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-for path in (ROOT, os.path.join(ROOT, "utils"), os.path.dirname(os.path.abspath(__file__))):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+from grader import ROOT
+
+TIERS = {"unit": (), "integration": ("slow",), "material": ("slow",), "long": ("slow", "long")}
+HERE = pathlib.Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = pathlib.Path(str(item.path))
+        try:
+            tier = path.relative_to(HERE).parts[0]
+        except ValueError:  # nbval's notebooks, outside grader_tests/
+            continue
+        if tier not in TIERS:
+            raise pytest.UsageError(f"{path}: a test belongs in one of {', '.join(TIERS)}/ (its tier)")
+        own = {m.name for m in item.iter_markers() if m.name in ("slow", "long")}
+        if own:
+            raise pytest.UsageError(f"{item.nodeid}: marks itself {', '.join(sorted(own))}; "
+                                    f"its folder ({tier}/) gives its tier")
+        for name in TIERS[tier]:
+            item.add_marker(name)
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +62,7 @@ def l1w3():
 @pytest.fixture(scope="session")
 def lesson():
     """What the lesson prints, as kept by the public checks."""
-    import checks
+    from grader_tests.helpers.course import checks
     return checks.LESSON
 
 

@@ -1,0 +1,79 @@
+"""Mutation testing of the grader: every catalogued bug and equivalent, graded for real.
+
+Each mutant of ``mutants.py`` becomes a student submission (the release with
+every solution filled in, one of them mutated); the whole folder is graded
+by the real pipeline (``grader.batch.runner.run``, as ``make grade`` does).  A bug
+must lose points on its own exercise and only there; an equivalent must get
+full marks.  ``make mutation`` prints the table and the score; the test
+suite asserts it.
+"""
+import os
+import sys
+import tempfile
+
+
+from grader.batch import runner# noqa: E402
+from grader.course import submissions
+from grader.course.assignment import load# noqa: E402
+from grader_tests.helpers.mutants import MUTANTS  # noqa: E402
+
+
+def mutate(mutant, sources):
+    source = sources[mutant.exercise]
+    for old, new in mutant.edits:
+        if source.count(old) != 1:
+            raise ValueError(f"{mutant.id}: {old!r} occurs {source.count(old)} times")
+        source = source.replace(old, new)
+    return dict(sources, **{mutant.exercise: source})
+
+
+def grade_all(workdir, workers=None):
+    """Grade every mutant; return ``{mutant id: {exercise: (score, points)}}``."""
+    assignment = load("L1W3")
+    sources = assignment.solution_sources
+    submitted = os.path.join(workdir, "submitted")
+    for mutant in MUTANTS:
+        submissions.write(submissions.fill(assignment, mutate(mutant, sources)), mutant.id, submitted,
+                          assignment)
+    results = runner.run(submitted, os.path.join(workdir, "autograded"),
+                         f"sqlite:///{os.path.join(workdir, 'gradebook.db')}", "L1W3",
+                         workers=workers, quiet=True)
+    return {r.student: {v.exercise: (v.score, v.points) for v in r.verdicts.values()}
+            for r in results}
+
+
+def verdict(mutant, scores):
+    """``(ok, explanation)`` for one mutant's per-exercise scores."""
+    lost = sorted(e for e, (s, p) in scores.items() if s < p)
+    if mutant.equivalent:
+        return (not lost, "full marks" if not lost else "lost points on " + ", ".join(lost))
+    if lost == [mutant.exercise]:
+        return True, f"caught on {mutant.exercise} only"
+    if not lost:
+        return False, "NOT caught"
+    return False, "cascade: lost points on " + ", ".join(lost)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        graded = grade_all(tmp)
+    rows, bugs_ok, eq_ok = [], 0, 0
+    for m in MUTANTS:
+        ok, why = verdict(m, graded[m.id])
+        total = sum(s for s, _ in graded[m.id].values())
+        rows.append((("equivalent" if m.equivalent else "bug"), m.exercise, m.id, f"{total:g}/20",
+                     "ok" if ok else "FAIL", why))
+        bugs_ok += ok and not m.equivalent
+        eq_ok += ok and m.equivalent
+    widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
+    for r in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)) + "  " + r[5])
+    bugs = sum(not m.equivalent for m in MUTANTS)
+    equivalents = len(MUTANTS) - bugs
+    print(f"\nmutation score: {bugs_ok}/{bugs} bugs caught on their own exercise with no cascade; "
+          f"{eq_ok}/{equivalents} equivalents at full marks")
+    return 0 if bugs_ok == bugs and eq_ok == equivalents else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""``make validate``: nbgrader's Validate on the public self-checks, with an exit code that tells."""
+
+
+import subprocess
+
+
+import sys
+
+
+import pytest
+
+
+from grader.course import submissions
+
+
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return {p.split("/")[-3]: p for p in submissions.demo(str(tmp_path_factory.mktemp("validate")))}
+
+
+def _validate(root, path):
+    return subprocess.run([sys.executable, "-m", "grader", "validate", path], cwd=root,
+                          capture_output=True, text=True)
+
+
+def test_untouched_release_fails_every_self_check(root, demo):
+    proc = _validate(root, demo["demo_untouched"])
+    assert proc.returncode == 1
+    assert proc.stdout.count("未通过 / FAILED") == 8 and "0/8" in proc.stdout
+
+
+def test_missing_notebook_is_reported(root, tmp_path):
+    proc = _validate(root, str(tmp_path / "nope.ipynb"))
+    assert proc.returncode == 2 and "no such file" in proc.stdout
+

@@ -1,0 +1,187 @@
+"""Finding submissions (grader.batch.runner.discover) and the forked worker pool (grader.batch.runner.forked)."""
+import datetime
+import faulthandler
+import os
+import signal
+import types
+
+import pytest
+
+from grader.batch import runner
+from grader.pipeline.result import Result
+from grader_tests.helpers.fakes import master, two_exercises
+
+ASSIGNMENT = types.SimpleNamespace(id="A1", notebook="nb.ipynb")
+
+
+def _submit(submitted, student, files=None, folder="A1"):
+    base = submitted / student / folder
+    base.mkdir(parents=True)
+    for name, content in ({"nb.ipynb": "{}"} if files is None else files).items():
+        (base / name).write_text(content)
+    return base
+
+
+def _discover(submitted):
+    return {student: (path, notes, stamp)
+            for student, path, notes, stamp in runner.discover(str(submitted), ASSIGNMENT)}
+
+
+def test_discover_finds_each_students_notebook_in_order(tmp_path):
+    for student in ("bob", "alice", "carol"):
+        _submit(tmp_path, student)
+    found = list(runner.discover(str(tmp_path), ASSIGNMENT))
+    assert [f[0] for f in found] == ["alice", "bob", "carol"]
+    assert all(path == str(tmp_path / s / "A1" / "nb.ipynb") and notes == [] and stamp is None
+               for s, path, notes, stamp in found)
+
+
+def test_discover_grades_a_renamed_notebook_with_a_note(tmp_path):
+    _submit(tmp_path, "ann", {"nb (1).ipynb": "{}"})
+    path, notes, _ = _discover(tmp_path)["ann"]
+    assert path == str(tmp_path / "ann" / "A1" / "nb (1).ipynb")
+    assert len(notes) == 1 and "renamed to nb (1).ipynb; graded as nb.ipynb" in notes[0]
+
+
+def test_discover_prefers_the_expected_name_among_several_notebooks(tmp_path):
+    _submit(tmp_path, "ann", {"nb.ipynb": "{}", "draft.ipynb": "{}"})
+    path, notes, _ = _discover(tmp_path)["ann"]
+    assert path.endswith("/nb.ipynb")
+    assert notes == ["其他文件被忽略 / other files ignored: draft.ipynb"]
+
+
+def test_discover_does_not_guess_among_several_other_notebooks(tmp_path):
+    _submit(tmp_path, "ann", {"a.ipynb": "{}", "b.ipynb": "{}"})
+    path, notes, _ = _discover(tmp_path)["ann"]
+    assert path is None and "several other notebooks: a.ipynb, b.ipynb" in notes[0]
+
+
+def test_discover_reports_a_missing_notebook_and_a_missing_folder(tmp_path):
+    _submit(tmp_path, "empty", {})
+    _submit(tmp_path, "wrong", folder="B2")
+    found = _discover(tmp_path)
+    assert found["empty"][0] is None and "the notebook nb.ipynb is missing" in found["empty"][1][0]
+    assert found["wrong"] == (None, ["没有 A1 文件夹 / no A1 folder in the submission"], None)
+
+
+def test_discover_of_a_missing_submitted_folder_is_empty(tmp_path):
+    assert list(runner.discover(str(tmp_path / "nowhere"), ASSIGNMENT)) == []
+
+
+def test_discover_skips_hidden_folders_and_stray_files(tmp_path):
+    _submit(tmp_path, ".ipynb_checkpoints")
+    (tmp_path / "README.txt").write_text("x")
+    _submit(tmp_path, "ann")
+    assert list(_discover(tmp_path)) == ["ann"]
+
+
+def test_discover_refuses_an_assignment_folder_linking_outside(tmp_path):
+    submitted, outside = tmp_path / "submitted", tmp_path / "outside"
+    (outside).mkdir()
+    (outside / "nb.ipynb").write_text("{}")
+    (submitted / "eve").mkdir(parents=True)
+    (submitted / "eve" / "A1").symlink_to(outside)
+    path, notes, _ = _discover(submitted)["eve"]
+    assert path is None and "links outside the submission" in notes[0]
+
+
+@pytest.mark.parametrize("target", ["outside", "other_student"])
+def test_discover_refuses_a_notebook_linking_outside(tmp_path, target):
+    submitted = tmp_path / "submitted"
+    _submit(submitted, "other_student")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "nb.ipynb").write_text("{}")
+    base = _submit(submitted, "eve", {})
+    source = (tmp_path / "outside" / "nb.ipynb" if target == "outside"
+              else submitted / "other_student" / "A1" / "nb.ipynb")
+    (base / "nb.ipynb").symlink_to(source)
+    path, notes, _ = _discover(submitted)["eve"]
+    assert path is None and "links outside the submission and is not graded" in notes[0]
+
+
+def test_discover_refuses_a_renamed_notebook_linking_outside(tmp_path):
+    submitted = tmp_path / "submitted"
+    (tmp_path / "secret.ipynb").write_text("{}")
+    base = _submit(submitted, "eve", {})
+    (base / "mine.ipynb").symlink_to(tmp_path / "secret.ipynb")
+    path, notes, _ = _discover(submitted)["eve"]
+    assert path is None and "links outside" in notes[0]
+
+
+def test_discover_reads_nbgraders_timestamp(tmp_path):
+    _submit(tmp_path, "ann", {"nb.ipynb": "{}", "timestamp.txt": "2026-11-20 08:30:00.000000 UTC\n"})
+    path, notes, stamp = _discover(tmp_path)["ann"]
+    assert notes == []   # timestamp.txt is not an "other file"
+    assert stamp.replace(tzinfo=None) == datetime.datetime(2026, 11, 20, 8, 30)
+
+
+@pytest.mark.parametrize("content", ["garbage", "2026-13-45 99:00", "\x00\xff" * 50, "9" * 400])
+def test_discover_ignores_a_garbled_timestamp_with_a_note(tmp_path, content):
+    _submit(tmp_path, "ann", {"nb.ipynb": "{}", "timestamp.txt": content})
+    path, notes, stamp = _discover(tmp_path)["ann"]
+    assert path is not None and stamp is None
+    assert len(notes) == 1 and "timestamp.txt is unreadable and was ignored" in notes[0]
+
+
+def test_discover_ignores_a_timestamp_linking_outside(tmp_path):
+    (tmp_path / "stamp").write_text("2026-11-20 08:30:00 UTC")
+    base = _submit(tmp_path / "submitted", "ann")
+    (base / "timestamp.txt").symlink_to(tmp_path / "stamp")
+    assert _discover(tmp_path / "submitted")["ann"][2] is None
+
+
+# --- forked ---------------------------------------------------------------------------------
+
+def _fake_grade_one(student, path, notes, assignment, master, limits):
+    if student == "sigkill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if student == "exits":
+        os._exit(3)
+    if student == "segfault":
+        faulthandler.disable()   # pytest's handler would print the test process's stack
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return Result(student, {}, notes=[f"graded {path}"])
+
+
+def test_forked_reports_a_dead_worker_for_that_student_only(monkeypatch):
+    monkeypatch.setattr(runner, "grade_one", _fake_grade_one)
+    students = ["alice", "sigkill", "bob", "exits", "carol", "segfault", "dave"]
+    jobs = [(s, f"/{s}.ipynb", [], None) for s in students]
+    results = dict(runner.forked(jobs, 2, two_exercises(), master(), None))
+    assert sorted(results) == sorted(students)
+    for student in ("alice", "bob", "carol", "dave"):
+        assert not results[student].grader_error
+        assert results[student].notes == [f"graded /{student}.ipynb"]
+    for student, how in (("sigkill", "killed by SIGKILL"), ("exits", "exit status 3"),
+                         ("segfault", "killed by SIGSEGV")):
+        result = results[student]
+        assert result.grader_error and not result.gradable and result.score == 0
+        assert how in result.notes[0] and "the grading worker died" in result.notes[0]
+        assert [v.status for v in result.verdicts.values()] == ["not_graded"]
+
+
+def test_forked_with_one_worker_grades_in_order(monkeypatch):
+    monkeypatch.setattr(runner, "grade_one", _fake_grade_one)
+    jobs = [(s, None, [], None) for s in ("c", "sigkill", "a")]
+    assert [s for s, _ in runner.forked(jobs, 1, two_exercises(), master(), None)] == ["c", "sigkill", "a"]
+
+
+def test_forked_of_no_jobs_yields_nothing():
+    assert list(runner.forked([], 4, two_exercises(), master(), None)) == []
+
+
+def test_grade_one_turns_a_grader_exception_into_a_grader_error(monkeypatch):
+    import grader.pipeline.grade
+
+    def broken(*args, **kwargs):
+        raise KeyError("bug")
+    monkeypatch.setattr(grader.pipeline.grade, "grade_submission", broken)
+    result = runner.grade_one("ann", "/nb.ipynb", ["a note"], two_exercises(), master(), None)
+    assert result.grader_error and result.notes[0] == "a note"
+    assert "grader error: KeyError" in result.notes[1]
+
+
+def test_grade_one_without_a_notebook_gives_the_first_note_as_reason():
+    result = runner.grade_one("ann", None, ["缺少 / missing", "more"], two_exercises(), master(), None)
+    assert not result.gradable and not result.grader_error
+    assert result.verdicts["add_values"].failures[0].message == "缺少 / missing"

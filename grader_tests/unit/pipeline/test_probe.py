@@ -1,0 +1,209 @@
+"""Probes and callee answers (grader.pipeline.probe): what enters the kernel and what the grader answers."""
+import json
+import re
+
+import numpy as np
+import pytest
+
+from grader.pipeline import probe
+from grader.pipeline.probe import answer_call, build, decode
+from grader.spec import Case
+from grader_tests.helpers.fakes import two_exercises
+
+
+def _call(name, args=(), kwargs=None):
+    """The ``call`` message a callee stub sends from the kernel (encoded by the probe's own code)."""
+    sent = []
+
+    def call(*message):
+        sent.append(message)
+        return 0
+    user_ns = {}
+    _run_probe("caller", [Case("c")], (name,), {"caller": lambda: user_ns[name](*args, **(kwargs or {}))},
+               user_ns, call)
+    [(sent_name, sent_args, sent_kwargs)] = sent
+    return json.loads(json.dumps({"op": "call", "name": sent_name, "args": sent_args, "kwargs": sent_kwargs}))
+
+
+def test_answer_call_computes_the_reference_result_here_and_encodes_it():
+    assignment = two_exercises()
+    reply = answer_call(assignment, "twice", _call("add", (5, 5)))
+    assert reply == {"op": "return", "value": 10}
+    assert assignment.reference_calls == [("add", (5, 5), {})]
+
+
+def test_answer_call_encodes_an_array_result():
+    assignment = two_exercises()
+    assignment.references["add"] = lambda a, b: np.array([[a, b]], dtype=np.float64)
+    reply = answer_call(assignment, "twice", _call("add", (1.0, 2.0)))
+    assert reply == {"op": "return", "value": {"__nd__": [1.0, 2.0], "dtype": "float64", "shape": [1, 2]}}
+
+
+@pytest.mark.parametrize("exercise, name", [
+    ("twice", "twice"),          # itself
+    ("twice", "secret"),         # not an exercise
+    ("add", "add"),              # not a composite: no callees at all
+    ("twice", None),
+    ("twice", ["add"]),
+])
+def test_answer_call_refuses_a_function_the_exercise_does_not_call(exercise, name):
+    assignment = two_exercises()
+    reply = answer_call(assignment, exercise, dict(_call("add", (1, 2)), name=name))
+    assert reply["op"] == "raise" and "is not a function" in reply["error"]
+    assert assignment.reference_calls == []
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    ([1, 2], {}),                                  # a raw list, not an encoded tuple
+    ({"__list__": [1, 2]}, {}),                     # a list where a tuple is needed
+    ({"__tuple__": [1, 2]}, {"__tuple__": []}),    # kwargs not a dict
+    (True, {}),
+    (None, None),
+    ({"__tuple__": [1, {"__unsupported__": "function"}]}, {}),
+    ({"__tuple__": [{"__nd__": [1.0], "dtype": "float64", "shape": [3]}, 1]}, {}),
+])
+def test_answer_call_refuses_malformed_arguments(args, kwargs):
+    assignment = two_exercises()
+    reply = answer_call(assignment, "twice", {"op": "call", "name": "add", "args": args, "kwargs": kwargs})
+    assert reply["op"] == "raise"
+    assert assignment.reference_calls == []
+
+
+def test_answer_call_refuses_too_many_elements(monkeypatch):
+    monkeypatch.setattr(probe, "MAX_CALL_ELEMENTS", 10)
+    assignment = two_exercises()
+    assignment.references["add"] = lambda a, b: a.sum() + b
+    assert answer_call(assignment, "twice", _call("add", (np.zeros(9), 1))) == {"op": "return", "value": 1.0}
+    reply = answer_call(assignment, "twice", _call("add", (np.zeros(10), 1)))
+    assert reply["op"] == "raise" and "too large" in reply["error"]
+    assert len(assignment.reference_calls) == 1
+
+
+def test_answer_call_counts_elements_across_arguments_and_nesting(monkeypatch):
+    monkeypatch.setattr(probe, "MAX_CALL_ELEMENTS", 10)
+    assignment = two_exercises()
+    reply = answer_call(assignment, "twice", _call("add", ([np.zeros(3), (np.zeros(3),)],),
+                                                   {"b": {"k": np.zeros(5)}}))
+    assert reply["op"] == "raise" and "too large" in reply["error"]
+    assert assignment.reference_calls == []
+
+
+def test_answer_call_turns_a_failing_reference_into_a_raise_for_the_student():
+    assignment = two_exercises()
+    reply = answer_call(assignment, "twice", _call("add", (1,)))   # one argument missing
+    assert reply["op"] == "raise" and reply["error"].startswith("TypeError")
+
+
+# --- the probe's own code, run here in-process instead of in a kernel ---------------------
+
+def _run_probe(exercise, cases, callees, recorded, user_ns=None, call=None):
+    namespace = {}
+    exec(compile(build(exercise, cases, callees), "<probe>", "exec"), namespace)
+    user_ns = {} if user_ns is None else user_ns
+    return namespace["__probe__"](user_ns, recorded, call or (lambda *a: pytest.fail("unexpected call")))
+
+
+def test_probe_returns_encoded_results_that_decode_to_the_values():
+    def f(x, scale=1):
+        return {"y": x * scale, "n": (x.shape[0], "rows")}
+    x = np.arange(6.0).reshape(2, 3)
+    results = _run_probe("f", [Case("a", (x,), {"scale": 2})], (), {"f": f})
+    [result] = json.loads(json.dumps(results))
+    value = decode(result["value"])
+    assert np.array_equal(value["y"], x * 2) and value["n"] == (2, "rows")
+
+
+@pytest.mark.parametrize("value", [
+    (1, 2.5, "x"), {"a": np.arange(6.0).reshape(2, 3), "b": np.zeros((1, 0))},
+    [np.array([[1, 2]], dtype=np.int32)],
+])
+def test_the_kernel_side_decodes_what_the_grader_encodes(value):
+    # A hidden case's argument goes through encode(), JSON and the probe template's own decoder.
+    seen = []
+    _run_probe("f", [Case("a", (value,), {})], (), {"f": lambda x: seen.append(x)})
+    assert repr(seen) == repr([value])
+
+
+@pytest.mark.parametrize("returned", [True, None, print, {1, 2}, np.array(["a"]), 2 ** 70, "s" * 10_001])
+def test_probe_marks_values_the_grader_does_not_accept(returned):
+    [result] = _run_probe("f", [Case("a")], (), {"f": lambda: returned})
+    with pytest.raises(ValueError):
+        decode(json.loads(json.dumps(result))["value"])
+
+
+@pytest.mark.parametrize("recorded", [{}, {"f": None}, None, "f"])
+def test_probe_reports_a_function_missing_at_its_test_cell(recorded):
+    results = _run_probe("f", [Case("a"), Case("b")], (), recorded)
+    assert [r["error"][:9] for r in results] == ["NameError", "NameError"]
+
+
+def test_probe_fails_only_the_case_that_raises_or_exits():
+    def f(x):
+        if x == 1:
+            raise SystemExit(0)
+        if x == 2:
+            return 1 / 0
+        return x
+    results = _run_probe("f", [Case("exit", (1,)), Case("zero", (2,)), Case("fine", (3,))], (), {"f": f})
+    assert results == [{"error": "SystemExit"}, {"error": "ZeroDivisionError"}, {"value": 3}]
+
+
+def test_probe_stubs_the_callees_with_the_graders_answers_and_restores_them():
+    assignment = two_exercises()
+    student_add = lambda a, b: a - b  # noqa: E731  (a wrong callee must not cost the composite)
+    user_ns = {"add": student_add}
+
+    def twice(x):
+        return user_ns["add"](x, x)
+
+    def call(name, args, kwargs):
+        reply = answer_call(assignment, "twice", {"name": name, "args": args, "kwargs": kwargs})
+        return reply["value"]
+    results = _run_probe("twice", assignment.spec.cases["twice"], ("add",), {"twice": twice},
+                         user_ns, call)
+    assert results == [{"value": 10}]
+    assert user_ns == {"add": student_add}
+    assert assignment.reference_calls == [("add", (5, 5), {})]
+
+
+def test_probe_removes_stubs_of_callees_the_student_never_defined():
+    user_ns = {}
+    _run_probe("g", [Case("a")], ("h",), {"g": lambda: 1}, user_ns)
+    assert user_ns == {}
+
+
+# --- no reference code in any probe ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def course():
+    from grader.course.assignment import load
+    return load("L1W3")
+
+
+def _solution_lines(source):
+    block = re.search(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", source, re.S)
+    assert block, "a solution cell without solution markers"
+    return [line.strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_no_probe_contains_a_line_of_any_solution(course):
+    lines = {line for source in course.solution_sources.values() for line in _solution_lines(source)}
+    assert len(lines) > 20
+    for exercise in course.exercises:
+        code = build(exercise, course.spec.cases[exercise], course.spec.callees.get(exercise, ()))
+        leaked = sorted(line for line in lines if line in code)
+        assert not leaked, f"probe of {exercise} contains solution lines: {leaked}"
+
+
+def test_probes_name_only_the_exercise_and_its_callees(course):
+    for exercise in course.exercises:
+        callees = course.spec.callees.get(exercise, ())
+        code = build(exercise, course.spec.cases[exercise], callees)
+        named = set(re.findall(r"'(func_\w+)'", code))
+        assert named == {exercise, *callees}
+
+
+def test_the_probe_template_has_no_placeholder_left():
+    code = build("f", [Case("a", (1,))], ("g",))
+    assert not re.search(r"__(CASES|EXERCISE|CALLEES)__", code)
+    assert probe._TEMPLATE.count("__CASES__") == 1
