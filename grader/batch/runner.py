@@ -205,10 +205,10 @@ def grade_remote(student, data_notes, assignment_id, limits):
     """The task a Dask worker runs (the submission travels as its bytes; the worker has the course)."""
     import tempfile
 
-    from grader.course import cells as master_mod
+    from grader.pipeline.grade import prepare
     from grader.course.assignment import load
     assignment = load(assignment_id)
-    master = master_mod.load(assignment)
+    master = prepare(assignment)
     data, notes = data_notes
     if data is None:
         return grade_one(student, None, notes, assignment, master, limits)
@@ -282,7 +282,7 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
     recording everything else).
     """
     from grader.sandbox import cgroups
-    from grader.course import cells as master_mod
+    from grader.pipeline.grade import prepare
     from grader.course import release
     from grader.course.assignment import load
     from grader.limits import Limits
@@ -291,7 +291,7 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
     cgroups.sweep()
     limits = limits or Limits()
     assignment = load(assignment_id)
-    master = master_mod.load(assignment)
+    master = prepare(assignment)
     release.register(assignment, db_url, master)
     jobs = [job for job in discover(submitted, assignment) if students is None or job[0] in students]
     out = sys.stderr
@@ -354,10 +354,10 @@ def _dask(scheduler, jobs, assignment, limits):
             try:
                 yield student, future.result()
             except Exception as exc:  # a lost Dask worker costs that student, reported as such
-                from grader.course import cells as master_mod
+                from grader.pipeline.grade import prepare
                 from grader.pipeline.result import zero_result
                 reason = msg.GRADER_ERROR.format(error=repr(exc))
-                yield student, zero_result(student, assignment, master_mod.load(assignment), reason,
+                yield student, zero_result(student, assignment, prepare(assignment), reason,
                                            grader_error=True)
     finally:
         client.close()

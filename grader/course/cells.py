@@ -38,7 +38,7 @@ class Master:
     exploratory: set = field(default_factory=set)   # normalized sources of exploratory cells
     helpers: dict = field(default_factory=dict)     # file name -> content
     demonstration: set = field(default_factory=set)  # normalized sources of unlocked lesson cells
-    probes: dict = field(default_factory=dict)      # exercise -> probe source
+    probes: dict = field(default_factory=dict)      # exercise -> probe source (grader.pipeline.grade.prepare)
 
     def cell(self, grade_id):
         """A copy of the release's cell ``grade_id`` (``KeyError`` if there is none)."""
@@ -105,10 +105,6 @@ def load(assignment):
         if name.endswith(".py"):
             with open(os.path.join(assignment.release_dir, name), encoding="utf-8") as f:
                 helpers[name] = f.read()
-    from grader.pipeline import probe
-    probes = {exercise: probe.build(exercise, assignment.spec.cases[exercise],
-                                    assignment.spec.callees.get(exercise, ()))
-              for exercise, _ in tests.values()}
     return Master(release=rel, order=order, locked=locked, solutions=solutions, tests=tests,
                   assignment_id=assignment.id, exploratory=exploratory, helpers=helpers,
-                  demonstration=demonstration, probes=probes)
+                  demonstration=demonstration)

@@ -51,6 +51,7 @@ from grader import messages as msg
 from grader.sandbox.kernel import Kernel, KernelDied
 
 
+from grader.course import cells
 from grader.course.cells import grade_id as _grade_id
 
 
@@ -133,6 +134,20 @@ def run_cells(run, upto=None, budget=None):
             cell["outputs"] = budget.keep(answer.get("outputs"))
             count = answer.get("execution_count")
             cell["execution_count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def prepare(assignment):
+    """The :class:`~grader.course.cells.Master` of ``assignment``, with every exercise's probe built.
+
+    Called once per grading run, before the workers fork: building the probes
+    (the hidden cases encoded as the kernel-side code that calls the recorded
+    functions) costs tens of milliseconds, which no submission should pay again.
+    """
+    master = cells.load(assignment)
+    master.probes = {exercise: probe.build(exercise, assignment.spec.cases[exercise],
+                                           assignment.spec.callees.get(exercise, ()))
+                     for exercise, _ in master.tests.values()}
+    return master
 
 
 def probe_all(run, assignment, answers):

@@ -16,6 +16,14 @@ checks = L1W3.helpers["checks"]
 planar_utils = L1W3.helpers["planar_utils"]
 testCases = L1W3.helpers["testCases"]
 
+
+
+def star(module):
+    """What ``from module import *`` binds: ``__all__``, else the public names."""
+    names = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
+    return {name: getattr(module, name) for name in names}
+
+
 # Single bugs on different exercises: (exercise, text in the reference, replacement).
 BUGS = {
     "bug_predict": ("func_predict", "np.round(A2)", "np.round(A2 + 0.1)"),

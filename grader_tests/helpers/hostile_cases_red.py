@@ -11,7 +11,16 @@ import os
 import re
 
 from grader_tests.helpers import hostile_cases as hc
-from grader_tests.helpers.hostile_cases import Case, full, full_except, insert_after, insert_before, set_solution, solved, writes
+from grader_tests.helpers.hostile_cases import (
+    Case,
+    full,
+    full_except,
+    insert_after,
+    insert_before,
+    set_solution,
+    solved,
+    writes,
+)
 
 # --------------------------------------------------------------------------- (b) hidden inputs out of a probe
 # The probe reports ``type(exc).__name__`` of an exception the student's function raised
@@ -126,6 +135,7 @@ def _boundary_refuses_forged(result, paths):
     """Grading is unaffected (full marks); the feedback extra must refuse the forged answer
     with the ValueError that the feedback run reports as "the model did not run"."""
     import pytest
+
     from grader.course.assignment import load
     extra = load("L1W3").spec.feedback
     forged = {"grid": [10 ** 400] * extra.GRID ** 2, "train": [0] * extra.SAMPLES}
@@ -230,6 +240,7 @@ def _no_host_paths(result, paths):
     """
     import re
     import sys
+
     from grader import ROOT
     assert "/grade-" not in result.notebook, "the host's temporary folder is named"
     env = os.path.realpath(sys.prefix)

@@ -15,7 +15,8 @@ import sys
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from grader import ROOT
+
 BIN = os.path.dirname(sys.executable)
 COURSE_ID = "deeplearning-L1W3"
 # What an instructor copies into the course copy; the rest (gradebook, outputs) starts empty.

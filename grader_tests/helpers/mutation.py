@@ -11,10 +11,9 @@ import os
 import sys
 import tempfile
 
-
-from grader.batch import runner# noqa: E402
+from grader.batch import runner  # noqa: E402
 from grader.course import submissions
-from grader.course.assignment import load# noqa: E402
+from grader.course.assignment import load  # noqa: E402
 from grader_tests.helpers.mutants import MUTANTS  # noqa: E402
 
 

@@ -11,57 +11,23 @@ formgrader's API call; all must be the course's page, the same bytes.
 
 
 import json
-
-
 import os
-
-
 import re
-
-
 import shutil
-
-
 import subprocess
-
-
 import sys
-
-
 import tempfile
-
-
 import types
 
-
 import nbformat
-
-
 import pytest
-
-
 from bs4 import BeautifulSoup
 
-
 from grader import ROOT, tool_env
-
-
-from grader.pages import feedback
-
-
-from grader.pages import report
-
-
 from grader.batch import runner
-
-
 from grader.course import submissions
-
-
 from grader.course.assignment import load
-
-
-
+from grader.pages import feedback, report
 
 ASSIGNMENT, NOTEBOOK_ID = "L1W3", "planar_classification"
 
@@ -271,6 +237,7 @@ def test_a_broken_notebook_still_gets_its_page(course):
 
 def test_feedback_page_falls_back_to_the_summary_when_the_export_fails(monkeypatch, course):
     from nbconvert.exporters import HTMLExporter
+
     from grader.nbgrader_ext.feedback import FeedbackPage
 
     def broken(self, nb, resources=None, **kw):

@@ -10,12 +10,11 @@ import time
 
 import pytest
 
-from grader.sandbox.kernel import Kernel, KernelDied
 from grader.limits import Limits
 from grader.pipeline.probe import answer_call, build, decode
+from grader.sandbox.kernel import Kernel, KernelDied
 from grader.spec import Case
 from grader_tests.helpers.fakes import FakeAssignment
-
 
 # Cell code that writes a frame on the kernel's answer channel, as a hostile cell can.
 FORGE = '''

@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
-from grader_tests.helpers.expected import GRADE_POINTS as POINTS
 from grader.course import submissions
 from grader.pages import table
+from grader_tests.helpers.expected import GRADE_POINTS as POINTS
 
 
 @pytest.fixture(scope="module")

@@ -18,35 +18,13 @@ run cover every assignment (``test_release_built.py`` and ``make test``).
 
 
 import csv
-
-
-
-
-
-
 import os
-
-
 import re
-
-
-
-
 import subprocess
-
-
 import sys
 
-
-
-
 import nbformat
-
-
-
-
 import pytest
-
 
 ASSIGNMENT = "L1W2"
 

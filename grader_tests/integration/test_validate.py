@@ -2,17 +2,11 @@
 
 
 import subprocess
-
-
 import sys
-
 
 import pytest
 
-
 from grader.course import submissions
-
-
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,15 @@ from selenium.webdriver.support.ui import WebDriverWait
 from grader import ROOT, tool_env
 from grader.course import submissions
 from grader.course.assignment import load
-from grader_tests.helpers.jupyter_servers import (COURSE_ID, JupyterServer, chromium, copy_course, nbgrader, plain_env,
-                             student_config)
+from grader_tests.helpers.jupyter_servers import (
+    COURSE_ID,
+    JupyterServer,
+    chromium,
+    copy_course,
+    nbgrader,
+    plain_env,
+    student_config,
+)
 
 ASSIGNMENT = "L1W3"
 L1W3 = load(ASSIGNMENT)

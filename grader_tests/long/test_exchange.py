@@ -14,7 +14,13 @@ from nbgrader.api import Gradebook
 
 from grader.course import submissions
 from grader.course.assignment import load
-from grader_tests.helpers.jupyter_servers import COURSE_ID, copy_course, nbgrader, plain_env, student_config
+from grader_tests.helpers.jupyter_servers import (
+    COURSE_ID,
+    copy_course,
+    nbgrader,
+    plain_env,
+    student_config,
+)
 
 ASSIGNMENT = "L1W3"
 L1W3 = load(ASSIGNMENT)

@@ -11,56 +11,22 @@ formgrader's API call; all must be the course's page, the same bytes.
 
 
 import json
-
-
 import os
-
-
-
-
 import shutil
-
-
 import subprocess
-
-
 import sys
-
-
 import tempfile
-
-
 import types
 
-
 import nbformat
-
-
 import pytest
-
-
 from bs4 import BeautifulSoup
 
-
 from grader import ROOT, tool_env
-
-
-from grader.pages import feedback
-
-
-from grader.pages import report
-
-
 from grader.batch import runner
-
-
 from grader.course import submissions
-
-
 from grader.course.assignment import load
-
-
-
+from grader.pages import feedback, report
 
 ASSIGNMENT, NOTEBOOK_ID = "L1W3", "planar_classification"
 

@@ -8,13 +8,12 @@ import time
 
 import pytest
 
+from grader.batch.gradebook import open_gradebook, record
 from grader.course import cells as master_mod
 from grader.course import release
-from grader.pipeline.result import Result
 from grader.pipeline.judge import Failure, Verdict
-from grader.batch.gradebook import open_gradebook, record
+from grader.pipeline.result import Result
 from grader_tests.helpers.course import dump, six_submissions
-
 
 
 def _grade_cmd(submitted, autograded, db):

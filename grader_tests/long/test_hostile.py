@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 import nbformat
 import pytest
 
-from grader_tests.helpers import hostile_cases as hc
-from grader_tests.helpers import hostile_cases_red as red
 from grader import ROOT
 from grader.batch import runner
 from grader.course import submissions
-from grader.pages import table
-from grader_tests.helpers.hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
-from grader.sandbox import launch as sandbox
 from grader.limits import Limits
+from grader.pages import table
+from grader.sandbox import launch as sandbox
+from grader_tests.helpers import hostile_cases as hc
+from grader_tests.helpers import hostile_cases_red as red
+from grader_tests.helpers.hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
 
 # Short, so that timeouts are quick to reach, yet long enough for a busy 2-core machine.
 LIMITS = Limits(cell_timeout=8, notebook_timeout=40, memory_mb=1024, grace=2)
@@ -380,8 +380,6 @@ def test_nothing_passes_from_one_submission_to_the_next(tmp_path):
 
 
 RUN_TWICE = """
-import sys
-sys.path[:0] = [{root!r}, {tests!r}]
 from grader.batch import runner
 results = runner.run({submitted!r}, {autograded!r}, {db!r}, "L1W3", workers=2, limits=runner_limits, quiet=True)
 print({{r.student: r.score for r in results}})
@@ -404,7 +402,7 @@ def test_two_grading_runs_on_one_machine_do_not_change_each_others_scores(tmp_pa
         code = ("from grader.limits import Limits\n"
                 f"runner_limits = Limits(cell_timeout={LIMITS.cell_timeout}, "
                 f"notebook_timeout={LIMITS.notebook_timeout}, memory_mb={LIMITS.memory_mb})\n"
-                + RUN_TWICE.format(root=ROOT, tests=os.path.dirname(__file__), submitted=submitted,
+                + RUN_TWICE.format(submitted=submitted,
                                    autograded=str(tmp_path / name / "autograded"),
                                    db=f"sqlite:///{tmp_path / name / 'gb.db'}"))
         runs.append(subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,

@@ -2,34 +2,15 @@
 
 
 import csv
-
-
 import datetime
-
-
 import os
 
-
 import pytest
-
-
 from nbgrader.api import Gradebook
 
-
-
-
-
-
-
-
 from grader.course import submissions
-
-
 from grader.course.assignment import load
-
-
 from grader_tests.helpers.jupyter_servers import copy_course, nbgrader, plain_env
-
 
 ASSIGNMENT = "L1W3"
 

@@ -3,7 +3,6 @@
 
 import pytest
 
-
 from grader_tests.helpers.mutation import MUTANTS, grade_all, verdict
 
 

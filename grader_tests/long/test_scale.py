@@ -3,21 +3,11 @@
 
 import os
 
-
 import pytest
 
-
 from grader.batch import runner
-
-
-
-
-from grader.pages import table
-
-
 from grader.course.assignment import load
-
-
+from grader.pages import table
 from grader_tests.helpers.course import six_submissions
 
 L1W3 = load("L1W3")

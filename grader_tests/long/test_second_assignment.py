@@ -24,28 +24,12 @@ run cover every assignment (``test_release_built.py`` and ``make test``).
 
 
 import os
-
-
-
-
 import shutil
-
-
 import subprocess
-
-
 import sys
 
-
-
-
 import nbformat
-
-
-
-
 import pytest
-
 
 ASSIGNMENT = "L1W2"
 

@@ -13,8 +13,9 @@ import subprocess
 import nbformat
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-RENDER = os.path.join(HERE, "render")
+from grader import ROOT
+
+RENDER = os.path.join(ROOT, "grader_tests", "render")
 NOTEBOOKS = ["source/L1W3/planar_classification.ipynb",
              "notebooks/L1W3/planar_classification.ipynb"]
 

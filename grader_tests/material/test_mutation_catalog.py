@@ -6,8 +6,6 @@
 from grader_tests.helpers.mutation import MUTANTS
 
 
-
-
 def test_catalog_size():
     bugs = [m for m in MUTANTS if not m.equivalent]
     assert len(bugs) >= 40 and len(MUTANTS) - len(bugs) >= 12

@@ -15,8 +15,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from grader.course import release
-from grader.course import submissions
+from grader.course import release, submissions
 from grader.course.assignment import ids, load
 
 ASSIGNMENTS = ids()

@@ -16,41 +16,17 @@ run cover every assignment (``test_release_built.py`` and ``make test``).
 
 
 import copy
-
-
-
-
 import importlib
-
-
 import importlib.util
-
-
 import os
-
-
 import re
-
-
-
-
 import subprocess
-
-
 import sys
-
-
 import types
 
-
 import nbformat
-
-
 import numpy as np
-
-
 import pytest
-
 
 ASSIGNMENT = "L1W2"
 

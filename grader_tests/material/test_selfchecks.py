@@ -17,11 +17,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader_tests.helpers.course import checks
-from grader_tests.helpers.course import testCases
+from grader import ROOT
+from grader_tests.helpers.course import checks, planar_utils, star, testCases
 from grader_tests.helpers.mutants import MUTANTS
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE_NOTEBOOK = os.path.join(ROOT, "source", "L1W3", "planar_classification.ipynb")
 EXERCISES = tuple(checks.CASES)
 CHECKS = {name: getattr(checks, "check_" + name[len("func_"):]) for name in EXERCISES}
@@ -44,7 +43,9 @@ def solution_sources():
 def solutions(mutant=None):
     """The eight solution cells executed in one namespace, ``mutant``'s edits applied to its cell."""
     namespace = {"__name__": "solutions"}
-    exec("import numpy as np\nfrom planar_utils import *\nfrom testCases import *", namespace)
+    exec("import numpy as np", namespace)
+    namespace.update(star(planar_utils))  # as the notebook's `from planar_utils import *`
+    namespace.update(star(testCases))
     for name, source in solution_sources().items():
         if mutant is not None and mutant.exercise == name:
             for old, new in mutant.edits:

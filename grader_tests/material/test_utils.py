@@ -3,20 +3,10 @@
 
 import warnings
 
-
 import numpy as np
-
-
 import pytest
 
-
-from grader_tests.helpers.course import planar_utils
-
-
-from grader_tests.helpers.course import testCases
-
-
-from grader_tests.helpers.course import checks
+from grader_tests.helpers.course import checks, planar_utils, testCases
 
 NN_MODEL_TEST_CASE_OUTPUT, PRINTED_ATOL, compare = checks.NN_MODEL_TEST_CASE_OUTPUT, checks.PRINTED_ATOL, checks.compare
 

@@ -5,15 +5,7 @@
 
 import numpy as np
 
-
-
-
-from grader_tests.helpers.course import planar_utils
-
-
-
-
-from grader_tests.helpers.course import checks
+from grader_tests.helpers.course import checks, planar_utils
 
 NN_MODEL_TEST_CASE_OUTPUT, PRINTED_ATOL, compare = checks.NN_MODEL_TEST_CASE_OUTPUT, checks.PRINTED_ATOL, checks.compare
 

@@ -10,10 +10,10 @@ import pytest
 from nbgrader.api import Gradebook
 
 from grader import ROOT, tool_env
-from grader.pages import table
 from grader.__main__ import main as cli
 from grader.ids import check_id, csv_cell, terminal
 from grader.lms.roster import import_roster
+from grader.pages import table
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 

@@ -4,7 +4,13 @@ import textwrap
 
 import pytest
 
-from grader.course.assignment import Assignment, UnknownAssignment, copy_value, ids, load_helpers
+from grader.course.assignment import (
+    Assignment,
+    UnknownAssignment,
+    copy_value,
+    ids,
+    load_helpers,
+)
 from grader.spec import Case, Spec
 
 

@@ -5,8 +5,8 @@ import re
 import nbformat
 import pytest
 
-from grader_tests.helpers.expected import POINTS
 from grader.course.assignment import load
+from grader_tests.helpers.expected import POINTS
 
 EXERCISES = load("L1W3").exercises
 

@@ -18,8 +18,8 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 
-from grader.lms import collect
 from grader.__main__ import main as cli
+from grader.lms import collect
 
 NB = "planar_classification.ipynb"
 # What collect needs of a grader.course.assignment.Assignment: its id and its notebook's file name.

@@ -8,25 +8,11 @@
 
 
 import pytest
-
-
-
-
 from traitlets.config import Config
 
-
 from grader.batch.gradebook import configured_plugin, penalty_for
-
-
-from grader.nbgrader_ext.late import PercentPerDayLate
-
-
-
-
 from grader.course.assignment import load
-
-
-
+from grader.nbgrader_ext.late import PercentPerDayLate
 
 ASSIGNMENT = "L1W3"
 

@@ -4,9 +4,17 @@ import json
 import numpy as np
 import pytest
 
-from grader.pipeline.grade import _clip_verdict
-from grader.pipeline.judge import KINDS, MESSAGE_CHARS, SHOWN_FAILURES, Failure, Verdict, judge, not_graded
 from grader.limits import Limits
+from grader.pipeline.grade import _clip_verdict
+from grader.pipeline.judge import (
+    KINDS,
+    MESSAGE_CHARS,
+    SHOWN_FAILURES,
+    Failure,
+    Verdict,
+    judge,
+    not_graded,
+)
 from grader.pipeline.probe import Unsupported, decode
 from grader.spec import Case
 from grader_tests.helpers.fakes import FakeAssignment, Problem, two_exercises

@@ -7,13 +7,12 @@ import nbformat
 import pytest
 
 import grader.pipeline.grade as grade
-from grader.pipeline.notebook import OutputBudget
-from grader.pipeline.grade import Run, execute, probe_all, run_cells
-from grader.pipeline.notebook import render
-from grader.pipeline.judge import Failure, Verdict
-from grader.sandbox.kernel import KernelDied
-from grader.limits import Limits
 from grader.course.cells import Master
+from grader.limits import Limits
+from grader.pipeline.grade import Run, execute, probe_all, run_cells
+from grader.pipeline.judge import Failure, Verdict
+from grader.pipeline.notebook import OutputBudget, render
+from grader.sandbox.kernel import KernelDied
 from grader_tests.helpers.fakes import two_exercises
 
 

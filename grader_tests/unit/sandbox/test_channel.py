@@ -8,31 +8,16 @@ checked in milliseconds.
 
 
 import itertools
-
-
 import json
-
-
 import os
-
-
 import struct
-
-
 import subprocess
-
-
 import time
-
 
 import pytest
 
-
-from grader.sandbox.kernel import Kernel, KernelDied
-
-
 from grader.limits import Limits
-
+from grader.sandbox.kernel import Kernel, KernelDied
 
 LIMITS = Limits(cell_timeout=0.3, grace=0.1, notebook_timeout=30, max_message_mb=1)
 

@@ -5,9 +5,9 @@ import struct
 import pytest
 
 from grader import ROOT
+from grader.limits import Limits
 from grader.sandbox import launch as sandbox
 from grader.sandbox import seccomp
-from grader.limits import Limits
 
 # --- seccomp: decode the program and run it on a tiny classic-BPF interpreter ---------------
 
