@@ -13,6 +13,7 @@ keep working; a file that marks its own tests ``slow`` or ``long`` is refused.
 """
 import os
 import pathlib
+import sys
 
 import pytest
 
@@ -64,6 +65,29 @@ def lesson():
     """What the lesson prints, as kept by the public checks."""
     from grader_tests.helpers.course import checks
     return checks.LESSON
+
+
+@pytest.fixture
+def notebook_folder(monkeypatch):
+    """Run cells in-process as a kernel started in a notebook's folder runs them.
+
+    ``notebook_folder(path)`` makes ``path`` the working directory and first on
+    ``sys.path`` (as Jupyter does for a kernel), so the cells' ``from planar_utils
+    import *`` finds the folder's helpers; afterwards both, and the helper modules
+    the cells imported, are as they were.
+    """
+    before, folders = set(sys.modules), []
+
+    def enter(path):
+        folders.append(os.path.abspath(path))
+        monkeypatch.chdir(path)
+        monkeypatch.syspath_prepend(str(path))
+
+    yield enter
+    for name in set(sys.modules) - before:
+        where = os.path.dirname(os.path.abspath(getattr(sys.modules[name], "__file__", None) or "/"))
+        if where in folders:
+            del sys.modules[name]
 
 
 @pytest.fixture(scope="session")

@@ -51,7 +51,8 @@ def test_every_exploratory_code_cell_says_so_in_its_first_line(root, path):
     assert not any(HEADER in c.source for c in others)
 
 
-def test_untouched_release_runs_through_its_exploratory_cells(root, capsys):
+def test_untouched_release_runs_through_its_exploratory_cells(root, capsys, notebook_folder):
+    notebook_folder(os.path.join(root, os.path.dirname(RELEASE)))
     """Run All (and nbgrader's Validate) on the release must not stop in an exploratory cell."""
     import matplotlib.pyplot as plt
     cells = _cells(root, RELEASE)
@@ -76,8 +77,9 @@ def test_untouched_release_runs_through_its_exploratory_cells(root, capsys):
 
 
 @pytest.fixture
-def solved(root):
+def solved(root, notebook_folder):
     """A namespace with the source notebook's imports and reference solutions."""
+    notebook_folder(os.path.join(root, os.path.dirname(SOURCE)))
     cells = _cells(root, SOURCE)
     namespace = {"__name__": "__main__"}
     _run([c for c in cells if c.metadata.get("nbgrader", {}).get("grade_id") == "imports"
