@@ -67,6 +67,9 @@ class Limits:
     output_kb: int = _limit(
         64, "characters (in units of 1024) of each output stream (stdout, stderr) kept per cell; "
             "the rest is dropped with a note")
+    display_kb: int = _limit(
+        2048, "characters (in units of 1024) of display data (`display`, figures: all its "
+              "formats together) kept per cell; a display over it is replaced by a note")
     notebook_output_mb: int = _limit(
         8, "MiB of outputs kept in the autograded notebook, all cells together (counted by the "
            "kernel, and again by the grader); the rest is dropped with a note")
