@@ -54,8 +54,11 @@ class Limits:
     cell_timeout: float = _limit(
         60.0, "seconds one cell, or one exercise's hidden tests, may run before it is interrupted")
     notebook_timeout: float = _limit(
-        300.0, "seconds of wall time one kernel gets (the whole submission, restarts included, gets "
-               "twice this)")
+        300.0, "seconds of wall time one kernel gets: the submission's run, and again each fresh kernel "
+               "started after a kernel death (within `submission_timeout`)")
+    submission_timeout: float = _limit(
+        600.0, "seconds of wall time for the whole submission, all its kernels together (the run and "
+               "at most two re-runs after a kernel death)")
     memory_mb: int = _limit(
         2048, "MiB of address space of the kernel process; with a cgroup, `memory_mb` + `disk_mb` + "
               "`shm_mb` also bound all the submission's processes together")
