@@ -36,6 +36,7 @@ COMMAND_LINE = "--limit"
 
 
 def _limit(default, help):
+    """A field with its default and its meaning as enforced (``help``: what README.md shows)."""
     return field(default=default, metadata={"help": help})
 
 
