@@ -41,6 +41,14 @@ c.Autograde.autograde_preprocessors = []
 # `nbgrader export` writes grades.csv with formula cells escaped (grader/nbgrader_ext/export.py).
 c.ExportApp.plugin_class = "grader.nbgrader_ext.export.SafeCsvExportPlugin"
 
+# --- Resource limits of grading (grader/limits.py; README.md lists them) ---
+# Every kernel and grader limit is a field of grader.limits.Limits, the same on every path
+# (make grade, nbgrader autograde, formgrader, feedback extras).  Each source overrides the one
+# before: the field's default < c.Limits.<name> here < the GRADER_LIMITS environment variable
+# (GRADER_LIMITS=memory_mb=4096,cell_timeout=120) < `python -m grader grade --limit NAME=VALUE`.
+# An unknown name or a value that is not a positive number is refused.  For example:
+# c.Limits.memory_mb = 4096
+
 # --- Exchange and late work (docs/instructors.md) -------------------------
 # One machine: the exchange is the course's own exchange/ folder (gitignored),
 # world-writable as nbgrader requires.  Students point their own

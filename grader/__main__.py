@@ -111,13 +111,17 @@ def main(argv=None):
     if args.command == "grade":
         from grader.batch import runner
         from grader.config import db_url
-        from grader.limits import Limits
+        from grader.limits import LimitError, Limits
         from grader.ids import terminal
         assignment = _assignment(args.assignment)
         try:
+            limits = Limits.load(args.limit)
+        except LimitError as exc:
+            sys.exit(f"error: {exc}")
+        try:
             results = runner.run(args.submitted, args.autograded, args.db or db_url(), assignment.id,
                                  workers=args.workers, scheduler=args.scheduler,
-                                 limits=Limits.parse(args.limit), students=args.student,
+                                 limits=limits, students=args.student,
                                  quiet=args.quiet)
         except runner.RecordError as exc:
             print(f"error: {exc}; the other students' grades are recorded", file=sys.stderr)

@@ -10,12 +10,12 @@ CONFIG_FILE = os.path.join(ROOT, "nbgrader_config.py")
 
 
 @functools.lru_cache(maxsize=None)
-def load():
-    """Execute nbgrader_config.py as nbgrader does and return its ``Config``."""
+def load(path=CONFIG_FILE):
+    """Execute nbgrader_config.py (or the file at ``path``) as nbgrader does and return its ``Config``."""
     config = Config()
-    namespace = {"get_config": lambda: config, "__file__": CONFIG_FILE}
-    with open(CONFIG_FILE, encoding="utf-8") as f:
-        exec(compile(f.read(), CONFIG_FILE, "exec"), namespace)
+    namespace = {"get_config": lambda: config, "__file__": path}
+    with open(path, encoding="utf-8") as f:
+        exec(compile(f.read(), path, "exec"), namespace)
     return config
 
 

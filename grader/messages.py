@@ -283,6 +283,18 @@ NONE = "无 / none"
 EXPECTED_OUTPUT = "预期输出 / Expected output"
 EXPECTED_OUTPUT_INTRO = "正确的解答在上面的单元格中打印以下内容 / a correct solution prints this in the cells above:"
 
+# --- resource limits (limits, nbgrader_ext.autograde) ---------------------------------------------
+
+LIMIT_UNKNOWN = ("未知的限制 {name!r}（来自 {source}），可用的限制有：{known} / "
+                 "unknown limit {name!r} (from {source}); known: {known}")
+LIMIT_NOT_WHOLE = ("限制 {name}（来自 {source}）必须是正整数，而不是 {value!r} / "
+                   "limit {name} (from {source}) must be a positive whole number, not {value!r}")
+LIMIT_NOT_POSITIVE = ("限制 {name}（来自 {source}）必须是有限的正数，而不是 {value!r} / "
+                      "limit {name} (from {source}) must be a positive finite number, not {value!r}")
+LIMITS_TRAIT_DEPRECATED = ("c.CourseAutograde.limits 已弃用，请在 nbgrader_config.py 中改用 c.Limits.<名称> / "
+                           "c.CourseAutograde.limits is deprecated: set c.Limits.<name> in "
+                           "nbgrader_config.py instead (its items still apply, as --limit would)")
+
 # --- the command line (__main__, assignment) ------------------------------------------------------
 
 NAME_THE_ASSIGNMENT = "请指定作业 / name the assignment: one of {known}"

@@ -289,7 +289,7 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
 
     started = time.monotonic()
     cgroups.sweep()
-    limits = limits or Limits()
+    limits = limits or Limits.load()   # the Dask workers and forked workers get these very limits
     assignment = load(assignment_id)
     master = prepare(assignment)
     release.register(assignment, db_url, master)

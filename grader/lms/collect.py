@@ -46,7 +46,7 @@ Safety: member names never become paths (only checked ids do); nothing but
 notebooks is extracted; no symbolic links, file modes are not copied (files
 0644, folders 0755); extraction streams with its own decompressor, checking
 each member's size, its compression ratio (as declared and while inflating:
-a header that lies cannot pass) and the total, within ``Limits``.  The
+a header that lies cannot pass) and the total, within ``ArchiveLimits``.  The
 files are extracted into a staging folder first: a download refused half-way
 changes nothing in ``submitted/``.
 """
@@ -63,7 +63,7 @@ import zipfile
 from grader import ROOT
 from grader import messages as msg
 from grader.ids import check_id, check_name, terminal
-from grader.lms.unzip import MB, Limits, MemberError, declared_problem, extract, write_new
+from grader.lms.unzip import MB, ArchiveLimits, MemberError, declared_problem, extract, write_new
 
 CANVAS = re.compile(r"(?P<id>[^_/]+)_(?:late_)?(?P<account>\d+)_\d+_(?P<file>[^/]+)", re.I)
 MOODLE = re.compile(r"(?P<name>[^/]+)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_/(?P<file>.+)")
@@ -138,7 +138,7 @@ def detect(names):
 
 
 def collect(zip_path, assignment, submitted=None, lms=None, *,
-            limits=Limits(), timezone=None, db_url=None):
+            limits=ArchiveLimits(), timezone=None, db_url=None):
     """File the LMS download ``zip_path`` into ``submitted/<student>/<assignment>/``.
 
     Parameters
@@ -153,7 +153,7 @@ def collect(zip_path, assignment, submitted=None, lms=None, *,
     lms : {"canvas", "moodle"}, optional
         The LMS that made the download; detected from the whole archive when
         omitted.
-    limits : Limits
+    limits : ArchiveLimits
         Size, ratio and count limits.
     timezone : str, optional
         Zone of the zip's member times (default UTC), e.g. ``"Asia/Shanghai"``.
@@ -392,7 +392,7 @@ def add_arguments(parser):
     parser.add_argument("--timezone", default=None,
                         help="zone of the times in the zip, e.g. Asia/Shanghai (default: UTC)")
     parser.add_argument("--db", default=None, help="gradebook URL for names (default: nbgrader_config.py's)")
-    defaults = Limits()
+    defaults = ArchiveLimits()
     parser.add_argument("--max-total-mb", type=float, default=defaults.total_bytes / MB)
     parser.add_argument("--max-member-mb", type=float, default=defaults.member_bytes / MB)
     parser.add_argument("--max-ratio", type=int, default=defaults.ratio)
@@ -413,8 +413,9 @@ def main(args, assignment):
         return 2
     from grader.config import db_url
 
-    limits = Limits(total_bytes=int(args.max_total_mb * MB), member_bytes=int(args.max_member_mb * MB),
-                    ratio=args.max_ratio, members=args.max_members)
+    limits = ArchiveLimits(total_bytes=int(args.max_total_mb * MB),
+                           member_bytes=int(args.max_member_mb * MB),
+                           ratio=args.max_ratio, members=args.max_members)
     try:
         report = collect(args.zip, assignment, submitted=args.submitted, lms=args.lms,
                          limits=limits, timezone=args.timezone, db_url=args.db or db_url())

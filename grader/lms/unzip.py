@@ -22,7 +22,7 @@ CHUNK = 64 * 1024  # bytes read or inflated at a time: bounds memory, and how fa
 
 
 @dataclasses.dataclass(frozen=True)
-class Limits:
+class ArchiveLimits:
     """What one download may extract.
 
     Attributes
@@ -58,7 +58,7 @@ def declared_problem(info, limits):
     ----------
     info : zipfile.ZipInfo
         The member, as the central directory describes it.
-    limits : Limits
+    limits : ArchiveLimits
         The limits to check the declared sizes against.
 
     Returns
@@ -88,7 +88,7 @@ def extract(raw, info, dest, limits):
         The member (stored or deflated; see ``declared_problem``).
     dest : str
         A path that does not exist yet (never followed if it is a link).
-    limits : Limits
+    limits : ArchiveLimits
         Per-file size and ratio limits.
 
     Returns

@@ -8,6 +8,11 @@ gradebook rows, autograded notebook and grading report: the preprocessor
 runs ``python -m grader grade <id> --student <id>`` on the submission, the
 very command ``make grade`` runs for the whole class, and hands its
 autograded notebook back to nbgrader.  Nothing of nbgrader is patched.
+
+The limits are ``c.Limits`` of nbgrader's own configuration (nbgrader_config.py,
+and ``--Limits.<name>=value`` on nbgrader's command line), under
+``GRADER_LIMITS``, as :meth:`grader.limits.Limits.load` layers them; the
+command is given all of them with ``--limit``, so it grades with exactly these.
 """
 import os
 import subprocess
@@ -19,6 +24,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, List, Unicode
 
 from grader import ROOT
+from grader import messages as msg
+from grader.limits import Limits
 
 
 class CourseAutograde(NbGraderPreprocessor):
@@ -30,13 +37,19 @@ class CourseAutograde(NbGraderPreprocessor):
     gradebook rows are the ones it recorded.
     """
 
+    # Deprecated (c.Limits is the one place of limits), kept so that a course's old setting
+    # still applies instead of being ignored with a mere "not recognized" warning.
     limits = List(Unicode(), default_value=[],
-                  help="Resource limits as NAME=VALUE (see grader/limits.py)").tag(config=True)
+                  help="Deprecated: set c.Limits.NAME instead. NAME=VALUE items applied over "
+                       "c.Limits and GRADER_LIMITS, as --limit (see grader/limits.py)").tag(config=True)
     workers = Integer(1, help="Grading workers for one submission (1 is enough)").tag(config=True)
 
     def preprocess(self, nb, resources):
         """Grade the submission that ``resources`` names; return the autograded notebook."""
         info = resources["nbgrader"]
+        if self.limits:
+            self.log.warning("%s", msg.LIMITS_TRAIT_DEPRECATED)
+        limits = Limits.load(self.limits, config=self.config)
         coursedir = CourseDirectory(config=self.config)
         student, assignment_id = info["student"], info["assignment"]
         submitted = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, ".", "."))
@@ -44,7 +57,7 @@ class CourseAutograde(NbGraderPreprocessor):
         cmd = [sys.executable, "-m", "grader", "grade", assignment_id, "--student", student,
                "--submitted", submitted, "--autograded", autograded, "--db", info["db_url"],
                "--workers", str(self.workers), "--quiet"]
-        for item in self.limits:
+        for item in limits.as_items():
             cmd += ["--limit", item]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])

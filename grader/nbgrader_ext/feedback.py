@@ -14,6 +14,7 @@ from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
 from grader import messages as msg
+from grader.limits import Limits
 from grader.pages.feedback import summary_html
 from grader.pages.feedback_page import SUMMARY_KEY, finish_page, minimal_page, neutralize
 
@@ -22,12 +23,15 @@ class CourseSummary(Preprocessor):
     """Computes the course summary of a feedback page (:func:`grader.pages.feedback.summary_html`).
 
     Its HTML goes into ``resources[SUMMARY_KEY]``; :class:`FeedbackPage` puts it at the
-    top of the page once the student's part is sanitized.
+    top of the page once the student's part is sanitized.  The feedback extra runs with
+    the limits of nbgrader's configuration (``c.Limits``, under ``GRADER_LIMITS``), as
+    :class:`grader.nbgrader_ext.autograde.CourseAutograde` grades.
     """
 
     def preprocess(self, nb, resources):
         """Store the summary's HTML in ``resources``; the notebook is unchanged."""
-        resources[SUMMARY_KEY] = summary_html(resources, log=self.log)
+        limits = Limits.load(config=self.config)
+        resources[SUMMARY_KEY] = summary_html(resources, log=self.log, limits=limits)
         return nb, resources
 
 

@@ -130,7 +130,8 @@ def extra_answer(nb_path, assignment, limits=None, use_cache=True):
         ``autograded/<student>/<id>/<notebook>``.
     assignment : grader.course.assignment.Assignment
     limits : grader.limits.Limits, optional
-        Sandbox limits (default: ``Limits.parse()``, i.e. the defaults and ``GRADER_LIMITS``).
+        Sandbox limits (default: ``Limits.load()``, the limits grading has: defaults,
+        nbgrader_config.py's ``c.Limits``, ``GRADER_LIMITS``).
     use_cache : bool
         Read and write the cached answer beside the grading report.
 
@@ -182,7 +183,7 @@ def _run_extra(data, extra, assignment, limits):
     try:
         for helper in glob.glob(os.path.join(assignment.release_dir, "*.py")):
             shutil.copy(helper, workdir)
-        with Kernel(workdir, limits or Limits.parse()) as kernel:
+        with Kernel(workdir, limits or Limits.load()) as kernel:
             for source in cells_to_run(nb, assignment):
                 kernel.run(source)
             answer = kernel.probe(extra.probe, "running the feedback extra")

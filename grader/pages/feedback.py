@@ -59,6 +59,7 @@ import sys
 
 from grader import ROOT, tool_env
 from grader import messages as msg
+from grader.limits import ENVIRONMENT, Limits
 from grader.pages.extras import extra_answer, extra_html, feedback_extra
 
 
@@ -121,11 +122,12 @@ def _result_html(verdict):
         return f"<pre>{html.escape(head[0] if head else '')}</pre><ul>{items}</ul>"
     return f"<pre>{html.escape(str(verdict.get('message', '')))}</pre>"
 
-def summary_html(resources, extra_notes=(), log=None):
+def summary_html(resources, extra_notes=(), log=None, limits=None):
     """The summary's HTML for the student named in ``resources["nbgrader"]``; never raises.
 
     ``resources`` are nbgrader's (``GetGrades`` filled them in); ``log``: where to report
-    an assignment that cannot be loaded.
+    an assignment that cannot be loaded; ``limits``: the feedback extra's sandbox limits
+    (default: :meth:`grader.limits.Limits.load`).
     """
     info = resources.get("nbgrader") or {}
     student, assignment_id = str(info.get("student", "?")), str(info.get("assignment", ""))
@@ -191,7 +193,7 @@ def summary_html(resources, extra_notes=(), log=None):
     notes_html = (f"<h3>{msg.NOTES_ON_SUBMISSION}</h3><ul>"
                   + "".join(f"<li>{html.escape(n)}</li>" for n in notes if n) + "</ul>"
                   if any(notes) else "")
-    extra = extra_html(nb_path, assignment) if assignment else ""
+    extra = extra_html(nb_path, assignment, limits) if assignment else ""
     return f"""<style>{SUMMARY_CSS}</style>
 <section id="{SUMMARY_ID}" lang="zh">
 <h2>{msg.GRADING_SUMMARY}: {html.escape(student)} — {total:g} / {maximum:g}</h2>
@@ -224,7 +226,9 @@ def generate(autograded, feedback_dir, db_url, workers=None, limits=None, assign
     ``assignment`` is a ``grader.course.assignment.Assignment`` or its id.  Computes
     the feedback extras in parallel (they are cached), then runs
     ``nbgrader generate_feedback <id> --force``: the same command an
-    instructor or formgrader runs, so the pages are the same.
+    instructor or formgrader runs, so the pages are the same.  The extras run
+    with ``limits`` (default: :meth:`grader.limits.Limits.load`), here and in
+    nbgrader's run alike.
 
     Returns
     -------
@@ -239,9 +243,10 @@ def generate(autograded, feedback_dir, db_url, workers=None, limits=None, assign
     spec = load_assignment(assignment) if isinstance(assignment, str) else assignment
     assignment = spec.id
     notebooks = sorted(glob.glob(os.path.join(autograded, "*", assignment, spec.notebook)))
-    env = {}
-    if limits is not None:
-        env["GRADER_LIMITS"] = ",".join(f"{k}={v}" for k, v in limits.as_dict().items())
+    # One set of limits for the extras computed here and any that nbgrader's run computes:
+    # all of them in GRADER_LIMITS, which wins over the config that run reads.
+    limits = limits or Limits.load()
+    env = {ENVIRONMENT: ",".join(limits.as_items())}
     if notebooks and feedback_extra(spec) is not None:
         tasks = [(p, assignment, limits) for p in notebooks]
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:

@@ -80,7 +80,7 @@ class Run:
     restarts: int = 0
 
     def start(self):
-        """A fresh kernel, with what is left of the submission's time."""
+        """A fresh kernel with ``notebook_timeout``, or what is left of the submission's time if less."""
         left = self.deadline - time.monotonic()
         if left <= 1:
             raise KernelDied("no time left for the submission")
@@ -257,7 +257,9 @@ def grade_submission(student, path, assignment, master, limits, extra_notes=()):
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
     workdir = tempfile.mkdtemp(prefix="grade-")
-    run = Run(cells, master, limits, workdir, deadline=started + 2 * limits.notebook_timeout)
+    # The whole submission's time, restarts included; each kernel also stops at notebook_timeout
+    # (Run.start), so one hung kernel cannot leave nothing for the re-runs.
+    run = Run(cells, master, limits, workdir, deadline=started + limits.submission_timeout)
     try:
         for name, content in master.helpers.items():
             with open(os.path.join(workdir, name), "w", encoding="utf-8") as f:

@@ -22,7 +22,6 @@ def _random_seq():
 
 
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel_child.py")
-GRACE = 5.0  # default seconds a cell gets after its timeout to stop by itself (Limits.grace)
 
 
 class KernelDied(Exception):
@@ -63,6 +62,7 @@ class Kernel:
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
             "PYTHONHASHSEED": "0", "NBGRADER_EXECUTION": "autograde",
             "GRADER_STREAM_CAP": str(limits.output_kb * 1024),
+            "GRADER_DISPLAY_CAP": str(limits.display_kb * 1024),
             "GRADER_NOTEBOOK_CAP": str(limits.notebook_output_mb * 1024 * 1024),
             # bubblewrap gives the kernel a PID namespace of its own (see kernel_child's probes).
             "GRADER_OWN_PID_NAMESPACE": "1" if sandbox.bwrap_works() else "0",

@@ -33,9 +33,6 @@ import sys
 _dumps, _loads, _write, _read, _pack, _unpack = (
     json.dumps, json.loads, os.write, os.read, struct.pack, struct.unpack)
 IN_FD, OUT_FD = 0, 3
-STREAM_CAP = int(os.environ.get("GRADER_STREAM_CAP", 64 * 1024))
-DISPLAY_CAP = int(os.environ.get("GRADER_DISPLAY_CAP", 2 * 1024 * 1024))
-NOTEBOOK_CAP = int(os.environ.get("GRADER_NOTEBOOK_CAP", 8 * 1024 * 1024))
 OWN_PID_NAMESPACE = os.environ.get("GRADER_OWN_PID_NAMESPACE") == "1"
 
 
@@ -68,18 +65,28 @@ def recv():
     return _loads(_read_exact(n).decode("utf-8"))
 
 
+def caps(environ):
+    """``(stream, display, notebook)`` caps in characters, as the grader set them (``Limits``).
+
+    ``grader/sandbox/kernel.py`` always passes them (from ``output_kb``, ``display_kb``
+    and ``notebook_output_mb``): there is no default here, so no second source of them.
+    """
+    return tuple(int(environ[name]) for name in ("GRADER_STREAM_CAP", "GRADER_DISPLAY_CAP",
+                                                  "GRADER_NOTEBOOK_CAP"))
+
+
 class CappedStream:
-    """A text stream that keeps at most ``STREAM_CAP`` characters per cell."""
+    """A text stream that keeps at most ``cap`` characters per cell."""
 
     encoding = "utf-8"
 
-    def __init__(self, name, sink):
-        self.name, self.sink, self.size, self.truncated = name, sink, 0, False
+    def __init__(self, name, sink, cap):
+        self.name, self.sink, self.size, self.truncated, self.cap = name, sink, 0, False, cap
 
     def write(self, text):
         """Keep ``text`` while the cell's cap allows; note once that the rest was dropped."""
         text = str(text)
-        room = STREAM_CAP - self.size
+        room = self.cap - self.size
         if room > 0:
             self.sink.append({"output_type": "stream", "name": self.name, "text": text[:room]})
         if len(text) > room and not self.truncated:
@@ -100,6 +107,37 @@ class CappedStream:
     def writable(self):
         """Writable, as a stream must say."""
         return True
+
+
+class DisplayBudget:
+    """Display data kept: at most ``per_cell`` characters in a cell, ``per_notebook`` in all.
+
+    ``per_notebook`` counts the cells' streams too (:meth:`add`), as the grader's own
+    budget of the autograded notebook does.
+    """
+
+    DROPPED = {"text/plain": "[display output dropped: over the grader's size limit]"}
+
+    def __init__(self, per_cell, per_notebook):
+        self.per_cell, self.per_notebook = per_cell, per_notebook
+        self.cell = self.notebook = 0
+
+    def new_cell(self):
+        """Start a cell's own count."""
+        self.cell = 0
+
+    def add(self, size):
+        """Count ``size`` characters of a cell's streams against the notebook's budget."""
+        self.notebook += size
+
+    def keep(self, data, metadata):
+        """``(data, metadata)`` of a display if it fits, else a note in its place (counted as 0)."""
+        size = sum(len(str(v)) for v in data.values())
+        if self.cell + size > self.per_cell or self.notebook + size > self.per_notebook:
+            return dict(self.DROPPED), {}
+        self.cell += size
+        self.notebook += size
+        return data, metadata
 
 
 class CellTimeout(KeyboardInterrupt):
@@ -186,18 +224,14 @@ def main():
     from IPython.core.interactiveshell import InteractiveShell
 
     outputs = []
-    state = {"error": None, "display": 0, "notebook": 0}
+    stream_cap, display_cap, notebook_cap = caps(os.environ)
+    budget = DisplayBudget(display_cap, notebook_cap)
+    state = {"error": None}
     recorded = {}
 
     class Publisher(DisplayPublisher):
         def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
-            size = sum(len(str(v)) for v in data.values())
-            if state["display"] + size > DISPLAY_CAP or state["notebook"] + size > NOTEBOOK_CAP:
-                data = {"text/plain": "[display output dropped: over the grader's size limit]"}
-                metadata = {}
-                size = 0
-            state["display"] += size
-            state["notebook"] += size
+            data, metadata = budget.keep(data, metadata)
             outputs.append({"output_type": "display_data", "data": dict(data),
                             "metadata": dict(metadata or {})})
 
@@ -246,8 +280,8 @@ def main():
         signal.setitimer(signal.ITIMER_REAL, float(request.get("timeout", 0)))
         outputs.clear()
         state["error"] = None
-        state["display"] = 0
-        out, err = CappedStream("stdout", outputs), CappedStream("stderr", outputs)
+        budget.new_cell()
+        out, err = CappedStream("stdout", outputs, stream_cap), CappedStream("stderr", outputs, stream_cap)
         sys.stdout, sys.stderr = out, err
         try:
             if request["op"] == "run":
@@ -255,7 +289,7 @@ def main():
                 status = "ok" if result.success else "error"
                 if state["error"]:
                     outputs.append(state["error"])
-                state["notebook"] += out.size + err.size
+                budget.add(out.size + err.size)
                 send({"op": "done", "seq": seq, "status": status, "outputs": list(outputs),
                       "execution_count": shell.execution_count - 1})
             elif request["op"] == "record":

@@ -170,8 +170,9 @@ def _not_a_grader_error(result, paths):
 # (grader/sandbox/kernel.py, _request calls _read, whose deadline is ``now + timeout + grace`` each time,
 # and frames with another seq are skipped).  A thread writing a junk frame every second, with
 # SIGALRM ignored, keeps a cell running until the whole notebook's deadline instead of
-# cell_timeout + grace; and since Run.deadline is 2 x notebook_timeout (grader/pipeline/grade.py,
-# grade_submission), a probe doing the same after a restart holds the worker twice as long.
+# cell_timeout + grace; and since Run.deadline is submission_timeout, 2 x notebook_timeout by default
+# (grader/pipeline/grade.py, grade_submission), a probe doing the same after a restart holds the
+# worker twice as long.
 JUNK_FRAMES = """
 import os, signal, struct, threading, time
 signal.signal(signal.SIGALRM, signal.SIG_IGN)

@@ -31,7 +31,8 @@ from grader_tests.helpers import hostile_cases_red as red
 from grader_tests.helpers.hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
 
 # Short, so that timeouts are quick to reach, yet long enough for a busy 2-core machine.
-LIMITS = Limits(cell_timeout=8, notebook_timeout=40, memory_mb=1024, grace=2)
+# submission_timeout: twice notebook_timeout, the whole submission's time these cases were written for.
+LIMITS = Limits(cell_timeout=8, notebook_timeout=40, submission_timeout=80, memory_mb=1024, grace=2)
 WORKERS = 2
 KERNEL_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT)   # one uid per submission
 REPO_DIRS = ("source", "notebooks", "utils", "grader", "grading")
@@ -401,7 +402,8 @@ def test_two_grading_runs_on_one_machine_do_not_change_each_others_scores(tmp_pa
         submissions.write(hc.solved(), "control", submitted, L1W3)
         code = ("from grader.limits import Limits\n"
                 f"runner_limits = Limits(cell_timeout={LIMITS.cell_timeout}, "
-                f"notebook_timeout={LIMITS.notebook_timeout}, memory_mb={LIMITS.memory_mb})\n"
+                f"notebook_timeout={LIMITS.notebook_timeout}, "
+                f"submission_timeout={LIMITS.submission_timeout}, memory_mb={LIMITS.memory_mb})\n"
                 + RUN_TWICE.format(submitted=submitted,
                                    autograded=str(tmp_path / name / "autograded"),
                                    db=f"sqlite:///{tmp_path / name / 'gb.db'}"))

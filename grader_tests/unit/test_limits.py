@@ -1,7 +1,8 @@
-"""Parsing resource limits (grader.limits.Limits.parse) from the command line and GRADER_LIMITS."""
+"""Parsing resource limits (grader.limits.Limits.parse, and Limits.load for GRADER_LIMITS)."""
 from dataclasses import fields
 
 import pytest
+from traitlets.config import Config
 
 from grader.limits import Limits
 
@@ -27,15 +28,14 @@ def test_parse_reads_whole_numbers_of_float_limits_as_floats():
     assert type(Limits.parse(["notebook_timeout=10"]).notebook_timeout) is float
 
 
-def test_parse_reads_the_environment(monkeypatch):
-    monkeypatch.setenv("GRADER_LIMITS", "memory_mb=512,, processes=8 ,")
-    limits = Limits.parse()
+def test_load_reads_the_environment():
+    limits = Limits.load(config=Config(), environ={"GRADER_LIMITS": "memory_mb=512,, processes=8 ,"})
     assert (limits.memory_mb, limits.processes) == (512, 8)
 
 
-def test_the_command_line_wins_over_the_environment(monkeypatch):
-    monkeypatch.setenv("GRADER_LIMITS", "memory_mb=512,output_kb=1")
-    limits = Limits.parse(["memory_mb=1024"])
+def test_the_command_line_wins_over_the_environment():
+    limits = Limits.load(["memory_mb=1024"], config=Config(),
+                         environ={"GRADER_LIMITS": "memory_mb=512,output_kb=1"})
     assert (limits.memory_mb, limits.output_kb) == (1024, 1)
 
 
@@ -54,10 +54,9 @@ def test_parse_rejects_unknown_names_and_lists_the_known_ones(item):
     assert all(f.name in message for f in fields(Limits))
 
 
-def test_parse_rejects_unknown_names_from_the_environment(monkeypatch):
-    monkeypatch.setenv("GRADER_LIMITS", "memroy_mb=1")
+def test_load_rejects_unknown_names_from_the_environment():
     with pytest.raises(ValueError, match="memroy_mb"):
-        Limits.parse()
+        Limits.load(config=Config(), environ={"GRADER_LIMITS": "memroy_mb=1"})
 
 
 @pytest.mark.parametrize("item", ["memory_mb=lots", "memory_mb=1.5", "memory_mb=", "memory_mb",

@@ -395,23 +395,24 @@ def test_recollect_replaces_a_students_folder_exactly(course):
 def test_too_many_members_refuse_the_download(course):
     z = make_zip(course / "d.zip", [(f"s{i}_1_2_planar_classification.ipynb", notebook(i)) for i in range(11)])
     with pytest.raises(collect.CollectError, match="11 entries"):
-        collect.collect(z, L1W3, submitted=str(course / "submitted"), limits=collect.Limits(members=10))
+        collect.collect(z, L1W3, submitted=str(course / "submitted"), limits=collect.ArchiveLimits(members=10))
     assert not (course / "submitted").exists()
     assert len(collect.collect(z, L1W3, submitted=str(course / "submitted"),
-                               limits=collect.Limits(members=11)).filed) == 11
+                               limits=collect.ArchiveLimits(members=11)).filed) == 11
 
 
 def test_too_large_in_total_refuses_the_download(course):
     z = make_zip(course / "d.zip", [(f"s{i}_1_2_planar_classification.ipynb", bytes(1000)) for i in range(3)])
     with pytest.raises(collect.CollectError, match="3000 bytes"):
-        collect.collect(z, L1W3, submitted=str(course / "submitted"), limits=collect.Limits(total_bytes=2999))
+        collect.collect(z, L1W3, submitted=str(course / "submitted"), limits=collect.ArchiveLimits(total_bytes=2999))
     assert not (course / "submitted").exists()
 
 
 def test_one_member_too_large_costs_only_that_student(course):
     z = make_zip(course / "d.zip", [("big_1_2_planar_classification.ipynb", os.urandom(4000)),
                                     ("small_1_2_planar_classification.ipynb", notebook("s"))])
-    report = collect.collect(z, L1W3, submitted=str(course / "submitted"), limits=collect.Limits(member_bytes=3999))
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"),
+                             limits=collect.ArchiveLimits(member_bytes=3999))
     assert list(report.filed) == ["small"]
     assert report.unfiled[0].student == "big" and "per file" in report.unfiled[0].reason
 
