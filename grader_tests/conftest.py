@@ -9,6 +9,11 @@ for path in (ROOT, os.path.join(ROOT, "utils"), os.path.dirname(os.path.abspath(
     if path not in sys.path:
         sys.path.insert(0, path)
 
+# Importing grader changes no global state: the test processes make the entry points' set-up.
+from grader import environment  # noqa: E402
+
+environment.prepare()
+
 
 @pytest.fixture(scope="session")
 def root():

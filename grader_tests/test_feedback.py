@@ -21,7 +21,8 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from grader import ROOT, tool_env
+from grader import ROOT
+from grader.environment import tool_env
 from grader.pages import feedback
 from grader.pages import report
 from grader.batch import runner
