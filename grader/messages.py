@@ -154,6 +154,7 @@ WORKER_DIED = ("评分进程意外终止（{how}）/ the grading worker died ({h
                "e.g. out of memory; this submission was not graded")
 NOT_GRADED_GRADER_ERROR = "评分程序出错未评分 / not graded because of a grader error: {students}"
 GRADES_NOT_RECORDED = "成绩无法写入 / could not record the grades: {error}"
+NAMED_STUDENTS_INVALID = "指定的学生编号无效，未评分任何提交 / invalid student id given; nothing was graded: {reasons}"
 
 # --- student ids, names and the roster (students) -------------------------------------------------
 
