@@ -284,10 +284,19 @@ NONE = "无 / none"
 EXPECTED_OUTPUT = "预期输出 / Expected output"
 EXPECTED_OUTPUT_INTRO = "正确的解答在上面的单元格中打印以下内容 / a correct solution prints this in the cells above:"
 
-# --- the command line (__main__, assignment) ------------------------------------------------------
+# --- the command line (cli, assignment) -----------------------------------------------------------
 
 NAME_THE_ASSIGNMENT = "请指定作业 / name the assignment: one of {known}"
 SOLUTIONS_FILLED = "已填入参考解答 / filled the reference solutions into {notebook}"
+RELEASED_TO = "已发布 / released to {folder}"
+RELEASE_STALE = ("{folder} 已过期，请运行 make release 并提交 / {folder} is stale; run `make release` "
+                 "and commit. Differs: {files}")
+RELEASE_UP_TO_DATE = "{folder} 与 {source} 一致 / {folder} is up to date with {source}"
+WROTE = "已写入 / wrote {path}"
+CLASS_REPORT_WRITTEN = "班级报告 / class report: {path}"
+GRADED_SUBMISSIONS = "已评分 {count} 份提交 / graded {count} submission(s)"
+OTHER_GRADES_RECORDED = ("错误：{error}；其他学生的成绩已记录 / error: {error}; "
+                         "the other students' grades are recorded")
 UNKNOWN_ASSIGNMENT = ("未知的作业 {assignment!r} / unknown assignment {assignment!r} "
                       "(known: {known}; an assignment needs source/<id>/ and grading/<id>/spec.py)")
 
