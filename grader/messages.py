@@ -284,6 +284,11 @@ NONE = "无 / none"
 EXPECTED_OUTPUT = "预期输出 / Expected output"
 EXPECTED_OUTPUT_INTRO = "正确的解答在上面的单元格中打印以下内容 / a correct solution prints this in the cells above:"
 
+# --- nbgrader's autograde step (nbgrader_ext.autograde) ------------------------------------------
+
+AUTOGRADE_FAILED = ("评分 {student} 失败（退出状态 {status}）/ grading {student} failed "
+                    "(exit status {status}): {stderr}")
+
 # --- the command line (cli, assignment) -----------------------------------------------------------
 
 NAME_THE_ASSIGNMENT = "请指定作业 / name the assignment: one of {known}"

@@ -8,6 +8,12 @@ gradebook rows, autograded notebook and grading report: the preprocessor
 runs ``python -m grader grade <id> --student <id>`` on the submission, the
 very command ``make grade`` runs for the whole class, and hands its
 autograded notebook back to nbgrader.  Nothing of nbgrader is patched.
+
+A grading that fails (the command exits non-zero: a grader error on that
+submission, grades that could not be recorded) is logged as an error with
+the grader's own output and raised as :class:`GradingFailed`: nbgrader's
+autograde then reports that submission as failed (and removes what it had
+written for it), and formgrader shows the error instead of a success.
 """
 import os
 import subprocess
@@ -19,6 +25,11 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, List, Unicode
 
 from grader import ROOT
+from grader import messages as msg
+
+
+class GradingFailed(RuntimeError):
+    """The course's grader exited non-zero on a submission (the message says why)."""
 
 
 class CourseAutograde(NbGraderPreprocessor):
@@ -49,13 +60,18 @@ class CourseAutograde(NbGraderPreprocessor):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            # Even when a notebook was written (a grader error gives a zero-score one), it is
+            # no grading: nbgrader must count this submission as failed, not as graded.
+            error = msg.AUTOGRADE_FAILED.format(student=student, status=proc.returncode,
+                                                stderr=(proc.stderr.strip() or proc.stdout.strip())[-4000:])
+            self.log.error("%s", error)
+            raise GradingFailed(error)
         for line in (proc.stdout + proc.stderr).splitlines():
             if line.strip() and not line.startswith("protections:"):
                 self.log.info("%s", line)
         from grader.course.assignment import load
         assignment = load(assignment_id)
         path = os.path.join(autograded, student, assignment_id, assignment.notebook)
-        if proc.returncode != 0 and not os.path.isfile(path):
-            raise RuntimeError(f"grading {student} failed: {proc.stderr[-2000:]}")
         graded = nbformat.read(path, as_version=4)
         return graded, resources
