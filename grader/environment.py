@@ -10,7 +10,10 @@ every entry point calls first:
   execute (there the call is the set-up of those processes);
 - ``bench/run.py`` and the tests' ``conftest.py``;
 - a Dask worker, through the runner (``grader.batch.runner``), before its
-  first task.
+  first task;
+- a kernel running a source notebook's hidden tests
+  (``grader.hidden.run_hidden_tests``, :func:`skip_iri_checker` only: a
+  kernel starts no nbgrader command).
 
 :func:`tool_env` is the environment of the nbgrader and Jupyter subprocesses
 the grader starts.
@@ -22,21 +25,36 @@ import sys
 def prepare():
     """Set up this process for grading; safe to call any number of times.
 
-    - Every nbformat import pulls in jsonschema, whose optional IRI format
-      checker imports ``rfc3987_syntax``, which compiles a Lark grammar at
-      import time: 2.7 s of every grading process on a 2-core machine, for a
-      check nothing here uses (notebooks have no IRI fields).  jsonschema
-      skips that checker when the import fails, so a ``None`` entry in
-      ``sys.modules`` (which makes the import fail) is installed.  It only
-      saves the time when made before the first nbformat import: call this
-      before importing anything that imports nbformat.
-    - nbgrader runs ``alembic`` as a subprocess whenever it creates a
-      gradebook (also in this process): the interpreter's own ``bin`` folder
-      is put on ``PATH`` however the grader was started (formgrader's server,
-      a plain shell).
+    Calls :func:`skip_iri_checker` (first: before anything imports nbformat)
+    and :func:`put_interpreter_on_path`.
+    """
+    skip_iri_checker()
+    put_interpreter_on_path()
+
+
+def skip_iri_checker():
+    """Spare this process jsonschema's IRI checker, whose import costs seconds.
+
+    Every nbformat import pulls in jsonschema, whose optional IRI format
+    checker imports ``rfc3987_syntax``, which compiles a Lark grammar at
+    import time: 2.7 s of every grading process (and of every kernel that runs
+    a source notebook's hidden tests) on a 2-core machine, for a check nothing
+    here uses (notebooks have no IRI fields).  jsonschema skips that checker
+    when the import fails, so a ``None`` entry in ``sys.modules`` (which makes
+    the import fail) is installed.  It only saves the time when made before
+    the first nbformat import.
     """
     if "rfc3987_syntax" not in sys.modules:
         sys.modules["rfc3987_syntax"] = None
+
+
+def put_interpreter_on_path():
+    """Put this interpreter's ``bin`` folder first on ``PATH`` unless it is on it already.
+
+    nbgrader runs ``alembic`` as a subprocess whenever it creates a gradebook
+    (also in this process), however the grader was started (formgrader's
+    server, a plain shell).
+    """
     path = os.environ.get("PATH", "")
     if _bin() not in path.split(os.pathsep):
         os.environ["PATH"] = _bin() + os.pathsep + path

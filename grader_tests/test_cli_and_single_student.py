@@ -159,6 +159,25 @@ def test_prepare_installs_the_stub_before_nbformat(root):
     assert proc.stdout.split() == ["True", "True"], proc.stderr
 
 
+def test_the_hidden_tests_first_call_skips_the_iri_checker(root):
+    # A source notebook's kernel imports grader.hidden (changing nothing) and calls run_hidden_tests,
+    # whose first call makes the kernel's set-up before nbformat's first import.
+    code = textwrap.dedent("""
+        import os, sys
+        from grader.hidden import run_hidden_tests
+        imported = ["rfc3987_syntax" in sys.modules, "nbformat" in sys.modules]
+        os.chdir(os.path.join("source", "L1W3"))
+        try:
+            run_hidden_tests("no_such_exercise", {})
+        except KeyError:
+            pass
+        print(imported, [sys.modules.get("rfc3987_syntax", "absent") is None, "nbformat" in sys.modules])
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=dict(os.environ, PYTHONPATH=root),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "[False, False] [True, True]", proc.stderr
+
+
 # --- discovery of named students -------------------------------------------------------------------
 
 class _Assignment:
