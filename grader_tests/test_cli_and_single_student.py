@@ -225,6 +225,8 @@ def test_an_invalid_named_id_is_refused_naming_it():
     assert len(caught.value.reasons) == 2
     assert "=bad" in str(caught.value) and "../x" in str(caught.value)
     runner.check_students(["ann"])
+    with pytest.raises(runner.InvalidStudents):
+        list(runner.discover("submitted", _Assignment, students=["../x"]))
 
 
 def test_grade_refuses_an_invalid_named_id_before_touching_anything(tmp_path, capsys):

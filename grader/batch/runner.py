@@ -61,11 +61,16 @@ def discover(submitted, assignment, students=None):
     students : iterable of str, optional
         Look at these students' folders only (in id order, once each) and at
         nothing else of ``submitted``: a student without a folder is yielded
-        with the note that the assignment folder is missing.  Every id must
-        be valid (see :func:`check_students`).  Default: every folder of
-        ``submitted`` whose name is a valid id.
+        with the note that the assignment folder is missing.  Default: every
+        folder of ``submitted`` whose name is a valid id.
+
+    Raises
+    ------
+    InvalidStudents
+        When a named id is not valid (it would become a path).
     """
     if students is not None:
+        check_students(students)
         for student in sorted(set(students)):
             yield _inspect(submitted, student, assignment)
         return
