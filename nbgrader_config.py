@@ -13,9 +13,12 @@ c = get_config()  # noqa: F821 (provided by nbgrader)
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
-# nbgrader runs `alembic` (beside this interpreter) when it creates a gradebook.
-if os.path.dirname(sys.executable) not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+# The explicit set-up of the processes that execute this file (nbgrader, formgrader, the
+# Jupyter server): importing grader changes nothing, so this call puts this interpreter's
+# bin on PATH (nbgrader runs `alembic` beside it when it creates a gradebook).
+from grader.environment import prepare  # noqa: E402
+
+prepare()
 
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = "deeplearning-L1W3"

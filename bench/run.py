@@ -25,7 +25,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path[:0] = [ROOT, os.path.join(ROOT, "grader_tests")]
 
-from grader import tool_env# noqa: E402
+from grader import environment  # noqa: E402
+
+environment.prepare()  # before the first nbformat import (grader.course.release)
+from grader.environment import tool_env  # noqa: E402
 from grader.course import release
 from grader.sandbox import launch as sandbox
 from grader.course import submissions

@@ -9,7 +9,7 @@ kernel and judges in its own process (see ``grader.pipeline.grade``).
 """
 import os
 
-from grader.course.assignment import copy_value, load
+from grader import environment
 
 
 def run_hidden_tests(exercise, namespace, assignment_id=None):
@@ -18,6 +18,10 @@ def run_hidden_tests(exercise, namespace, assignment_id=None):
     ``assignment_id`` defaults to the name of the current folder
     (``source/<id>/``, where the notebook runs).
     """
+    # The kernel's set-up, made by its first call (importing this module changes nothing):
+    # before the import below brings in nbformat for the first time in this kernel.
+    environment.skip_iri_checker()
+    from grader.course.assignment import copy_value, load
     assignment = load(assignment_id or os.path.basename(os.getcwd()))
     callees = assignment.spec.callees.get(exercise, ())
     name = assignment.spec.result_names.get(exercise, "result")

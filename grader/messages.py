@@ -154,6 +154,7 @@ WORKER_DIED = ("评分进程意外终止（{how}）/ the grading worker died ({h
                "e.g. out of memory; this submission was not graded")
 NOT_GRADED_GRADER_ERROR = "评分程序出错未评分 / not graded because of a grader error: {students}"
 GRADES_NOT_RECORDED = "成绩无法写入 / could not record the grades: {error}"
+NAMED_STUDENTS_INVALID = "指定的学生编号无效，未评分任何提交 / invalid student id given; nothing was graded: {reasons}"
 
 # --- student ids, names and the roster (students) -------------------------------------------------
 
@@ -296,9 +297,24 @@ LIMITS_TRAIT_DEPRECATED = ("c.CourseAutograde.limits 已弃用，请在 nbgrader
                            "nbgrader_config.py instead (its items still apply, as --limit would)")
 
 # --- the command line (__main__, assignment) ------------------------------------------------------
+# --- nbgrader's autograde step (nbgrader_ext.autograde) ------------------------------------------
+
+AUTOGRADE_FAILED = ("评分 {student} 失败（退出状态 {status}）/ grading {student} failed "
+                    "(exit status {status}): {stderr}")
+
+# --- the command line (cli, assignment) -----------------------------------------------------------
 
 NAME_THE_ASSIGNMENT = "请指定作业 / name the assignment: one of {known}"
 SOLUTIONS_FILLED = "已填入参考解答 / filled the reference solutions into {notebook}"
+RELEASED_TO = "已发布 / released to {folder}"
+RELEASE_STALE = ("{folder} 已过期，请运行 make release 并提交 / {folder} is stale; run `make release` "
+                 "and commit. Differs: {files}")
+RELEASE_UP_TO_DATE = "{folder} 与 {source} 一致 / {folder} is up to date with {source}"
+WROTE = "已写入 / wrote {path}"
+CLASS_REPORT_WRITTEN = "班级报告 / class report: {path}"
+GRADED_SUBMISSIONS = "已评分 {count} 份提交 / graded {count} submission(s)"
+OTHER_GRADES_RECORDED = ("错误：{error}；其他学生的成绩已记录 / error: {error}; "
+                         "the other students' grades are recorded")
 UNKNOWN_ASSIGNMENT = ("未知的作业 {assignment!r} / unknown assignment {assignment!r} "
                       "(known: {known}; an assignment needs source/<id>/ and grading/<id>/spec.py)")
 

@@ -20,6 +20,7 @@ import time
 import traceback
 
 from grader import messages as msg
+from grader.environment import prepare
 from grader.sandbox import launch as sandbox
 from grader.batch.gradebook import open_gradebook, record
 from grader.batch.progress import Progress
@@ -34,49 +35,99 @@ class RecordError(RuntimeError):
         self.students = students
 
 
-def discover(submitted, assignment):
+class InvalidStudents(ValueError):
+    """A run was asked for students whose ids are not valid: nothing was graded.
+
+    Attributes
+    ----------
+    reasons : list of str
+        One bilingual reason per refused id (naming it, escaped for a terminal).
+    """
+
+    def __init__(self, reasons):
+        super().__init__(msg.NAMED_STUDENTS_INVALID.format(reasons="; ".join(reasons)))
+        self.reasons = list(reasons)
+
+
+def discover(submitted, assignment, students=None):
     """Yield ``(student, notebook path or None, notes, timestamp)`` for each student folder.
 
-    ``assignment`` is a ``grader.course.assignment.Assignment``.
+    Parameters
+    ----------
+    submitted : str
+        The folder of ``<student>/<assignment>/`` submissions.
+    assignment : grader.course.assignment.Assignment
+        The assignment whose folders are looked for.
+    students : iterable of str, optional
+        Look at these students' folders only (in id order, once each) and at
+        nothing else of ``submitted``: a student without a folder is yielded
+        with the note that the assignment folder is missing.  Default: every
+        folder of ``submitted`` whose name is a valid id.
+
+    Raises
+    ------
+    InvalidStudents
+        When a named id is not valid (it would become a path).
     """
-    notebook_name = assignment.notebook
-    assignment = assignment.id
+    if students is not None:
+        check_students(students)
+        for student in sorted(set(students)):
+            yield _inspect(submitted, student, assignment)
+        return
     if not os.path.isdir(submitted):
         return
     for student in sorted(os.listdir(submitted)):
-        folder = os.path.join(submitted, student, assignment)
         if check_id(student) or not os.path.isdir(os.path.join(submitted, student)):
             continue  # see rejected_ids()
-        notes, path = [], None
-        if not os.path.isdir(folder):
-            notes.append(msg.NO_ASSIGNMENT_FOLDER.format(assignment=assignment))
-            yield student, None, notes, None
-            continue
-        if _escapes(folder, os.path.join(submitted, student)):
-            notes.append(msg.FOLDER_LINKS_OUTSIDE.format(assignment=assignment))
-            yield student, None, notes, None
-            continue
-        expected = os.path.join(folder, notebook_name)
-        notebooks = sorted(p for p in glob.glob(os.path.join(folder, "*.ipynb")))
-        if os.path.isfile(expected):
-            path = expected
-        elif len(notebooks) == 1:
-            path = notebooks[0]
-            notes.append(msg.NOTEBOOK_RENAMED.format(found=os.path.basename(path), expected=notebook_name))
-        elif notebooks:
-            notes.append(msg.SEVERAL_NOTEBOOKS.format(
-                expected=notebook_name, found=", ".join(os.path.basename(p) for p in notebooks)))
-        else:
-            notes.append(msg.NOTEBOOK_MISSING.format(expected=notebook_name))
-        candidate = path
-        if path is not None and _escapes(path, folder):
-            notes.insert(0, msg.NOTEBOOK_LINKS_OUTSIDE)
-            path = None
-        extra = sorted(n for n in os.listdir(folder)
-                       if os.path.join(folder, n) != candidate and n != "timestamp.txt")
-        if extra:
-            notes.append(msg.OTHER_FILES_IGNORED.format(files=", ".join(extra[:10])))
-        yield student, path, notes, _timestamp(folder, notes)
+        yield _inspect(submitted, student, assignment)
+
+
+def check_students(students):
+    """Refuse named students whose ids are not valid (before anything is read or written).
+
+    Raises
+    ------
+    InvalidStudents
+        Naming every invalid id with its reason.
+    """
+    reasons = [check_id(student) for student in students]
+    if any(reasons):
+        raise InvalidStudents([reason for reason in reasons if reason])
+
+
+def _inspect(submitted, student, assignment):
+    """``(student, notebook path or None, notes, timestamp)`` of one (valid) student's folder."""
+    notebook_name = assignment.notebook
+    assignment = assignment.id
+    folder = os.path.join(submitted, student, assignment)
+    notes, path = [], None
+    if not os.path.isdir(folder):
+        notes.append(msg.NO_ASSIGNMENT_FOLDER.format(assignment=assignment))
+        return student, None, notes, None
+    if _escapes(folder, os.path.join(submitted, student)):
+        notes.append(msg.FOLDER_LINKS_OUTSIDE.format(assignment=assignment))
+        return student, None, notes, None
+    expected = os.path.join(folder, notebook_name)
+    notebooks = sorted(p for p in glob.glob(os.path.join(folder, "*.ipynb")))
+    if os.path.isfile(expected):
+        path = expected
+    elif len(notebooks) == 1:
+        path = notebooks[0]
+        notes.append(msg.NOTEBOOK_RENAMED.format(found=os.path.basename(path), expected=notebook_name))
+    elif notebooks:
+        notes.append(msg.SEVERAL_NOTEBOOKS.format(
+            expected=notebook_name, found=", ".join(os.path.basename(p) for p in notebooks)))
+    else:
+        notes.append(msg.NOTEBOOK_MISSING.format(expected=notebook_name))
+    candidate = path
+    if path is not None and _escapes(path, folder):
+        notes.insert(0, msg.NOTEBOOK_LINKS_OUTSIDE)
+        path = None
+    extra = sorted(n for n in os.listdir(folder)
+                   if os.path.join(folder, n) != candidate and n != "timestamp.txt")
+    if extra:
+        notes.append(msg.OTHER_FILES_IGNORED.format(files=", ".join(extra[:10])))
+    return student, path, notes, _timestamp(folder, notes)
 
 
 def rejected_ids(submitted):
@@ -205,10 +256,10 @@ def grade_remote(student, data_notes, assignment_id, limits):
     """The task a Dask worker runs (the submission travels as its bytes; the worker has the course)."""
     import tempfile
 
-    from grader.pipeline.grade import prepare
+    from grader.pipeline.grade import prepared_master
     from grader.course.assignment import load
     assignment = load(assignment_id)
-    master = prepare(assignment)
+    master = prepared_master(assignment)
     data, notes = data_notes
     if data is None:
         return grade_one(student, None, notes, assignment, master, limits)
@@ -230,6 +281,11 @@ def _write_atomic(path, text):
 def report_name(assignment_id):
     """The file name of a grading report, kept in ``autograded/<student>/``."""
     return f"grading_report_{assignment_id}.json"
+
+
+def run_summary_path(autograded, assignment_id):
+    """Where the summary of the last full grading run is kept (read by the class report)."""
+    return os.path.join(autograded, f".grading_run_{assignment_id}.json")
 
 
 def report_path(autograded, student, assignment_id):
@@ -276,24 +332,32 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
     """Grade every submission of ``assignment_id``; return the results (in student order).
 
     ``students``: grade only these (as nbgrader's ``autograde --student`` does).
+    Such a partial run touches only those students: it looks at no other
+    folder of ``submitted`` (an unrelated bad folder neither stops it nor is
+    reported) and leaves the class's run summary
+    (``autograded/.grading_run_<id>.json``, read by the class report) as the
+    last full run wrote it.
 
-    Raises :class:`RecordError` when grades could not be recorded and
-    :class:`GraderErrors` when the grader failed on some submissions (after
-    recording everything else).
+    Raises :class:`InvalidStudents` (before anything is done) when a named
+    student's id is not valid, :class:`RecordError` when grades could not be
+    recorded and :class:`GraderErrors` when the grader failed on some
+    submissions (after recording everything else).
     """
     from grader.sandbox import cgroups
-    from grader.pipeline.grade import prepare
+    from grader.pipeline.grade import prepared_master
     from grader.course import release
     from grader.course.assignment import load
     from grader.limits import Limits
 
+    if students is not None:
+        check_students(students)
     started = time.monotonic()
     cgroups.sweep()
     limits = limits or Limits.load()   # the Dask workers and forked workers get these very limits
     assignment = load(assignment_id)
-    master = prepare(assignment)
+    master = prepared_master(assignment)
     release.register(assignment, db_url, master)
-    jobs = [job for job in discover(submitted, assignment) if students is None or job[0] in students]
+    jobs = list(discover(submitted, assignment, students))
     out = sys.stderr
     if not quiet:
         active = sandbox.protections()
@@ -321,17 +385,18 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
     finally:
         progress.close()
         gb.close()
-    summary = {"assignment": assignment.id, "submissions": len(results),
-               "wall_seconds": round(time.monotonic() - started, 2),
-               "workers": None if scheduler else workers, "scheduler": scheduler,
-               "limits": limits.as_dict(), "protections": sandbox.protections()}
-    _write_atomic(os.path.join(autograded, f".grading_run_{assignment.id}.json"),
-                  json.dumps(summary, ensure_ascii=False, indent=1))
+    if students is None:  # a partial run's few submissions would misdescribe the class's run
+        summary = {"assignment": assignment.id, "submissions": len(results),
+                   "wall_seconds": round(time.monotonic() - started, 2),
+                   "workers": None if scheduler else workers, "scheduler": scheduler,
+                   "limits": limits.as_dict(), "protections": sandbox.protections()}
+        _write_atomic(run_summary_path(autograded, assignment.id),
+                      json.dumps(summary, ensure_ascii=False, indent=1))
     if failures:
         raise RecordError(failures)
     ordered = [results[s] for s in sorted(results)]
     broken = [r.student for r in ordered if r.grader_error]
-    rejected = rejected_ids(submitted)
+    rejected = rejected_ids(submitted) if students is None else []
     if broken or rejected:
         raise GraderErrors(broken, rejected)
     return ordered
@@ -341,6 +406,9 @@ def _dask(scheduler, jobs, assignment, limits):
     from distributed import Client, as_completed
     client = Client(scheduler)
     try:
+        # A worker is a process of its own that no entry point set up; run before the first
+        # task, whose unpickling imports nbformat (see grader.environment.prepare).
+        client.run(prepare)
         futures = {}
         for student, path, notes, _ in jobs:
             data = None
@@ -354,10 +422,10 @@ def _dask(scheduler, jobs, assignment, limits):
             try:
                 yield student, future.result()
             except Exception as exc:  # a lost Dask worker costs that student, reported as such
-                from grader.pipeline.grade import prepare
+                from grader.pipeline.grade import prepared_master
                 from grader.pipeline.result import zero_result
                 reason = msg.GRADER_ERROR.format(error=repr(exc))
-                yield student, zero_result(student, assignment, prepare(assignment), reason,
+                yield student, zero_result(student, assignment, prepared_master(assignment), reason,
                                            grader_error=True)
     finally:
         client.close()

@@ -38,7 +38,7 @@ class Master:
     exploratory: set = field(default_factory=set)   # normalized sources of exploratory cells
     helpers: dict = field(default_factory=dict)     # file name -> content
     demonstration: set = field(default_factory=set)  # normalized sources of unlocked lesson cells
-    probes: dict = field(default_factory=dict)      # exercise -> probe source (grader.pipeline.grade.prepare)
+    probes: dict = field(default_factory=dict)      # exercise -> probe source (grader.pipeline.grade.prepared_master)
 
     def cell(self, grade_id):
         """A copy of the release's cell ``grade_id`` (``KeyError`` if there is none)."""

@@ -19,7 +19,7 @@ import tempfile
 
 import nbformat
 
-from grader import tool_env
+from grader.environment import tool_env
 
 
 def generate(assignment, release_root=None, db_url=None):

@@ -383,15 +383,17 @@ def _record_names(db_url, names):
 
 
 def add_arguments(parser):
-    """The ``collect`` subcommand's arguments (``python -m grader collect``)."""
+    """The ``collect`` subcommand's own arguments (``python -m grader collect``).
+
+    ``--assignment`` and ``--db`` (for the names) are the command line's shared
+    options, added by ``grader.cli``.
+    """
     parser.add_argument("zip", help="the LMS download")
     parser.add_argument("--lms", choices=sorted(PATTERNS), default=None,
                         help="the LMS that made the download (default: detected from the whole archive)")
-    parser.add_argument("--assignment", default=None, help="the assignment id (default: the only one)")
     parser.add_argument("--submitted", default=None, help="default: submitted/")
     parser.add_argument("--timezone", default=None,
                         help="zone of the times in the zip, e.g. Asia/Shanghai (default: UTC)")
-    parser.add_argument("--db", default=None, help="gradebook URL for names (default: nbgrader_config.py's)")
     defaults = ArchiveLimits()
     parser.add_argument("--max-total-mb", type=float, default=defaults.total_bytes / MB)
     parser.add_argument("--max-member-mb", type=float, default=defaults.member_bytes / MB)

@@ -13,6 +13,11 @@ The limits are ``c.Limits`` of nbgrader's own configuration (nbgrader_config.py,
 and ``--Limits.<name>=value`` on nbgrader's command line), under
 ``GRADER_LIMITS``, as :meth:`grader.limits.Limits.load` layers them; the
 command is given all of them with ``--limit``, so it grades with exactly these.
+A grading that fails (the command exits non-zero: a grader error on that
+submission, grades that could not be recorded) is logged as an error with
+the grader's own output and raised as :class:`GradingFailed`: nbgrader's
+autograde then reports that submission as failed (and removes what it had
+written for it), and formgrader shows the error instead of a success.
 """
 import os
 import subprocess
@@ -26,6 +31,10 @@ from traitlets import Integer, List, Unicode
 from grader import ROOT
 from grader import messages as msg
 from grader.limits import Limits
+
+
+class GradingFailed(RuntimeError):
+    """The course's grader exited non-zero on a submission (the message says why)."""
 
 
 class CourseAutograde(NbGraderPreprocessor):
@@ -62,13 +71,18 @@ class CourseAutograde(NbGraderPreprocessor):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            # Even when a notebook was written (a grader error gives a zero-score one), it is
+            # no grading: nbgrader must count this submission as failed, not as graded.
+            error = msg.AUTOGRADE_FAILED.format(student=student, status=proc.returncode,
+                                                stderr=(proc.stderr.strip() or proc.stdout.strip())[-4000:])
+            self.log.error("%s", error)
+            raise GradingFailed(error)
         for line in (proc.stdout + proc.stderr).splitlines():
             if line.strip() and not line.startswith("protections:"):
                 self.log.info("%s", line)
         from grader.course.assignment import load
         assignment = load(assignment_id)
         path = os.path.join(autograded, student, assignment_id, assignment.notebook)
-        if proc.returncode != 0 and not os.path.isfile(path):
-            raise RuntimeError(f"grading {student} failed: {proc.stderr[-2000:]}")
         graded = nbformat.read(path, as_version=4)
         return graded, resources

@@ -57,7 +57,8 @@ import sys
 
 
 
-from grader import ROOT, tool_env
+from grader import ROOT
+from grader.environment import tool_env
 from grader import messages as msg
 from grader.limits import ENVIRONMENT, Limits
 from grader.pages.extras import extra_answer, extra_html, feedback_extra

@@ -257,9 +257,10 @@ def write(db_url, autograded, out_dir, assignment):
     reports = load_reports(autograded, assignment.id)
     summary = summarize(scores, reports, max_points, dict(assignment.test_cells))
     files = _figures(summary, out_dir, assignment.id)
+    from grader.batch.runner import run_summary_path
     run = {}
     try:
-        with open(os.path.join(autograded, f".grading_run_{assignment.id}.json"), encoding="utf-8") as f:
+        with open(run_summary_path(autograded, assignment.id), encoding="utf-8") as f:
             run = json.load(f)
     except (OSError, ValueError):
         pass

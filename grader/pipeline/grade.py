@@ -136,7 +136,7 @@ def run_cells(run, upto=None, budget=None):
             cell["execution_count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
-def prepare(assignment):
+def prepared_master(assignment):
     """The :class:`~grader.course.cells.Master` of ``assignment``, with every exercise's probe built.
 
     Called once per grading run, before the workers fork: building the probes

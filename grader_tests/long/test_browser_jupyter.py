@@ -23,7 +23,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from grader import ROOT, tool_env
+from grader import ROOT
+from grader.environment import tool_env
 from grader.course import submissions
 from grader.course.assignment import load
 from grader_tests.helpers.jupyter_servers import (
