@@ -5,8 +5,47 @@ names of the assignment's helper modules (``source/<id>/*.py``) to the modules,
 loaded by path for that assignment alone (see ``grader.course.assignment``).  The
 spec is never released to students: it holds the hidden cases.
 """
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+import numpy as np
+
+
+def case_rng(exercise, seed):
+    """The random stream of one exercise's hidden cases.
+
+    Every exercise draws its hidden inputs from a stream of its own, so that
+    adding, removing or resizing a case of one exercise leaves the inputs of
+    every other exercise as they were (one stream shared in notebook order
+    would shift every later exercise's cases).
+
+    Parameters
+    ----------
+    exercise : str
+        The exercise's name; it selects the stream.
+    seed : int
+        The assignment's private seed (never the course seed: the hidden
+        inputs must not be reproducible from the release).
+
+    Returns
+    -------
+    numpy.random.RandomState
+        A generator with the legacy ``RandomState`` methods (``randn``,
+        ``rand``, ``uniform``, ...), whose streams NumPy keeps unchanged
+        across versions, over an ``MT19937`` seeded by
+        ``SeedSequence(seed, spawn_key=(h,))``, where ``h`` is the SHA-256
+        of the exercise's name: Python's ``hash`` of a string changes with
+        ``PYTHONHASHSEED``, the SHA-256 never does.
+
+    Examples
+    --------
+    >>> rng = case_rng("func_sigmoid", seed=640_517)
+    >>> x = rng.randn(3, 4)
+    """
+    key = int.from_bytes(hashlib.sha256(exercise.encode("utf-8")).digest(), "big")
+    sequence = np.random.SeedSequence(entropy=seed, spawn_key=(key,))
+    return np.random.RandomState(np.random.MT19937(sequence))
 
 
 @dataclass(frozen=True)
