@@ -1,6 +1,6 @@
 """Command line of the course grader: ``python -m grader COMMAND [ASSIGNMENT]``.
 
-Every command that works on one assignment takes its id (``L1W3``); it may
+Every command that works on one assignment takes its id (``<id>``); it may
 be left out when the course has a single assignment.
 """
 import argparse
@@ -33,7 +33,8 @@ def main(argv=None):
     p.add_argument("assignment", nargs="*")
     p.add_argument("--check", action="store_true",
                    help="fail if the committed release differs from a fresh one")
-    sub.add_parser("demo-submissions", help="write the demo's sample submissions into submitted/")
+    p = sub.add_parser("demo-submissions", help="write the demo's sample submissions into submitted/")
+    p.add_argument("assignment", nargs="?")
     p = sub.add_parser("fill-solutions", help="fill a release notebook's solution cells in place")
     p.add_argument("notebook")
     p.add_argument("--assignment", default=None)
@@ -97,7 +98,7 @@ def main(argv=None):
         return status
     if args.command == "demo-submissions":
         from grader.course import submissions
-        for path in submissions.demo():
+        for path in submissions.demo(_assignment(args.assignment)):
             print("wrote", os.path.relpath(path, ROOT))
         return 0
     if args.command == "fill-solutions":

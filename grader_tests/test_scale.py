@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 def _folder(root):
     """Six submissions: the demo's three and three single bugs on different exercises."""
     submitted = os.path.join(root, "submitted")
-    submissions.demo(submitted)
+    submissions.demo(L1W3, submitted)
     sources = L1W3.solution_sources
     bugs = {
         "bug_predict": ("func_predict", "np.round(A2)", "np.round(A2 + 0.1)"),

@@ -105,15 +105,16 @@ def build(helpers):
         Case("some activations exactly 0.5", args=(np.array([[1.0], [-1.0]]), 0.0, tie_X)),
     ]
 
+    exercises = {
+        "func_sigmoid": "func_sigmoid_values",
+        "func_initialize_with_zeros": "func_initialize_with_zeros_values",
+        "func_propagate": "func_propagate_values",
+        "func_optimize": "func_optimize_values",
+        "func_predict": "func_predict_values",
+    }
     return Spec(
         notebook="logistic_regression.ipynb",
-        exercises={
-            "func_sigmoid": "func_sigmoid_values",
-            "func_initialize_with_zeros": "func_initialize_with_zeros_values",
-            "func_propagate": "func_propagate_values",
-            "func_optimize": "func_optimize_values",
-            "func_predict": "func_predict_values",
-        },
+        exercises=exercises,
         cases={
             "func_sigmoid": sigmoid,
             "func_initialize_with_zeros": initialize,
@@ -137,4 +138,6 @@ def build(helpers):
         },
         solution_globals={"np": np},
         compare=helpers["checks"].compare,
+        # The score table's columns: the names without the prefix every exercise shares.
+        short_names={name: name.removeprefix("func_") for name in exercises},
     )

@@ -132,4 +132,9 @@ def build(helpers):
         },
         solution_globals={"np": np, "func_sigmoid": sigmoid},
         feedback=_feedback_extra(),
+        # The score table's columns: the names without the prefix every exercise shares.
+        short_names={name: name.removeprefix("func_") for name in exercises},
+        # make demo: besides the full solution and the untouched release, the classic slip
+        # of the lesson's backward propagation, the derivative of tanh taken as 1 - A1.
+        demo={"demo_wrong_tanh_derivative": {"func_backward_propagation": ("1 - np.power(A1, 2)", "1 - A1")}},
     )
