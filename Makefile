@@ -64,7 +64,7 @@ goldens: $(STAMP)
 	$(BIN)/python -m grader release
 
 submissions: $(STAMP)
-	$(BIN)/python -m grader demo-submissions
+	$(BIN)/python -m grader demo-submissions $(ASSIGNMENT)
 
 grade: $(STAMP)
 	$(BIN)/python -m grader grade $(ASSIGNMENT) $(if $(WORKERS),--workers $(WORKERS))
@@ -77,7 +77,7 @@ export: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m grader release
-	$(BIN)/python -m grader demo-submissions
+	$(BIN)/python -m grader demo-submissions $(ASSIGNMENT)
 	$(BIN)/python -m grader grade $(ASSIGNMENT)
 	$(BIN)/nbgrader export --to grades.csv --log-level=WARN
 	@echo "grades.csv written"
@@ -86,7 +86,7 @@ demo: $(STAMP)
 	$(BIN)/python -m grader report $(ASSIGNMENT)
 	@echo
 	@echo "Class report:   reports/$(ASSIGNMENT).html"
-	@echo "Feedback pages: feedback/<student>/$(ASSIGNMENT)/planar_classification.html"
+	@echo "Feedback pages: feedback/<student>/$(ASSIGNMENT)/$(basename $(notdir $(wildcard source/$(ASSIGNMENT)/*.ipynb))).html"
 
 feedback: $(STAMP)
 	$(BIN)/python -m grader feedback $(ASSIGNMENT)

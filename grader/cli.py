@@ -130,11 +130,12 @@ def cmd_release(args):
     return status
 
 
-@command("demo-submissions", "write the demo's sample submissions into submitted/")
+@command("demo-submissions", "write an assignment's demo submissions (its spec's `demo`) into submitted/",
+         assignment_argument)
 def cmd_demo_submissions(args):
-    """Write the demo's sample submissions."""
+    """Write the demo's sample submissions of the assignment."""
     from grader.course import submissions
-    for path in submissions.demo():
+    for path in submissions.demo(assignment_of(args.assignment)):
         print(msg.WROTE.format(path=os.path.relpath(path, ROOT)))
     return 0
 

@@ -43,8 +43,8 @@ Exceptions: ``grader/sandbox/kernel_child.py`` runs inside the sandboxed student
 standalone file (``python -I``, copied into the submission's working
 directory); it cannot import this module and keeps its own copy of
 :data:`CELL_TIMED_OUT` (the tests check that the copy is the same).  The
-files released to students (``utils/checks.py``, ``source/*/checks.py``)
-must be self-contained and keep their own texts.
+helper modules released to students beside their notebook must be
+self-contained and keep their own texts.
 
 See Also
 --------
@@ -317,6 +317,16 @@ OTHER_GRADES_RECORDED = ("错误：{error}；其他学生的成绩已记录 / er
                          "the other students' grades are recorded")
 UNKNOWN_ASSIGNMENT = ("未知的作业 {assignment!r} / unknown assignment {assignment!r} "
                       "(known: {known}; an assignment needs source/<id>/ and grading/<id>/spec.py)")
+
+# --- the grading spec and the demo (spec, submissions) --------------------------------------------
+
+SPEC_UNKNOWN_EXERCISES = ("评分规格的 short_names 或 demo 提到了不是练习的名字 / "
+                          "the spec's short_names or demo name what is no exercise: {names}")
+DEMO_EDIT_NOT_ONCE = ("演示学生 {student} 要替换的文本在练习 {exercise} 的解答中出现 {count} 次，而不是一次 / "
+                      "the text demo student {student} replaces occurs {count} times in the solution of "
+                      "{exercise}, not once: {old!r}")
+DEMO_STUDENT_RESERVED = ("演示学生 {student} 是引擎自带的，评分规格的 demo 不能再定义 / "
+                         "demo student {student} is the engine's own; the spec's demo cannot define it")
 
 
 def catalogue():

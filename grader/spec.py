@@ -5,8 +5,51 @@ names of the assignment's helper modules (``source/<id>/*.py``) to the modules,
 loaded by path for that assignment alone (see ``grader.course.assignment``).  The
 spec is never released to students: it holds the hidden cases.
 """
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+import numpy as np
+
+from grader import messages as msg
+
+
+def case_rng(exercise, seed):
+    """The random stream of one exercise's hidden cases.
+
+    Every exercise draws its hidden inputs from a stream of its own, so that
+    adding, removing or resizing a case of one exercise leaves the inputs of
+    every other exercise as they were (one stream shared in notebook order
+    would shift every later exercise's cases).
+
+    Parameters
+    ----------
+    exercise : str
+        The exercise's name; it selects the stream.
+    seed : int
+        The assignment's private seed (never the course seed: the hidden
+        inputs must not be reproducible from the release).
+
+    Returns
+    -------
+    numpy.random.RandomState
+        A generator with the legacy ``RandomState`` methods (``randn``,
+        ``rand``, ``uniform``, ...), whose streams NumPy keeps unchanged
+        across versions, over an ``MT19937`` seeded by
+        ``SeedSequence(seed, spawn_key=(h,))``, where ``h`` is the SHA-256
+        of the exercise's name: Python's ``hash`` of a string changes with
+        ``PYTHONHASHSEED``, the SHA-256 never does.
+
+    Examples
+    --------
+    In ``grading/<id>/spec.py``, just before an exercise's cases:
+
+    >>> rng = case_rng("area", seed=12_345)
+    >>> inputs = rng.randn(3, 4)
+    """
+    key = int.from_bytes(hashlib.sha256(exercise.encode("utf-8")).digest(), "big")
+    sequence = np.random.SeedSequence(entropy=seed, spawn_key=(key,))
+    return np.random.RandomState(np.random.MT19937(sequence))
 
 
 @dataclass(frozen=True)
@@ -35,7 +78,7 @@ class Spec:
     Parameters
     ----------
     notebook : str
-        File name of the assignment's notebook (``planar_classification.ipynb``).
+        File name of the assignment's notebook (``<name>.ipynb``).
     exercises : dict
         ``{exercise: test cell grade id}`` in notebook order.  The exercise's
         solution cell has the exercise's name as its grade id.
@@ -54,7 +97,18 @@ class Spec:
         test explains a failure in the same terms; a returned message may
         carry ``.kind`` and ``.variable`` (see ``grader.pipeline.judge``).
     feedback : object, optional
-        A feedback extra (see ``grader.pages.feedback``), e.g. L1W3's decision boundary.
+        A feedback extra (see ``grader.pages.feedback``), e.g. a plot of the student's model.
+    short_names : dict, optional
+        ``{exercise: short name}``: what narrow places (the score table's
+        columns) call an exercise; an exercise left out is called by its name.
+    demo : dict, optional
+        ``{student id: {exercise: (old, new)}}``: the demo's students with a
+        mistake (``make demo``, ``python -m grader demo-submissions <id>``).
+        Each hands in the source's solutions with ``old``, which must occur
+        exactly once in that exercise's solution cell, replaced by ``new``.
+        The demo always adds a student with every solution
+        (``grader.course.submissions.SOLUTION_STUDENT``) and one who hands
+        in the release untouched (``UNTOUCHED_STUDENT``).
     """
 
     notebook: str
@@ -65,6 +119,8 @@ class Spec:
     callees: dict = field(default_factory=dict)
     solution_globals: dict = field(default_factory=dict)
     feedback: Any = None
+    short_names: dict = field(default_factory=dict)
+    demo: dict = field(default_factory=dict)
 
     def __post_init__(self):
         unknown = set(self.cases) ^ set(self.exercises)
@@ -75,3 +131,8 @@ class Spec:
                 raise ValueError(f"spec: callees of {exercise} must be exercises of the assignment")
         if any(not cases for cases in self.cases.values()):
             raise ValueError("spec: every exercise needs at least one hidden case")
+        unknown = set(self.short_names) - set(self.exercises)
+        for edits in self.demo.values():
+            unknown |= set(edits) - set(self.exercises)
+        if unknown:
+            raise ValueError(msg.SPEC_UNKNOWN_EXERCISES.format(names=", ".join(sorted(unknown))))

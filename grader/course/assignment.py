@@ -3,15 +3,16 @@
 An assignment is data, laid out by convention under the course root::
 
     source/<id>/<notebook>.ipynb   the instructor notebook (solutions, hidden-test markers)
-    source/<id>/*.py               helper modules, released with the notebook
+    source/<id>/*.py               helper modules, released with the notebook (relative
+                                   symlinks to utils/<id>/*.py, the files to edit)
     notebooks/<id>/                the student release (nbgrader generate_assignment)
     grading/<id>/spec.py           never released: ``build(helpers) -> grader.spec.Spec``
 
 The helper modules are loaded by path for each assignment: they are imported
 under their own names (they import each other that way, as in the student's
 notebook) only while the assignment's folder is first on ``sys.path``, and
-removed from ``sys.modules`` afterwards, so two assignments' ``testCases.py``
-coexist in one process.
+removed from ``sys.modules`` afterwards, so two assignments' helper modules of
+the same name coexist in one process.
 """
 import functools
 import importlib

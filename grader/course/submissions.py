@@ -4,18 +4,21 @@ A submission is what a student hands in: the released notebook with their
 code in the solution cells.  ``fill`` puts code into the solution cells of
 the release by grade id; the demo and the tests build their submissions
 with it, so they are graded exactly like a student's notebook.
+
+The demo's students are the assignment's data: every assignment has one who
+hands in every solution and one who hands in the release untouched, and its
+spec's ``demo`` adds the students with a mistake (see ``grader.spec.Spec``).
 """
 import os
 
 import nbformat
 
 from grader import ROOT
+from grader import messages as msg
 from grader.sandbox.workspace import remove_tree
 
-# The demo's students: (student id, what their notebook is).
-DEMO_STUDENTS = ("demo_solution", "demo_untouched", "demo_wrong_tanh_derivative")
-DEMO_ASSIGNMENT = "L1W3"   # the demo grades the course's first assignment
-WRONG_TANH = ("1 - np.power(A1, 2)", "1 - A1")
+SOLUTION_STUDENT = "demo_solution"     # hands in the source notebook's solutions
+UNTOUCHED_STUDENT = "demo_untouched"   # hands in the release as it was handed out
 
 
 def fill(assignment, sources=None, release=None):
@@ -49,20 +52,75 @@ def write(nb, student, submitted_root, assignment):
     return path
 
 
-def demo(submitted_root=os.path.join(ROOT, "submitted")):
-    """Write the demo's three L1W3 submissions; return their paths."""
-    from grader.course.assignment import load
-    assignment = load(DEMO_ASSIGNMENT)
-    sources = assignment.solution_sources
-    buggy = dict(sources)
-    old, new = WRONG_TANH
-    assert old in buggy["func_backward_propagation"]
-    buggy["func_backward_propagation"] = buggy["func_backward_propagation"].replace(old, new)
+def demo_students(assignment):
+    """The ids of ``assignment``'s demo students, in the order :func:`demo` writes them.
+
+    Parameters
+    ----------
+    assignment : grader.course.assignment.Assignment
+
+    Returns
+    -------
+    tuple of str
+        :data:`SOLUTION_STUDENT`, :data:`UNTOUCHED_STUDENT`, then the spec's ``demo`` students.
+    """
+    return (SOLUTION_STUDENT, UNTOUCHED_STUDENT) + tuple(assignment.spec.demo)
+
+
+def demo_sources(assignment, student):
+    """The solution cells' code demo student ``student`` hands in.
+
+    Parameters
+    ----------
+    assignment : grader.course.assignment.Assignment
+    student : str
+        One of the spec's ``demo`` students.
+
+    Returns
+    -------
+    dict
+        ``{grade_id: code}``: the source's solutions with the student's edits.
+
+    Raises
+    ------
+    ValueError
+        When a text to replace does not occur exactly once in its solution
+        cell (the edit would be ambiguous, or the solution has changed).
+    """
+    sources = dict(assignment.solution_sources)
+    for exercise, (old, new) in assignment.spec.demo[student].items():
+        count = sources[exercise].count(old)
+        if count != 1:
+            raise ValueError(msg.DEMO_EDIT_NOT_ONCE.format(student=student, exercise=exercise,
+                                                           count=count, old=old))
+        sources[exercise] = sources[exercise].replace(old, new)
+    return sources
+
+
+def demo(assignment, submitted_root=os.path.join(ROOT, "submitted")):
+    """Write the demo's submissions of ``assignment`` into ``submitted_root``; return their paths.
+
+    Parameters
+    ----------
+    assignment : grader.course.assignment.Assignment
+    submitted_root : str, optional
+        The folder of ``<student>/<id>/`` submissions (default: the course's ``submitted/``).
+
+    Returns
+    -------
+    list of str
+        The notebooks written, in the order of :func:`demo_students`.
+    """
+    reserved = {SOLUTION_STUDENT, UNTOUCHED_STUDENT} & set(assignment.spec.demo)
+    if reserved:
+        raise ValueError(msg.DEMO_STUDENT_RESERVED.format(student=", ".join(sorted(reserved))))
     notebooks = {
-        "demo_solution": fill(assignment, sources),
-        "demo_untouched": nbformat.read(assignment.release_notebook, as_version=4),
-        "demo_wrong_tanh_derivative": fill(assignment, buggy),
+        SOLUTION_STUDENT: fill(assignment),
+        UNTOUCHED_STUDENT: nbformat.read(assignment.release_notebook, as_version=4),
     }
-    for student in DEMO_STUDENTS:
+    for student in assignment.spec.demo:
+        notebooks[student] = fill(assignment, demo_sources(assignment, student))
+    students = demo_students(assignment)
+    for student in students:
         remove_tree(os.path.join(submitted_root, student))
-    return [write(notebooks[s], s, submitted_root, assignment) for s in DEMO_STUDENTS]
+    return [write(notebooks[s], s, submitted_root, assignment) for s in students]

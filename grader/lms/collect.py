@@ -17,12 +17,12 @@ The LMS is the one the instructor names (``--lms``) or, without it, the one
 whose pattern every file of the archive matches; a download that fits neither
 (or both) is refused with a request for ``--lms``.  The decision is made for
 the whole archive, never per file, so a Moodle upload named like a Canvas file
-(``4321_1_1_planar_classification.ipynb``) is still participant 77's.
+(``4321_1_1_<notebook>.ipynb``) is still participant 77's.
 
 Per student (ids pass ``grader.ids.check_id``):
 
 - exactly one notebook (any ``*.ipynb``; LMSs rename re-uploads such as
-  ``planar_classification-1.ipynb``) is filed as
+  ``<notebook>-1.ipynb``) is filed as
   ``submitted/<student>/<assignment>/<the assignment's notebook>``, with
   nbgrader's ``timestamp.txt`` beside it;
 - two or more notebooks: nothing is filed for that student and the message

@@ -1,7 +1,7 @@
 """The course's late-work policy, one plugin for ``nbgrader autograde`` and ``make grade``.
 
 nbgrader keeps the due date in the gradebook (``nbgrader db assignment add
-L1W3 --duedate="2026-12-01 23:59:00 UTC"`` or formgrader's Manage
+<id> --duedate="2026-12-01 23:59:00 UTC"`` or formgrader's Manage
 Assignments) and the submission time in ``timestamp.txt`` (written by
 ``nbgrader submit``, kept by ``collect`` and ``zip_collect``).  Its
 ``AssignLatePenalties`` preprocessor asks the configured

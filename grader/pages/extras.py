@@ -12,8 +12,8 @@ feedback extras in parallel).
 The summary shows, per exercise, the score **from the gradebook** (so a
 manual grade counts, and is labelled ``messages.GRADED_BY_HAND``), what failed
 and why (from the grading report beside the autograded submission), the notes
-on the submission, and the assignment's feedback extra (for L1W3, the
-student's decision boundary beside the reference one).
+on the submission, and the assignment's feedback extra, if its spec has one
+(a plot of the student's model beside the reference one, say).
 
 Stale pages: ``GenerateFeedback.force`` is on in ``nbgrader_config.py``, so
 ``generate_feedback`` always rewrites a page from the current gradebook (stock

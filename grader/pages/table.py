@@ -25,7 +25,8 @@ def render(db_url, assignment):
     """A per-student, per-exercise text table of the scores."""
     grade_ids, table, max_points = scores(db_url, assignment)
     exercise_of = {gid: exercise for exercise, gid in assignment.test_cells.items()}
-    names = [exercise_of.get(g, g).removeprefix("func_") for g in grade_ids]
+    short = assignment.spec.short_names
+    names = [short.get(exercise_of.get(g, g), exercise_of.get(g, g)) for g in grade_ids]
     total_max = sum(max_points[g] for g in grade_ids)
     # Ids come from students (folder names, LMS files): never let a terminal obey one.
     shown = {s: terminal(s) for s in table}

@@ -35,7 +35,7 @@ BUGS = {
 def six_submissions(root):
     """Write ``root/submitted``: the demo's three students and one per bug of :data:`BUGS`; return it."""
     submitted = os.path.join(root, "submitted")
-    submissions.demo(submitted)
+    submissions.demo(L1W3, submitted)
     sources = L1W3.solution_sources
     for student, (exercise, old, new) in BUGS.items():
         submissions.write(submissions.fill(L1W3, dict(sources, **{exercise: sources[exercise].replace(old, new)})),

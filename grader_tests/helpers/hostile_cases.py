@@ -626,7 +626,7 @@ def _write_outside(paths):
     files = [paths["sentinel"], paths["gradebook"], paths["control_notebook"], paths["control_report"],
              SOURCE_NOTEBOOK, os.path.join(ROOT, "notebooks", ASSIGNMENT, NOTEBOOK),
              os.path.join(ROOT, "grader", "pipeline", "judge.py"), os.path.join(ROOT, "grading", "L1W3", "spec.py"),
-             os.path.join(ROOT, "utils", "checks.py"), os.path.join(ROOT, "gradebook.db"),
+             os.path.join(ROOT, "utils", "L1W3", "checks.py"), os.path.join(ROOT, "gradebook.db"),
              os.path.join(SITE_PACKAGES, "sitecustomize.py"),
              os.path.join(SITE_PACKAGES, "numpy", "__init__.py"), "/etc/passwd"]
     dirs = [paths["autograded"], paths["submitted"], paths["course"], os.path.join(ROOT, "grader"),

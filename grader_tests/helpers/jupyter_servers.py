@@ -26,7 +26,7 @@ COURSE_PARTS = ("source", "notebooks", "utils", "grader", "grading", "nbgrader_c
 def copy_course(dest):
     """Copy the course (sources, release, helpers, grader, config) into ``dest``; return ``dest``.
 
-    Relative symlinks (``source/L1W3/*.py`` -> ``utils/``) stay symlinks, so
+    Relative symlinks (``source/<id>/*.py`` -> ``utils/<id>/``) stay symlinks, so
     the copy is self-contained and nothing the tests do touches the repository.
     """
     os.makedirs(dest, exist_ok=True)

@@ -164,7 +164,7 @@ def course(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("feedback")
     c = types.SimpleNamespace(tmp=tmp, submitted=str(tmp / "submitted"), autograded=str(tmp / "autograded"),
                               feedback=str(tmp / "feedback"), db=f"sqlite:///{tmp / 'gradebook.db'}")
-    submissions.demo(c.submitted)
+    submissions.demo(load(ASSIGNMENT), c.submitted)
     runner.run(c.submitted, c.autograded, c.db, ASSIGNMENT, quiet=True)
     for student, change in HOSTILE.items():
         _make_student(c.autograded, c.db, student, change)
@@ -207,7 +207,7 @@ def _reference_lines():
 
 def test_cli_writes_every_page_and_exits_0(course):
     assert course.cli.returncode == 0, course.cli.stderr[-3000:]
-    assert sorted(course.first) == sorted(list(submissions.DEMO_STUDENTS) + list(HOSTILE))
+    assert sorted(course.first) == sorted(list(submissions.demo_students(load(ASSIGNMENT))) + list(HOSTILE))
     for student, page in course.first.items():
         assert _summary_text(page).startswith(f"评分摘要 / Grading summary: {student}"), student
 

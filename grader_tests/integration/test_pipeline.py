@@ -12,23 +12,25 @@ from grader_tests.helpers.expected import GRADE_POINTS as POINTS
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, root):
     tmp = tmp_path_factory.mktemp("course")
-    submissions.demo(str(tmp / "submitted"))
+    from grader.course.assignment import load
+    submissions.demo(load("L1W3"), str(tmp / "submitted"))
     db = f"sqlite:///{tmp / 'gradebook.db'}"
     proc = subprocess.run(
         [sys.executable, "-m", "grader", "grade", "L1W3", "--submitted", str(tmp / "submitted"),
          "--autograded", str(tmp / "autograded"), "--db", db],
         cwd=root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    from grader.course.assignment import load
     grade_ids, scores, max_points = table.scores(db, load("L1W3"))
     return tmp, grade_ids, scores, max_points, proc.stdout + proc.stderr
 
 
 def test_every_demo_student_is_graded(graded):
     tmp, grade_ids, scores, max_points, _ = graded
-    assert sorted(scores) == sorted(submissions.DEMO_STUDENTS)
+    from grader.course.assignment import load
+    students = submissions.demo_students(load("L1W3"))
+    assert sorted(scores) == sorted(students)
     assert {g: max_points[g] for g in grade_ids} == POINTS
-    for student in submissions.DEMO_STUDENTS:
+    for student in students:
         assert (tmp / "autograded" / student / "L1W3" / "planar_classification.ipynb").exists()
         assert all(scores[student][g] is not None for g in grade_ids)
 

@@ -11,7 +11,7 @@ from grader.course import submissions
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    return {p.split("/")[-3]: p for p in submissions.demo(str(tmp_path_factory.mktemp("validate")))}
+    return {p.split("/")[-3]: p for p in submissions.demo(load("L1W3"), str(tmp_path_factory.mktemp("validate")))}
 
 
 def _validate(root, path):

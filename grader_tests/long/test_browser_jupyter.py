@@ -51,9 +51,7 @@ SUCCESS = "Success! Your notebook passes all the tests."
 def _variants():
     """The three notebooks a student might validate: untouched, wrong tanh derivative, solved."""
     sources = L1W3.solution_sources
-    wrong = dict(sources)
-    old, new = submissions.WRONG_TANH
-    wrong["func_backward_propagation"] = wrong["func_backward_propagation"].replace(old, new)
+    wrong = submissions.demo_sources(L1W3, "demo_wrong_tanh_derivative")
     return {"untouched": None, "wrong_tanh": submissions.fill(L1W3, wrong),
             "solution": submissions.fill(L1W3, sources)}
 

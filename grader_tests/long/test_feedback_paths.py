@@ -168,7 +168,7 @@ def course(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("feedback")
     c = types.SimpleNamespace(tmp=tmp, submitted=str(tmp / "submitted"), autograded=str(tmp / "autograded"),
                               feedback=str(tmp / "feedback"), db=f"sqlite:///{tmp / 'gradebook.db'}")
-    submissions.demo(c.submitted)
+    submissions.demo(load(ASSIGNMENT), c.submitted)
     runner.run(c.submitted, c.autograded, c.db, ASSIGNMENT, quiet=True)
     for student, change in HOSTILE.items():
         _make_student(c.autograded, c.db, student, change)

@@ -7,11 +7,13 @@ import sys
 import pytest
 
 from grader.course import submissions
+from grader.course.assignment import load
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    return {p.split("/")[-3]: p for p in submissions.demo(str(tmp_path_factory.mktemp("validate")))}
+    written = submissions.demo(load("L1W3"), str(tmp_path_factory.mktemp("validate")))
+    return {p.split("/")[-3]: p for p in written}
 
 
 def _validate(root, path):

@@ -223,12 +223,14 @@ def test_stored_outputs_print_the_lessons_numbers(source):
 
 
 @pytest.mark.parametrize("name", HELPERS)
-def test_helpers_are_real_files_that_say_students_get_a_generated_copy(source_dir, name):
+def test_helpers_are_links_to_utils_that_say_students_get_a_generated_copy(root, source_dir, name):
     path = _path(source_dir, name + ".py")
-    assert os.path.isfile(path) and not os.path.islink(path)
-    with open(path, encoding="utf-8") as f:
+    real = _path(root, "utils", ASSIGNMENT, name + ".py")
+    assert os.path.islink(path) and os.path.realpath(path) == os.path.realpath(real)
+    with open(real, encoding="utf-8") as f:
         head = f.read(600)
-    assert "nbgrader generate_assignment" in head and "make release ASSIGNMENT=L1W2" in head
+    assert "GENERATED" in head and "nbgrader" in head and f"utils/{ASSIGNMENT}/{name}.py" in head
+    assert "make release" in head
 
 
 def test_helpers_are_named_like_l1w3s(root):

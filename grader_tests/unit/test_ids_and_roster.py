@@ -125,7 +125,8 @@ def test_table_prints_ids_escaped(monkeypatch):
         ["func_layer_sizes_values"], {"\x1b[2Jevil": {"func_layer_sizes_values": 1.0}, "ok": {}},
         {"func_layer_sizes_values": 1.0}))
     assignment = types.SimpleNamespace(id="L1W3", notebook_id="planar_classification",
-                                       test_cells={"func_layer_sizes": "func_layer_sizes_values"})
+                                       test_cells={"func_layer_sizes": "func_layer_sizes_values"},
+                                       spec=types.SimpleNamespace(short_names={}))
     text = table.render("unused", assignment)
     assert "\x1b" not in text
     evil = next(line for line in text.splitlines() if "evil" in line)

@@ -10,13 +10,14 @@ on cases the lesson's cannot tell apart from a mistake: other numbers of
 features and examples, non-zero biases, other learning rates and iteration
 counts (so that ``costs`` holds several entries, or none after iteration 0),
 keyword arguments, a scalar for the sigmoid and activations of exactly 0.5
-for the prediction.  Inputs come from a private ``RandomState``, so every
-grading run sees the same cases; expected values are computed by the
-reference implementations at grading time.
+for the prediction.  Inputs come from a private seed, one stream per exercise
+(``grader.spec.case_rng``), so every grading run sees the same cases and a
+change to one exercise's cases leaves the others' alone; expected values are
+computed by the reference implementations at grading time.
 """
 import numpy as np
 
-from grader.spec import Case, Spec
+from grader.spec import Case, Spec, case_rng
 
 # Private to grading: the cases must not be reproducible from the release.
 _SEED = 640_517
@@ -48,8 +49,9 @@ def build(helpers):
     spec : grader.spec.Spec
     """
     testCases = helpers["testCases"]
-    rng = np.random.RandomState(_SEED)
 
+    # Each exercise draws from its own stream: a case added to one leaves the others' inputs alone.
+    rng = case_rng("func_sigmoid", _SEED)
     sigmoid = [
         Case("lesson test case", args=(testCases.func_sigmoid_test_case(),)),
         Case("a number, not an array: z=0.0", args=(0.0,)),
@@ -66,6 +68,7 @@ def build(helpers):
         Case("dim=12", args=(12,)),
     ]
 
+    rng = case_rng("func_propagate", _SEED)
     propagate = [
         Case("lesson test case", args=testCases.func_propagate_test_case()),
         Case("n_x=4, m=6, b=-0.7", args=_problem(rng, 4, 6, -0.7)),
@@ -74,6 +77,7 @@ def build(helpers):
         Case("n_x=2, m=9, b=0.0", args=_problem(rng, 2, 9, 0.0)),
     ]
 
+    rng = case_rng("func_optimize", _SEED)
     lesson_w, lesson_b, lesson_X, lesson_Y, lesson_iterations, lesson_rate = \
         testCases.func_optimize_test_case()
     optimize = [
@@ -90,6 +94,7 @@ def build(helpers):
              args=_problem(rng, 4, 5, 0.0), kwargs={"learning_rate": 1.2, "num_iterations": 1}),
     ]
 
+    rng = case_rng("func_predict", _SEED)
     tie_X = np.array([[1.0, 2.0, -0.5, 3.0, 0.0],
                       [1.0, 1.0, -0.5, 3.0, 0.0]])
     predict = [
@@ -100,15 +105,16 @@ def build(helpers):
         Case("some activations exactly 0.5", args=(np.array([[1.0], [-1.0]]), 0.0, tie_X)),
     ]
 
+    exercises = {
+        "func_sigmoid": "func_sigmoid_values",
+        "func_initialize_with_zeros": "func_initialize_with_zeros_values",
+        "func_propagate": "func_propagate_values",
+        "func_optimize": "func_optimize_values",
+        "func_predict": "func_predict_values",
+    }
     return Spec(
         notebook="logistic_regression.ipynb",
-        exercises={
-            "func_sigmoid": "func_sigmoid_values",
-            "func_initialize_with_zeros": "func_initialize_with_zeros_values",
-            "func_propagate": "func_propagate_values",
-            "func_optimize": "func_optimize_values",
-            "func_predict": "func_predict_values",
-        },
+        exercises=exercises,
         cases={
             "func_sigmoid": sigmoid,
             "func_initialize_with_zeros": initialize,
@@ -132,4 +138,6 @@ def build(helpers):
         },
         solution_globals={"np": np},
         compare=helpers["checks"].compare,
+        # The score table's columns: the names without the prefix every exercise shares.
+        short_names={name: name.removeprefix("func_") for name in exercises},
     )

@@ -4,16 +4,17 @@ Besides the lesson's own test case, each exercise is run on hidden cases that
 catch what the lesson's case cannot: other shapes (n_x != 2, n_h != 4,
 m != 3), non-zero biases, activations large enough that tanh(z) differs from
 z, non-default learning rates, few epochs and labels of both classes.  Inputs
-come from a private ``RandomState`` seed, so every grading run sees the same
-cases; expected values are computed by the reference implementations (the
-source notebook's solution cells) at grading time.
+come from a private seed, one stream per exercise (``grader.spec.case_rng``),
+so every grading run sees the same cases and a change to one exercise's cases
+leaves the others' alone; expected values are computed by the reference
+implementations (the source notebook's solution cells) at grading time.
 """
 import importlib.util
 import os
 
 import numpy as np
 
-from grader.spec import Case, Spec
+from grader.spec import Case, Spec, case_rng
 
 HIDDEN_SEED = 918_273   # private: the hidden inputs; not the course seed
 
@@ -54,12 +55,13 @@ def _feedback_extra():
 def build(helpers):
     """The L1W3 spec; ``helpers`` are source/L1W3's modules (planar_utils, testCases, checks)."""
     testCases, sigmoid = helpers["testCases"], helpers["planar_utils"].func_sigmoid
-    rng = np.random.RandomState(HIDDEN_SEED)
     cases = {}
 
     def add(exercise, label, *args, **kwargs):
         cases.setdefault(exercise, []).append(Case(label, args, kwargs))
 
+    # Each exercise draws from its own stream: a case added to one leaves the others' inputs alone.
+    rng = case_rng("func_layer_sizes", HIDDEN_SEED)
     add("func_layer_sizes", "lesson test case", *testCases.func_layer_sizes_test_case())
     add("func_layer_sizes", "n_x=3, n_y=1, m=7", rng.randn(3, 7), rng.randn(1, 7))
     add("func_layer_sizes", "n_x=1, n_y=3, m=2", rng.randn(1, 2), rng.randn(3, 2))
@@ -69,21 +71,25 @@ def build(helpers):
     add("func_initialize_parameters", "n_x=3, n_h=7, n_y=1", 3, 7, 1)
     add("func_initialize_parameters", "n_x=1, n_h=2, n_y=3", 1, 2, 3)
 
+    rng = case_rng("func_forward_propagation", HIDDEN_SEED)
     add("func_forward_propagation", "lesson test case", *testCases.func_forward_propagation_test_case())
     add("func_forward_propagation", "n_x=3, n_h=5, m=6, non-zero biases",
         rng.randn(3, 6) * 2, _params(rng, 3, 5, 1))
     add("func_forward_propagation", "n_x=1, n_h=2, m=1", rng.randn(1, 1), _params(rng, 1, 2, 1, 3.0))
 
+    rng = case_rng("func_compute_cost", HIDDEN_SEED)
     a2, Y_assess, _ = testCases.func_compute_cost_test_case()
     add("func_compute_cost", "lesson test case", a2, Y_assess)
     add("func_compute_cost", "m=5, 0/1 labels", rng.uniform(0.05, 0.95, (1, 5)), _labels(rng, 5))
     add("func_compute_cost", "m=1, label 1", np.array([[0.3]]), np.array([[1.0]]))
 
+    rng = case_rng("func_backward_propagation", HIDDEN_SEED)
     add("func_backward_propagation", "lesson test case", *testCases.func_backward_propagation_test_case())
     add("func_backward_propagation", "n_x=3, n_h=5, m=7, non-linear tanh",
         *_backward_inputs(rng, sigmoid, 3, 5, 7))
     add("func_backward_propagation", "n_x=2, n_h=3, m=4", *_backward_inputs(rng, sigmoid, 2, 3, 4))
 
+    rng = case_rng("func_update_parameters", HIDDEN_SEED)
     add("func_update_parameters", "lesson test case (lr=0.5)", *testCases.func_update_parameters_test_case())
     p, g = _params(rng, 3, 5, 1), _params(rng, 3, 5, 1)
     add("func_update_parameters", "n_x=3, n_h=5, lr=1.2", p, {"d" + k: v for k, v in g.items()}, lr=1.2)
@@ -92,6 +98,7 @@ def build(helpers):
 
     # Each epoch of a composite probe costs four round trips to the grading process (the
     # callees are computed there), so the lesson's inputs get 20 epochs, not 10,000.
+    rng = case_rng("func_nn_model", HIDDEN_SEED)
     add("func_nn_model", "lesson inputs, n_h=4, 20 epochs",
         *testCases.func_nn_model_test_case(), n_h=4, num_epochs=20)
     add("func_nn_model", "n_x=3, n_h=3, m=6, lr=1.2, 7 epochs",
@@ -99,6 +106,7 @@ def build(helpers):
     add("func_nn_model", "n_x=2, n_h=5, m=8, lr=0.1, 30 epochs",
         rng.randn(2, 8), _labels(rng, 8), n_h=5, lr=0.1, num_epochs=30)
 
+    rng = case_rng("func_predict", HIDDEN_SEED)
     add("func_predict", "lesson test case", *testCases.func_predict_test_case())
     add("func_predict", "n_x=3, n_h=5, m=9, both classes", _params(rng, 3, 5, 1, 2.0), rng.randn(3, 9))
     zero_output = _params(rng, 2, 3, 1)
@@ -124,4 +132,9 @@ def build(helpers):
         },
         solution_globals={"np": np, "func_sigmoid": sigmoid},
         feedback=_feedback_extra(),
+        # The score table's columns: the names without the prefix every exercise shares.
+        short_names={name: name.removeprefix("func_") for name in exercises},
+        # make demo: besides the full solution and the untouched release, the classic slip
+        # of the lesson's backward propagation, the derivative of tanh taken as 1 - A1.
+        demo={"demo_wrong_tanh_derivative": {"func_backward_propagation": ("1 - np.power(A1, 2)", "1 - A1")}},
     )

@@ -1,1 +1,1 @@
-../../utils/checks.py
+../../utils/L1W3/checks.py

@@ -1,1 +1,1 @@
-../../utils/planar_utils.py
+../../utils/L1W3/planar_utils.py

@@ -1,1 +1,1 @@
-../../utils/testCases.py
+../../utils/L1W3/testCases.py

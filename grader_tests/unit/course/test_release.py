@@ -109,12 +109,12 @@ def test_exploratory_cells_hold_no_exercise_and_no_test(source):
 def test_released_helpers_are_copies_of_utils_that_say_they_are_generated(root, name):
     with open(os.path.join(root, "notebooks", "L1W3", name), encoding="utf-8") as f:
         released = f.read()
-    with open(os.path.join(root, "utils", name), encoding="utf-8") as f:
+    with open(os.path.join(root, "utils", "L1W3", name), encoding="utf-8") as f:
         original = f.read()
     # nbgrader copies the file as it is (so formgrader's Generate gives the same bytes):
-    # the header that marks the copy as generated is in utils/ itself.
+    # the header that marks the copy as generated is in utils/L1W3/ itself.
     assert released == original
     first, second = released.split("\n", 2)[:2]
-    assert "GENERATED" in first and f"utils/{name}" in first + second and "make release" in second
+    assert "GENERATED" in first and f"utils/L1W3/{name}" in first + second and "make release" in second
     assert os.path.realpath(os.path.join(root, "source", "L1W3", name)) == \
-        os.path.join(os.path.realpath(root), "utils", name)
+        os.path.join(os.path.realpath(root), "utils", "L1W3", name)
