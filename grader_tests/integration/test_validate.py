@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from grader.course import submissions
+from grader.course.assignment import load
 
 
 @pytest.fixture(scope="module")
