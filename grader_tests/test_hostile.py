@@ -26,6 +26,7 @@ from grader import ROOT
 from grader.batch import runner
 from grader.course import submissions
 from grader.pages import table
+from grader.pipeline.report_file import GradingReport
 from hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
 from grader.sandbox import launch as sandbox
 from grader.limits import Limits
@@ -171,7 +172,7 @@ def batch(tmp_path_factory):
 # --------------------------------------------------------------------------- checks
 
 def report_path(autograded, student):
-    return runner.report_path(autograded, student, ASSIGNMENT)
+    return GradingReport.path(autograded, student, ASSIGNMENT)
 
 
 def _gid(exercise):

@@ -21,6 +21,10 @@ from dataclasses import dataclass, field
 
 from grader.pipeline.judge import Verdict, finite_number
 
+# Larger than any file the runner writes (a verdict is clipped to ``Limits.verdict_chars``): a
+# larger file is not one of ours and is not read.
+MAX_BYTES = 64 * 1024 * 1024
+
 
 def write_atomic(path, text):
     """Write ``text`` to ``path`` through a temporary file, so a reader never sees half of it."""
@@ -32,10 +36,19 @@ def write_atomic(path, text):
 
 
 def _read_json(path):
-    """The JSON object in ``path``, or ``None`` when there is none (never raises)."""
+    """The JSON object in ``path``, or ``None`` when there is none (never raises).
+
+    Only a regular file of at most :data:`MAX_BYTES` is read (a folder or a FIFO
+    at that name is none; opening a FIFO would wait for a writer forever).
+    """
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+        if not os.path.isfile(path):
+            return None
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            return None
+        data = json.loads(raw.decode("utf-8"))
     except (OSError, ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         return None
     return data if isinstance(data, dict) else None
@@ -110,12 +123,6 @@ class GradingReport:
         return os.path.join(autograded, student, cls.file_name(assignment_id))
 
     @classmethod
-    def beside(cls, submission_folder, assignment_id):
-        """The report's path for the autograded submission folder ``autograded/<student>/<id>``."""
-        return os.path.join(os.path.dirname(os.path.abspath(submission_folder)),
-                            cls.file_name(assignment_id))
-
-    @classmethod
     def of(cls, result, assignment):
         """The report of a grading result.
 
@@ -176,17 +183,31 @@ class GradingReport:
         return cls.from_dict(_read_json(path))
 
     @classmethod
+    def find(cls, autograded, student, assignment_id):
+        """``student``'s report of ``assignment_id``, or ``None`` (never raises).
+
+        None also when the file at that place names another student or
+        assignment: a copied or foreign file is not this submission's report.
+        """
+        report = cls.load(cls.path(autograded, student, assignment_id))
+        if report is None or report.student != student or report.assignment != assignment_id:
+            return None
+        return report
+
+    @classmethod
     def load_all(cls, autograded, assignment_id):
         """``{student: report}`` of every readable report of ``assignment_id`` in ``autograded``.
 
-        Files that hold no report are skipped; a report is filed under the
-        student it names.
+        Files that :meth:`find` refuses are skipped, so each report is filed
+        under the student whose folder holds it and who it names.
         """
         reports = {}
-        for path in sorted(glob.glob(cls.path(glob.escape(autograded), "*", assignment_id))):
-            report = cls.load(path)
+        pattern = cls.path(glob.escape(autograded), "*", glob.escape(assignment_id))
+        for path in sorted(glob.glob(pattern)):
+            student = os.path.basename(os.path.dirname(path))
+            report = cls.find(autograded, student, assignment_id)
             if report is not None:
-                reports[report.student] = report
+                reports[student] = report
         return reports
 
 
@@ -260,5 +281,9 @@ class RunSummary:
 
     @classmethod
     def load(cls, autograded, assignment_id):
-        """The summary of the last run of ``assignment_id``, or ``None`` (never raises)."""
-        return cls.from_dict(_read_json(cls.path(autograded, assignment_id)))
+        """The summary of the last run of ``assignment_id``, or ``None`` (never raises).
+
+        None also when the file names another assignment.
+        """
+        summary = cls.from_dict(_read_json(cls.path(autograded, assignment_id)))
+        return summary if summary is not None and summary.assignment in ("", assignment_id) else None
