@@ -9,7 +9,6 @@ memory) costs only the submission it held: that student is reported as not
 graded because of a grader error, and ``grade`` exits non-zero.
 """
 import glob
-import json
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -24,6 +23,7 @@ from grader.environment import prepare
 from grader.sandbox import launch as sandbox
 from grader.batch.gradebook import open_gradebook, record
 from grader.batch.progress import Progress
+from grader.pipeline.report_file import GradingReport, RunSummary, write_atomic
 from grader.ids import check_id, terminal
 
 
@@ -270,48 +270,13 @@ def grade_remote(student, data_notes, assignment_id, limits):
         return grade_one(student, path, notes, assignment, master, limits)
 
 
-def _write_atomic(path, text):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-def report_name(assignment_id):
-    """The file name of a grading report, kept in ``autograded/<student>/``."""
-    return f"grading_report_{assignment_id}.json"
-
-
-def run_summary_path(autograded, assignment_id):
-    """Where the summary of the last full grading run is kept (read by the class report)."""
-    return os.path.join(autograded, f".grading_run_{assignment_id}.json")
-
-
-def report_path(autograded, student, assignment_id):
-    """Where the grading report of a student's submission is kept."""
-    return os.path.join(autograded, student, report_name(assignment_id))
-
-
 def save(result, autograded, gb, timestamp, assignment, write_notebook=True):
-    """Write a result's autograded notebook and report, then its gradebook rows."""
+    """Write a result's autograded notebook and grading report, then its gradebook rows."""
     folder = os.path.join(autograded, result.student, assignment.id)
     if result.notebook and write_notebook:
-        _write_atomic(os.path.join(folder, assignment.notebook), result.notebook)
-    _write_atomic(report_path(autograded, result.student, assignment.id),
-                  json.dumps(report_of(result, assignment), ensure_ascii=False, indent=1))
+        write_atomic(os.path.join(folder, assignment.notebook), result.notebook)
+    GradingReport.of(result, assignment).write(autograded)
     record(gb, result, assignment.id, timestamp)
-
-
-def report_of(result, assignment):
-    """The grading report of a result (JSON-ready; see docs/architecture.md)."""
-    return {"student": result.student, "assignment": assignment.id, "score": result.score,
-            "max_score": sum(v.points for v in result.verdicts.values()),
-            "gradable": result.gradable, "grader_error": result.grader_error,
-            "notes": result.notes, "seconds": round(result.seconds, 3),
-            "peak_rss_mb": round(result.peak_rss_mb, 1),
-            "worker_rss_mb": round(result.worker_rss_mb, 1),
-            "verdicts": {gid: v.as_dict() for gid, v in result.verdicts.items()}}
 
 
 class GraderErrors(RuntimeError):
@@ -386,12 +351,9 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
         progress.close()
         gb.close()
     if students is None:  # a partial run's few submissions would misdescribe the class's run
-        summary = {"assignment": assignment.id, "submissions": len(results),
-                   "wall_seconds": round(time.monotonic() - started, 2),
-                   "workers": None if scheduler else workers, "scheduler": scheduler,
-                   "limits": limits.as_dict(), "protections": sandbox.protections()}
-        _write_atomic(run_summary_path(autograded, assignment.id),
-                      json.dumps(summary, ensure_ascii=False, indent=1))
+        RunSummary(assignment.id, len(results), round(time.monotonic() - started, 2),
+                   None if scheduler else workers, scheduler, limits.as_dict(),
+                   sandbox.protections()).write(autograded)
     if failures:
         raise RecordError(failures)
     ordered = [results[s] for s in sorted(results)]

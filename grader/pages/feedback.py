@@ -41,7 +41,6 @@ import html
 
 
 
-import json
 import os
 
 
@@ -62,6 +61,7 @@ from grader.environment import tool_env
 from grader import messages as msg
 from grader.limits import ENVIRONMENT, Limits
 from grader.pages.extras import extra_answer, extra_html, feedback_extra
+from grader.pipeline.report_file import GradingReport
 
 
 
@@ -112,16 +112,16 @@ def gradebook_rows(db_url, notebook_id, assignment_id, student):
 
 
 def _result_html(verdict):
+    """The result cell of one exercise's row: a ``grader.pipeline.judge.Verdict``, or None."""
     if verdict is None:
         return "<pre>—</pre>"
-    failures = verdict.get("failures")
-    if isinstance(failures, list) and failures:
-        items = "".join(
-            f"<li><b>{html.escape(str(f.get('case', '')))}</b> {html.escape(str(f.get('message', '')))}</li>"
-            for f in failures if isinstance(f, dict))
-        head = str(verdict.get("message", "")).splitlines()[:1]
+    if verdict.failures:
+        items = "".join(f"<li><b>{html.escape(f.case)}</b> {html.escape(f.message)}</li>"
+                        for f in verdict.failures)
+        head = verdict.message.splitlines()[:1]
         return f"<pre>{html.escape(head[0] if head else '')}</pre><ul>{items}</ul>"
-    return f"<pre>{html.escape(str(verdict.get('message', '')))}</pre>"
+    return f"<pre>{html.escape(verdict.message)}</pre>"
+
 
 def summary_html(resources, extra_notes=(), log=None, limits=None):
     """The summary's HTML for the student named in ``resources["nbgrader"]``; never raises.
@@ -141,23 +141,18 @@ def summary_html(resources, extra_notes=(), log=None, limits=None):
         assignment = None
     folder = (resources.get("metadata") or {}).get("path") or ""
     nb_path = os.path.join(folder, f"{info.get('notebook', '')}.ipynb")
-    report = {}
-    try:
-        from grader.batch.runner import report_name
-        with open(os.path.join(os.path.dirname(os.path.abspath(folder)), report_name(assignment_id)),
-                  encoding="utf-8") as f:
-            report = json.load(f)
-    except (OSError, ValueError):
+    # ``folder`` is autograded/<student>/<assignment>: the report is kept in autograded/<student>/.
+    report = GradingReport.find(os.path.dirname(os.path.dirname(os.path.abspath(folder))), student,
+                                assignment_id)
+    if report is None:
         notes.append(msg.NO_GRADING_REPORT)
     rows, penalty = {}, 0.0
     try:
         rows, penalty = gradebook_rows(info["db_url"], info["notebook"], assignment_id, student)
     except Exception as exc:
         notes.append(msg.NO_GRADES_IN_GRADEBOOK.format(error=type(exc).__name__))
-    if not isinstance(report, dict):
-        report = {}
-    notes += [str(n) for n in report.get("notes", []) if isinstance(n, (str, int, float))]
-    verdicts = report.get("verdicts") if isinstance(report.get("verdicts"), dict) else {}
+    notes += report.notes if report is not None else []
+    verdicts = report.verdicts if report is not None else {}
     order = list(assignment.exercises) if assignment else []
     test_cells = dict(assignment.test_cells) if assignment else {}
     exercise_of = {gid: ex for ex, gid in test_cells.items()}
@@ -165,16 +160,16 @@ def summary_html(resources, extra_notes=(), log=None, limits=None):
     grade_ids += sorted(g for g in rows if g not in grade_ids)
     table, total, maximum = [], 0.0, 0.0
     for gid in grade_ids:
-        verdict = verdicts.get(gid) if isinstance(verdicts.get(gid), dict) else None
+        verdict = verdicts.get(gid)
         if gid in rows:
             score, points, auto, manual = rows[gid]
         elif verdict is not None:
             score = points = None
-            auto, manual = verdict.get("score"), None
+            auto, manual = verdict.score, None
         else:
             continue
         score = float(score or 0.0) if score is not None else 0.0
-        points = float(points if points is not None else (verdict or {}).get("points", 0.0))
+        points = float(points if points is not None else (verdict.points if verdict is not None else 0.0))
         total += score
         maximum += points
         by_hand = ""

@@ -11,13 +11,12 @@ not be graded and why, and the grading time.  The page is self-contained
 """
 import collections
 import csv
-import glob
 import html
-import json
 import os
 
 from grader import messages as msg
 from grader.ids import csv_cell
+from grader.pipeline.report_file import GradingReport, RunSummary
 
 TOP_REASONS = 3
 
@@ -37,30 +36,14 @@ img { max-width: 100%; height: auto; }
 @media (max-width: 600px) { td, th { padding: 2px 4px; font-size: 13px; } }"""
 
 
-def load_reports(autograded, assignment_id):
-    """``{student: grading report}`` from ``autograded/*/grading_report_<assignment_id>.json``."""
-    reports = {}
-    from grader.batch.runner import report_path
-    for path in sorted(glob.glob(report_path(glob.escape(autograded), "*", assignment_id))):
-        try:
-            with open(path, encoding="utf-8") as f:
-                report = json.load(f)
-        except (OSError, ValueError):
-            continue
-        if isinstance(report, dict) and isinstance(report.get("student"), str):
-            reports[report["student"]] = report
-    return reports
-
-
 def failure_reason(failure):
     """A short, countable English reason for one typed failure.
 
     Parameters
     ----------
-    failure : dict
-        ``{"case", "kind", "variable", "message"}`` from a verdict.  For
-        ``kind == "raised"`` the ``variable`` holds the exception's type name,
-        for ``"not_graded"`` the short reason (e.g. ``kernel died``).
+    failure : grader.pipeline.judge.Failure
+        For ``kind == "raised"`` the ``variable`` holds the exception's type
+        name, for ``"not_graded"`` the short reason (e.g. ``kernel died``).
 
     Returns
     -------
@@ -68,8 +51,7 @@ def failure_reason(failure):
         E.g. ``grads['dW1']: wrong values``, ``raised ValueError``,
         ``not graded: kernel died``.
     """
-    kind = str(failure.get("kind", ""))
-    variable = str(failure.get("variable") or "")
+    kind, variable = failure.kind, failure.variable
     if kind in WRONG:
         return f"{variable or 'result'}: {WRONG[kind]}"
     if kind == "raised":
@@ -84,18 +66,17 @@ def failure_reason(failure):
 
 
 def reasons_of(verdict):
-    """The distinct reasons why a verdict lost points (empty when it has full marks).
+    """The distinct reasons why a verdict (``grader.pipeline.judge.Verdict``) lost points.
 
-    A verdict that lost points without a typed failure counts as ``failed``
-    (``not graded`` when its status says so).
+    Empty when it has full marks.  A verdict that lost points without a typed
+    failure counts as ``failed`` (``not graded`` when its status says so).
     """
-    if verdict.get("status") != "not_graded" and verdict.get("score", 0) >= verdict.get("points", 0):
+    if verdict.status != "not_graded" and verdict.score >= verdict.points:
         return []
-    failures = [f for f in verdict.get("failures") or [] if isinstance(f, dict)]
-    if not failures:
-        return ["not graded" if verdict.get("status") == "not_graded" else "failed"]
+    if not verdict.failures:
+        return ["not graded" if verdict.status == "not_graded" else "failed"]
     reasons = []
-    for failure in failures:
+    for failure in verdict.failures:
         reason = failure_reason(failure)
         if reason not in reasons:
             reasons.append(reason)
@@ -110,7 +91,8 @@ def summarize(scores, reports, max_points, test_cells):
     scores : dict
         ``{student: {grade_id: score}}`` from the gradebook.
     reports : dict
-        ``{student: grading report}`` (see :func:`load_reports`).
+        ``{student: grader.pipeline.report_file.GradingReport}``
+        (see ``GradingReport.load_all``).
     max_points : dict
         ``{grade_id: points}``.
     test_cells : dict
@@ -131,16 +113,15 @@ def summarize(scores, reports, max_points, test_cells):
               for e in exercises}
     reasons = {e: collections.Counter() for e in exercises}
     for student, report in reports.items():
-        for verdict in (report.get("verdicts") or {}).values():
-            exercise = verdict.get("exercise") if isinstance(verdict, dict) else None
-            if exercise not in reasons:
+        for verdict in report.verdicts.values():
+            if verdict.exercise not in reasons:
                 continue
-            given = scores.get(student, {}).get(test_cells[exercise])
-            if given is not None and given >= max_points[test_cells[exercise]]:
+            given = scores.get(student, {}).get(test_cells[verdict.exercise])
+            if given is not None and given >= max_points[test_cells[verdict.exercise]]:
                 continue  # full marks in the gradebook (a manual grade): nothing to explain
-            reasons[exercise].update(reasons_of(verdict))
-    ungradable = {s: list(r.get("notes", [])) for s, r in reports.items() if not r.get("gradable", True)}
-    seconds = [r["seconds"] for r in reports.values() if isinstance(r.get("seconds"), (int, float))]
+            reasons[verdict.exercise].update(reasons_of(verdict))
+    ungradable = {s: list(r.notes) for s, r in reports.items() if not r.gradable}
+    seconds = [r.seconds for r in reports.values() if r.seconds is not None]
     return {"students": students, "totals": totals, "passed": passed, "reasons": reasons,
             "ungradable": ungradable, "seconds": seconds, "exercises": exercises,
             "max_total": sum(max_points[test_cells[e]] for e in exercises)}
@@ -237,11 +218,12 @@ def render(summary, files, assignment, timing):
 
 
 def _timing(seconds, run):
+    """The grading-time sentence; ``run``: the last run's ``RunSummary``, or None."""
     timing = (f"{len(seconds)} submissions, {sum(seconds):.1f} s of worker time, mean "
               f"{sum(seconds) / len(seconds):.2f} s, max {max(seconds):.2f} s" if seconds else "no timing")
-    if run:
-        timing += (f"; last run: {run.get('submissions')} submissions in {run.get('wall_seconds', 0):.1f} s "
-                   f"wall time with {run.get('workers') or run.get('scheduler')} workers")
+    if run is not None:
+        timing += (f"; last run: {run.submissions} submissions in {run.wall_seconds:.1f} s "
+                   f"wall time with {run.workers or run.scheduler} workers")
     return timing
 
 
@@ -254,16 +236,10 @@ def write(db_url, autograded, out_dir, assignment):
     from grader.pages.feedback import load_assignment
     assignment = load_assignment(assignment) if isinstance(assignment, str) else assignment
     _, scores, max_points = table.scores(db_url, assignment)
-    reports = load_reports(autograded, assignment.id)
+    reports = GradingReport.load_all(autograded, assignment.id)
     summary = summarize(scores, reports, max_points, dict(assignment.test_cells))
     files = _figures(summary, out_dir, assignment.id)
-    from grader.batch.runner import run_summary_path
-    run = {}
-    try:
-        with open(run_summary_path(autograded, assignment.id), encoding="utf-8") as f:
-            run = json.load(f)
-    except (OSError, ValueError):
-        pass
+    run = RunSummary.load(autograded, assignment.id)
     path = os.path.join(out_dir, f"{assignment.id}.html")
     with open(path, "w", encoding="utf-8") as f:
         f.write(render(summary, files, assignment.id, _timing(summary["seconds"], run)))
@@ -274,9 +250,10 @@ def write_exercise_csv(db_url, path, assignment):
     """``grades_by_exercise.csv``: one row per student, one column per exercise, and the total."""
     from grader.pages import table
     grade_ids, scores, max_points = table.scores(db_url, assignment)
+    exercise_of = {gid: exercise for exercise, gid in assignment.test_cells.items()}
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["student"] + [g[: -len("_values")] for g in grade_ids] + ["total", "max"])
+        writer.writerow(["student"] + [exercise_of.get(g, g) for g in grade_ids] + ["total", "max"])
         for student in sorted(scores):
             row = [scores[student].get(g, 0) for g in grade_ids]
             writer.writerow([csv_cell(student)] + [f"{v:g}" for v in row] + [f"{sum(row):g}",

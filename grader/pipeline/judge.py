@@ -18,6 +18,7 @@ message, a type name) is echoed, so a function that smuggles its hidden
 inputs into its result cannot get them back through the feedback.  The
 public self-check shows the full detail on the public cases.
 """
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ SHOWN_FAILURES = 3
 MESSAGE_CHARS = 600            # one failure's message, at most
 RESULT_KINDS = ("type", "shape", "keys", "length", "values", "dtype")
 KINDS = RESULT_KINDS + ("raised", "unusable", "no_result", "not_graded")
+STATUSES = ("judged", "not_graded")
 # What a wrong result is told, by kind: ``RESULT_TEXT`` (the catalogue's, ``{v}``: the variable).
 _VARIABLE = re.compile(r"[A-Za-z0-9_\[\]'(), ]{1,120}")
 
@@ -67,6 +69,22 @@ class Failure:
     variable: str
     message: str
 
+    @classmethod
+    def from_dict(cls, data):
+        """The failure stored as ``data`` (``dataclasses.asdict`` form), or None if it is not one.
+
+        Tolerant: anything but a dict, a ``kind`` outside :data:`KINDS`, or a
+        field that is not a string gives None; a missing text field is "";
+        unknown keys are ignored.
+        """
+        if not isinstance(data, dict) or data.get("kind") not in KINDS:
+            return None
+        texts = [data.get(name, "") for name in ("case", "variable", "message")]
+        if not all(isinstance(text, str) for text in texts):
+            return None
+        case, variable, message = texts
+        return cls(case, data["kind"], variable, message)
+
 
 @dataclass
 class Verdict:
@@ -78,8 +96,8 @@ class Verdict:
     score: float
     passed: int
     total: int
-    status: str = "judged"                       # or "not_graded"
-    failures: list = field(default_factory=list)  # of Failure
+    status: str = "judged"                       # one of STATUSES
+    failures: list[Failure] = field(default_factory=list)
 
     @property
     def message(self):
@@ -108,10 +126,47 @@ class Verdict:
 
     @classmethod
     def from_dict(cls, data):
-        """The inverse of :meth:`as_dict`."""
-        return cls(data["exercise"], data["grade_id"], data["points"], data["score"], data["passed"],
-                   data["total"], data.get("status", "judged"),
-                   [Failure(**f) for f in data.get("failures", [])])
+        """The inverse of :meth:`as_dict`, tolerant: the verdict stored as ``data``, or None.
+
+        None when ``data`` is no dict or one of its scalars is missing or
+        malformed: ``exercise`` and ``grade_id`` non-empty strings, ``points``
+        and ``score`` finite numbers, ``0 <= passed <= total`` integers,
+        ``status`` one of :data:`STATUSES` (default "judged").  Failures that
+        are not well-formed (:meth:`Failure.from_dict`) are left out, and a
+        ``failures`` that is no list counts as none.  The stored ``message`` is
+        never read: it is rendered again from the typed fields.
+        """
+        if not isinstance(data, dict):
+            return None
+        exercise, grade_id = data.get("exercise"), data.get("grade_id")
+        points, score = data.get("points"), data.get("score")
+        passed, total = data.get("passed"), data.get("total")
+        status = data.get("status", "judged")
+        if not (_name(exercise) and _name(grade_id) and finite_number(points) and finite_number(score)
+                and _count(passed) and _count(total) and passed <= total and status in STATUSES):
+            return None
+        stored = data.get("failures")
+        failures = [Failure.from_dict(f) for f in stored] if isinstance(stored, list) else []
+        return cls(exercise, grade_id, float(points), float(score), passed, total, status,
+                   [f for f in failures if f is not None])
+
+
+def _name(value):
+    return isinstance(value, str) and value != ""
+
+
+def finite_number(value):
+    """Whether ``value`` is a finite JSON number that fits a float (a bool is no number)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:   # an integer of hundreds of digits
+        return False
+
+
+def _count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _clip(text, limit=MESSAGE_CHARS):

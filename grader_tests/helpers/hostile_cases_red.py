@@ -370,8 +370,8 @@ def _graded_quickly(result, paths):
 
 # --------------------------------------------------------------------------- (d) a student id that is a file name
 # check_id accepts ``grading_run_L1W3.json`` (letters, digits, _ and .), and the runner writes
-# its run summary at ``autograded/grading_run_<id>.json`` (grader/batch/runner.py, run:
-# _write_atomic) where that student's autograded folder already is.  Not a catalog case
+# its run summary in ``autograded/`` (``grader.pipeline.report_file.RunSummary``, today the
+# hidden ``.grading_run_<id>.json``) where that student's autograded folder already is.  Not a catalog case
 # (the catalog names its students): a reproducer of its own.
 SUMMARY_NAME_ID = "grading_run_" + hc.ASSIGNMENT + ".json"
 

@@ -24,12 +24,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from grader import ROOT
-from grader.environment import tool_env
-from grader.pages import feedback
-from grader.pages import report
 from grader.batch import runner
 from grader.course import submissions
 from grader.course.assignment import load
+from grader.environment import tool_env
+from grader.pages import feedback, report
 
 ASSIGNMENT, NOTEBOOK_ID = "L1W3", "planar_classification"
 

@@ -11,43 +11,16 @@ on, with a temporary nbgrader configuration and environment, and must hand on wh
 
 
 import logging
-
-
-
-
 import re
-
-
 import subprocess
 
-
-
-
-
-
 import nbformat
-
-
 import pytest
-
-
 from traitlets.config import Config
 
-
-
-
-
-
 from grader import config as course_config
-
-
-
-
 from grader.limits import COMMAND_LINE, CONFIG_SOURCE, ENVIRONMENT, Limits
-
-
 from grader.sandbox import kernel_child
-
 
 CONFIG_TEXT = """c = get_config()
 c.Limits.memory_mb = 3000

@@ -10,54 +10,24 @@
 
 
 import ast
-
-
-
-
 import json
-
-
 import logging
-
-
 import os
-
-
 import pathlib
-
-
 import subprocess
-
-
 import sys
-
-
 import textwrap
 
-
 import nbformat
-
-
 import pytest
 
-
 from grader import cli
-
-
 from grader import messages as msg
-
-
 from grader.batch import runner
-
-
 from grader.course import submissions
-
-
 from grader.nbgrader_ext import autograde
-
-
 from grader.pages import table
-
+from grader.pipeline.report_file import RunSummary
 
 GRADER = pathlib.Path(cli.__file__).resolve().parent
 
@@ -166,7 +136,7 @@ def test_one_student_run_ignores_a_broken_neighbour_and_writes_no_run_summary(tm
     assert f"ghost: {msg.NO_ASSIGNMENT_FOLDER.format(assignment=l1w3.id)}" in proc.stderr
     assert "=bad" not in proc.stderr and "eve" not in proc.stderr
     assert (autograded / "alice" / l1w3.id / l1w3.notebook).is_file()
-    assert not (autograded / runner.run_summary_path("", l1w3.id)).exists()
+    assert not os.path.exists(RunSummary.path(str(autograded), l1w3.id))
     assert sorted(os.listdir(autograded)) == ["alice", "ghost"]
     _, scores, max_points = table.scores(db, l1w3)
     assert sorted(scores) == ["alice", "ghost"]

@@ -24,9 +24,9 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from grader import ROOT
-from grader.environment import tool_env
 from grader.course import submissions
 from grader.course.assignment import load
+from grader.environment import tool_env
 from grader_tests.helpers.jupyter_servers import (
     COURSE_ID,
     JupyterServer,

@@ -25,6 +25,7 @@ from grader.batch import runner
 from grader.course import submissions
 from grader.limits import Limits
 from grader.pages import table
+from grader.pipeline.report_file import GradingReport
 from grader.sandbox import launch as sandbox
 from grader_tests.helpers import hostile_cases as hc
 from grader_tests.helpers import hostile_cases_red as red
@@ -172,7 +173,7 @@ def batch(tmp_path_factory):
 # --------------------------------------------------------------------------- checks
 
 def report_path(autograded, student):
-    return runner.report_path(autograded, student, ASSIGNMENT)
+    return GradingReport.path(autograded, student, ASSIGNMENT)
 
 
 def _gid(exercise):

@@ -10,53 +10,22 @@
 
 
 import ast
-
-
 import dataclasses
-
-
 import json
-
-
 import logging
-
-
 import os
-
-
 import pathlib
-
-
 import subprocess
-
-
 import sys
-
-
 import textwrap
 
-
 import nbformat
-
-
 import pytest
 
-
 from grader import cli
-
-
 from grader import messages as msg
-
-
 from grader.batch import runner
-
-
-
-
 from grader.nbgrader_ext import autograde
-
-
-
 
 GRADER = pathlib.Path(cli.__file__).resolve().parent
 

@@ -10,11 +10,11 @@ import pytest
 from nbgrader.api import Gradebook
 
 from grader import ROOT
-from grader.environment import tool_env
-from grader.pages import table
 from grader.__main__ import main as cli
+from grader.environment import tool_env
 from grader.ids import check_id, csv_cell, terminal
 from grader.lms.roster import import_roster
+from grader.pages import table
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 

@@ -9,52 +9,30 @@ on, with a temporary nbgrader configuration and environment, and must hand on wh
 
 
 import json
-
-
 import logging
-
-
 import os
-
-
 import re
-
-
 import subprocess
-
-
 import types
-
-
 from dataclasses import fields
 
-
 import nbformat
-
-
 import pytest
-
-
 from traitlets.config import Config
-
-
 from traitlets.config.loader import KVArgParseConfigLoader
 
-
 from grader import ROOT
-
-
 from grader import config as course_config
-
-
 from grader import messages as msg
-
-
-from grader.limits import COMMAND_LINE, CONFIG_SOURCE, ENVIRONMENT, LimitError, Limits, markdown_table
-
-
+from grader.limits import (
+    COMMAND_LINE,
+    CONFIG_SOURCE,
+    ENVIRONMENT,
+    LimitError,
+    Limits,
+    markdown_table,
+)
 from grader.sandbox import kernel_child
-
 
 CONFIG_TEXT = """c = get_config()
 c.Limits.memory_mb = 3000

@@ -1,10 +1,13 @@
 """Class report: reasons come from the verdicts' typed failures; the page is escaped and responsive.
 
-Fast: every report is built in memory.
+Fast: every report is built in memory, in the form a grading report file holds, and read
+back as typed objects (``GradingReport.from_dict``) as the class report reads its files.
 """
 import pytest
 
 from grader.pages import report
+from grader.pipeline.judge import Failure, Verdict
+from grader.pipeline.report_file import GradingReport
 
 TEST_CELLS = {"func_a": "func_a_values", "func_b": "func_b_values"}
 MAX = {"func_a_values": 2.0, "func_b_values": 3.0}
@@ -40,23 +43,25 @@ def grading_report(student, verdicts, gradable=True, notes=(), seconds=1.5):
     (failure("not_graded", "kernel died"), "not graded: kernel died"),
 ])
 def test_reason_comes_from_kind_and_variable(fail, reason):
-    assert report.failure_reason(fail) == reason
+    assert report.failure_reason(Failure.from_dict(fail)) == reason
 
 
 def test_reason_ignores_the_message_text():
     # A message that looks like another reason must not change the count.
     misleading = failure("shape", "A2", message="raised ValueError / expected 1, got 2")
-    assert report.failure_reason(misleading) == "A2: wrong shape"
+    assert report.failure_reason(Failure.from_dict(misleading)) == "A2: wrong shape"
 
 
 def test_reasons_of_a_verdict_are_distinct_and_empty_with_full_marks():
-    three = verdict("func_a", 0, 2, [failure("values", "W1", case=c) for c in ("c1", "c2", "c3")])
-    assert report.reasons_of(three) == ["W1: wrong values"]
-    mixed = verdict("func_a", 0, 2, [failure("values", "W1"), failure("raised", "KeyError")])
-    assert report.reasons_of(mixed) == ["W1: wrong values", "raised KeyError"]
-    assert report.reasons_of(verdict("func_a", 2, 2)) == []
-    assert report.reasons_of(verdict("func_a", 0, 2)) == ["failed"]
-    assert report.reasons_of(verdict("func_a", 0, 2, status="not_graded")) == ["not graded"]
+    def reasons(*args, **kwargs):
+        return report.reasons_of(Verdict.from_dict(verdict(*args, **kwargs)))
+    assert reasons("func_a", 0, 2, [failure("values", "W1", case=c) for c in ("c1", "c2", "c3")]) \
+        == ["W1: wrong values"]
+    assert reasons("func_a", 0, 2, [failure("values", "W1"), failure("raised", "KeyError")]) \
+        == ["W1: wrong values", "raised KeyError"]
+    assert reasons("func_a", 2, 2) == []
+    assert reasons("func_a", 0, 2) == ["failed"]
+    assert reasons("func_a", 0, 2, status="not_graded") == ["not graded"]
 
 
 def _class():
@@ -76,7 +81,7 @@ def _class():
               "bob": {"func_a_values": 0, "func_b_values": 0},
               "cem": {"func_a_values": 0, "func_b_values": 3},  # func_b given by hand
               "dan": {"func_a_values": 0, "func_b_values": 0}}
-    return scores, reports
+    return scores, {student: GradingReport.from_dict(data) for student, data in reports.items()}
 
 
 def test_summarize_counts_students_per_reason_and_respects_manual_grades():
@@ -96,8 +101,8 @@ def test_summarize_counts_students_per_reason_and_respects_manual_grades():
 def test_page_is_escaped_self_contained_and_responsive():
     scores, reports = _class()
     evil = "<script>document.title='x'</script>"
-    reports[evil] = grading_report(evil, [verdict("func_a", 0, 2, [failure("values", "<b>W1</b>")])],
-                                   gradable=False, notes=[evil])
+    reports[evil] = GradingReport.from_dict(grading_report(
+        evil, [verdict("func_a", 0, 2, [failure("values", "<b>W1</b>")])], gradable=False, notes=[evil]))
     summary = report.summarize(scores, reports, MAX, TEST_CELLS)
     page = report.render(summary, {"histogram": "h.png", "pass_rate": "p.png", "time": "t.png"}, "L1W3",
                          "timing")
@@ -108,10 +113,10 @@ def test_page_is_escaped_self_contained_and_responsive():
     assert "W1: wrong values (2)" in page and "raised ValueError (1)" in page
 
 
-def test_load_reports_skips_unreadable_files(tmp_path):
+def test_load_all_skips_unreadable_files(tmp_path):
     import json
     (tmp_path / "ann").mkdir()
     (tmp_path / "ann" / "grading_report_L1W3.json").write_text(json.dumps(grading_report("ann", [])))
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "grading_report_L1W3.json").write_text("{not json")
-    assert list(report.load_reports(str(tmp_path), "L1W3")) == ["ann"]
+    assert list(GradingReport.load_all(str(tmp_path), "L1W3")) == ["ann"]
