@@ -1,7 +1,7 @@
 """Command line of the course grader: ``python -m grader COMMAND [ASSIGNMENT]``.
 
-Every command that works on one assignment takes its id (``L1W3``); it may
-be left out when the course has a single assignment.
+Every command that works on one assignment takes its id (a folder name of
+``source/``); it may be left out when the course has a single assignment.
 
 Each command is one function, ``cmd_<command>(args)``, registered with the
 options it takes by :func:`command`; an option that several commands share
@@ -57,7 +57,7 @@ def command(name, help, *options):
 
 def assignment_argument(parser):
     """The optional positional assignment id (default: the course's only assignment)."""
-    parser.add_argument("assignment", nargs="?", help="assignment id, e.g. L1W3 (default: the only one)")
+    parser.add_argument("assignment", nargs="?", help="assignment id: a folder of source/ (default: the only one)")
 
 
 def assignment_option(parser):

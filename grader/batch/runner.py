@@ -300,7 +300,7 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
     Such a partial run touches only those students: it looks at no other
     folder of ``submitted`` (an unrelated bad folder neither stops it nor is
     reported) and leaves the class's run summary
-    (``autograded/.grading_run_<id>.json``, read by the class report) as the
+    (``grader.pipeline.report_file.RunSummary``, read by the class report) as the
     last full run wrote it.
 
     Raises :class:`InvalidStudents` (before anything is done) when a named

@@ -9,6 +9,7 @@ import pathlib
 
 import pytest
 
+from grader import ROOT
 from grader.batch import runner
 from grader.pages import feedback, report
 from grader.pipeline import report_file as gr
@@ -18,7 +19,7 @@ from grader.pipeline.result import Result
 from grader_tests.helpers.fakes import two_exercises
 
 ASSIGNMENT = "T0"
-GRADER = pathlib.Path(__file__).resolve().parent.parent / "grader"
+GRADER = pathlib.Path(ROOT) / "grader"
 
 
 def _result(student="ann"):
@@ -347,7 +348,7 @@ def _resources(tmp_path, student="ann"):
 def pages(monkeypatch):
     """The feedback summary with the stand-in assignment and gradebook rows of 2/2 and 0/3."""
     monkeypatch.setattr(feedback, "load_assignment", lambda assignment_id: two_exercises())
-    monkeypatch.setattr(feedback, "extra_html", lambda nb_path, assignment: "")
+    monkeypatch.setattr(feedback, "extra_html", lambda nb_path, assignment, limits=None: "")
     monkeypatch.setattr(feedback, "gradebook_rows", lambda *args: (
         {"add_values": (2.0, 2.0, 0.0, 2.0), "twice_values": (0.0, 3.0, 0.0, None)}, 0.0))
 
