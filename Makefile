@@ -22,14 +22,15 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: help venv release goldens demo grade submissions table export test check \
-        validate clean system-deps mutation \
+        validate clean system-deps mutation lint format \
         feedback report collect roster bench render-tools test-long
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
 	@echo "make test      what every change must pass (about 4 minutes on 2 cores)"
 	@echo "make test-long the long suites: adversarial, mutation, browser, exchange, robustness (CI runs both)"
-	@echo "make check     the fast tests only (the edit loop)"
+	@echo "make check     the linter, the format check and the unit tests (the edit loop, under a minute)"
+	@echo "make format    let ruff fix the imports and the formatting that make check refuses"
 	@echo "make release   regenerate notebooks/ (the student release) from source/"
 	@echo "make grade     autograde every submission in submitted/ (WORKERS=n, default: CPU count)"
 	@echo "make feedback  feedback pages for every graded student"
@@ -119,7 +120,7 @@ validate: $(STAMP)
 # filled in run from top to bottom (grader_tests/test_release_built.py).  Temporary files
 # stay in this checkout's build/: no test depends on, or is disturbed by, another test run on
 # the machine (pytest's default basetemp is shared by every run of a user).
-test: system-deps $(STAMP) render-tools
+test: system-deps $(STAMP) render-tools lint
 	mkdir -p build
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -p no:cacheprovider \
 	    --basetemp=$(CURDIR)/build/pytest grader_tests/unit grader_tests/integration grader_tests/material \
@@ -133,11 +134,22 @@ test-long: system-deps $(STAMP) render-tools
 	mkdir -p build
 	$(BIN)/python -m pytest grader_tests/long -p no:cacheprovider --basetemp=$(CURDIR)/build/pytest-long
 
-# The edit loop: every fast test (no notebook execution, no grading batch, no server).
-check: $(STAMP)
+# The edit loop: the linter, the format check and every unit test (no kernel, no notebook
+# execution, no server); under a minute on 2 cores.
+check: $(STAMP) lint
 	mkdir -p build
 	$(BIN)/python -m pytest grader_tests/unit -q -p no:cacheprovider \
 	    -n $(TEST_WORKERS) --dist loadfile --basetemp=$(CURDIR)/build/pytest-check
+
+# ruff (ruff.toml): pyflakes, import order, unused arguments, and the code's formatting.
+# `make format` rewrites what the format check refuses.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 system-deps:
 	./scripts/system-deps.sh

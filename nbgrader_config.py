@@ -5,6 +5,7 @@ they were started from (with this folder as the course root): it puts the
 course root on ``sys.path`` itself, so no PYTHONPATH is needed, and points
 nbgrader's own extension points at the course's grading pipeline.
 """
+
 import os
 import sys
 
@@ -29,9 +30,14 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 # SQLite by default; set NBGRADER_DB_URL (e.g. postgresql://...) for a shared gradebook.
 c.CourseDirectory.db_url = os.environ.get(
-    "NBGRADER_DB_URL", "sqlite:///" + os.path.join(HERE, "gradebook.db"))
+    "NBGRADER_DB_URL", "sqlite:///" + os.path.join(HERE, "gradebook.db")
+)
 c.CourseDirectory.ignore = [
-    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*",
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    ".*",
 ]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
@@ -87,13 +93,12 @@ from nbgrader.converters.generate_assignment import GenerateAssignment  # noqa: 
 from nbgrader.preprocessors import ClearOutput  # noqa: E402
 
 # A class, not its dotted name: nbgrader calls class_traits() on each entry.
-from grader.nbgrader_ext.expected_outputs import AddExpectedOutputs# noqa: E402
+from grader.nbgrader_ext.expected_outputs import AddExpectedOutputs  # noqa: E402
 
 _stock = list(GenerateAssignment.class_traits()["preprocessors"].default())
 c.GenerateAssignment.preprocessors = (
-    _stock[:_stock.index(ClearOutput)]
-    + [AddExpectedOutputs]
-    + _stock[_stock.index(ClearOutput):])
+    _stock[: _stock.index(ClearOutput)] + [AddExpectedOutputs] + _stock[_stock.index(ClearOutput) :]
+)
 
 # --- Feedback pages (grader/pages/feedback.py, grader/pages/feedback_page.py) -----------------------------
 # nbgrader generate_feedback (with or without --force), formgrader's "Generate Feedback"
@@ -108,13 +113,57 @@ c.GenerateAssignment.preprocessors = (
 # leaving nbgrader without this file (and writing stock pages).
 c.GenerateFeedback.force = True
 c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades", "nbconvert.preprocessors.sanitize.SanitizeHTML",
-    "grader.nbgrader_ext.feedback.CourseSummary", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.sanitize.SanitizeHTML",
+    "grader.nbgrader_ext.feedback.CourseSummary",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
 c.GenerateFeedback.exporter_class = "grader.nbgrader_ext.feedback.FeedbackPage"
-c.SanitizeHTML.tags = ["a", "abbr", "b", "blockquote", "br", "caption", "code", "del", "div", "em",
-                       "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p",
-                       "pre", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td",
-                       "tfoot", "th", "thead", "tr", "u", "ul"]
-c.SanitizeHTML.attributes = {"a": ["href", "title"], "img": ["src", "alt", "width", "height"],
-                             "td": ["colspan", "rowspan", "align"], "th": ["colspan", "rowspan", "align"],
-                             "*": ["class", "title"]}
+c.SanitizeHTML.tags = [
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "del",
+    "div",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+]
+c.SanitizeHTML.attributes = {
+    "a": ["href", "title"],
+    "img": ["src", "alt", "width", "height"],
+    "td": ["colspan", "rowspan", "align"],
+    "th": ["colspan", "rowspan", "align"],
+    "*": ["class", "title"],
+}

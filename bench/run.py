@@ -10,6 +10,7 @@ copy of the same registered gradebook (see :func:`gradebook`), then this grader 
 peak memory per worker, and writes ``bench/results.md`` with the machine's
 description.  Nothing here is asserted by the tests: times vary by machine.
 """
+
 import json
 import os
 import platform
@@ -28,11 +29,10 @@ sys.path[:0] = [ROOT, os.path.join(ROOT, "grader_tests")]
 from grader import environment  # noqa: E402
 
 environment.prepare()  # before the first nbformat import (grader.course.release)
+from grader.course import release, submissions
+from grader.course.assignment import load  # noqa: E402
 from grader.environment import tool_env  # noqa: E402
-from grader.course import release
 from grader.sandbox import launch as sandbox
-from grader.course import submissions
-from grader.course.assignment import load# noqa: E402
 from grader_tests.helpers.mutants import MUTANTS  # noqa: E402
 from grader_tests.helpers.mutation import mutate  # noqa: E402
 
@@ -53,8 +53,13 @@ def make_submissions(folder, n, seed=2030):
     kinds = {"correct": 0, "buggy": 0, "blank": 0}
     for i in range(n):
         kind = ("correct", "correct", "buggy", "buggy", "blank")[i % 5]
-        nb = correct if kind == "correct" else blank if kind == "blank" else \
-            submissions.fill(L1W3, mutate(rng.choice(bugs), sources))
+        nb = (
+            correct
+            if kind == "correct"
+            else blank
+            if kind == "blank"
+            else submissions.fill(L1W3, mutate(rng.choice(bugs), sources))
+        )
         submissions.write(nb, f"student{i:04d}", folder, L1W3)
         kinds[kind] += 1
     return kinds
@@ -68,7 +73,11 @@ def timed(cmd, cwd=ROOT, **kwargs):
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd[:4])} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    return seconds, after.ru_maxrss / 1024, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return (
+        seconds,
+        after.ru_maxrss / 1024,
+        after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+    )
 
 
 STOCK_CONFIG = """
@@ -106,17 +115,43 @@ def stock(tmp, submitted, name):
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "nbgrader_config.py"), "w") as f:
         f.write(STOCK_CONFIG.format(config=os.path.join(ROOT, "nbgrader_config.py")))
-    return timed([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force",
-                  f"--CourseDirectory.submitted_directory={submitted}",
-                  f"--CourseDirectory.autograded_directory={os.path.join(tmp, name + '_autograded')}",
-                  f"--CourseDirectory.db_url={db}", "--log-level=WARN"], cwd=folder), db
+    return timed(
+        [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "autograde",
+            ASSIGNMENT,
+            "--force",
+            f"--CourseDirectory.submitted_directory={submitted}",
+            f"--CourseDirectory.autograded_directory={os.path.join(tmp, name + '_autograded')}",
+            f"--CourseDirectory.db_url={db}",
+            "--log-level=WARN",
+        ],
+        cwd=folder,
+    ), db
 
 
 def ours(tmp, submitted, name):
     autograded = os.path.join(tmp, f"{name}_autograded")
     db = gradebook(tmp, name)
-    seconds, _, cpu = timed([sys.executable, "-m", "grader", "grade", ASSIGNMENT, "--submitted", submitted,
-                             "--autograded", autograded, "--db", db, "--workers", str(WORKERS)])
+    seconds, _, cpu = timed(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            ASSIGNMENT,
+            "--submitted",
+            submitted,
+            "--autograded",
+            autograded,
+            "--db",
+            db,
+            "--workers",
+            str(WORKERS),
+        ]
+    )
     peaks = []
     for student in os.listdir(autograded):
         path = os.path.join(autograded, student, f"grading_report_{ASSIGNMENT}.json")
@@ -131,6 +166,7 @@ def ours(tmp, submitted, name):
 
 def totals(db):
     from grader.pages import table
+
     _, scores, _ = table.scores(db, L1W3)
     return {s: sum(v.values()) for s, v in scores.items()}
 
@@ -151,8 +187,11 @@ def machine():
     except (OSError, ValueError, IndexError):
         mem = 0
     import numpy
-    return (f"{cpu}, {os.cpu_count()} CPUs, {mem:.0f} GiB RAM; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}, numpy {numpy.__version__}, nbgrader 0.9.6")
+
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs, {mem:.0f} GiB RAM; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, numpy {numpy.__version__}, nbgrader 0.9.6"
+    )
 
 
 def main():
@@ -164,13 +203,19 @@ def main():
             kinds = make_submissions(submitted, n)
             print(f"{n} submissions: {kinds}; grader workers: {WORKERS}", flush=True)
             (s_sec, s_rss, s_cpu), s_db = stock(tmp, submitted, f"stock_{n}")
-            print(f"  stock nbgrader autograde: {s_sec:.1f} s ({n / s_sec:.3f} submissions/s), "
-                  f"peak memory {s_rss:.0f} MB", flush=True)
+            print(
+                f"  stock nbgrader autograde: {s_sec:.1f} s ({n / s_sec:.3f} submissions/s), "
+                f"peak memory {s_rss:.0f} MB",
+                flush=True,
+            )
             o_sec, o_worker, o_kernel, o_cpu, o_db = ours(tmp, submitted, f"ours_{n}")
             ratio = s_sec / o_sec
-            print(f"  make grade ({WORKERS} workers): {o_sec:.1f} s ({n / o_sec:.2f} submissions/s), "
-                  f"peak memory per worker {o_worker + o_kernel:.0f} MB "
-                  f"(grading process {o_worker:.0f} MB + kernel {o_kernel:.0f} MB)", flush=True)
+            print(
+                f"  make grade ({WORKERS} workers): {o_sec:.1f} s ({n / o_sec:.2f} submissions/s), "
+                f"peak memory per worker {o_worker + o_kernel:.0f} MB "
+                f"(grading process {o_worker:.0f} MB + kernel {o_kernel:.0f} MB)",
+                flush=True,
+            )
             print(f"  throughput ratio: {ratio:.1f}x", flush=True)
             stock_totals, our_totals = totals(s_db), totals(o_db)
             agree = sum(stock_totals[s] == our_totals[s] for s in our_totals)
@@ -181,8 +226,11 @@ def main():
             make_submissions(big, LARGE)
             l_sec, l_worker, l_kernel, _, _ = ours(tmp, big, "large")
             large = (l_sec, l_worker + l_kernel)
-            print(f"make grade on {LARGE} submissions: {l_sec:.1f} s ({l_sec / 60:.1f} min, "
-                  f"{LARGE / l_sec:.2f} submissions/s), peak memory per worker {large[1]:.0f} MB", flush=True)
+            print(
+                f"make grade on {LARGE} submissions: {l_sec:.1f} s ({l_sec / 60:.1f} min, "
+                f"{LARGE / l_sec:.2f} submissions/s), peak memory per worker {large[1]:.0f} MB",
+                flush=True,
+            )
         write_results(rows, large)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -201,12 +249,15 @@ def write_results(rows, large):
         "|---|---|---|---|---|",
     ]
     for n, kinds, s_sec, s_rss, o_sec, o_worker, o_kernel, ratio, agree in rows:
-        lines.append(f"| {n} ({kinds['correct']} correct, {kinds['buggy']} buggy, {kinds['blank']} blank) | "
-                     f"{s_sec:.1f} s | {o_sec:.1f} s | **{ratio:.1f}x** | stock {s_rss:.0f} MB; ours "
-                     f"{o_worker + o_kernel:.0f} MB per worker ({o_worker:.0f} MB grading + {o_kernel:.0f} MB kernel) |")
+        lines.append(
+            f"| {n} ({kinds['correct']} correct, {kinds['buggy']} buggy, {kinds['blank']} blank) | "
+            f"{s_sec:.1f} s | {o_sec:.1f} s | **{ratio:.1f}x** | stock {s_rss:.0f} MB; ours "
+            f"{o_worker + o_kernel:.0f} MB per worker ({o_worker:.0f} MB grading + {o_kernel:.0f} MB kernel) |"
+        )
     if large:
-        lines.append(f"| {LARGE} | — | {large[0]:.1f} s ({large[0] / 60:.1f} min) | — | "
-                     f"{large[1]:.0f} MB per worker |")
+        lines.append(
+            f"| {LARGE} | — | {large[0]:.1f} s ({large[0] / 60:.1f} min) | — | {large[1]:.0f} MB per worker |"
+        )
     lines += [
         "",
         "Target: at least 20x on 20 and on 40 submissions. Total scores agree for "

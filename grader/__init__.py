@@ -9,6 +9,7 @@ Importing it (or any of its modules) changes no global state: the set-up a
 grading process needs is :func:`grader.environment.prepare`, which the entry
 points call.
 """
+
 import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -1,4 +1,5 @@
 """``python -m grader COMMAND [ASSIGNMENT]``: the command line (see ``grader.cli``)."""
+
 import sys
 
 from grader.cli import main

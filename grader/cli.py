@@ -10,13 +10,13 @@ by one of the ``*_option`` helpers.  :func:`main` makes the process's set-up
 (:func:`grader.environment.prepare`) before anything heavy is imported: the
 modules a command needs are imported inside its function.
 """
+
 import argparse
 import dataclasses
 import os
 import sys
 
-from grader import ROOT
-from grader import environment
+from grader import ROOT, environment
 from grader import messages as msg
 
 
@@ -47,17 +47,22 @@ COMMANDS = {}
 
 def command(name, help, *options):
     """Register the decorated ``cmd_*`` function as the subcommand ``name`` with ``options``."""
+
     def register(function):
         COMMANDS[name] = Command(name, help, options, function)
         return function
+
     return register
 
 
 # --- the options several commands share ------------------------------------------------------------
 
+
 def assignment_argument(parser):
     """The optional positional assignment id (default: the course's only assignment)."""
-    parser.add_argument("assignment", nargs="?", help="assignment id: a folder of source/ (default: the only one)")
+    parser.add_argument(
+        "assignment", nargs="?", help="assignment id: a folder of source/ (default: the only one)"
+    )
 
 
 def assignment_option(parser):
@@ -72,8 +77,11 @@ def db_option(parser):
 
 def autograded_option(parser):
     """``--autograded``: the folder of autograded notebooks and grading reports."""
-    parser.add_argument("--autograded", default=os.path.join(ROOT, "autograded"),
-                        help="where graded notebooks are written (default: autograded/)")
+    parser.add_argument(
+        "--autograded",
+        default=os.path.join(ROOT, "autograded"),
+        help="where graded notebooks are written (default: autograded/)",
+    )
 
 
 def workers_option(parser):
@@ -84,12 +92,14 @@ def workers_option(parser):
 def db_url(args):
     """The gradebook URL of ``args``: ``--db`` or nbgrader_config.py's."""
     from grader.config import db_url as configured
+
     return args.db or configured()
 
 
 def assignment_of(value):
     """The Assignment of ``value`` (or of the only one), or exit with a clear message."""
     from grader.course.assignment import UnknownAssignment, ids, load
+
     if value is None:
         known = ids()
         if len(known) != 1:
@@ -103,10 +113,12 @@ def assignment_of(value):
 
 # --- the commands ----------------------------------------------------------------------------------
 
+
 def _release_options(parser):
     parser.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
-    parser.add_argument("--check", action="store_true",
-                        help="fail if the committed release differs from a fresh one")
+    parser.add_argument(
+        "--check", action="store_true", help="fail if the committed release differs from a fresh one"
+    )
 
 
 @command("release", "generate notebooks/<id> from source/<id> (all assignments by default)", _release_options)
@@ -114,6 +126,7 @@ def cmd_release(args):
     """Release (or with ``--check``, compare with a fresh release) each named assignment."""
     from grader.course import release
     from grader.course.assignment import ids
+
     status = 0
     for name in args.assignment or ids():
         assignment = assignment_of(name)
@@ -130,11 +143,15 @@ def cmd_release(args):
     return status
 
 
-@command("demo-submissions", "write an assignment's demo submissions (its spec's `demo`) into submitted/",
-         assignment_argument)
+@command(
+    "demo-submissions",
+    "write an assignment's demo submissions (its spec's `demo`) into submitted/",
+    assignment_argument,
+)
 def cmd_demo_submissions(args):
     """Write the demo's sample submissions of the assignment."""
     from grader.course import submissions
+
     for path in submissions.demo(assignment_of(args.assignment)):
         print(msg.WROTE.format(path=os.path.relpath(path, ROOT)))
     return 0
@@ -144,39 +161,66 @@ def _notebook_argument(parser):
     parser.add_argument("notebook")
 
 
-@command("fill-solutions", "fill a release notebook's solution cells in place",
-         _notebook_argument, assignment_option)
+@command(
+    "fill-solutions",
+    "fill a release notebook's solution cells in place",
+    _notebook_argument,
+    assignment_option,
+)
 def cmd_fill_solutions(args):
     """Fill a release notebook's solution cells with the reference solutions."""
     import nbformat
 
     from grader.course import submissions
-    assignment = assignment_of(args.assignment or os.path.basename(os.path.dirname(
-        os.path.abspath(args.notebook))))
+
+    assignment = assignment_of(
+        args.assignment or os.path.basename(os.path.dirname(os.path.abspath(args.notebook)))
+    )
     nbformat.write(submissions.fill(assignment, release=args.notebook), args.notebook)
     print(msg.SOLUTIONS_FILLED.format(notebook=args.notebook))
     return 0
 
 
 def _grade_options(parser):
-    parser.add_argument("--submitted", default=os.path.join(ROOT, "submitted"),
-                        help="folder of <student>/<assignment>/ submissions (default: submitted/)")
-    parser.add_argument("--scheduler", default=None,
-                        help="Dask scheduler address (tcp://host:port) to grade on a cluster")
-    parser.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
-                        help="change a resource limit, e.g. memory_mb=4096 (see grader/limits.py)")
-    parser.add_argument("--student", action="append", default=None,
-                        help="grade only this student, looking at no other folder (repeatable)")
+    parser.add_argument(
+        "--submitted",
+        default=os.path.join(ROOT, "submitted"),
+        help="folder of <student>/<assignment>/ submissions (default: submitted/)",
+    )
+    parser.add_argument(
+        "--scheduler", default=None, help="Dask scheduler address (tcp://host:port) to grade on a cluster"
+    )
+    parser.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a resource limit, e.g. memory_mb=4096 (see grader/limits.py)",
+    )
+    parser.add_argument(
+        "--student",
+        action="append",
+        default=None,
+        help="grade only this student, looking at no other folder (repeatable)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-@command("grade", "autograde every submission in submitted/ (or only the --student ones)",
-         assignment_argument, autograded_option, db_option, workers_option, _grade_options)
+@command(
+    "grade",
+    "autograde every submission in submitted/ (or only the --student ones)",
+    assignment_argument,
+    autograded_option,
+    db_option,
+    workers_option,
+    _grade_options,
+)
 def cmd_grade(args):
     """Grade the submissions into the gradebook; print each student's notes."""
     from grader.batch import runner
     from grader.ids import terminal
     from grader.limits import LimitError, Limits
+
     assignment = assignment_of(args.assignment)
     try:
         limits = Limits.load(args.limit)
@@ -184,9 +228,17 @@ def cmd_grade(args):
         print(exc, file=sys.stderr)
         return 2
     try:
-        results = runner.run(args.submitted, args.autograded, db_url(args), assignment.id,
-                             workers=args.workers, scheduler=args.scheduler,
-                             limits=limits, students=args.student, quiet=args.quiet)
+        results = runner.run(
+            args.submitted,
+            args.autograded,
+            db_url(args),
+            assignment.id,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            limits=limits,
+            students=args.student,
+            quiet=args.quiet,
+        )
     except runner.InvalidStudents as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -204,6 +256,7 @@ def cmd_grade(args):
 def cmd_table(args):
     """Print the score table."""
     from grader.pages import table
+
     print(table.render(db_url(args), assignment_of(args.assignment)))
     return 0
 
@@ -212,13 +265,26 @@ def _feedback_options(parser):
     parser.add_argument("--feedback", default=os.path.join(ROOT, "feedback"))
 
 
-@command("feedback", "write feedback/<student>/<id>/*.html with a summary",
-         assignment_argument, autograded_option, db_option, workers_option, _feedback_options)
+@command(
+    "feedback",
+    "write feedback/<student>/<id>/*.html with a summary",
+    assignment_argument,
+    autograded_option,
+    db_option,
+    workers_option,
+    _feedback_options,
+)
 def cmd_feedback(args):
     """Write every student's feedback page."""
     from grader.pages import feedback
-    for page in feedback.generate(args.autograded, args.feedback, db_url(args),
-                                  workers=args.workers, assignment=assignment_of(args.assignment)):
+
+    for page in feedback.generate(
+        args.autograded,
+        args.feedback,
+        db_url(args),
+        workers=args.workers,
+        assignment=assignment_of(args.assignment),
+    ):
         print(msg.WROTE.format(path=os.path.relpath(page)))
     return 0
 
@@ -228,29 +294,46 @@ def _report_options(parser):
     parser.add_argument("--csv", default=os.path.join(ROOT, "grades_by_exercise.csv"))
 
 
-@command("report", "write reports/<id>.html and grades_by_exercise.csv",
-         assignment_argument, autograded_option, db_option, _report_options)
+@command(
+    "report",
+    "write reports/<id>.html and grades_by_exercise.csv",
+    assignment_argument,
+    autograded_option,
+    db_option,
+    _report_options,
+)
 def cmd_report(args):
     """Write the per-exercise CSV and the class report."""
     from grader.pages import report
+
     db = db_url(args)
     assignment = assignment_of(args.assignment)
     print(msg.WROTE.format(path=os.path.relpath(report.write_exercise_csv(db, args.csv, assignment))))
-    print(msg.CLASS_REPORT_WRITTEN.format(
-        path=os.path.relpath(report.write(db, args.autograded, args.out, assignment))))
+    print(
+        msg.CLASS_REPORT_WRITTEN.format(
+            path=os.path.relpath(report.write(db, args.autograded, args.out, assignment))
+        )
+    )
     return 0
 
 
 def _collect_options(parser):
     from grader.lms.collect import add_arguments
+
     add_arguments(parser)
 
 
-@command("collect", "file an LMS download (Canvas, Moodle) into submitted/",
-         _collect_options, assignment_option, db_option)
+@command(
+    "collect",
+    "file an LMS download (Canvas, Moodle) into submitted/",
+    _collect_options,
+    assignment_option,
+    db_option,
+)
 def cmd_collect(args):
     """File an LMS download into submitted/ (and names into the gradebook)."""
     from grader.lms import collect
+
     return collect.main(args, assignment_of(args.assignment))
 
 
@@ -258,11 +341,16 @@ def _csv_argument(parser):
     parser.add_argument("csv")
 
 
-@command("roster", "import a roster CSV (id,first_name,last_name,email) into the gradebook",
-         _csv_argument, db_option)
+@command(
+    "roster",
+    "import a roster CSV (id,first_name,last_name,email) into the gradebook",
+    _csv_argument,
+    db_option,
+)
 def cmd_roster(args):
     """Import a roster CSV."""
     from grader.lms import roster
+
     return roster.roster_main(args)
 
 
@@ -270,14 +358,18 @@ def cmd_roster(args):
 def cmd_validate(args):
     """Run a notebook's public self-checks."""
     from grader.course import validate
+
     return validate.main(args.notebook)
 
 
 # ----------------------------------------------------------------------------------------------------
 
+
 def build_parser():
     """The command line's parser: one subparser per :data:`COMMANDS` entry, its function as ``run``."""
-    parser = argparse.ArgumentParser(prog="python -m grader", description="\n\n".join(__doc__.split("\n\n")[:2]))
+    parser = argparse.ArgumentParser(
+        prog="python -m grader", description="\n\n".join(__doc__.split("\n\n")[:2])
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for spec in COMMANDS.values():
         p = sub.add_parser(spec.name, help=spec.help)

@@ -1,4 +1,5 @@
 """The course's nbgrader settings, read from nbgrader_config.py (their one place)."""
+
 import functools
 import os
 

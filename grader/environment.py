@@ -18,6 +18,7 @@ every entry point calls first:
 :func:`tool_env` is the environment of the nbgrader and Jupyter subprocesses
 the grader starts.
 """
+
 import os
 import sys
 

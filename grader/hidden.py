@@ -7,6 +7,7 @@ re-executing the source notebook checks (the reference passes its own
 hidden cases).  The course's grader never runs these cells: it probes the
 kernel and judges in its own process (see ``grader.pipeline.grade``).
 """
+
 import os
 
 from grader import environment
@@ -22,6 +23,7 @@ def run_hidden_tests(exercise, namespace, assignment_id=None):
     # before the import below brings in nbformat for the first time in this kernel.
     environment.skip_iri_checker()
     from grader.course.assignment import copy_value, load
+
     assignment = load(assignment_id or os.path.basename(os.getcwd()))
     callees = assignment.spec.callees.get(exercise, ())
     name = assignment.spec.result_names.get(exercise, "result")

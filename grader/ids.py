@@ -10,17 +10,10 @@ student controls in part (LMS file names, folder names, roster files), so
 - ``terminal`` keeps a terminal from obeying escape sequences in a name.
 """
 
-
-
-
 import re
-
-
 import unicodedata
 
-
 from grader import messages as msg
-
 
 MAX_ID_LENGTH = 64
 
@@ -33,8 +26,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # Bidirectional controls reorder what a terminal shows ("Trojan Source"); shown escaped too.
-_BIDI = set("\u200e\u200f\u061c") | {chr(c) for c in range(0x202A, 0x202F)} | {
-    chr(c) for c in range(0x2066, 0x206A)}
+_BIDI = (
+    set("\u200e\u200f\u061c")
+    | {chr(c) for c in range(0x202A, 0x202F)}
+    | {chr(c) for c in range(0x2066, 0x206A)}
+)
 
 
 MAX_NAME_LENGTH = 200

@@ -23,6 +23,7 @@ message naming the source; nothing falls back to a default silently.
 Each field's meaning, as enforced, is in its ``help`` metadata;
 :func:`markdown_table` renders them for README.md (a test keeps the two equal).
 """
+
 import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -30,7 +31,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from grader import messages as msg
 
 ENVIRONMENT = "GRADER_LIMITS"
-SECTION = "Limits"        # the traitlets section of nbgrader_config.py: c.Limits.<name>
+SECTION = "Limits"  # the traitlets section of nbgrader_config.py: c.Limits.<name>
 CONFIG_SOURCE = "nbgrader_config.py c.Limits"
 COMMAND_LINE = "--limit"
 
@@ -53,53 +54,79 @@ class Limits:
     """
 
     cell_timeout: float = _limit(
-        60.0, "seconds one cell, or one exercise's hidden tests, may run before it is interrupted")
+        60.0, "seconds one cell, or one exercise's hidden tests, may run before it is interrupted"
+    )
     notebook_timeout: float = _limit(
-        300.0, "seconds of wall time one kernel gets: the submission's run, and again each fresh kernel "
-               "started after a kernel death (within `submission_timeout`)")
+        300.0,
+        "seconds of wall time one kernel gets: the submission's run, and again each fresh kernel "
+        "started after a kernel death (within `submission_timeout`)",
+    )
     submission_timeout: float = _limit(
-        600.0, "seconds of wall time for the whole submission, all its kernels together (the run and "
-               "at most two re-runs after a kernel death)")
+        600.0,
+        "seconds of wall time for the whole submission, all its kernels together (the run and "
+        "at most two re-runs after a kernel death)",
+    )
     memory_mb: int = _limit(
-        2048, "MiB of address space of the kernel process; with a cgroup, `memory_mb` + `disk_mb` + "
-              "`shm_mb` also bound all the submission's processes together")
+        2048,
+        "MiB of address space of the kernel process; with a cgroup, `memory_mb` + `disk_mb` + "
+        "`shm_mb` also bound all the submission's processes together",
+    )
     cpu_seconds: int = _limit(
-        600, "seconds of CPU time of the kernel process (then SIGXCPU, and SIGKILL 5 s later)")
+        600, "seconds of CPU time of the kernel process (then SIGXCPU, and SIGKILL 5 s later)"
+    )
     processes: int = _limit(
-        64, "processes and threads of the submission (per kernel uid, when kernels run under a "
-            "separate uid, and per cgroup, where cgroups are writable)")
+        64,
+        "processes and threads of the submission (per kernel uid, when kernels run under a "
+        "separate uid, and per cgroup, where cgroups are writable)",
+    )
     output_kb: int = _limit(
-        64, "characters (in units of 1024) of each output stream (stdout, stderr) kept per cell; "
-            "the rest is dropped with a note")
+        64,
+        "characters (in units of 1024) of each output stream (stdout, stderr) kept per cell; "
+        "the rest is dropped with a note",
+    )
     display_kb: int = _limit(
-        2048, "characters (in units of 1024) of display data (`display`, figures: all its "
-              "formats together) kept per cell; a display over it is replaced by a note")
+        2048,
+        "characters (in units of 1024) of display data (`display`, figures: all its "
+        "formats together) kept per cell; a display over it is replaced by a note",
+    )
     notebook_output_mb: int = _limit(
-        8, "MiB of outputs kept in the autograded notebook, all cells together (counted by the "
-           "kernel, and again by the grader); the rest is dropped with a note")
+        8,
+        "MiB of outputs kept in the autograded notebook, all cells together (counted by the "
+        "kernel, and again by the grader); the rest is dropped with a note",
+    )
     file_size_mb: int = _limit(64, "MiB: the largest file the kernel may write")
     open_files: int = _limit(256, "file descriptors the kernel process may have open")
     disk_mb: int = _limit(
-        256, "MiB of the kernel's writable space (its `/tmp` and working directory; with bubblewrap)")
+        256, "MiB of the kernel's writable space (its `/tmp` and working directory; with bubblewrap)"
+    )
     shm_mb: int = _limit(16, "MiB of the kernel's `/dev/shm` (with bubblewrap)")
     max_message_mb: int = _limit(
-        8, "MiB: the largest message the kernel may send (a cell's answer with its outputs); "
-           "a larger one stops the kernel")
+        8,
+        "MiB: the largest message the kernel may send (a cell's answer with its outputs); "
+        "a larger one stops the kernel",
+    )
     answer_kb: int = _limit(
-        2048, "KiB: the largest answer of one exercise's hidden tests; a larger one stops the kernel")
+        2048, "KiB: the largest answer of one exercise's hidden tests; a larger one stops the kernel"
+    )
     callee_calls: int = _limit(
-        5000, "calls to the functions a composite exercise uses answered per run of its hidden "
-              "tests; later calls raise an error in the kernel")
+        5000,
+        "calls to the functions a composite exercise uses answered per run of its hidden "
+        "tests; later calls raise an error in the kernel",
+    )
     verdict_chars: int = _limit(
-        4000, "characters of failure messages kept in one exercise's verdict (the first failure "
-              "is always kept)")
+        4000,
+        "characters of failure messages kept in one exercise's verdict (the first failure is always kept)",
+    )
     grader_memory_mb: int = _limit(
-        512, "MiB of address space a forked grading worker may add while grading one submission "
-             "(`make grade` without Dask)")
+        512,
+        "MiB of address space a forked grading worker may add while grading one submission "
+        "(`make grade` without Dask)",
+    )
     notebook_mb: int = _limit(50, "MiB: the largest notebook file read; a larger one scores 0 with a note")
     max_cells: int = _limit(2000, "cells a notebook may have; more scores 0 with a note")
     grace: float = _limit(
-        5.0, "seconds a cell past its time gets to stop by itself before its kernel is killed")
+        5.0, "seconds a cell past its time gets to stop by itself before its kernel is killed"
+    )
 
     @classmethod
     def load(cls, overrides=(), config=None, environ=None):
@@ -126,9 +153,10 @@ class Limits:
         """
         if config is None:
             from grader import config as course_config
+
             config = course_config.load()
         environ = os.environ if environ is None else environ
-        section = dict.get(config, SECTION) or {}   # not config.Limits: that would add the section
+        section = dict.get(config, SECTION) or {}  # not config.Limits: that would add the section
         limits = cls()
         for name, value in section.items():
             limits = replace(limits, **{_known(name, CONFIG_SOURCE): _value(name, value, CONFIG_SOURCE)})
@@ -176,14 +204,21 @@ def _known(name, source):
 def _value(name, value, source):
     """``value`` (a number, or its text from the command line or the environment) as limit ``name``."""
     whole = _types()[name] in (int, "int")
-    bad = LimitError((msg.LIMIT_NOT_WHOLE if whole else msg.LIMIT_NOT_POSITIVE).format(
-        name=name, source=source, value=value))
-    if isinstance(value, str):    # traitlets passes nbgrader's --Limits.name=value as text too
+    bad = LimitError(
+        (msg.LIMIT_NOT_WHOLE if whole else msg.LIMIT_NOT_POSITIVE).format(
+            name=name, source=source, value=value
+        )
+    )
+    if isinstance(value, str):  # traitlets passes nbgrader's --Limits.name=value as text too
         try:
             value = int(value) if whole else float(value)
         except ValueError:
             raise bad from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not isinstance(value, int)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (whole and not isinstance(value, int))
+    ):
         raise bad
     if not value > 0 or not math.isfinite(value):
         raise bad

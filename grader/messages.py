@@ -50,6 +50,7 @@ See Also
 --------
 grader_tests.test_unit_messages : the checks of this convention.
 """
+
 import string
 from typing import NamedTuple
 
@@ -77,11 +78,13 @@ NOTEBOOK_NOT_UTF8 = "笔记本不是 UTF-8 文本 / the notebook is not UTF-8 te
 NOTEBOOK_NOT_JSON = "笔记本不是有效的 JSON / the notebook is not valid JSON ({error}, line {line})"
 NOTEBOOK_TOO_DEEP = "笔记本的 JSON 嵌套过深 / the notebook's JSON is nested too deeply"
 NOTEBOOK_NOT_OBJECT = "笔记本不是 JSON 对象 / the notebook is not a JSON object"
-NOTEBOOK_UNSUPPORTED_FORMAT = ("不支持的笔记本格式 nbformat={major!r}，需要 4 / "
-                               "unsupported nbformat {major!r}, 4 is needed")
+NOTEBOOK_UNSUPPORTED_FORMAT = (
+    "不支持的笔记本格式 nbformat={major!r}，需要 4 / unsupported nbformat {major!r}, 4 is needed"
+)
 NOTEBOOK_NO_CELLS = "笔记本没有单元格列表 / the notebook has no list of cells"
-NOTEBOOK_TOO_MANY_CELLS = ("笔记本有 {cells} 个单元格，超过上限 {limit} / "
-                           "the notebook has {cells} cells, over the limit of {limit}")
+NOTEBOOK_TOO_MANY_CELLS = (
+    "笔记本有 {cells} 个单元格，超过上限 {limit} / the notebook has {cells} cells, over the limit of {limit}"
+)
 NOTEBOOK_INVALID = "笔记本结构无效 / the notebook's structure is invalid ({error})"
 NOTEBOOK_MALFORMED_CELL = "笔记本含有无效的单元格 / the notebook has a malformed cell"
 
@@ -89,10 +92,12 @@ NOTEBOOK_MALFORMED_CELL = "笔记本含有无效的单元格 / the notebook has 
 
 LOCKED_CELL_DUPLICATE = "重复的只读单元格 {gid} 已删除 / duplicate locked cell {gid} removed"
 LOCKED_CELL_RESTORED = "只读单元格 {gid} 被修改，已还原 / locked cell {gid} was edited and has been restored"
-SOLUTION_CELL_DUPLICATE = ("解答单元格 {gid} 有多个副本，以最后一个为准 / "
-                           "solution cell {gid} is duplicated; the last copy counts")
-UNKNOWN_GRADED_CELL = ("未知的评分单元格 {gid} 按普通单元格处理 / "
-                       "unknown graded cell {gid} treated as an ordinary cell")
+SOLUTION_CELL_DUPLICATE = (
+    "解答单元格 {gid} 有多个副本，以最后一个为准 / solution cell {gid} is duplicated; the last copy counts"
+)
+UNKNOWN_GRADED_CELL = (
+    "未知的评分单元格 {gid} 按普通单元格处理 / unknown graded cell {gid} treated as an ordinary cell"
+)
 DELETED_TEST_RESTORED = "被删除的测试 {gid} 已恢复 / deleted cell {gid} has been restored"
 DELETED_CELL_RESTORED = "被删除的单元格 {gid} 已恢复 / deleted cell {gid} has been restored"
 
@@ -116,8 +121,10 @@ NO_USABLE_RESULT = "隐藏测试没有返回结果 / the hidden tests returned n
 NO_RESULT = "没有结果 / no result"
 NOT_DEFINED = "{exercise} 在其测试单元格处未定义 / {exercise} is not defined (at its test cell)"
 CALL_RAISED = "调用出错 / raised {error}"
-UNUSABLE_VALUE = ("返回值无法识别（只接受数字、字符串、列表、元组、字典和数值数组）/ unusable return value "
-                  "(only numbers, strings, lists, tuples, dicts and numeric arrays are accepted)")
+UNUSABLE_VALUE = (
+    "返回值无法识别（只接受数字、字符串、列表、元组、字典和数值数组）/ unusable return value "
+    "(only numbers, strings, lists, tuples, dicts and numeric arrays are accepted)"
+)
 UNCOMPARABLE_VALUE = "返回值无法比较 / return value cannot be compared ({error})"
 # What a wrong result is told, by kind (``{v}``: the variable).
 WRONG_TYPE = "{v} 的类型不对 / {v} has the wrong type"
@@ -138,23 +145,31 @@ RESULT_TEXT = {
 # --- finding and grading submissions (runner) -----------------------------------------------------
 
 NO_ASSIGNMENT_FOLDER = "没有 {assignment} 文件夹 / no {assignment} folder in the submission"
-FOLDER_LINKS_OUTSIDE = ("{assignment} 文件夹是指向提交之外的链接 / "
-                        "the {assignment} folder links outside the submission")
-NOTEBOOK_RENAMED = ("笔记本被改名为 {found}，按 {expected} 评分 / "
-                    "notebook renamed to {found}; graded as {expected}")
+FOLDER_LINKS_OUTSIDE = (
+    "{assignment} 文件夹是指向提交之外的链接 / the {assignment} folder links outside the submission"
+)
+NOTEBOOK_RENAMED = (
+    "笔记本被改名为 {found}，按 {expected} 评分 / notebook renamed to {found}; graded as {expected}"
+)
 SEVERAL_NOTEBOOKS = "没有 {expected}，且有多个笔记本 / no {expected} and several other notebooks: {found}"
 NOTEBOOK_MISSING = "缺少笔记本 {expected} / the notebook {expected} is missing"
-NOTEBOOK_LINKS_OUTSIDE = ("笔记本是指向提交之外的链接，不予评分 / "
-                          "the notebook links outside the submission and is not graded")
+NOTEBOOK_LINKS_OUTSIDE = (
+    "笔记本是指向提交之外的链接，不予评分 / the notebook links outside the submission and is not graded"
+)
 OTHER_FILES_IGNORED = "其他文件被忽略 / other files ignored: {files}"
-TIMESTAMP_UNREADABLE = ("timestamp.txt 无法识别，已忽略 / "
-                        "timestamp.txt is unreadable and was ignored ({error})")
+TIMESTAMP_UNREADABLE = (
+    "timestamp.txt 无法识别，已忽略 / timestamp.txt is unreadable and was ignored ({error})"
+)
 GRADER_ERROR = "评分程序出错 / grader error: {error}"
-WORKER_DIED = ("评分进程意外终止（{how}）/ the grading worker died ({how}), "
-               "e.g. out of memory; this submission was not graded")
+WORKER_DIED = (
+    "评分进程意外终止（{how}）/ the grading worker died ({how}), "
+    "e.g. out of memory; this submission was not graded"
+)
 NOT_GRADED_GRADER_ERROR = "评分程序出错未评分 / not graded because of a grader error: {students}"
 GRADES_NOT_RECORDED = "成绩无法写入 / could not record the grades: {error}"
-NAMED_STUDENTS_INVALID = "指定的学生编号无效，未评分任何提交 / invalid student id given; nothing was graded: {reasons}"
+NAMED_STUDENTS_INVALID = (
+    "指定的学生编号无效，未评分任何提交 / invalid student id given; nothing was graded: {reasons}"
+)
 
 # --- student ids, names and the roster (students) -------------------------------------------------
 
@@ -164,8 +179,10 @@ ID_TOO_LONG = "学生编号超过 {limit} 个字符 / the student id is longer t
 ID_HAS_PATH = "学生编号含路径成分（/、\\ 或 ..） / the student id contains a path (/, \\ or ..): {shown}"
 ID_HAS_CONTROL = "学生编号含控制字符 / the student id contains control characters: {shown}"
 ID_BAD_START = "学生编号不能以“{first}”开头 / the student id must not start with '{first}': {shown}"
-ID_BAD_CHARACTERS = ("学生编号只能含英文字母、数字、_、. 和 -，不能含“{bad}” / the student id may contain "
-                     "only ASCII letters, digits, _, . and -, not {bad!r}: {shown}")
+ID_BAD_CHARACTERS = (
+    "学生编号只能含英文字母、数字、_、. 和 -，不能含“{bad}” / the student id may contain "
+    "only ASCII letters, digits, _, . and -, not {bad!r}: {shown}"
+)
 NAME_TOO_LONG = "姓名超过 {limit} 个字符 / the name is longer than {limit} characters"
 NAME_HAS_CONTROL = "姓名含控制字符 / the name contains control characters: {shown}"
 ROSTER_NO_ID = "名单缺少 id 列 / the roster has no 'id' column (expected: {fields})"
@@ -174,30 +191,45 @@ ROSTER_IMPORTED = "已导入 {count} 名学生 / imported {count} student(s)"
 # --- filing an LMS download (collect, unzip) ------------------------------------------------------
 
 ZIP_UNREADABLE = "不是可读的 zip 文件 / not a readable zip file: {error}"
-TOO_MANY_MEMBERS = ("下载包含 {members} 个条目，超过上限 {limit} / the download has {members} entries, "
-                    "more than the limit of {limit} (--max-members)")
+TOO_MANY_MEMBERS = (
+    "下载包含 {members} 个条目，超过上限 {limit} / the download has {members} entries, "
+    "more than the limit of {limit} (--max-members)"
+)
 DOWNLOAD_EMPTY = "下载中没有文件 / the download contains no files"
 UNKNOWN_LMS = "未知的 LMS：{lms}（可选 canvas、moodle） / unknown LMS {lms!r} (canvas or moodle)"
-LMS_NOT_DETECTED = ("无法从整个下载判断 LMS（并非所有文件都符合 Canvas 或 Moodle 的命名）；请用 --lms "
-                    "canvas 或 --lms moodle 指明 / cannot tell the LMS from the whole download (not every "
-                    "file follows Canvas's or Moodle's naming); name it with --lms canvas or --lms moodle")
-NOT_LMS_NAMING = ("不符合 {lms} 的文件命名，未归档（不猜测属于谁） / does not follow {lms}'s "
-                  "file naming; not filed (its owner is not guessed)")
+LMS_NOT_DETECTED = (
+    "无法从整个下载判断 LMS（并非所有文件都符合 Canvas 或 Moodle 的命名）；请用 --lms "
+    "canvas 或 --lms moodle 指明 / cannot tell the LMS from the whole download (not every "
+    "file follows Canvas's or Moodle's naming); name it with --lms canvas or --lms moodle"
+)
+NOT_LMS_NAMING = (
+    "不符合 {lms} 的文件命名，未归档（不猜测属于谁） / does not follow {lms}'s "
+    "file naming; not filed (its owner is not guessed)"
+)
 NOT_FILED = "未归档 / not filed: {reason}"
 SYMLINK_NOT_EXTRACTED = "符号链接，不是笔记本，未解压 / a symbolic link, not a notebook; not extracted"
-ARCHIVE_NOT_EXTRACTED = ("压缩包，不是笔记本，未解压（其中的文件不会被当作学生） / an archive, not a notebook; "
-                         "not unpacked (nothing inside it is filed)")
+ARCHIVE_NOT_EXTRACTED = (
+    "压缩包，不是笔记本，未解压（其中的文件不会被当作学生） / an archive, not a notebook; "
+    "not unpacked (nothing inside it is filed)"
+)
 NOT_A_NOTEBOOK = "不是笔记本（.ipynb），未解压 / not a notebook (.ipynb); not extracted"
-SHARED_STUDENT_ID = ("{accounts} 个不同的账号使用同一学生编号，未归档，之前收集的提交保持不变 / "
-                     "{accounts} different accounts share this student id; nothing filed, an earlier "
-                     "collected submission is left as it was")
-NO_NOTEBOOK_FROM_STUDENT = ("下载中没有该学生的笔记本，未归档 / no notebook from this student "
-                            "in the download; nothing filed")
-SEVERAL_NOTEBOOKS_FROM_STUDENT = ("有 {count} 个笔记本（{listed}），无法确定评哪一个，未归档；请学生只提交一个 / "
-                                  "{count} notebooks ({listed}): which one counts is not guessed, nothing "
-                                  "filed; ask the student to submit one")
-DOWNLOAD_TOO_LARGE = ("笔记本共 {declared} 字节，超过上限 {limit} / the notebooks declare {declared} bytes "
-                      "together, more than the limit of {limit} (--max-total-mb)")
+SHARED_STUDENT_ID = (
+    "{accounts} 个不同的账号使用同一学生编号，未归档，之前收集的提交保持不变 / "
+    "{accounts} different accounts share this student id; nothing filed, an earlier "
+    "collected submission is left as it was"
+)
+NO_NOTEBOOK_FROM_STUDENT = (
+    "下载中没有该学生的笔记本，未归档 / no notebook from this student in the download; nothing filed"
+)
+SEVERAL_NOTEBOOKS_FROM_STUDENT = (
+    "有 {count} 个笔记本（{listed}），无法确定评哪一个，未归档；请学生只提交一个 / "
+    "{count} notebooks ({listed}): which one counts is not guessed, nothing "
+    "filed; ask the student to submit one"
+)
+DOWNLOAD_TOO_LARGE = (
+    "笔记本共 {declared} 字节，超过上限 {limit} / the notebooks declare {declared} bytes "
+    "together, more than the limit of {limit} (--max-total-mb)"
+)
 FILE_DATE_INVALID = "文件时间无效，未记录提交时间 / the file's date is invalid; no submission time recorded"
 UNKNOWN_TIME_ZONE = "未知时区 / unknown time zone: {zone}"
 NAME_NOT_RECORDED = "未记录姓名 / name not recorded: {reason}"
@@ -205,23 +237,36 @@ NO_SUCH_FILE = "文件不存在 / no such file"
 ERROR = "错误 / error: {error}"
 FILED_STUDENTS = "已归档 {count} 名学生 / filed {count} student(s) into {folder}"
 MEMBER_ENCRYPTED = "已加密，未解压 / encrypted; not extracted"
-MEMBER_COMPRESSION_UNSUPPORTED = ("不支持的压缩方式 {method}，未解压 / unsupported compression method "
-                                  "{method}; not extracted")
-MEMBER_DECLARED_TOO_LARGE = ("声明大小 {size} 字节，超过单个文件上限 {limit} / declares {size} bytes, "
-                             "more than the limit of {limit} per file (--max-member-mb)")
-MEMBER_DECLARED_RATIO = ("声明的压缩比超过 {ratio}:1（疑似压缩炸弹），未解压 / declares a compression ratio "
-                         "above {ratio}:1 (a zip bomb?); not extracted (--max-ratio)")
+MEMBER_COMPRESSION_UNSUPPORTED = (
+    "不支持的压缩方式 {method}，未解压 / unsupported compression method {method}; not extracted"
+)
+MEMBER_DECLARED_TOO_LARGE = (
+    "声明大小 {size} 字节，超过单个文件上限 {limit} / declares {size} bytes, "
+    "more than the limit of {limit} per file (--max-member-mb)"
+)
+MEMBER_DECLARED_RATIO = (
+    "声明的压缩比超过 {ratio}:1（疑似压缩炸弹），未解压 / declares a compression ratio "
+    "above {ratio}:1 (a zip bomb?); not extracted (--max-ratio)"
+)
 MEMBER_HEADER_DAMAGED = "本地文件头损坏 / its local file header is damaged"
 MEMBER_TRUNCATED = "数据被截断 / its data is truncated"
 MEMBER_DAMAGED = "数据损坏 / its data is damaged: {error}"
-MEMBER_MISMATCH = ("内容与文件头不符（大小 {written}，声明 {declared}，或校验和不同） / its content does not "
-                   "match its header (size {written}, declared {declared}, or the CRC differs)")
-MEMBER_HEADER_LIES = ("解压后大于文件头声明的 {declared} 字节（文件头不实） / inflates to more than "
-                      "the {declared} bytes its header declares (the header lies)")
-MEMBER_INFLATES_TOO_LARGE = ("解压后超过单个文件上限 {limit} 字节 / inflates to more than the "
-                             "limit of {limit} bytes per file (--max-member-mb)")
-MEMBER_ZIP_BOMB = ("解压时压缩比超过 {ratio}:1（压缩炸弹），已停止 / inflating passed a "
-                   "compression ratio of {ratio}:1 (a zip bomb); stopped (--max-ratio)")
+MEMBER_MISMATCH = (
+    "内容与文件头不符（大小 {written}，声明 {declared}，或校验和不同） / its content does not "
+    "match its header (size {written}, declared {declared}, or the CRC differs)"
+)
+MEMBER_HEADER_LIES = (
+    "解压后大于文件头声明的 {declared} 字节（文件头不实） / inflates to more than "
+    "the {declared} bytes its header declares (the header lies)"
+)
+MEMBER_INFLATES_TOO_LARGE = (
+    "解压后超过单个文件上限 {limit} 字节 / inflates to more than the "
+    "limit of {limit} bytes per file (--max-member-mb)"
+)
+MEMBER_ZIP_BOMB = (
+    "解压时压缩比超过 {ratio}:1（压缩炸弹），已停止 / inflating passed a "
+    "compression ratio of {ratio}:1 (a zip bomb); stopped (--max-ratio)"
+)
 
 # --- the public self-checks (validate) ------------------------------------------------------------
 
@@ -243,10 +288,12 @@ EXTRA_NOT_MADE = "反馈附加内容无法生成 / the feedback extra could not 
 MODEL_TIMED_OUT = "模型运行超时 / the model timed out"
 MODEL_RAISED = "模型出错 / the model raised {error}"
 PART_NOT_SHOWN = "无法显示这一部分 / this part could not be shown: {reason}"
-NO_GRADING_REPORT = ("没有评分报告，无法说明失败原因 / no grading report: the reasons for lost points "
-                     "cannot be shown")
-NO_GRADES_IN_GRADEBOOK = ("成绩簿中没有这份提交的成绩 / no grades for this submission in the gradebook "
-                          "({error})")
+NO_GRADING_REPORT = (
+    "没有评分报告，无法说明失败原因 / no grading report: the reasons for lost points cannot be shown"
+)
+NO_GRADES_IN_GRADEBOOK = (
+    "成绩簿中没有这份提交的成绩 / no grades for this submission in the gradebook ({error})"
+)
 GRADED_BY_HAND = "人工评分 / graded by hand"
 AUTOGRADED = "自动评分 / autograded"
 LATE_PENALTY = "迟交扣分 / late submission penalty"
@@ -255,16 +302,21 @@ GRADING_SUMMARY = "评分摘要 / Grading summary"
 SUMMARY_INTRO = Pair(
     "每个练习单独评分（所调用的其他函数用正确版本代替）；全部隐藏测试通过才得分。分数取自成绩簿，包括人工评分。",
     "Each exercise is graded on its own (the functions it calls are replaced by correct ones) and earns "
-    "its points\nwhen all of its hidden tests pass. Scores are the gradebook's, manual grades included.")
+    "its points\nwhen all of its hidden tests pass. Scores are the gradebook's, manual grades included.",
+)
 EXERCISE = "练习 / exercise"
 SCORE = "得分 / score"
 RESULT = "结果 / result"
-LANGUAGE_INFO_INVALID = ("笔记本元数据 language_info 无效，已按 Python 显示 / the notebook's language_info "
-                         "metadata is invalid; the code is shown as Python")
+LANGUAGE_INFO_INVALID = (
+    "笔记本元数据 language_info 无效，已按 Python 显示 / the notebook's language_info "
+    "metadata is invalid; the code is shown as Python"
+)
 IMAGE_SIZES_IGNORED = "已忽略 {count} 个无效的图片尺寸 / {count} invalid image size(s) ignored"
 CELL_TAGS_IGNORED = "已忽略 {count} 个单元格的无效标签 / invalid tags of {count} cell(s) ignored"
-NOTEBOOK_NOT_SHOWN = ("你的笔记本无法显示，只显示评分摘要 / your notebook could not be shown, only the "
-                      "grading summary ({error})")
+NOTEBOOK_NOT_SHOWN = (
+    "你的笔记本无法显示，只显示评分摘要 / your notebook could not be shown, only the "
+    "grading summary ({error})"
+)
 
 # --- the class report (report) --------------------------------------------------------------------
 
@@ -282,51 +334,73 @@ NONE = "无 / none"
 # --- the student release (expected_outputs) -------------------------------------------------------
 
 EXPECTED_OUTPUT = "预期输出 / Expected output"
-EXPECTED_OUTPUT_INTRO = "正确的解答在上面的单元格中打印以下内容 / a correct solution prints this in the cells above:"
+EXPECTED_OUTPUT_INTRO = (
+    "正确的解答在上面的单元格中打印以下内容 / a correct solution prints this in the cells above:"
+)
 
 # --- resource limits (limits, nbgrader_ext.autograde) ---------------------------------------------
 
-LIMIT_UNKNOWN = ("未知的限制 {name!r}（来自 {source}），可用的限制有：{known} / "
-                 "unknown limit {name!r} (from {source}); known: {known}")
-LIMIT_NOT_WHOLE = ("限制 {name}（来自 {source}）必须是正整数，而不是 {value!r} / "
-                   "limit {name} (from {source}) must be a positive whole number, not {value!r}")
-LIMIT_NOT_POSITIVE = ("限制 {name}（来自 {source}）必须是有限的正数，而不是 {value!r} / "
-                      "limit {name} (from {source}) must be a positive finite number, not {value!r}")
-LIMITS_TRAIT_DEPRECATED = ("c.CourseAutograde.limits 已弃用，请在 nbgrader_config.py 中改用 c.Limits.<名称> / "
-                           "c.CourseAutograde.limits is deprecated: set c.Limits.<name> in "
-                           "nbgrader_config.py instead (its items still apply, as --limit would)")
+LIMIT_UNKNOWN = (
+    "未知的限制 {name!r}（来自 {source}），可用的限制有：{known} / "
+    "unknown limit {name!r} (from {source}); known: {known}"
+)
+LIMIT_NOT_WHOLE = (
+    "限制 {name}（来自 {source}）必须是正整数，而不是 {value!r} / "
+    "limit {name} (from {source}) must be a positive whole number, not {value!r}"
+)
+LIMIT_NOT_POSITIVE = (
+    "限制 {name}（来自 {source}）必须是有限的正数，而不是 {value!r} / "
+    "limit {name} (from {source}) must be a positive finite number, not {value!r}"
+)
+LIMITS_TRAIT_DEPRECATED = (
+    "c.CourseAutograde.limits 已弃用，请在 nbgrader_config.py 中改用 c.Limits.<名称> / "
+    "c.CourseAutograde.limits is deprecated: set c.Limits.<name> in "
+    "nbgrader_config.py instead (its items still apply, as --limit would)"
+)
 
 # --- the command line (__main__, assignment) ------------------------------------------------------
 # --- nbgrader's autograde step (nbgrader_ext.autograde) ------------------------------------------
 
-AUTOGRADE_FAILED = ("评分 {student} 失败（退出状态 {status}）/ grading {student} failed "
-                    "(exit status {status}): {stderr}")
+AUTOGRADE_FAILED = (
+    "评分 {student} 失败（退出状态 {status}）/ grading {student} failed (exit status {status}): {stderr}"
+)
 
 # --- the command line (cli, assignment) -----------------------------------------------------------
 
 NAME_THE_ASSIGNMENT = "请指定作业 / name the assignment: one of {known}"
 SOLUTIONS_FILLED = "已填入参考解答 / filled the reference solutions into {notebook}"
 RELEASED_TO = "已发布 / released to {folder}"
-RELEASE_STALE = ("{folder} 已过期，请运行 make release 并提交 / {folder} is stale; run `make release` "
-                 "and commit. Differs: {files}")
+RELEASE_STALE = (
+    "{folder} 已过期，请运行 make release 并提交 / {folder} is stale; run `make release` "
+    "and commit. Differs: {files}"
+)
 RELEASE_UP_TO_DATE = "{folder} 与 {source} 一致 / {folder} is up to date with {source}"
 WROTE = "已写入 / wrote {path}"
 CLASS_REPORT_WRITTEN = "班级报告 / class report: {path}"
 GRADED_SUBMISSIONS = "已评分 {count} 份提交 / graded {count} submission(s)"
-OTHER_GRADES_RECORDED = ("错误：{error}；其他学生的成绩已记录 / error: {error}; "
-                         "the other students' grades are recorded")
-UNKNOWN_ASSIGNMENT = ("未知的作业 {assignment!r} / unknown assignment {assignment!r} "
-                      "(known: {known}; an assignment needs source/<id>/ and grading/<id>/spec.py)")
+OTHER_GRADES_RECORDED = (
+    "错误：{error}；其他学生的成绩已记录 / error: {error}; the other students' grades are recorded"
+)
+UNKNOWN_ASSIGNMENT = (
+    "未知的作业 {assignment!r} / unknown assignment {assignment!r} "
+    "(known: {known}; an assignment needs source/<id>/ and grading/<id>/spec.py)"
+)
 
 # --- the grading spec and the demo (spec, submissions) --------------------------------------------
 
-SPEC_UNKNOWN_EXERCISES = ("评分规格的 short_names 或 demo 提到了不是练习的名字 / "
-                          "the spec's short_names or demo name what is no exercise: {names}")
-DEMO_EDIT_NOT_ONCE = ("演示学生 {student} 要替换的文本在练习 {exercise} 的解答中出现 {count} 次，而不是一次 / "
-                      "the text demo student {student} replaces occurs {count} times in the solution of "
-                      "{exercise}, not once: {old!r}")
-DEMO_STUDENT_RESERVED = ("演示学生 {student} 是引擎自带的，评分规格的 demo 不能再定义 / "
-                         "demo student {student} is the engine's own; the spec's demo cannot define it")
+SPEC_UNKNOWN_EXERCISES = (
+    "评分规格的 short_names 或 demo 提到了不是练习的名字 / "
+    "the spec's short_names or demo name what is no exercise: {names}"
+)
+DEMO_EDIT_NOT_ONCE = (
+    "演示学生 {student} 要替换的文本在练习 {exercise} 的解答中出现 {count} 次，而不是一次 / "
+    "the text demo student {student} replaces occurs {count} times in the solution of "
+    "{exercise}, not once: {old!r}"
+)
+DEMO_STUDENT_RESERVED = (
+    "演示学生 {student} 是引擎自带的，评分规格的 demo 不能再定义 / "
+    "demo student {student} is the engine's own; the spec's demo cannot define it"
+)
 
 
 def catalogue():
@@ -339,8 +413,9 @@ def catalogue():
         or a :class:`Pair`); :data:`RESULT_TEXT` only groups some of them
         and is not included.
     """
-    return {name: value for name, value in globals().items()
-            if name.isupper() and isinstance(value, (str, Pair))}
+    return {
+        name: value for name, value in globals().items() if name.isupper() and isinstance(value, (str, Pair))
+    }
 
 
 def fields(template):
@@ -357,5 +432,8 @@ def fields(template):
         The field names, without conversion or format spec (``{major!r}``
         and ``{points:g}`` give ``"major"`` and ``"points"``).
     """
-    return {name.split(".")[0].split("[")[0]
-            for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    return {
+        name.split(".")[0].split("[")[0]
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name is not None
+    }

@@ -5,6 +5,7 @@ names of the assignment's helper modules (``source/<id>/*.py``) to the modules,
 loaded by path for that assignment alone (see ``grader.course.assignment``).  The
 spec is never released to students: it holds the hidden cases.
 """
+
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable

@@ -11,6 +11,7 @@ A test's tier is the folder it lives in, never a marker written in the file:
 ``unit/`` is marked ``slow`` and every test in ``long/`` ``long`` here, so ``-m`` selections
 keep working; a file that marks its own tests ``slow`` or ``long`` is refused.
 """
+
 import os
 import pathlib
 import sys
@@ -38,8 +39,9 @@ def pytest_collection_modifyitems(config, items):
             raise pytest.UsageError(f"{path}: a test belongs in one of {', '.join(TIERS)}/ (its tier)")
         own = {m.name for m in item.iter_markers() if m.name in ("slow", "long")}
         if own:
-            raise pytest.UsageError(f"{item.nodeid}: marks itself {', '.join(sorted(own))}; "
-                                    f"its folder ({tier}/) gives its tier")
+            raise pytest.UsageError(
+                f"{item.nodeid}: marks itself {', '.join(sorted(own))}; its folder ({tier}/) gives its tier"
+            )
         for name in TIERS[tier]:
             item.add_marker(name)
 
@@ -53,6 +55,7 @@ def root():
 def reference():
     """The reference implementations, from the source notebook's solution cells."""
     from grader.course.assignment import load
+
     return load("L1W3").reference
 
 
@@ -60,6 +63,7 @@ def reference():
 def l1w3():
     """The course's first assignment (``grader.course.assignment.Assignment``)."""
     from grader.course.assignment import load
+
     return load("L1W3")
 
 
@@ -67,6 +71,7 @@ def l1w3():
 def lesson():
     """What the lesson prints, as kept by the public checks."""
     from grader_tests.helpers.course import checks
+
     return checks.LESSON
 
 
@@ -112,6 +117,7 @@ def postgres_server():
     bindir = os.path.dirname(bins[-1])
     import pathlib
     import tempfile
+
     # Not under pytest's tmp folder: that is private to root, and the server runs as postgres.
     base = pathlib.Path(tempfile.mkdtemp(prefix="grader-pg-"))
     data, sock = base / "data", base / "sock"
@@ -123,25 +129,45 @@ def postgres_server():
             os.chown(path, user.pw_uid, user.pw_gid)
         os.chmod(base, 0o755)
         run_as = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(run_as + [f"{bindir}/initdb", "-D", str(data), "-U", "grader", "--auth=trust",
-                             "-E", "UTF8"], check=True, capture_output=True)
+    subprocess.run(
+        run_as + [f"{bindir}/initdb", "-D", str(data), "-U", "grader", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
     port = "54329"
-    subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", str(data), "-w", "-l", str(base / "log"),
-                             "-o", f"-k {sock} -p {port} -c listen_addresses=''", "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        run_as
+        + [
+            f"{bindir}/pg_ctl",
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(base / "log"),
+            "-o",
+            f"-k {sock} -p {port} -c listen_addresses=''",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     counter = iter(range(10_000))
 
     def new_database():
         name = f"gradebook{next(counter)}"
-        subprocess.run(run_as + [f"{bindir}/createdb", "-h", str(sock), "-p", port, "-U", "grader",
-                                 name], check=True, capture_output=True)
+        subprocess.run(
+            run_as + [f"{bindir}/createdb", "-h", str(sock), "-p", port, "-U", "grader", name],
+            check=True,
+            capture_output=True,
+        )
         return f"postgresql+psycopg2://grader@/{name}?host={sock}&port={port}"
 
     try:
         yield new_database
     finally:
-        subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            run_as + [f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 

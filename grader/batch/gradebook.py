@@ -13,15 +13,23 @@ names for ``AssignLatePenalties`` (:func:`penalty_for`; the course's policy is
 :class:`grader.nbgrader_ext.late.PercentPerDayLate`), so ``make grade`` and
 ``nbgrader autograde`` record the same penalty.
 """
+
 import random
 import time
 
-from nbgrader.api import (Assignment, Comment, Grade, Gradebook, Student,
-                          SubmittedAssignment, SubmittedNotebook)
-from sqlalchemy import event
+from nbgrader.api import (
+    Assignment,
+    Comment,
+    Grade,
+    Gradebook,
+    Student,
+    SubmittedAssignment,
+    SubmittedNotebook,
+)
 from nbgrader.plugins import LateSubmissionPlugin
-from traitlets.utils.importstring import import_item
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from traitlets.utils.importstring import import_item
 
 from grader.config import load as load_config
 
@@ -37,21 +45,26 @@ def open_gradebook(db_url):
     """A ``Gradebook`` with a SQLite busy timeout, for concurrent writers."""
     gb = Gradebook(db_url, course_id())
     if gb.engine.dialect.name == "sqlite":
+
         @event.listens_for(gb.engine, "connect")
-        def _busy(dbapi_connection, record):
+        def _busy(dbapi_connection, _connection_record):
             dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+
         gb.engine.dispose()
     return gb
 
 
-def _write(session, result, assignment_id, timestamp, students=None):
+def _write(session, result, assignment_id, timestamp):
     assignment = session.query(Assignment).filter_by(name=assignment_id).one()
     student = session.query(Student).filter_by(id=result.student).one_or_none()
     if student is None:
         student = Student(id=result.student)
         session.add(student)
-    submission = (session.query(SubmittedAssignment)
-                  .filter_by(assignment_id=assignment.id, student_id=student.id).one_or_none())
+    submission = (
+        session.query(SubmittedAssignment)
+        .filter_by(assignment_id=assignment.id, student_id=student.id)
+        .one_or_none()
+    )
     if submission is None:
         submission = SubmittedAssignment(assignment=assignment, student=student)
         session.add(submission)
@@ -77,8 +90,9 @@ def _write(session, result, assignment_id, timestamp, students=None):
             comment.auto_comment = verdict.message if verdict else None
         # The course's late policy (nbgrader's plugin, configured in nbgrader_config.py), applied
         # here so that make grade and nbgrader autograde record the same penalty.
-        score = sum(g.manual_score if g.manual_score is not None else (g.auto_score or 0.0)
-                    for g in nb.grades)
+        score = sum(
+            g.manual_score if g.manual_score is not None else (g.auto_score or 0.0) for g in nb.grades
+        )
         late = submission.total_seconds_late
         # On time: no penalty at all (None, as nbgrader records it), not a penalty of 0.
         nb.late_submission_penalty = penalty_for(student.id, score, late) if late > 0 else None
@@ -95,8 +109,12 @@ def record(gb, result, assignment_id, timestamp=None):
             return
         except (OperationalError, IntegrityError, DBAPIError) as exc:
             session.rollback()
-            transient = isinstance(exc, IntegrityError) or "lock" in str(exc).lower() \
-                or "could not serialize" in str(exc).lower() or "deadlock" in str(exc).lower()
+            transient = (
+                isinstance(exc, IntegrityError)
+                or "lock" in str(exc).lower()
+                or "could not serialize" in str(exc).lower()
+                or "deadlock" in str(exc).lower()
+            )
             if not transient or attempt == RETRIES - 1:
                 raise
             time.sleep(min(2.0, 0.05 * 2 ** min(attempt, 5)) * (0.5 + random.random()))
@@ -121,6 +139,7 @@ def configured_plugin(config=None):
     """
     if config is None:
         from grader.config import load
+
         config = load()
     cls = LateSubmissionPlugin
     section = config.get("AssignLatePenalties", {})

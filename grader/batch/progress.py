@@ -1,4 +1,5 @@
 """A progress bar with an ETA on stderr (one line per step when not a terminal)."""
+
 import time
 
 from grader.ids import terminal
@@ -6,6 +7,7 @@ from grader.ids import terminal
 
 class Progress:
     """A progress bar with an ETA on ``stream`` (``None``: silent)."""
+
     def __init__(self, total, stream):
         self.total, self.stream, self.done = total, stream, 0
         self.start = time.monotonic()
@@ -21,8 +23,10 @@ class Progress:
         eta = (self.total - self.done) / rate if rate else 0.0
         width = 30
         filled = int(width * self.done / max(self.total, 1))
-        line = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                f"{rate:.2f}/s ETA {int(eta) // 60}:{int(eta) % 60:02d} {terminal(label)}")
+        line = (
+            f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+            f"{rate:.2f}/s ETA {int(eta) // 60}:{int(eta) % 60:02d} {terminal(label)}"
+        )
         if self.tty:
             self.stream.write("\r" + line[:120].ljust(120))
         else:

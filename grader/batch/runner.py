@@ -8,6 +8,7 @@ workers or the order of completion.  A worker that dies (say, killed for
 memory) costs only the submission it held: that student is reported as not
 graded because of a grader error, and ``grade`` exits non-zero.
 """
+
 import glob
 import multiprocessing
 import multiprocessing.connection
@@ -19,12 +20,12 @@ import time
 import traceback
 
 from grader import messages as msg
-from grader.environment import prepare
-from grader.sandbox import launch as sandbox
 from grader.batch.gradebook import open_gradebook, record
 from grader.batch.progress import Progress
-from grader.pipeline.report_file import GradingReport, RunSummary, write_atomic
+from grader.environment import prepare
 from grader.ids import check_id, terminal
+from grader.pipeline.report_file import GradingReport, RunSummary, write_atomic
+from grader.sandbox import launch as sandbox
 
 
 class RecordError(RuntimeError):
@@ -115,16 +116,20 @@ def _inspect(submitted, student, assignment):
         path = notebooks[0]
         notes.append(msg.NOTEBOOK_RENAMED.format(found=os.path.basename(path), expected=notebook_name))
     elif notebooks:
-        notes.append(msg.SEVERAL_NOTEBOOKS.format(
-            expected=notebook_name, found=", ".join(os.path.basename(p) for p in notebooks)))
+        notes.append(
+            msg.SEVERAL_NOTEBOOKS.format(
+                expected=notebook_name, found=", ".join(os.path.basename(p) for p in notebooks)
+            )
+        )
     else:
         notes.append(msg.NOTEBOOK_MISSING.format(expected=notebook_name))
     candidate = path
     if path is not None and _escapes(path, folder):
         notes.insert(0, msg.NOTEBOOK_LINKS_OUTSIDE)
         path = None
-    extra = sorted(n for n in os.listdir(folder)
-                   if os.path.join(folder, n) != candidate and n != "timestamp.txt")
+    extra = sorted(
+        n for n in os.listdir(folder) if os.path.join(folder, n) != candidate and n != "timestamp.txt"
+    )
     if extra:
         notes.append(msg.OTHER_FILES_IGNORED.format(files=", ".join(extra[:10])))
     return student, path, notes, _timestamp(folder, notes)
@@ -139,9 +144,13 @@ def rejected_ids(submitted):
     """
     if not os.path.isdir(submitted):
         return []
-    return [(terminal(name), check_id(name)) for name in sorted(os.listdir(submitted))
-            if check_id(name) and os.path.isdir(os.path.join(submitted, name))
-            and name not in (".ipynb_checkpoints",)]
+    return [
+        (terminal(name), check_id(name))
+        for name in sorted(os.listdir(submitted))
+        if check_id(name)
+        and os.path.isdir(os.path.join(submitted, name))
+        and name not in (".ipynb_checkpoints",)
+    ]
 
 
 def _escapes(path, folder):
@@ -153,6 +162,7 @@ def _escapes(path, folder):
 def _timestamp(folder, notes):
     """The submission time from nbgrader's ``timestamp.txt``, or ``None`` (with a note if unreadable)."""
     from nbgrader.utils import parse_utc
+
     stamp = os.path.join(folder, "timestamp.txt")
     if not os.path.isfile(stamp) or _escapes(stamp, folder):
         return None
@@ -168,6 +178,7 @@ def grade_one(student, path, notes, assignment, master, limits):
     """Grade one discovered submission (``path`` None: not gradable, the reason first in ``notes``)."""
     from grader.pipeline.grade import grade_submission
     from grader.pipeline.result import zero_result
+
     if path is None:
         reason = notes[0] if notes else "no notebook"
         return zero_result(student, assignment, master, reason, notes)
@@ -217,20 +228,21 @@ def _child(conn, job, assignment, master, limits):
 def forked(jobs, workers, assignment, master, limits):
     """Yield ``(student, result)`` for each job, each graded in a forked process of its own."""
     from grader.pipeline.result import zero_result
+
     context = multiprocessing.get_context("fork")
     pending = list(jobs)
-    running = {}   # sentinel -> (student, process, connection)
+    running = {}  # sentinel -> (student, process, connection)
     while pending or running:
         while pending and len(running) < workers:
             job = pending.pop(0)
             reader, writer = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(writer, job, assignment, master, limits),
-                                      daemon=True)
+            process = context.Process(
+                target=_child, args=(writer, job, assignment, master, limits), daemon=True
+            )
             process.start()
             writer.close()
             running[process.sentinel] = (job[0], process, reader)
-        ready = multiprocessing.connection.wait(
-            [r for _, _, r in running.values()] + list(running))
+        ready = multiprocessing.connection.wait([r for _, _, r in running.values()] + list(running))
         for sentinel, (student, process, reader) in list(running.items()):
             if reader not in ready and sentinel not in ready:
                 continue
@@ -245,8 +257,9 @@ def forked(jobs, workers, assignment, master, limits):
             del running[sentinel]
             if result is None:
                 code = process.exitcode
-                how = (f"killed by {signal.Signals(-code).name}" if code and code < 0
-                       else f"exit status {code}")
+                how = (
+                    f"killed by {signal.Signals(-code).name}" if code and code < 0 else f"exit status {code}"
+                )
                 reason = msg.WORKER_DIED.format(how=how)
                 result = zero_result(student, assignment, master, reason, grader_error=True)
             yield student, result
@@ -256,8 +269,9 @@ def grade_remote(student, data_notes, assignment_id, limits):
     """The task a Dask worker runs (the submission travels as its bytes; the worker has the course)."""
     import tempfile
 
-    from grader.pipeline.grade import prepared_master
     from grader.course.assignment import load
+    from grader.pipeline.grade import prepared_master
+
     assignment = load(assignment_id)
     master = prepared_master(assignment)
     data, notes = data_notes
@@ -285,15 +299,26 @@ class GraderErrors(RuntimeError):
     def __init__(self, students, rejected=()):
         parts = []
         if students:
-            parts.append(msg.NOT_GRADED_GRADER_ERROR.format(students=", ".join(terminal(s) for s in students)))
+            parts.append(
+                msg.NOT_GRADED_GRADER_ERROR.format(students=", ".join(terminal(s) for s in students))
+            )
         parts += [f"{msg.NOT_GRADED}: {name}: {reason}" for name, reason in rejected]
         super().__init__("; ".join(parts))
         self.students = list(students)
         self.rejected = list(rejected)
 
 
-def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=None, limits=None,
-        quiet=False, students=None):
+def run(
+    submitted,
+    autograded,
+    db_url,
+    assignment_id,
+    workers=None,
+    scheduler=None,
+    limits=None,
+    quiet=False,
+    students=None,
+):
     """Grade every submission of ``assignment_id``; return the results (in student order).
 
     ``students``: grade only these (as nbgrader's ``autograde --student`` does).
@@ -308,17 +333,17 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
     recorded and :class:`GraderErrors` when the grader failed on some
     submissions (after recording everything else).
     """
-    from grader.sandbox import cgroups
-    from grader.pipeline.grade import prepared_master
     from grader.course import release
     from grader.course.assignment import load
     from grader.limits import Limits
+    from grader.pipeline.grade import prepared_master
+    from grader.sandbox import cgroups
 
     if students is not None:
         check_students(students)
     started = time.monotonic()
     cgroups.sweep()
-    limits = limits or Limits.load()   # the Dask workers and forked workers get these very limits
+    limits = limits or Limits.load()  # the Dask workers and forked workers get these very limits
     assignment = load(assignment_id)
     master = prepared_master(assignment)
     release.register(assignment, db_url, master)
@@ -326,8 +351,9 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
     out = sys.stderr
     if not quiet:
         active = sandbox.protections()
-        print("protections: " + "; ".join(f"{k}: {'on' if v else 'OFF'}" for k, v in active.items()),
-              file=out)
+        print(
+            "protections: " + "; ".join(f"{k}: {'on' if v else 'OFF'}" for k, v in active.items()), file=out
+        )
     gb = open_gradebook(db_url)
     results, failures = {}, []
     progress = Progress(len(jobs), out if not quiet else None)
@@ -343,17 +369,25 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
                 save(result, autograded, gb, stamps.get(student), assignment)
             except Exception as exc:  # one unrecordable result must not cost the rest of the batch
                 failures.append(student)
-                print(f"\n{terminal(student)}: "
-                      + msg.GRADES_NOT_RECORDED.format(error=terminal(repr(exc))), file=out)
+                print(
+                    f"\n{terminal(student)}: " + msg.GRADES_NOT_RECORDED.format(error=terminal(repr(exc))),
+                    file=out,
+                )
             results[student] = result
             progress.step(student)
     finally:
         progress.close()
         gb.close()
     if students is None:  # a partial run's few submissions would misdescribe the class's run
-        RunSummary(assignment.id, len(results), round(time.monotonic() - started, 2),
-                   None if scheduler else workers, scheduler, limits.as_dict(),
-                   sandbox.protections()).write(autograded)
+        RunSummary(
+            assignment.id,
+            len(results),
+            round(time.monotonic() - started, 2),
+            None if scheduler else workers,
+            scheduler,
+            limits.as_dict(),
+            sandbox.protections(),
+        ).write(autograded)
     if failures:
         raise RecordError(failures)
     ordered = [results[s] for s in sorted(results)]
@@ -366,6 +400,7 @@ def run(submitted, autograded, db_url, assignment_id, workers=None, scheduler=No
 
 def _dask(scheduler, jobs, assignment, limits):
     from distributed import Client, as_completed
+
     client = Client(scheduler)
     try:
         # A worker is a process of its own that no entry point set up; run before the first
@@ -377,8 +412,17 @@ def _dask(scheduler, jobs, assignment, limits):
             if path is not None:
                 with open(path, "rb") as f:
                     data = f.read()
-            futures[client.submit(grade_remote, student, (data, notes), assignment.id, limits,
-                                  key=f"grade-{student}", pure=False)] = student
+            futures[
+                client.submit(
+                    grade_remote,
+                    student,
+                    (data, notes),
+                    assignment.id,
+                    limits,
+                    key=f"grade-{student}",
+                    pure=False,
+                )
+            ] = student
         for future in as_completed(list(futures)):
             student = futures[future]
             try:
@@ -386,8 +430,11 @@ def _dask(scheduler, jobs, assignment, limits):
             except Exception as exc:  # a lost Dask worker costs that student, reported as such
                 from grader.pipeline.grade import prepared_master
                 from grader.pipeline.result import zero_result
+
                 reason = msg.GRADER_ERROR.format(error=repr(exc))
-                yield student, zero_result(student, assignment, prepared_master(assignment), reason,
-                                           grader_error=True)
+                yield (
+                    student,
+                    zero_result(student, assignment, prepared_master(assignment), reason, grader_error=True),
+                )
     finally:
         client.close()

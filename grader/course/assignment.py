@@ -14,6 +14,7 @@ notebook) only while the assignment's folder is first on ``sys.path``, and
 removed from ``sys.modules`` afterwards, so two assignments' helper modules of
 the same name coexist in one process.
 """
+
 import functools
 import importlib
 import importlib.util
@@ -26,7 +27,7 @@ import nbformat
 from grader import ROOT
 from grader import messages as msg
 
-EXPLORATORY = "exploratory"   # tag of the cells grading skips
+EXPLORATORY = "exploratory"  # tag of the cells grading skips
 _IMPORT_LOCK = threading.Lock()
 
 
@@ -39,9 +40,12 @@ def ids(root=ROOT):
     grading = os.path.join(root, "grading")
     if not os.path.isdir(grading):
         return []
-    return sorted(name for name in os.listdir(grading)
-                  if os.path.isfile(os.path.join(grading, name, "spec.py"))
-                  and os.path.isdir(os.path.join(root, "source", name)))
+    return sorted(
+        name
+        for name in os.listdir(grading)
+        if os.path.isfile(os.path.join(grading, name, "spec.py"))
+        and os.path.isdir(os.path.join(root, "source", name))
+    )
 
 
 def load_helpers(folder):
@@ -101,8 +105,9 @@ class Assignment:
         self.source_dir = os.path.join(root, "source", assignment_id)
         self.release_dir = os.path.join(root, "notebooks", assignment_id)
         self.helpers = load_helpers(self.source_dir)
-        self.spec = _load_spec(os.path.join(root, "grading", assignment_id, "spec.py"),
-                               self.helpers, assignment_id)
+        self.spec = _load_spec(
+            os.path.join(root, "grading", assignment_id, "spec.py"), self.helpers, assignment_id
+        )
         self.notebook = self.spec.notebook
         self.source_notebook = os.path.join(self.source_dir, self.notebook)
         self.release_notebook = os.path.join(self.release_dir, self.notebook)
@@ -142,8 +147,9 @@ class Assignment:
         cache = self.__dict__.setdefault("_expected", {})
         if exercise not in cache:
             function = self.reference[exercise]
-            cache[exercise] = [function(*copy_value(c.args), **copy_value(c.kwargs))
-                               for c in self.spec.cases[exercise]]
+            cache[exercise] = [
+                function(*copy_value(c.args), **copy_value(c.kwargs)) for c in self.spec.cases[exercise]
+            ]
         return cache[exercise]
 
     def call_reference(self, name, args, kwargs):
@@ -157,6 +163,7 @@ class Assignment:
 def copy_value(value):
     """A deep copy of arrays, tuples, lists and dicts (inputs must not be changed by a call)."""
     import numpy as np
+
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, dict):

@@ -5,6 +5,7 @@ version of each locked cell is what a submission's copy is restored to,
 and the source notebook says which cells are graded, for how many points,
 and which are ``exploratory`` (skipped while grading).
 """
+
 import copy
 import os
 from dataclasses import dataclass, field
@@ -29,16 +30,19 @@ def grade_id(cell):
 @dataclass
 class Master:
     """What grading needs of an assignment's notebook: its cells, graded cells, points and probes."""
-    release: dict                      # the release notebook (nbformat JSON)
-    order: list                        # grade ids in notebook order
-    locked: set                        # grade ids restored from the release
-    solutions: set                     # grade ids whose code is the student's
-    tests: dict                        # test grade id -> (exercise, points)
+
+    release: dict  # the release notebook (nbformat JSON)
+    order: list  # grade ids in notebook order
+    locked: set  # grade ids restored from the release
+    solutions: set  # grade ids whose code is the student's
+    tests: dict  # test grade id -> (exercise, points)
     assignment_id: str = ""
-    exploratory: set = field(default_factory=set)   # normalized sources of exploratory cells
-    helpers: dict = field(default_factory=dict)     # file name -> content
+    exploratory: set = field(default_factory=set)  # normalized sources of exploratory cells
+    helpers: dict = field(default_factory=dict)  # file name -> content
     demonstration: set = field(default_factory=set)  # normalized sources of unlocked lesson cells
-    probes: dict = field(default_factory=dict)      # exercise -> probe source (grader.pipeline.grade.prepared_master)
+    probes: dict = field(
+        default_factory=dict
+    )  # exercise -> probe source (grader.pipeline.grade.prepared_master)
 
     def cell(self, grade_id):
         """A copy of the release's cell ``grade_id`` (``KeyError`` if there is none)."""
@@ -94,17 +98,27 @@ def load(assignment):
             tests[gid] = (assignment.exercise_of_test[gid], float(meta.get("points", 0)))
     missing = set(assignment.exercise_of_test) - set(tests)
     if missing:
-        raise RuntimeError(f"{assignment.release_notebook}: no graded test cell {', '.join(sorted(missing))}; "
-                           f"run `make release`")
-    exploratory = {_norm(c.source) for c in src.cells
-                   if EXPLORATORY in c.metadata.get("tags", [])}
-    demonstration = {_norm(c.source) for c in rel.cells
-                     if c.cell_type == "code" and not c.metadata.get("nbgrader")}
+        raise RuntimeError(
+            f"{assignment.release_notebook}: no graded test cell {', '.join(sorted(missing))}; "
+            f"run `make release`"
+        )
+    exploratory = {_norm(c.source) for c in src.cells if EXPLORATORY in c.metadata.get("tags", [])}
+    demonstration = {
+        _norm(c.source) for c in rel.cells if c.cell_type == "code" and not c.metadata.get("nbgrader")
+    }
     helpers = {}
     for name in sorted(os.listdir(assignment.release_dir)):
         if name.endswith(".py"):
             with open(os.path.join(assignment.release_dir, name), encoding="utf-8") as f:
                 helpers[name] = f.read()
-    return Master(release=rel, order=order, locked=locked, solutions=solutions, tests=tests,
-                  assignment_id=assignment.id, exploratory=exploratory, helpers=helpers,
-                  demonstration=demonstration)
+    return Master(
+        release=rel,
+        order=order,
+        locked=locked,
+        solutions=solutions,
+        tests=tests,
+        assignment_id=assignment.id,
+        exploratory=exploratory,
+        helpers=helpers,
+        demonstration=demonstration,
+    )

@@ -11,6 +11,7 @@ points) does not run ``generate_assignment``: :func:`register` runs
 nbgrader's own cell-saving preprocessors on the source notebook in this
 process, and only when the gradebook does not already hold the same cells.
 """
+
 import filecmp
 import os
 import subprocess
@@ -24,8 +25,15 @@ from grader.environment import tool_env
 
 def generate(assignment, release_root=None, db_url=None):
     """Run ``nbgrader generate_assignment`` for ``assignment`` into ``release_root`` (default ``notebooks``)."""
-    cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", assignment.id,
-           "--force", "--log-level=WARN"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "nbgrader",
+        "generate_assignment",
+        assignment.id,
+        "--force",
+        "--log-level=WARN",
+    ]
     if release_root:
         cmd.append(f"--CourseDirectory.release_directory={release_root}")
     if db_url:
@@ -37,8 +45,9 @@ def generate(assignment, release_root=None, db_url=None):
 def release(assignment):
     """Regenerate ``notebooks/<id>`` (a throwaway gradebook: releasing never touches grades)."""
     with tempfile.TemporaryDirectory() as tmp:
-        return generate(assignment, os.path.join(assignment.root, "notebooks"),
-                        "sqlite:///" + os.path.join(tmp, "gb.db"))
+        return generate(
+            assignment, os.path.join(assignment.root, "notebooks"), "sqlite:///" + os.path.join(tmp, "gb.db")
+        )
 
 
 def check(assignment):
@@ -50,6 +59,7 @@ def check(assignment):
 
 def _registered(assignment, db_url, master):
     from nbgrader.api import Gradebook, MissingEntry
+
     with Gradebook(db_url) as gb:
         try:
             notebook = gb.find_notebook(assignment.notebook_id, assignment.id)
@@ -68,11 +78,18 @@ def register(assignment, db_url, master=None):
     (and this raises) a change of graded cells once submissions exist.
     """
     from nbgrader.api import Gradebook, MissingEntry
-    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, ClearSolutions,
-                                        ComputeChecksums, LockCells, SaveCells)
+    from nbgrader.preprocessors import (
+        CheckCellMetadata,
+        ClearOutput,
+        ClearSolutions,
+        ComputeChecksums,
+        LockCells,
+        SaveCells,
+    )
 
-    from grader.course import cells as master_mod
     from grader.config import load as load_config
+    from grader.course import cells as master_mod
+
     master = master or master_mod.load(assignment)
     if _registered(assignment, db_url, master):
         return False
@@ -83,8 +100,9 @@ def register(assignment, db_url, master=None):
         except MissingEntry:
             gb.add_assignment(assignment.id)
     nb = nbformat.read(assignment.source_notebook, as_version=4)
-    resources = {"nbgrader": {"notebook": assignment.notebook_id, "assignment": assignment.id,
-                              "db_url": db_url}}
+    resources = {
+        "nbgrader": {"notebook": assignment.notebook_id, "assignment": assignment.id, "db_url": db_url}
+    }
     for cls in (LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums, SaveCells):
         nb, resources = cls(config=config).preprocess(nb, resources)
     return True

@@ -9,6 +9,7 @@ The demo's students are the assignment's data: every assignment has one who
 hands in every solution and one who hands in the release untouched, and its
 spec's ``demo`` adds the students with a mistake (see ``grader.spec.Spec``).
 """
+
 import os
 
 import nbformat
@@ -17,8 +18,8 @@ from grader import ROOT
 from grader import messages as msg
 from grader.sandbox.workspace import remove_tree
 
-SOLUTION_STUDENT = "demo_solution"     # hands in the source notebook's solutions
-UNTOUCHED_STUDENT = "demo_untouched"   # hands in the release as it was handed out
+SOLUTION_STUDENT = "demo_solution"  # hands in the source notebook's solutions
+UNTOUCHED_STUDENT = "demo_untouched"  # hands in the release as it was handed out
 
 
 def fill(assignment, sources=None, release=None):
@@ -91,8 +92,9 @@ def demo_sources(assignment, student):
     for exercise, (old, new) in assignment.spec.demo[student].items():
         count = sources[exercise].count(old)
         if count != 1:
-            raise ValueError(msg.DEMO_EDIT_NOT_ONCE.format(student=student, exercise=exercise,
-                                                           count=count, old=old))
+            raise ValueError(
+                msg.DEMO_EDIT_NOT_ONCE.format(student=student, exercise=exercise, count=count, old=old)
+            )
         sources[exercise] = sources[exercise].replace(old, new)
     return sources
 

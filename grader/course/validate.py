@@ -8,6 +8,7 @@ validate`` it exits 1 when a check fails.  A notebook kept somewhere
 without its helpers (a submission) is validated in a temporary copy of its
 assignment's release folder.
 """
+
 import contextlib
 import io
 import logging
@@ -28,12 +29,14 @@ FAILED = msg.CHECK_FAILED
 def _needs_helpers(path):
     """The assignment whose release helpers must sit beside ``path``, or None."""
     from grader.course.assignment import ids, load
+
     folder = os.path.dirname(os.path.abspath(path))
     for assignment_id in ids():
         assignment = load(assignment_id)
         helpers = [n for n in os.listdir(assignment.release_dir) if n.endswith(".py")]
-        if os.path.basename(path) == assignment.notebook and \
-                not all(os.path.exists(os.path.join(folder, n)) for n in helpers):
+        if os.path.basename(path) == assignment.notebook and not all(
+            os.path.exists(os.path.join(folder, n)) for n in helpers
+        ):
             return assignment
     return None
 
@@ -49,9 +52,11 @@ def validate(path, timeout=120):
     from traitlets.config import Config
 
     nb = nbformat.read(path, as_version=4)
-    graded = [(c.metadata["nbgrader"]["grade_id"], c.metadata["nbgrader"].get("points", 0), c.source.strip())
-              for c in nb.cells
-              if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+    graded = [
+        (c.metadata["nbgrader"]["grade_id"], c.metadata["nbgrader"].get("points", 0), c.source.strip())
+        for c in nb.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+    ]
     assignment = _needs_helpers(path)
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
         if assignment is not None:
@@ -114,6 +119,8 @@ def main(path):
         print(f"{FAILED if error else PASSED}  {grade_id} ({points:g} {msg.POINTS_UNIT})")
         if error:
             print("\n".join("    " + line for line in error.splitlines()))
-    print(f"{len(results) - len(failed)}/{len(results)} {msg.SELF_CHECKS_PASSED}"
-          f" （{msg.GRADING_ADDS_HIDDEN_TESTS})")
+    print(
+        f"{len(results) - len(failed)}/{len(results)} {msg.SELF_CHECKS_PASSED}"
+        f" （{msg.GRADING_ADDS_HIDDEN_TESTS})"
+    )
     return 1 if failed or problems else 0

@@ -50,6 +50,7 @@ a header that lies cannot pass) and the total, within ``ArchiveLimits``.  The
 files are extracted into a staging folder first: a download refused half-way
 changes nothing in ``submitted/``.
 """
+
 import dataclasses
 import datetime
 import os
@@ -70,6 +71,7 @@ MOODLE = re.compile(r"(?P<name>[^/]+)_(?P<id>\d+)_assignsubmission_(?:file|onlin
 PATTERNS = {"canvas": CANVAS, "moodle": MOODLE}
 ARCHIVES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".zst")
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's Exchange.timestamp_format
+
 
 class CollectError(Exception):
     """The whole download is refused (bilingual message); ``submitted/`` is unchanged."""
@@ -122,7 +124,7 @@ class Report:
     filed: dict = dataclasses.field(default_factory=dict)
     problems: list = dataclasses.field(default_factory=list)
     names: dict = dataclasses.field(default_factory=dict)
-    contested: set = dataclasses.field(default_factory=set)   # ids claimed by several accounts
+    contested: set = dataclasses.field(default_factory=set)  # ids claimed by several accounts
 
     @property
     def unfiled(self):
@@ -137,8 +139,9 @@ def detect(names):
     return fits[0] if len(fits) == 1 else None
 
 
-def collect(zip_path, assignment, submitted=None, lms=None, *,
-            limits=ArchiveLimits(), timezone=None, db_url=None):
+def collect(
+    zip_path, assignment, submitted=None, lms=None, *, limits=ArchiveLimits(), timezone=None, db_url=None
+):
     """File the LMS download ``zip_path`` into ``submitted/<student>/<assignment>/``.
 
     Parameters
@@ -234,7 +237,9 @@ def _group(files, pattern, report):
         entry = students.setdefault(student, {"infos": [], "owners": set(), "names": set()})
         entry["infos"].append((info, found.group("file")))
         # Canvas: the numeric user id; Moodle: the full name.  Two owners of one id is ambiguous.
-        entry["owners"].add(found.group("account") if "account" in pattern.groupindex else found.group("name"))
+        entry["owners"].add(
+            found.group("account") if "account" in pattern.groupindex else found.group("name")
+        )
         if "name" in pattern.groupindex:
             entry["names"].add(found.group("name"))
     return students
@@ -267,15 +272,19 @@ def _choose_notebooks(students, report, limits):
             # Whose earlier submission sits in submitted/<id> cannot be told: it is kept as it is
             # (one account renaming itself after a classmate must not erase the classmate's work).
             report.contested.add(student)
-            report.problems.append(Problem(msg.SHARED_STUDENT_ID.format(accounts=len(entry["owners"])),
-                                           student=student))
+            report.problems.append(
+                Problem(msg.SHARED_STUDENT_ID.format(accounts=len(entry["owners"])), student=student)
+            )
         elif not notebooks:
             report.problems.append(Problem(msg.NO_NOTEBOOK_FROM_STUDENT, student=student))
         elif len(notebooks) > 1:
             listed = ", ".join(terminal(i.filename) for i in notebooks)
-            report.problems.append(Problem(msg.SEVERAL_NOTEBOOKS_FROM_STUDENT.format(count=len(notebooks),
-                                                                                     listed=listed),
-                                           student=student))
+            report.problems.append(
+                Problem(
+                    msg.SEVERAL_NOTEBOOKS_FROM_STUDENT.format(count=len(notebooks), listed=listed),
+                    student=student,
+                )
+            )
         else:
             reason = declared_problem(notebooks[0], limits)
             if reason:
@@ -304,13 +313,15 @@ def _extract_all(archive, chosen, staging, assignment, zone, limits, report):
                 extract(raw, info, os.path.join(folder, assignment.notebook), limits)
             except MemberError as exc:
                 shutil.rmtree(os.path.join(staging, student))
-                report.problems.append(Problem(msg.NOT_FILED.format(reason=exc), member=info.filename,
-                                               student=student))
+                report.problems.append(
+                    Problem(msg.NOT_FILED.format(reason=exc), member=info.filename, student=student)
+                )
                 continue
             stamp = _timestamp(info, zone)
             if stamp is None:
-                report.problems.append(Problem(msg.FILE_DATE_INVALID, member=info.filename, student=student,
-                                               filed=True))
+                report.problems.append(
+                    Problem(msg.FILE_DATE_INVALID, member=info.filename, student=student, filed=True)
+                )
             else:
                 write_new(os.path.join(folder, "timestamp.txt"), stamp.encode())
             report.filed[student] = info
@@ -367,8 +378,9 @@ def _names(students, report):
         name = " ".join(next(iter(names)).split())
         reason = check_name(name)
         if reason:
-            report.problems.append(Problem(msg.NAME_NOT_RECORDED.format(reason=reason), student=student,
-                                           filed=True))
+            report.problems.append(
+                Problem(msg.NAME_NOT_RECORDED.format(reason=reason), student=student, filed=True)
+            )
             continue
         first, _, last = name.rpartition(" ")
         report.names[student] = (first or None, last)
@@ -389,11 +401,16 @@ def add_arguments(parser):
     options, added by ``grader.cli``.
     """
     parser.add_argument("zip", help="the LMS download")
-    parser.add_argument("--lms", choices=sorted(PATTERNS), default=None,
-                        help="the LMS that made the download (default: detected from the whole archive)")
+    parser.add_argument(
+        "--lms",
+        choices=sorted(PATTERNS),
+        default=None,
+        help="the LMS that made the download (default: detected from the whole archive)",
+    )
     parser.add_argument("--submitted", default=None, help="default: submitted/")
-    parser.add_argument("--timezone", default=None,
-                        help="zone of the times in the zip, e.g. Asia/Shanghai (default: UTC)")
+    parser.add_argument(
+        "--timezone", default=None, help="zone of the times in the zip, e.g. Asia/Shanghai (default: UTC)"
+    )
     defaults = ArchiveLimits()
     parser.add_argument("--max-total-mb", type=float, default=defaults.total_bytes / MB)
     parser.add_argument("--max-member-mb", type=float, default=defaults.member_bytes / MB)
@@ -415,17 +432,29 @@ def main(args, assignment):
         return 2
     from grader.config import db_url
 
-    limits = ArchiveLimits(total_bytes=int(args.max_total_mb * MB),
-                           member_bytes=int(args.max_member_mb * MB),
-                           ratio=args.max_ratio, members=args.max_members)
+    limits = ArchiveLimits(
+        total_bytes=int(args.max_total_mb * MB),
+        member_bytes=int(args.max_member_mb * MB),
+        ratio=args.max_ratio,
+        members=args.max_members,
+    )
     try:
-        report = collect(args.zip, assignment, submitted=args.submitted, lms=args.lms,
-                         limits=limits, timezone=args.timezone, db_url=args.db or db_url())
+        report = collect(
+            args.zip,
+            assignment,
+            submitted=args.submitted,
+            lms=args.lms,
+            limits=limits,
+            timezone=args.timezone,
+            db_url=args.db or db_url(),
+        )
     except CollectError as exc:
         print(msg.ERROR.format(error=exc), file=sys.stderr)
         return 1
     for problem in report.problems:
         print(problem, file=sys.stderr)
-    print(f"{report.lms}: " + msg.FILED_STUDENTS.format(count=len(report.filed),
-                                                        folder=terminal(args.submitted or "submitted/")))
+    print(
+        f"{report.lms}: "
+        + msg.FILED_STUDENTS.format(count=len(report.filed), folder=terminal(args.submitted or "submitted/"))
+    )
     return 1 if report.unfiled else 0

@@ -3,18 +3,10 @@
 Every id and name is checked where it enters (:mod:`grader.ids`).
 """
 
-
-
 import csv
-
-
-
-
-
 
 from grader import messages as msg
 from grader.ids import check_id, check_name, terminal
-
 
 _ROSTER_FIELDS = ("id", "first_name", "last_name", "email")
 
@@ -52,8 +44,9 @@ def import_roster(csv_path, db_url):
             reason = check_id(student_id)
             fields = {k: (row.get(k) or "").strip() or None for k in _ROSTER_FIELDS[1:]}
             if reason is None:
-                reason = next((check_name(v) for v in fields.values()
-                               if v is not None and check_name(v)), None)
+                reason = next(
+                    (check_name(v) for v in fields.values() if v is not None and check_name(v)), None
+                )
             if reason:
                 problems.append(f"{terminal(csv_path)}:{line}: {reason}")
             else:

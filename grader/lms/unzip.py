@@ -8,6 +8,7 @@ per-file limit or the compression ratio (measured on the bytes actually
 consumed), so memory stays at a few chunks and the disk at one limit.
 Only stored and deflated members (what LMS downloads use) are supported.
 """
+
 import dataclasses
 import os
 import struct

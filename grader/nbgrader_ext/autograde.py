@@ -19,6 +19,7 @@ the grader's own output and raised as :class:`GradingFailed`: nbgrader's
 autograde then reports that submission as failed (and removes what it had
 written for it), and formgrader shows the error instead of a success.
 """
+
 import os
 import subprocess
 import sys
@@ -48,12 +49,15 @@ class CourseAutograde(NbGraderPreprocessor):
 
     # Deprecated (c.Limits is the one place of limits), kept so that a course's old setting
     # still applies instead of being ignored with a mere "not recognized" warning.
-    limits = List(Unicode(), default_value=[],
-                  help="Deprecated: set c.Limits.NAME instead. NAME=VALUE items applied over "
-                       "c.Limits and GRADER_LIMITS, as --limit (see grader/limits.py)").tag(config=True)
+    limits = List(
+        Unicode(),
+        default_value=[],
+        help="Deprecated: set c.Limits.NAME instead. NAME=VALUE items applied over "
+        "c.Limits and GRADER_LIMITS, as --limit (see grader/limits.py)",
+    ).tag(config=True)
     workers = Integer(1, help="Grading workers for one submission (1 is enough)").tag(config=True)
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb, resources):  # noqa: ARG002 (nbgrader's signature; the notebook is re-read graded)
         """Grade the submission that ``resources`` names; return the autograded notebook."""
         info = resources["nbgrader"]
         if self.limits:
@@ -63,25 +67,46 @@ class CourseAutograde(NbGraderPreprocessor):
         student, assignment_id = info["student"], info["assignment"]
         submitted = os.path.abspath(coursedir.format_path(coursedir.submitted_directory, ".", "."))
         autograded = os.path.abspath(coursedir.format_path(coursedir.autograded_directory, ".", "."))
-        cmd = [sys.executable, "-m", "grader", "grade", assignment_id, "--student", student,
-               "--submitted", submitted, "--autograded", autograded, "--db", info["db_url"],
-               "--workers", str(self.workers), "--quiet"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            assignment_id,
+            "--student",
+            student,
+            "--submitted",
+            submitted,
+            "--autograded",
+            autograded,
+            "--db",
+            info["db_url"],
+            "--workers",
+            str(self.workers),
+            "--quiet",
+        ]
         for item in limits.as_items():
             cmd += ["--limit", item]
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        env["PYTHONPATH"] = os.pathsep.join(
+            [ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        )
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             # Even when a notebook was written (a grader error gives a zero-score one), it is
             # no grading: nbgrader must count this submission as failed, not as graded.
-            error = msg.AUTOGRADE_FAILED.format(student=student, status=proc.returncode,
-                                                stderr=(proc.stderr.strip() or proc.stdout.strip())[-4000:])
+            error = msg.AUTOGRADE_FAILED.format(
+                student=student,
+                status=proc.returncode,
+                stderr=(proc.stderr.strip() or proc.stdout.strip())[-4000:],
+            )
             self.log.error("%s", error)
             raise GradingFailed(error)
         for line in (proc.stdout + proc.stderr).splitlines():
             if line.strip() and not line.startswith("protections:"):
                 self.log.info("%s", line)
         from grader.course.assignment import load
+
         assignment = load(assignment_id)
         path = os.path.join(autograded, student, assignment_id, assignment.notebook)
         graded = nbformat.read(path, as_version=4)

@@ -11,6 +11,7 @@ An exercise is a solution cell (nbgrader ``solution``); its demonstration
 cells are the plain code cells (no nbgrader metadata, not exploratory)
 between it and the next graded cell, its test cell.
 """
+
 import re
 
 import nbformat
@@ -68,8 +69,12 @@ def demonstrations(cells):
             found[exercise] = []
         elif meta.get("grade"):
             exercise = None
-        elif (exercise and cell.cell_type == "code" and not meta
-              and EXPLORATORY not in cell.get("metadata", {}).get("tags", [])):
+        elif (
+            exercise
+            and cell.cell_type == "code"
+            and not meta
+            and EXPLORATORY not in cell.get("metadata", {}).get("tags", [])
+        ):
             found[exercise].append(index)
     return found
 

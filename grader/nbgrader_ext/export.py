@@ -8,6 +8,7 @@ rows, through ``csv.writer`` (quoting) and ``grader.ids.csv_cell``
 (formula cells start with ``'``).  ``nbgrader_config.py`` selects it with
 ``c.ExportApp.plugin_class``.
 """
+
 import csv
 
 from nbgrader.api import MissingEntry
@@ -15,8 +16,19 @@ from nbgrader.plugins.export import CsvExportPlugin
 
 from grader.ids import csv_cell
 
-COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
-           "email", "raw_score", "late_submission_penalty", "score", "max_score")
+COLUMNS = (
+    "assignment",
+    "duedate",
+    "timestamp",
+    "student_id",
+    "last_name",
+    "first_name",
+    "email",
+    "raw_score",
+    "late_submission_penalty",
+    "score",
+    "max_score",
+)
 
 
 class SafeCsvExportPlugin(CsvExportPlugin):
@@ -56,8 +68,19 @@ def _row(gradebook, assignment, student):
     else:
         timestamp, raw, penalty = sub.timestamp, sub.score, sub.late_submission_penalty
         score = max(0.0, raw - penalty)
-    return (assignment.name, assignment.duedate, timestamp, student.id, student.last_name,
-            student.first_name, student.email, raw, penalty, score, assignment.max_score)
+    return (
+        assignment.name,
+        assignment.duedate,
+        timestamp,
+        student.id,
+        student.last_name,
+        student.first_name,
+        student.email,
+        raw,
+        penalty,
+        score,
+        assignment.max_score,
+    )
 
 
 def _text(value):

@@ -8,6 +8,7 @@ feedback`` all write the same page.  What the page holds is made in
 :mod:`grader.pages.feedback` (the summary) and :mod:`grader.pages.feedback_page`
 (sanitizing, MathML, layout); these classes only plug it into nbgrader.
 """
+
 import traceback
 
 from nbconvert.exporters import HTMLExporter

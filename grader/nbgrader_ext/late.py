@@ -15,17 +15,10 @@ whichever plugin the configuration names, so the course's own gradebook
 writer (``make grade``) applies exactly the policy nbgrader applies.
 """
 
-
 import math
 
-
 from nbgrader.plugins import LateSubmissionPlugin
-
-
 from traitlets import Float
-
-
-
 
 DAY = 24 * 60 * 60
 
@@ -52,10 +45,12 @@ class PercentPerDayLate(LateSubmissionPlugin):
     percent_per_period = Float(
         10.0, help="Percent of the notebook's score taken per started period late (0-100)."
     ).tag(config=True)
-    period_seconds = Float(float(DAY), help="Length of one period in seconds (default: one day).").tag(config=True)
+    period_seconds = Float(float(DAY), help="Length of one period in seconds (default: one day).").tag(
+        config=True
+    )
     grace_seconds = Float(0.0, help="Lateness up to this many seconds costs nothing.").tag(config=True)
 
-    def late_submission_penalty(self, student_id, score, total_seconds_late):
+    def late_submission_penalty(self, student_id, score, total_seconds_late):  # noqa: ARG002 (nbgrader's signature)
         """Return the points to take off ``score`` for ``total_seconds_late`` seconds late.
 
         Parameters

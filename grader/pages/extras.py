@@ -23,48 +23,18 @@ student's model, is cached beside the grading report and keyed by the
 autograded notebook's bytes and the extra's probe.
 """
 
-
-
-
 import functools
-
-
 import glob
-
-
 import hashlib
-
-
 import html
-
-
 import importlib.util
-
-
 import json
-
-
 import os
-
-
 import shutil
-
-
-
-
-
-
 import tempfile
 
-
-
-
 from grader import ROOT
-
-
 from grader import messages as msg
-
-
 from grader.sandbox.workspace import remove_tree
 
 
@@ -77,8 +47,10 @@ def feedback_extra(assignment):
     extra = getattr(assignment.spec, "feedback", None)
     if extra is not None:
         return extra
-    return _conventional_extra(os.path.join(getattr(assignment, "root", ROOT), "grading", assignment.id,
-                                            "feedback_extra.py"), assignment.id)
+    return _conventional_extra(
+        os.path.join(getattr(assignment, "root", ROOT), "grading", assignment.id, "feedback_extra.py"),
+        assignment.id,
+    )
 
 
 @functools.lru_cache(maxsize=None)
@@ -92,13 +64,15 @@ def _conventional_extra(path, assignment_id):
 
 
 def _cache_path(nb_path, assignment_id):
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(nb_path))),
-                        f"feedback_extra_{assignment_id}.json")
+    return os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(nb_path))), f"feedback_extra_{assignment_id}.json"
+    )
 
 
 @functools.lru_cache(maxsize=None)
 def _master(assignment):
     from grader.course import cells as master
+
     return master.load(assignment)
 
 
@@ -109,6 +83,7 @@ def cells_to_run(nb, assignment):
     demonstration cells left as released.
     """
     from grader.course.cells import grade_id
+
     master = _master(assignment)
     sources = []
     for cell in nb.get("cells", []):
@@ -173,8 +148,10 @@ def extra_answer(nb_path, assignment, limits=None, use_cache=True):
 
 def _run_extra(data, extra, assignment, limits):
     import nbformat
-    from grader.sandbox.kernel import Kernel, KernelDied
+
     from grader.limits import Limits
+    from grader.sandbox.kernel import Kernel, KernelDied
+
     try:
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception as exc:
@@ -220,5 +197,7 @@ def extra_html(nb_path, assignment, limits=None):
         return heading + extra.render(decoded, extra.reference())
     except Exception as exc:
         reason = value if kind == "note" and value else f"({type(exc).__name__})"
-        return heading + ('<p class="grader-extra-missing">'
-                          f"{msg.PART_NOT_SHOWN.format(reason=html.escape(str(reason)))}</p>")
+        return heading + (
+            '<p class="grader-extra-missing">'
+            f"{msg.PART_NOT_SHOWN.format(reason=html.escape(str(reason)))}</p>"
+        )

@@ -23,50 +23,19 @@ student's model, is cached beside the grading report and keyed by the
 autograded notebook's bytes and the extra's probe.
 """
 
-
 import concurrent.futures
-
-
-
-
 import glob
-
-
-
-
 import html
-
-
-
-
-
-
 import os
-
-
-
-
 import subprocess
-
-
 import sys
 
-
-
-
-
-
 from grader import ROOT
-from grader.environment import tool_env
 from grader import messages as msg
+from grader.environment import tool_env
 from grader.limits import ENVIRONMENT, Limits
 from grader.pages.extras import extra_answer, extra_html, feedback_extra
 from grader.pipeline.report_file import GradingReport
-
-
-
-
-
 
 SUMMARY_ID = "grader-summary"
 
@@ -99,12 +68,14 @@ SUMMARY_CSS = """
 def load_assignment(assignment_id):
     """The assignment of that id (``grader.course.assignment.load``, loaded once per process)."""
     from grader.course.assignment import load
+
     return load(assignment_id)
 
 
 def gradebook_rows(db_url, notebook_id, assignment_id, student):
     """``({grade_id: (score, max_score, auto_score, manual_score)}, late_penalty)`` from the gradebook."""
     from nbgrader.api import Gradebook
+
     with Gradebook(db_url) as gb:
         nb = gb.find_submission_notebook(notebook_id, assignment_id, student)
         rows = {g.name: (g.score, g.max_score, g.auto_score, g.manual_score) for g in nb.grades}
@@ -116,8 +87,9 @@ def _result_html(verdict):
     if verdict is None:
         return "<pre>—</pre>"
     if verdict.failures:
-        items = "".join(f"<li><b>{html.escape(f.case)}</b> {html.escape(f.message)}</li>"
-                        for f in verdict.failures)
+        items = "".join(
+            f"<li><b>{html.escape(f.case)}</b> {html.escape(f.message)}</li>" for f in verdict.failures
+        )
         head = verdict.message.splitlines()[:1]
         return f"<pre>{html.escape(head[0] if head else '')}</pre><ul>{items}</ul>"
     return f"<pre>{html.escape(verdict.message)}</pre>"
@@ -142,8 +114,9 @@ def summary_html(resources, extra_notes=(), log=None, limits=None):
     folder = (resources.get("metadata") or {}).get("path") or ""
     nb_path = os.path.join(folder, f"{info.get('notebook', '')}.ipynb")
     # ``folder`` is autograded/<student>/<assignment>: the report is kept in autograded/<student>/.
-    report = GradingReport.find(os.path.dirname(os.path.dirname(os.path.abspath(folder))), student,
-                                assignment_id)
+    report = GradingReport.find(
+        os.path.dirname(os.path.dirname(os.path.abspath(folder))), student, assignment_id
+    )
     if report is None:
         notes.append(msg.NO_GRADING_REPORT)
     rows, penalty = {}, 0.0
@@ -174,21 +147,29 @@ def summary_html(resources, extra_notes=(), log=None, limits=None):
         maximum += points
         by_hand = ""
         if manual is not None:
-            by_hand = (f'<br><span class="by-hand">{msg.GRADED_BY_HAND}</span>'
-                       f"<br><small>{msg.AUTOGRADED}: {float(auto or 0):g}</small>")
+            by_hand = (
+                f'<br><span class="by-hand">{msg.GRADED_BY_HAND}</span>'
+                f"<br><small>{msg.AUTOGRADED}: {float(auto or 0):g}</small>"
+            )
         name = exercise_of.get(gid, gid)
-        table.append(f"<tr class=\"{'ok' if score >= points else 'fail'}\">"
-                     f"<td><code>{html.escape(name)}</code></td>"
-                     f"<td>{score:g} / {points:g}{by_hand}</td><td>{_result_html(verdict)}</td></tr>")
+        table.append(
+            f'<tr class="{"ok" if score >= points else "fail"}">'
+            f"<td><code>{html.escape(name)}</code></td>"
+            f"<td>{score:g} / {points:g}{by_hand}</td><td>{_result_html(verdict)}</td></tr>"
+        )
     if "score" in info and info.get("score") is not None:
         total = float(info["score"])
         penalty = float(info.get("late_penalty") or 0.0)
     else:
         total -= penalty
-    late = (f"<p class=\"late\">{msg.LATE_PENALTY}: −{penalty:g}</p>" if penalty else "")
-    notes_html = (f"<h3>{msg.NOTES_ON_SUBMISSION}</h3><ul>"
-                  + "".join(f"<li>{html.escape(n)}</li>" for n in notes if n) + "</ul>"
-                  if any(notes) else "")
+    late = f'<p class="late">{msg.LATE_PENALTY}: −{penalty:g}</p>' if penalty else ""
+    notes_html = (
+        f"<h3>{msg.NOTES_ON_SUBMISSION}</h3><ul>"
+        + "".join(f"<li>{html.escape(n)}</li>" for n in notes if n)
+        + "</ul>"
+        if any(notes)
+        else ""
+    )
     extra = extra_html(nb_path, assignment, limits) if assignment else ""
     return f"""<style>{SUMMARY_CSS}</style>
 <section id="{SUMMARY_ID}" lang="zh">
@@ -198,7 +179,7 @@ def summary_html(resources, extra_notes=(), log=None, limits=None):
 {late}
 <table>
 <tr><th>{msg.EXERCISE}</th><th>{msg.SCORE}</th><th>{msg.RESULT}</th></tr>
-{''.join(table)}
+{"".join(table)}
 </table>
 {notes_html}
 {extra}
@@ -207,6 +188,7 @@ def summary_html(resources, extra_notes=(), log=None, limits=None):
 
 
 # --- python -m grader feedback ----------------------------------------------------------------
+
 
 def _warm(args):
     nb_path, assignment_id, limits = args
@@ -247,10 +229,22 @@ def generate(autograded, feedback_dir, db_url, workers=None, limits=None, assign
         tasks = [(p, assignment, limits) for p in notebooks]
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
             list(pool.map(_warm, tasks))
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--force",
-                    "--log-level=WARN",
-                    f"--CourseDirectory.autograded_directory={os.path.abspath(autograded)}",
-                    f"--CourseDirectory.feedback_directory={os.path.abspath(feedback_dir)}",
-                    f"--CourseDirectory.db_url={db_url}"], cwd=ROOT, check=True, env=tool_env(**env))
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "generate_feedback",
+            assignment,
+            "--force",
+            "--log-level=WARN",
+            f"--CourseDirectory.autograded_directory={os.path.abspath(autograded)}",
+            f"--CourseDirectory.feedback_directory={os.path.abspath(feedback_dir)}",
+            f"--CourseDirectory.db_url={db_url}",
+        ],
+        cwd=ROOT,
+        check=True,
+        env=tool_env(**env),
+    )
     page_name = spec.notebook[: -len(".ipynb")] + ".html"
     return sorted(p for p in glob.glob(os.path.join(feedback_dir, "*", assignment, page_name)))

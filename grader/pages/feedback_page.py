@@ -22,46 +22,76 @@ the same page.  Around nbconvert's HTML export it
    top of the body.
 """
 
-
 import html
-
-
 import numbers
-
-
 import re
-
-
-
 
 from bs4 import BeautifulSoup
 
-
-
-
 from grader import messages as msg
-
-
 from grader.pages import texmath
 
-
-SUMMARY_KEY = "grader_summary"      # resources key: the summary's HTML
-
+SUMMARY_KEY = "grader_summary"  # resources key: the summary's HTML
 
 
-CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
-       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 # Elements that can run code, load something or navigate; none belongs in a feedback page.
-_ACTIVE = ("script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "form",
-           "portal", "link", "noscript", "template", "foreignobject", "animate", "set",
-           "animatemotion", "animatetransform", "handler", "listener", "input", "button", "textarea",
-           "select", "dialog", "audio", "video", "source", "track")
+_ACTIVE = (
+    "script",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "base",
+    "form",
+    "portal",
+    "link",
+    "noscript",
+    "template",
+    "foreignobject",
+    "animate",
+    "set",
+    "animatemotion",
+    "animatetransform",
+    "handler",
+    "listener",
+    "input",
+    "button",
+    "textarea",
+    "select",
+    "dialog",
+    "audio",
+    "video",
+    "source",
+    "track",
+)
 
 
-_URL_ATTRS = ("href", "src", "xlink:href", "action", "formaction", "poster", "background", "data",
-              "srcset", "ping", "codebase", "cite", "longdesc", "dynsrc", "lowsrc", "manifest")
+_URL_ATTRS = (
+    "href",
+    "src",
+    "xlink:href",
+    "action",
+    "formaction",
+    "poster",
+    "background",
+    "data",
+    "srcset",
+    "ping",
+    "codebase",
+    "cite",
+    "longdesc",
+    "dynsrc",
+    "lowsrc",
+    "manifest",
+)
 
 
 _SAFE_DATA_URI = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$", re.I)
@@ -91,8 +121,10 @@ code.tex-raw { color: #a00; }
 """
 
 
-_NOTE_STYLE = ("margin: 1em auto; padding: 0.8em; max-width: 1000px; border: 2px solid #c60; "
-               "border-radius: 8px; background: #fff6ec; font-family: sans-serif")
+_NOTE_STYLE = (
+    "margin: 1em auto; padding: 0.8em; max-width: 1000px; border: 2px solid #c60; "
+    "border-radius: 8px; background: #fff6ec; font-family: sans-serif"
+)
 
 
 def neutralize(nb):
@@ -113,8 +145,9 @@ def neutralize(nb):
     if not isinstance(meta, dict):
         nb["metadata"] = meta = {}
     info = meta.get("language_info")
-    if info is not None and not (isinstance(info, dict) and all(
-            isinstance(info.get(k, ""), str) for k in ("name", "pygments_lexer"))):
+    if info is not None and not (
+        isinstance(info, dict) and all(isinstance(info.get(k, ""), str) for k in ("name", "pygments_lexer"))
+    ):
         meta["language_info"] = {"name": "python"}
         notes.append(msg.LANGUAGE_INFO_INVALID)
     dropped_sizes = dropped_tags = 0
@@ -146,7 +179,8 @@ def neutralize(nb):
 
 def _is_size(value):
     return (isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 <= value < 100_000) or (
-        isinstance(value, str) and re.fullmatch(r"\d{1,5}(\.\d{1,3})?", value) is not None)
+        isinstance(value, str) and re.fullmatch(r"\d{1,5}(\.\d{1,3})?", value) is not None
+    )
 
 
 def _safe_url(value, tag, attr):
@@ -188,8 +222,9 @@ def clean(soup):
             elif name in _URL_ATTRS and not _safe_url(str(element.get(attr)), element.name.lower(), name):
                 del element[attr]
                 removed += 1
-            elif name == "style" and re.search(r"url\s*\(|expression\s*\(|@import|behavior",
-                                               str(element.get(attr)), re.I):
+            elif name == "style" and re.search(
+                r"url\s*\(|expression\s*\(|@import|behavior", str(element.get(attr)), re.I
+            ):
                 del element[attr]
                 removed += 1
     for style in soup.find_all("style"):
@@ -238,15 +273,21 @@ def finish_page(page, summary_html, notes=()):
         if tag.get("name") == "viewport" or tag.get("http-equiv", "").lower() == "content-security-policy":
             tag.decompose()
     csp = soup.new_tag("meta", attrs={"http-equiv": "Content-Security-Policy", "content": CSP})
-    viewport = soup.new_tag("meta", attrs={"name": "viewport", "content": "width=device-width, initial-scale=1"})
+    viewport = soup.new_tag(
+        "meta", attrs={"name": "viewport", "content": "width=device-width, initial-scale=1"}
+    )
     style = soup.new_tag("style")
     style.string = RESPONSIVE_CSS
     head.insert(0, viewport)
     head.insert(0, csp)  # first, before anything the page holds
     head.append(style)
-    block = BeautifulSoup(summary_html + "".join(
-        f'<div class="grader-page-note" style="{_NOTE_STYLE}">{html.escape(n)}</div>' for n in notes),
-        "html.parser")
+    block = BeautifulSoup(
+        summary_html
+        + "".join(
+            f'<div class="grader-page-note" style="{_NOTE_STYLE}">{html.escape(n)}</div>' for n in notes
+        ),
+        "html.parser",
+    )
     for element in reversed(list(block.contents)):
         body.insert(0, element)
     text = str(soup)
@@ -254,5 +295,7 @@ def finish_page(page, summary_html, notes=()):
 
 
 def minimal_page(title):
-    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            "</head><body></body></html>")
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        "</head><body></body></html>"
+    )

@@ -9,6 +9,7 @@ the most common failure reasons per exercise, the submissions that could
 not be graded and why, and the grading time.  The page is self-contained
 (no script, no network) and fits screens from 400 to 1280 px.
 """
+
 import collections
 import csv
 import html
@@ -21,8 +22,14 @@ from grader.pipeline.report_file import GradingReport, RunSummary
 TOP_REASONS = 3
 
 # Failure kinds of a wrong result, as the reason's words.
-WRONG = {"type": "wrong type", "shape": "wrong shape", "keys": "wrong keys", "length": "wrong length",
-         "values": "wrong values", "dtype": "wrong dtype"}
+WRONG = {
+    "type": "wrong type",
+    "shape": "wrong shape",
+    "keys": "wrong keys",
+    "length": "wrong length",
+    "values": "wrong values",
+    "dtype": "wrong dtype",
+}
 
 CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 STYLE = """body { font-family: sans-serif; max-width: 1000px; margin: 1em auto; padding: 0 8px;
@@ -108,9 +115,12 @@ def summarize(scores, reports, max_points, test_cells):
     exercises = [e for e, gid in test_cells.items() if gid in max_points]
     students = sorted(set(scores) | set(reports))
     totals = {s: sum(scores.get(s, {}).get(test_cells[e], 0) or 0 for e in exercises) for s in students}
-    passed = {e: sum(1 for s in students
-                     if (scores.get(s, {}).get(test_cells[e]) or 0) >= max_points[test_cells[e]])
-              for e in exercises}
+    passed = {
+        e: sum(
+            1 for s in students if (scores.get(s, {}).get(test_cells[e]) or 0) >= max_points[test_cells[e]]
+        )
+        for e in exercises
+    }
     reasons = {e: collections.Counter() for e in exercises}
     for student, report in reports.items():
         for verdict in report.verdicts.values():
@@ -122,14 +132,22 @@ def summarize(scores, reports, max_points, test_cells):
             reasons[verdict.exercise].update(reasons_of(verdict))
     ungradable = {s: list(r.notes) for s, r in reports.items() if not r.gradable}
     seconds = [r.seconds for r in reports.values() if r.seconds is not None]
-    return {"students": students, "totals": totals, "passed": passed, "reasons": reasons,
-            "ungradable": ungradable, "seconds": seconds, "exercises": exercises,
-            "max_total": sum(max_points[test_cells[e]] for e in exercises)}
+    return {
+        "students": students,
+        "totals": totals,
+        "passed": passed,
+        "reasons": reasons,
+        "ungradable": ungradable,
+        "seconds": seconds,
+        "exercises": exercises,
+        "max_total": sum(max_points[test_cells[e]] for e in exercises),
+    }
 
 
 def _figures(summary, folder, assignment):
     """Draw the score histogram, the pass rates and the grading times; return their file names."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
@@ -171,6 +189,7 @@ def _save(fig, folder, name):
     fig.tight_layout()
     fig.savefig(os.path.join(folder, name), dpi=90)
     import matplotlib.pyplot as plt
+
     plt.close(fig)
     return name
 
@@ -193,9 +212,16 @@ def render(summary, files, assignment, timing):
     reason_rows = "".join(
         f"<tr><td><code>{esc(e)}</code></td><td>{summary['passed'][e]}/{n}</td><td>"
         + ("<br>".join(f"{esc(r)} ({c})" for r, c in summary["reasons"][e].most_common(TOP_REASONS)) or "—")
-        + "</td></tr>" for e in summary["exercises"])
-    ungradable = "".join(f"<li><b>{esc(s)}</b>: {esc('; '.join(map(str, notes)))}</li>"
-                         for s, notes in sorted(summary["ungradable"].items())) or f"<li>{msg.NONE}</li>"
+        + "</td></tr>"
+        for e in summary["exercises"]
+    )
+    ungradable = (
+        "".join(
+            f"<li><b>{esc(s)}</b>: {esc('; '.join(map(str, notes)))}</li>"
+            for s, notes in sorted(summary["ungradable"].items())
+        )
+        or f"<li>{msg.NONE}</li>"
+    )
     totals = list(summary["totals"].values())
     mean = sum(totals) / len(totals) if totals else 0
     return f"""<!DOCTYPE html>
@@ -204,26 +230,32 @@ def render(summary, files, assignment, timing):
 <title>{esc(assignment)} class report</title>
 <style>{STYLE}</style></head><body>
 <h1>{msg.CLASS_REPORT}: {esc(assignment)}</h1>
-<p>{n} {msg.STUDENTS}; {msg.MEAN_SCORE} {mean:.2f} / {summary['max_total']:g}</p>
+<p>{n} {msg.STUDENTS}; {msg.MEAN_SCORE} {mean:.2f} / {summary["max_total"]:g}</p>
 <h2>{msg.SCORES_AND_PASS_RATES}</h2>
-<div class="figures"><img src="{esc(files['histogram'])}" alt="score histogram">
-<img src="{esc(files['pass_rate'])}" alt="pass rate per exercise"></div>
+<div class="figures"><img src="{esc(files["histogram"])}" alt="score histogram">
+<img src="{esc(files["pass_rate"])}" alt="pass rate per exercise"></div>
 <h2>{msg.COMMON_FAILURES}</h2>
 <table><tr><th>{msg.EXERCISE}</th><th>{msg.FULL_MARKS}</th><th>{msg.COMMON_REASONS}</th></tr>
 {reason_rows}</table>
 <h2>{msg.UNGRADABLE_SUBMISSIONS}</h2><ul>{ungradable}</ul>
 <h2>{msg.GRADING_TIME}</h2><p>{esc(timing)}</p>
-<div class="figures"><img src="{esc(files['time'])}" alt="grading time"></div>
+<div class="figures"><img src="{esc(files["time"])}" alt="grading time"></div>
 </body></html>"""
 
 
 def _timing(seconds, run):
     """The grading-time sentence; ``run``: the last run's ``RunSummary``, or None."""
-    timing = (f"{len(seconds)} submissions, {sum(seconds):.1f} s of worker time, mean "
-              f"{sum(seconds) / len(seconds):.2f} s, max {max(seconds):.2f} s" if seconds else "no timing")
+    timing = (
+        f"{len(seconds)} submissions, {sum(seconds):.1f} s of worker time, mean "
+        f"{sum(seconds) / len(seconds):.2f} s, max {max(seconds):.2f} s"
+        if seconds
+        else "no timing"
+    )
     if run is not None:
-        timing += (f"; last run: {run.submissions} submissions in {run.wall_seconds:.1f} s "
-                   f"wall time with {run.workers or run.scheduler} workers")
+        timing += (
+            f"; last run: {run.submissions} submissions in {run.wall_seconds:.1f} s "
+            f"wall time with {run.workers or run.scheduler} workers"
+        )
     return timing
 
 
@@ -234,6 +266,7 @@ def write(db_url, autograded, out_dir, assignment):
     """
     from grader.pages import table
     from grader.pages.feedback import load_assignment
+
     assignment = load_assignment(assignment) if isinstance(assignment, str) else assignment
     _, scores, max_points = table.scores(db_url, assignment)
     reports = GradingReport.load_all(autograded, assignment.id)
@@ -249,6 +282,7 @@ def write(db_url, autograded, out_dir, assignment):
 def write_exercise_csv(db_url, path, assignment):
     """``grades_by_exercise.csv``: one row per student, one column per exercise, and the total."""
     from grader.pages import table
+
     grade_ids, scores, max_points = table.scores(db_url, assignment)
     exercise_of = {gid: exercise for exercise, gid in assignment.test_cells.items()}
     with open(path, "w", newline="", encoding="utf-8") as f:
@@ -256,6 +290,9 @@ def write_exercise_csv(db_url, path, assignment):
         writer.writerow(["student"] + [exercise_of.get(g, g) for g in grade_ids] + ["total", "max"])
         for student in sorted(scores):
             row = [scores[student].get(g, 0) for g in grade_ids]
-            writer.writerow([csv_cell(student)] + [f"{v:g}" for v in row] + [f"{sum(row):g}",
-                                                                  f"{sum(max_points[g] for g in grade_ids):g}"])
+            writer.writerow(
+                [csv_cell(student)]
+                + [f"{v:g}" for v in row]
+                + [f"{sum(row):g}", f"{sum(max_points[g] for g in grade_ids):g}"]
+            )
     return path

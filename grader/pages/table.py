@@ -1,4 +1,5 @@
 """Score tables read back from the gradebook."""
+
 from nbgrader.api import Gradebook
 
 from grader.ids import terminal
@@ -33,8 +34,12 @@ def render(db_url, assignment):
     width = max([len("student")] + [len(s) for s in shown.values()])
     head = "student".ljust(width) + " | " + " | ".join(names) + " | total"
     lines = [head, "-" * len(head)]
-    points = "max".ljust(width) + " | " + " | ".join(
-        f"{max_points[g]:g}".rjust(len(n)) for g, n in zip(grade_ids, names)) + f" | {total_max:g}"
+    points = (
+        "max".ljust(width)
+        + " | "
+        + " | ".join(f"{max_points[g]:g}".rjust(len(n)) for g, n in zip(grade_ids, names))
+        + f" | {total_max:g}"
+    )
     lines.append(points)
     for student in sorted(table):
         row = table[student]

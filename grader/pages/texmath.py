@@ -6,6 +6,7 @@ student reads raw TeX.  Here every formula in the page's text becomes
 MathML (``latex2mathml``), which browsers render natively; a formula that
 cannot be converted stays visible as TeX, marked ``tex-raw``.
 """
+
 import re
 
 from bs4 import BeautifulSoup, NavigableString
@@ -17,7 +18,8 @@ _MATH = re.compile(
     r"|(?P<env>\\begin\{(?P<name>[A-Za-z]+\*?)\}.+?\\end\{(?P=name)\})"
     r"|\\\((?P<paren>.+?)\\\)"
     r"|(?<![\\$\w])\$(?P<d>[^\s$](?:[^$]|\\\$)*?)(?<![\s\\])\$(?!\w)",
-    re.S)
+    re.S,
+)
 _SKIP = {"script", "style", "pre", "code", "math", "textarea", "title"}
 _ALIGN_ENVS = {"align", "align*", "eqnarray", "eqnarray*", "gather", "gather*"}
 
@@ -25,6 +27,7 @@ _ALIGN_ENVS = {"align", "align*", "eqnarray", "eqnarray*", "gather", "gather*"}
 def to_mathml(tex, display):
     """MathML (a string) for one TeX formula; ``ValueError`` if it cannot be converted."""
     from latex2mathml.converter import convert
+
     try:
         return convert(tex.strip(), display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises many kinds on unknown input
@@ -47,7 +50,7 @@ def _pieces(text):
     out, at = [], 0
     for m in _MATH.finditer(text):
         if m.start() > at:
-            out.append((False, text[at:m.start()], False))
+            out.append((False, text[at : m.start()], False))
         if m.group("dd") is not None:
             out.append((True, m.group("dd"), True))
         elif m.group("bracket") is not None:

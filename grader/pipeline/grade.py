@@ -16,51 +16,23 @@ shared state), so any number of them can run in parallel; the caller records
 the result.
 """
 
-
-
-
 import functools
-
-
-
-
 import os
-
-
 import resource
-
-
 import tempfile
-
-
 import time
-
-
 from dataclasses import dataclass, field
 
-
-
-
-from grader.pipeline import judge
-from grader.pipeline import probe
-
-
 from grader import messages as msg
-
-
-from grader.sandbox.kernel import Kernel, KernelDied
-
-
 from grader.course import cells
 from grader.course.cells import grade_id as _grade_id
-
-
-from grader.sandbox.workspace import remove_tree
+from grader.pipeline import judge, probe
 from grader.pipeline.notebook import OutputBudget, normalize, read_notebook, render
 from grader.pipeline.result import Result, zero_result
+from grader.sandbox.kernel import Kernel, KernelDied
+from grader.sandbox.workspace import remove_tree
 
-
-RESTARTS = 2   # fresh kernels a submission may get after its kernel died
+RESTARTS = 2  # fresh kernels a submission may get after its kernel died
 
 
 @dataclass
@@ -72,7 +44,7 @@ class Run:
     limits: object
     workdir: str
     deadline: float
-    recorded: list = field(default_factory=list)      # exercises recorded, in notebook order
+    recorded: list = field(default_factory=list)  # exercises recorded, in notebook order
     record_index: dict = field(default_factory=dict)  # exercise -> index of its test cell
     notes: list = field(default_factory=list)
     peak_mb: float = 0.0
@@ -87,6 +59,7 @@ class Run:
         limits = self.limits
         if left < limits.notebook_timeout:
             from dataclasses import replace
+
             limits = replace(limits, notebook_timeout=left)
         self.kernel = Kernel(self.workdir, limits)
         return self.kernel
@@ -107,7 +80,7 @@ def run_cells(run, upto=None, budget=None):
     ``KernelDied`` with ``index`` set to the cell being run.
     """
     master = run.master
-    previous = None   # the last code cell the kernel was asked to run or record
+    previous = None  # the last code cell the kernel was asked to run or record
     for index, cell in enumerate(run.cells[:upto] if upto is not None else run.cells):
         if cell.get("cell_type") != "code":
             continue
@@ -133,7 +106,9 @@ def run_cells(run, upto=None, budget=None):
         if budget is not None:
             cell["outputs"] = budget.keep(answer.get("outputs"))
             count = answer.get("execution_count")
-            cell["execution_count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
+            cell["execution_count"] = (
+                count if isinstance(count, int) and not isinstance(count, bool) else None
+            )
 
 
 def prepared_master(assignment):
@@ -144,9 +119,12 @@ def prepared_master(assignment):
     functions) costs tens of milliseconds, which no submission should pay again.
     """
     master = cells.load(assignment)
-    master.probes = {exercise: probe.build(exercise, assignment.spec.cases[exercise],
-                                           assignment.spec.callees.get(exercise, ()))
-                     for exercise, _ in master.tests.values()}
+    master.probes = {
+        exercise: probe.build(
+            exercise, assignment.spec.cases[exercise], assignment.spec.callees.get(exercise, ())
+        )
+        for exercise, _ in master.tests.values()
+    }
     return master
 
 
@@ -165,8 +143,10 @@ def probe_all(run, assignment, answers):
             continue
         try:
             answer = run.kernel.probe(
-                master.probes[exercise], f"testing {exercise}",
-                on_call=functools.partial(probe.answer_call, assignment, exercise))
+                master.probes[exercise],
+                f"testing {exercise}",
+                on_call=functools.partial(probe.answer_call, assignment, exercise),
+            )
         except KernelDied as exc:
             exc.exercise = exercise
             raise
@@ -179,11 +159,13 @@ def verdict_of(assignment, exercise, points, answer):
     if answer.get("op") == "probe" and "error" not in answer:
         return judge.judge(assignment, exercise, points, answer.get("result"))
     if answer.get("status") == "interrupted":
-        return judge.not_graded(assignment, exercise, points,
-                                msg.HIDDEN_TESTS_INTERRUPTED)
-    return judge.not_graded(assignment, exercise, points,
-                            msg.HIDDEN_TESTS_COULD_NOT_RUN.format(
-                                error=judge.exception_name(answer.get("error"))))
+        return judge.not_graded(assignment, exercise, points, msg.HIDDEN_TESTS_INTERRUPTED)
+    return judge.not_graded(
+        assignment,
+        exercise,
+        points,
+        msg.HIDDEN_TESTS_COULD_NOT_RUN.format(error=judge.exception_name(answer.get("error"))),
+    )
 
 
 def execute(run, assignment, budget):
@@ -194,7 +176,7 @@ def execute(run, assignment, budget):
     it), with what is left of the submission's time, at most ``RESTARTS`` times.
     """
     answers = {}
-    limit = None          # re-run cells[:limit]
+    limit = None  # re-run cells[:limit]
     first = True
     while True:
         try:
@@ -209,12 +191,12 @@ def execute(run, assignment, budget):
             exercise = getattr(exc, "exercise", None)
             index = getattr(exc, "index", None)
             if exercise is not None:
-                answers[exercise] = reason          # this exercise's probe killed it
+                answers[exercise] = reason  # this exercise's probe killed it
             elif index is not None:
                 # Nothing recorded at or after the fatal cell can be judged; before it, it can.
                 run.recorded = [e for e in run.recorded if run.record_index[e] < index]
             else:
-                return answers                      # the kernel could not even start
+                return answers  # the kernel could not even start
         finally:
             run.stop()
         first = False
@@ -223,7 +205,7 @@ def execute(run, assignment, budget):
             return answers
         run.restarts += 1
         limit = max(run.record_index[e] for e in waiting) + 1
-        run.recorded = []    # recorded again by the re-run
+        run.recorded = []  # recorded again by the re-run
 
 
 def _clip_verdict(verdict, limits):
@@ -280,6 +262,12 @@ def grade_submission(student, path, assignment, master, limits, extra_notes=()):
             reason = run.notes[-1] if run.notes else msg.NOT_RUN
             verdict = judge.not_graded(assignment, exercise, points, reason)
         verdicts[gid] = _clip_verdict(verdict, limits)
-    return Result(student, verdicts, notes, render(nb, cells, verdicts, master),
-                  seconds=time.monotonic() - started, peak_rss_mb=run.peak_mb,
-                  worker_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return Result(
+        student,
+        verdicts,
+        notes,
+        render(cells, verdicts, master),
+        seconds=time.monotonic() - started,
+        peak_rss_mb=run.peak_mb,
+        worker_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )

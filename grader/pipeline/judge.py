@@ -18,6 +18,7 @@ message, a type name) is echoed, so a function that smuggles its hidden
 inputs into its result cannot get them back through the feedback.  The
 public self-check shows the full detail on the public cases.
 """
+
 import math
 import re
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from grader.messages import RESULT_TEXT
 from grader.pipeline.probe import Unsupported, decode
 
 SHOWN_FAILURES = 3
-MESSAGE_CHARS = 600            # one failure's message, at most
+MESSAGE_CHARS = 600  # one failure's message, at most
 RESULT_KINDS = ("type", "shape", "keys", "length", "values", "dtype")
 KINDS = RESULT_KINDS + ("raised", "unusable", "no_result", "not_graded")
 STATUSES = ("judged", "not_graded")
@@ -38,8 +39,10 @@ _VARIABLE = re.compile(r"[A-Za-z0-9_\[\]'(), ]{1,120}")
 # The exception names a verdict may show: Python's own, and numpy's linear-algebra error.  A
 # class the student made could be named after the hidden inputs, so its name is never shown.
 KNOWN_EXCEPTIONS = frozenset(
-    name for name, value in vars(__import__("builtins")).items()
-    if isinstance(value, type) and issubclass(value, BaseException)) | {"LinAlgError"}
+    name
+    for name, value in vars(__import__("builtins")).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+) | {"LinAlgError"}
 
 
 def exception_name(text):
@@ -96,7 +99,7 @@ class Verdict:
     score: float
     passed: int
     total: int
-    status: str = "judged"                       # one of STATUSES
+    status: str = "judged"  # one of STATUSES
     failures: list[Failure] = field(default_factory=list)
 
     @property
@@ -106,11 +109,15 @@ class Verdict:
             reason = self.failures[0].message if self.failures else ""
             return f"✘ {self.exercise}: {msg.NOT_GRADED} (0/{self.points:g}): {reason}"
         if not self.failures:
-            return (f"✔ {self.exercise}: {msg.ALL_HIDDEN_TESTS_PASSED.format(total=self.total)} "
-                    f"({self.points:g}/{self.points:g})")
+            return (
+                f"✔ {self.exercise}: {msg.ALL_HIDDEN_TESTS_PASSED.format(total=self.total)} "
+                f"({self.points:g}/{self.points:g})"
+            )
         failed = self.total - self.passed
-        lines = [f"✘ {self.exercise}: {msg.HIDDEN_TESTS_FAILED.format(failed=failed, total=self.total)} "
-                 f"(0/{self.points:g})"]
+        lines = [
+            f"✘ {self.exercise}: {msg.HIDDEN_TESTS_FAILED.format(failed=failed, total=self.total)} "
+            f"(0/{self.points:g})"
+        ]
         lines += [f"  [{f.case}] {f.message}" for f in self.failures[:SHOWN_FAILURES]]
         if len(self.failures) > SHOWN_FAILURES:
             more = len(self.failures) - SHOWN_FAILURES
@@ -119,10 +126,17 @@ class Verdict:
 
     def as_dict(self):
         """JSON-ready form, as stored in the grading report."""
-        return {"exercise": self.exercise, "grade_id": self.grade_id, "points": self.points,
-                "score": self.score, "passed": self.passed, "total": self.total,
-                "status": self.status, "message": self.message,
-                "failures": [dict(f.__dict__) for f in self.failures]}
+        return {
+            "exercise": self.exercise,
+            "grade_id": self.grade_id,
+            "points": self.points,
+            "score": self.score,
+            "passed": self.passed,
+            "total": self.total,
+            "status": self.status,
+            "message": self.message,
+            "failures": [dict(f.__dict__) for f in self.failures],
+        }
 
     @classmethod
     def from_dict(cls, data):
@@ -142,13 +156,29 @@ class Verdict:
         points, score = data.get("points"), data.get("score")
         passed, total = data.get("passed"), data.get("total")
         status = data.get("status", "judged")
-        if not (_name(exercise) and _name(grade_id) and finite_number(points) and finite_number(score)
-                and _count(passed) and _count(total) and passed <= total and status in STATUSES):
+        if not (
+            _name(exercise)
+            and _name(grade_id)
+            and finite_number(points)
+            and finite_number(score)
+            and _count(passed)
+            and _count(total)
+            and passed <= total
+            and status in STATUSES
+        ):
             return None
         stored = data.get("failures")
         failures = [Failure.from_dict(f) for f in stored] if isinstance(stored, list) else []
-        return cls(exercise, grade_id, float(points), float(score), passed, total, status,
-                   [f for f in failures if f is not None])
+        return cls(
+            exercise,
+            grade_id,
+            float(points),
+            float(score),
+            passed,
+            total,
+            status,
+            [f for f in failures if f is not None],
+        )
 
 
 def _name(value):
@@ -161,7 +191,7 @@ def finite_number(value):
         return False
     try:
         return math.isfinite(float(value))
-    except OverflowError:   # an integer of hundreds of digits
+    except OverflowError:  # an integer of hundreds of digits
         return False
 
 
@@ -189,16 +219,16 @@ def judge(assignment, exercise, points, answer):
     cases = assignment.spec.cases[exercise]
     grade_id = assignment.test_cells[exercise]
     if not isinstance(answer, list) or len(answer) != len(cases):
-        return not_graded(assignment, exercise, points,
-                          msg.NO_USABLE_RESULT, kind="no_result")
+        return not_graded(assignment, exercise, points, msg.NO_USABLE_RESULT, kind="no_result")
     failures = []
     for case, want, got in zip(cases, assignment.expected(exercise), answer):
         failure = _problem(assignment, exercise, case.label, want, got)
         if failure:
             failures.append(failure)
     score = points if not failures else 0.0
-    return Verdict(exercise, grade_id, points, score, len(cases) - len(failures), len(cases),
-                   failures=failures)
+    return Verdict(
+        exercise, grade_id, points, score, len(cases) - len(failures), len(cases), failures=failures
+    )
 
 
 def _problem(assignment, exercise, label, want, got):
@@ -237,6 +267,13 @@ def not_graded(assignment, exercise, points, reason, kind="not_graded", short=No
     """
     if short is None:
         short = str(reason).rsplit(" / ", 1)[-1].split(":", 1)[0].strip()[:60]
-    return Verdict(exercise, assignment.test_cells[exercise], points, 0.0, 0,
-                   len(assignment.spec.cases[exercise]), status="not_graded",
-                   failures=[Failure("", kind, short, _clip(reason))])
+    return Verdict(
+        exercise,
+        assignment.test_cells[exercise],
+        points,
+        0.0,
+        0,
+        len(assignment.spec.cases[exercise]),
+        status="not_graded",
+        failures=[Failure("", kind, short, _clip(reason))],
+    )

@@ -16,39 +16,14 @@ shared state), so any number of them can run in parallel; the caller records
 the result.
 """
 
-
 import copy
-
-
-
-
 import json
-
-
 import os
-
-
-
-
-
-
-
-
-
 
 import nbformat
 
-
-
-
 from grader import messages as msg
-
-
-
-
 from grader.course.cells import grade_id as _grade_id
-
-
 
 
 def read_notebook(path, limits=None):
@@ -86,7 +61,11 @@ def read_notebook(path, limits=None):
     except Exception as exc:
         raise ValueError(msg.NOTEBOOK_INVALID.format(error=type(exc).__name__))
     for cell in nb.cells:
-        if not isinstance(cell.get("source", ""), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+        if not isinstance(cell.get("source", ""), str) or cell.get("cell_type") not in (
+            "code",
+            "markdown",
+            "raw",
+        ):
             raise ValueError(msg.NOTEBOOK_MALFORMED_CELL)
     return nb
 
@@ -132,8 +111,13 @@ def normalize(nb, master):
             # Only metadata that every later reader accepts (nbformat's schema, nbconvert,
             # formgrader): a list of string tags; anything else of the student's is dropped.
             tags = meta.get("tags")
-            own["metadata"] = ({"tags": tags} if isinstance(tags, list) and tags
-                               and all(isinstance(t, str) and t and "," not in t for t in tags) else {})
+            own["metadata"] = (
+                {"tags": tags}
+                if isinstance(tags, list)
+                and tags
+                and all(isinstance(t, str) and t and "," not in t for t in tags)
+                else {}
+            )
             own = {k: own[k] for k in ("cell_type", "metadata", "source") if k in own}
             if own.get("cell_type") == "code":
                 own["outputs"], own["execution_count"] = [], None
@@ -178,8 +162,9 @@ class OutputBudget:
             size = len(json.dumps(output, ensure_ascii=False, default=str))
             if size > self.left:
                 if not self.exceeded:
-                    kept.append({"output_type": "stream", "name": "stderr",
-                                 "text": f"[{msg.OUTPUT_DROPPED}]\n"})
+                    kept.append(
+                        {"output_type": "stream", "name": "stderr", "text": f"[{msg.OUTPUT_DROPPED}]\n"}
+                    )
                 self.exceeded = True
                 self.left = 0
                 continue
@@ -209,24 +194,35 @@ def clean_output(output):
         data, meta = output.get("data"), output.get("metadata", {})
         if not (isinstance(data, dict) and all(isinstance(k, str) and "/" in k for k in data)):
             return None
-        data = {k: v for k, v in data.items()
-                if isinstance(v, str) or (k.endswith("json") and isinstance(v, (dict, list)))
-                or _strings(v)}
+        data = {
+            k: v
+            for k, v in data.items()
+            if isinstance(v, str) or (k.endswith("json") and isinstance(v, (dict, list))) or _strings(v)
+        }
         clean = {"output_type": kind, "data": data, "metadata": meta if isinstance(meta, dict) else {}}
         if kind == "execute_result":
             count = output.get("execution_count")
-            clean["execution_count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
+            clean["execution_count"] = (
+                count if isinstance(count, int) and not isinstance(count, bool) else None
+            )
         return clean
     if kind == "error":
-        if isinstance(output.get("ename"), str) and isinstance(output.get("evalue"), str) \
-                and _strings(output.get("traceback")):
-            return {"output_type": "error", "ename": output["ename"], "evalue": output["evalue"],
-                    "traceback": output["traceback"]}
+        if (
+            isinstance(output.get("ename"), str)
+            and isinstance(output.get("evalue"), str)
+            and _strings(output.get("traceback"))
+        ):
+            return {
+                "output_type": "error",
+                "ename": output["ename"],
+                "evalue": output["evalue"],
+                "traceback": output["traceback"],
+            }
         return None
     return None
 
 
-def render(nb, cells, verdicts, master):
+def render(cells, verdicts, master):
     """The autograded notebook: the student's cells, each test cell showing its verdict.
 
     The notebook metadata is the release's: a student's metadata (e.g. a
@@ -250,7 +246,12 @@ def render(nb, cells, verdicts, master):
 def _verdict_outputs(verdict):
     outputs = [{"output_type": "stream", "name": "stdout", "text": verdict.message + "\n"}]
     if verdict.score < verdict.points:
-        outputs.append({"output_type": "error", "ename": "HiddenTestsFailed",
-                        "evalue": f"{verdict.exercise}: {verdict.score:g}/{verdict.points:g}",
-                        "traceback": []})
+        outputs.append(
+            {
+                "output_type": "error",
+                "ename": "HiddenTestsFailed",
+                "evalue": f"{verdict.exercise}: {verdict.score:g}/{verdict.points:g}",
+                "traceback": [],
+            }
+        )
     return outputs

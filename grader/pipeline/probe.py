@@ -12,13 +12,14 @@ process (:func:`answer_call`), which computes the reference result there
 and sends the value back.  No reference source or bytecode ever enters the
 kernel, so nothing running there can keep it.
 """
+
 import json
 
 import numpy as np
 
 # Runs inside the student's kernel.  ``__CASES__``, ``__EXERCISE__`` and
 # ``__CALLEES__`` are filled in by :func:`build`.
-_TEMPLATE = r'''
+_TEMPLATE = r"""
 def __probe__(user_ns, recorded, call):
     import numpy as _np
     cases = __CASES__
@@ -95,7 +96,7 @@ def __probe__(user_ns, recorded, call):
                 else:
                     user_ns[name] = value
     return results
-'''
+"""
 
 
 def encode(o):
@@ -119,13 +120,14 @@ def build(exercise, cases, callees):
     Contains the hidden inputs and the callees' names, never reference code.
     """
     encoded = [{"args": encode(tuple(c.args)), "kwargs": encode(dict(c.kwargs))} for c in cases]
-    return (_TEMPLATE
-            .replace("__CASES__", repr(json.loads(json.dumps(encoded))))
-            .replace("__EXERCISE__", repr(exercise))
-            .replace("__CALLEES__", repr(tuple(callees))))
+    return (
+        _TEMPLATE.replace("__CASES__", repr(json.loads(json.dumps(encoded))))
+        .replace("__EXERCISE__", repr(exercise))
+        .replace("__CALLEES__", repr(tuple(callees)))
+    )
 
 
-MAX_CALL_ELEMENTS = 1_000_000   # numbers a callee request, or its result, may carry
+MAX_CALL_ELEMENTS = 1_000_000  # numbers a callee request, or its result, may carry
 
 
 def answer_call(assignment, exercise, message):
@@ -145,7 +147,7 @@ def answer_call(assignment, exercise, message):
         if _elements(args) + _elements(kwargs) > MAX_CALL_ELEMENTS:
             raise Unsupported("arguments too large")
         value = assignment.call_reference(name, args, kwargs)
-        if _elements(value) > MAX_CALL_ELEMENTS:   # e.g. asked for a 3000 x 3000 initialization
+        if _elements(value) > MAX_CALL_ELEMENTS:  # e.g. asked for a 3000 x 3000 initialization
             raise Unsupported("result too large")
         return {"op": "return", "value": encode(value)}
     except Exception as exc:  # a bad call fails the student's case, never the grader (MemoryError too)
@@ -166,8 +168,20 @@ class Unsupported(ValueError):
     """The kernel returned something that is not a plain result."""
 
 
-_DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8",
-           "uint64", "uint32", "uint16", "uint8", "bool"}
+_DTYPES = {
+    "float64",
+    "float32",
+    "float16",
+    "int64",
+    "int32",
+    "int16",
+    "int8",
+    "uint64",
+    "uint32",
+    "uint16",
+    "uint8",
+    "bool",
+}
 
 
 def decode(o, depth=0):
@@ -184,10 +198,15 @@ def decode(o, depth=0):
         raise Unsupported(str(o["__unsupported__"])[:200])
     if "__nd__" in o:
         dtype, shape, flat = o.get("dtype"), o.get("shape"), o["__nd__"]
-        if dtype not in _DTYPES or not isinstance(shape, list) or not isinstance(flat, list) \
-                or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape) \
-                or len(shape) > 8 or int(np.prod(shape)) != len(flat) \
-                or not all(isinstance(v, (int, float)) for v in flat):
+        if (
+            dtype not in _DTYPES
+            or not isinstance(shape, list)
+            or not isinstance(flat, list)
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
+            or len(shape) > 8
+            or int(np.prod(shape)) != len(flat)
+            or not all(isinstance(v, (int, float)) for v in flat)
+        ):
             raise Unsupported("malformed array")
         array = np.array(flat, dtype=np.float64).reshape(shape)
         return array.astype(np.bool_) if dtype == "bool" else array.astype(dtype)

@@ -14,6 +14,7 @@ truncated, not a JSON object, no student) loads as ``None``; in a report, a
 verdict or a failure that is malformed is left out and every other field falls
 back to its default, so what is loaded is always well-typed.
 """
+
 import glob
 import json
 import os
@@ -136,18 +137,35 @@ class GradingReport:
         GradingReport
             Timings rounded as they are stored, so the report equals its loaded copy.
         """
-        return cls(result.student, assignment.id, result.score,
-                   sum(v.points for v in result.verdicts.values()),
-                   result.gradable, result.grader_error, list(result.notes), round(result.seconds, 3),
-                   round(result.peak_rss_mb, 1), round(result.worker_rss_mb, 1), dict(result.verdicts))
+        return cls(
+            result.student,
+            assignment.id,
+            result.score,
+            sum(v.points for v in result.verdicts.values()),
+            result.gradable,
+            result.grader_error,
+            list(result.notes),
+            round(result.seconds, 3),
+            round(result.peak_rss_mb, 1),
+            round(result.worker_rss_mb, 1),
+            dict(result.verdicts),
+        )
 
     def as_dict(self):
         """JSON-ready form (the keys the report's file has always had)."""
-        return {"student": self.student, "assignment": self.assignment, "score": self.score,
-                "max_score": self.max_score, "gradable": self.gradable, "grader_error": self.grader_error,
-                "notes": list(self.notes), "seconds": self.seconds, "peak_rss_mb": self.peak_rss_mb,
-                "worker_rss_mb": self.worker_rss_mb,
-                "verdicts": {gid: v.as_dict() for gid, v in self.verdicts.items()}}
+        return {
+            "student": self.student,
+            "assignment": self.assignment,
+            "score": self.score,
+            "max_score": self.max_score,
+            "gradable": self.gradable,
+            "grader_error": self.grader_error,
+            "notes": list(self.notes),
+            "seconds": self.seconds,
+            "peak_rss_mb": self.peak_rss_mb,
+            "worker_rss_mb": self.worker_rss_mb,
+            "verdicts": {gid: v.as_dict() for gid, v in self.verdicts.items()},
+        }
 
     def write(self, autograded):
         """Write the report into ``autograded/<student>/`` atomically; return its path."""
@@ -166,16 +184,27 @@ class GradingReport:
         if not isinstance(data, dict) or not isinstance(data.get("student"), str):
             return None
         notes = data.get("notes")
-        notes = [str(n) for n in notes if isinstance(n, (str, int, float)) and not isinstance(n, bool)] \
-            if isinstance(notes, list) else []
+        notes = (
+            [str(n) for n in notes if isinstance(n, (str, int, float)) and not isinstance(n, bool)]
+            if isinstance(notes, list)
+            else []
+        )
         verdicts = data.get("verdicts")
         verdicts = verdicts if isinstance(verdicts, dict) else {}
         typed = {gid: Verdict.from_dict(v) for gid, v in verdicts.items() if isinstance(gid, str)}
-        return cls(data["student"], _text(data.get("assignment"), ""), _number(data.get("score"), 0.0),
-                   _number(data.get("max_score"), 0.0), _flag(data.get("gradable"), True),
-                   _flag(data.get("grader_error"), False), notes, _number(data.get("seconds"), None),
-                   _number(data.get("peak_rss_mb"), 0.0), _number(data.get("worker_rss_mb"), 0.0),
-                   {gid: v for gid, v in typed.items() if v is not None})
+        return cls(
+            data["student"],
+            _text(data.get("assignment"), ""),
+            _number(data.get("score"), 0.0),
+            _number(data.get("max_score"), 0.0),
+            _flag(data.get("gradable"), True),
+            _flag(data.get("grader_error"), False),
+            notes,
+            _number(data.get("seconds"), None),
+            _number(data.get("peak_rss_mb"), 0.0),
+            _number(data.get("worker_rss_mb"), 0.0),
+            {gid: v for gid, v in typed.items() if v is not None},
+        )
 
     @classmethod
     def load(cls, path):
@@ -251,9 +280,15 @@ class RunSummary:
 
     def as_dict(self):
         """JSON-ready form."""
-        return {"assignment": self.assignment, "submissions": self.submissions,
-                "wall_seconds": self.wall_seconds, "workers": self.workers, "scheduler": self.scheduler,
-                "limits": dict(self.limits), "protections": dict(self.protections)}
+        return {
+            "assignment": self.assignment,
+            "submissions": self.submissions,
+            "wall_seconds": self.wall_seconds,
+            "workers": self.workers,
+            "scheduler": self.scheduler,
+            "limits": dict(self.limits),
+            "protections": dict(self.protections),
+        }
 
     def write(self, autograded):
         """Write the summary into ``autograded/`` atomically; return its path."""
@@ -274,10 +309,15 @@ class RunSummary:
             return None
         workers = _integer(data.get("workers"), None)
         limits, protections = data.get("limits"), data.get("protections")
-        return cls(_text(data.get("assignment"), ""), submissions, wall, workers,
-                   _text(data.get("scheduler"), None),
-                   limits if isinstance(limits, dict) else {},
-                   protections if isinstance(protections, dict) else {})
+        return cls(
+            _text(data.get("assignment"), ""),
+            submissions,
+            wall,
+            workers,
+            _text(data.get("scheduler"), None),
+            limits if isinstance(limits, dict) else {},
+            protections if isinstance(protections, dict) else {},
+        )
 
     @classmethod
     def load(cls, autograded, assignment_id):

@@ -16,35 +16,9 @@ shared state), so any number of them can run in parallel; the caller records
 the result.
 """
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 from dataclasses import dataclass, field
 
-
-
-
 from grader.pipeline import judge
-
-
-
-
-
-
-
-
 
 
 @dataclass
@@ -52,14 +26,14 @@ class Result:
     """What grading one submission produced (typed verdicts, notes, the autograded notebook)."""
 
     student: str
-    verdicts: dict                      # test grade id -> judge.Verdict
-    notes: list = field(default_factory=list)   # what was wrong with the notebook, bilingual
-    notebook: str = ""                  # the autograded notebook (JSON), "" if none
+    verdicts: dict  # test grade id -> judge.Verdict
+    notes: list = field(default_factory=list)  # what was wrong with the notebook, bilingual
+    notebook: str = ""  # the autograded notebook (JSON), "" if none
     seconds: float = 0.0
-    peak_rss_mb: float = 0.0            # peak memory of the submission's processes (cgroup, else kernel RSS)
-    worker_rss_mb: float = 0.0          # the grading worker's own peak, when it finished
-    gradable: bool = True               # False when no cell could be run at all
-    grader_error: bool = False          # True when the grader itself failed on this submission
+    peak_rss_mb: float = 0.0  # peak memory of the submission's processes (cgroup, else kernel RSS)
+    worker_rss_mb: float = 0.0  # the grading worker's own peak, when it finished
+    gradable: bool = True  # False when no cell could be run at all
+    grader_error: bool = False  # True when the grader itself failed on this submission
 
     @property
     def score(self):
@@ -69,8 +43,13 @@ class Result:
 
 def zero_result(student, assignment, master, reason, notes=(), grader_error=False):
     """A result with every exercise not graded for ``reason`` (nothing could be run)."""
-    return Result(student, not_graded_all(assignment, master, reason), list(notes) or [reason],
-                  gradable=False, grader_error=grader_error)
+    return Result(
+        student,
+        not_graded_all(assignment, master, reason),
+        list(notes) or [reason],
+        gradable=False,
+        grader_error=grader_error,
+    )
 
 
 def not_graded_all(assignment, master, reason, already=None):

@@ -9,6 +9,7 @@ cgroup v1 ``cpu``, ``memory`` and ``pids`` controllers when they are
 writable (root on this kind of machine); elsewhere :func:`available` is
 false, the grader says so, and only the per-process limits apply.
 """
+
 import functools
 import os
 import signal
@@ -64,6 +65,7 @@ class Cgroup:
     processes : int
         Process (and thread) count limit.
     """
+
     def __init__(self, name, cpus, memory_mb, processes):
         self.paths = {}
         try:

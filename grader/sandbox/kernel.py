@@ -1,10 +1,11 @@
 """The grading process's side of a sandboxed kernel (see ``kernel_child.py``)."""
+
 import itertools
 import json
 import os
+import secrets
 import select
 import shutil
-import secrets
 import signal
 import struct
 import subprocess
@@ -38,29 +39,35 @@ class Kernel:
         helpers); the grader's kernel program is copied in.  With bubblewrap
         they appear read-only in the kernel's own bounded working directory.
     limits : grader.limits.Limits
-    hidden : iterable of str
-        Unused; kept for callers of the earlier interface (the sandbox now
-        shows only the system and the Python environment).
     """
 
-    def __init__(self, workdir, limits, hidden=()):
+    def __init__(self, workdir, limits):
         self.limits = limits
         self.peak_cgroup_mb = 0.0
         self.deadline = time.monotonic() + limits.notebook_timeout
         shutil.copy(CHILD, os.path.join(workdir, "_grader_kernel.py"))
         self.uid = sandbox.KernelUid() if sandbox.separate_uid() else None
-        launch = sandbox.command([sandbox.python_inside(), "-I", "_grader_kernel.py"], workdir, limits,
-                                 self.uid.uid if self.uid else None)
+        launch = sandbox.command(
+            [sandbox.python_inside(), "-I", "_grader_kernel.py"],
+            workdir,
+            limits,
+            self.uid.uid if self.uid else None,
+        )
         inside = launch.inside
         req_r, self._req_w = os.pipe()
         self._resp_r, resp_w = os.pipe()
         env = {
             "PATH": os.path.dirname(sandbox.python_inside()) + ":/usr/bin:/bin",
-            "HOME": inside, "TMPDIR": inside, "LANG": "C.UTF-8",
+            "HOME": inside,
+            "TMPDIR": inside,
+            "LANG": "C.UTF-8",
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
             "MPLCONFIGDIR": os.path.join(inside, ".matplotlib"),
-            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "PYTHONHASHSEED": "0", "NBGRADER_EXECUTION": "autograde",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONHASHSEED": "0",
+            "NBGRADER_EXECUTION": "autograde",
             "GRADER_STREAM_CAP": str(limits.output_kb * 1024),
             "GRADER_DISPLAY_CAP": str(limits.display_kb * 1024),
             "GRADER_NOTEBOOK_CAP": str(limits.notebook_output_mb * 1024 * 1024),
@@ -72,9 +79,12 @@ class Kernel:
                 env[name] = os.environ[name]
         self.cgroup = None
         if cgroups.available():
-            self.cgroup = cgroups.Cgroup(f"grader-{os.getpid()}-{next(_SERIAL)}", cpus=1,
-                                         memory_mb=limits.memory_mb + limits.disk_mb + limits.shm_mb,
-                                         processes=limits.processes)
+            self.cgroup = cgroups.Cgroup(
+                f"grader-{os.getpid()}-{next(_SERIAL)}",
+                cpus=1,
+                memory_mb=limits.memory_mb + limits.disk_mb + limits.shm_mb,
+                processes=limits.processes,
+            )
         limit_fn = sandbox.preexec(limits, self.cgroup, nproc=self.uid is not None)
 
         def child_setup():
@@ -83,9 +93,16 @@ class Kernel:
 
         try:
             self.proc = subprocess.Popen(
-                launch.argv, cwd=launch.cwd, stdin=req_r, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, env=env, pass_fds=(3, resp_w, *launch.fds),
-                preexec_fn=child_setup, close_fds=True)
+                launch.argv,
+                cwd=launch.cwd,
+                stdin=req_r,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                pass_fds=(3, resp_w, *launch.fds),
+                preexec_fn=child_setup,
+                close_fds=True,
+            )
         except BaseException:
             for fd in (req_r, resp_w, self._req_w, self._resp_r):
                 os.close(fd)
@@ -119,8 +136,7 @@ class Kernel:
             except ChildProcessError:
                 return self.returncode
             if pid:
-                self.returncode = (-os.WTERMSIG(status) if os.WIFSIGNALED(status)
-                                   else os.WEXITSTATUS(status))
+                self.returncode = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
                 self.proc.returncode = self.returncode
                 self.rusage = rusage
         return self.returncode
@@ -153,8 +169,11 @@ class Kernel:
             code = 128 - code  # bubblewrap reports its child's death by signal n as 128 + n
         if code < 0:
             sig = signal.Signals(-code).name
-            hint = {"SIGKILL": " (killed: memory or process limit?)",
-                    "SIGSEGV": " (segmentation fault)", "SIGXCPU": " (CPU time limit)"}
+            hint = {
+                "SIGKILL": " (killed: memory or process limit?)",
+                "SIGSEGV": " (segmentation fault)",
+                "SIGXCPU": " (CPU time limit)",
+            }
             return f"the kernel died with {sig}{hint.get(sig, '')}"
         return f"the kernel exited with status {code}"
 
@@ -188,12 +207,12 @@ class Kernel:
         while view:
             left = deadline - time.monotonic()
             if left <= 0:
-                self.stalled = True   # the previous request is still running, whatever it answered
+                self.stalled = True  # the previous request is still running, whatever it answered
                 self._die(f"the kernel stopped reading its requests while {what}")
             try:
                 _, ready, _ = select.select([], [self._req_w], [], left)
                 if ready:
-                    view = view[os.write(self._req_w, view):]
+                    view = view[os.write(self._req_w, view) :]
             except BlockingIOError:
                 continue
             except (BrokenPipeError, OSError):
@@ -214,9 +233,13 @@ class Kernel:
         head = self._read_exact(4, deadline, what)
         if head is None:
             if time.monotonic() >= self.deadline:
-                self._die(f"the notebook exceeded its total time limit "
-                          f"({self.limits.notebook_timeout:g} s) while {what}")
-            self._die(f"a cell did not stop within {timeout:g} s (+{self.limits.grace:g} s grace) while {what}")
+                self._die(
+                    f"the notebook exceeded its total time limit "
+                    f"({self.limits.notebook_timeout:g} s) while {what}"
+                )
+            self._die(
+                f"a cell did not stop within {timeout:g} s (+{self.limits.grace:g} s grace) while {what}"
+            )
         (n,) = struct.unpack(">I", head)
         if n > (max_bytes or self.limits.max_message_mb * 1024 * 1024):
             self._die(f"the kernel sent {n} bytes while {what}, over the limit")
@@ -249,9 +272,11 @@ class Kernel:
                 return answer
             if answer.get("op") == "call" and answer_op == "probe":
                 calls += 1
-                reply = (on_call(answer) if on_call is not None
-                         and calls <= self.limits.callee_calls
-                         else {"op": "raise", "error": "no more calls to the functions it uses are answered"})
+                reply = (
+                    on_call(answer)
+                    if on_call is not None and calls <= self.limits.callee_calls
+                    else {"op": "raise", "error": "no more calls to the functions it uses are answered"}
+                )
                 body = json.dumps(reply).encode("utf-8")
                 self._write(struct.pack(">I", len(body)) + body, deadline, what)
 
@@ -271,8 +296,9 @@ class Kernel:
         """
         # A probe's answer is a few results: it gets a small size limit of its own, which bounds
         # what parsing a forged answer can cost the grading process.
-        return self._request({"op": "probe", "code": code}, what, "probe", on_call,
-                             max_bytes=self.limits.answer_kb * 1024)
+        return self._request(
+            {"op": "probe", "code": code}, what, "probe", on_call, max_bytes=self.limits.answer_kb * 1024
+        )
 
     def close(self):
         """Kill every process of the kernel, free its cgroup and uid (idempotent)."""

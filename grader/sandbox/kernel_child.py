@@ -24,6 +24,7 @@ reference.  Output is capped per cell and per notebook (the grader enforces
 the same budgets on its side) so that a cell printing a gigabyte cannot
 exhaust memory.
 """
+
 import json
 import os
 import signal
@@ -31,7 +32,13 @@ import struct
 import sys
 
 _dumps, _loads, _write, _read, _pack, _unpack = (
-    json.dumps, json.loads, os.write, os.read, struct.pack, struct.unpack)
+    json.dumps,
+    json.loads,
+    os.write,
+    os.read,
+    struct.pack,
+    struct.unpack,
+)
 IN_FD, OUT_FD = 0, 3
 OWN_PID_NAMESPACE = os.environ.get("GRADER_OWN_PID_NAMESPACE") == "1"
 
@@ -41,11 +48,17 @@ def send(obj):
     try:
         data = _dumps(obj, default=repr).encode("utf-8", "replace")
     except Exception as exc:  # e.g. an int too long to print: the answer is unusable, not fatal
-        data = _dumps({"op": obj.get("op", "error"), "error": "unsendable answer: %s" % type(exc).__name__,
-                       "status": "error", "outputs": []}).encode("utf-8")
+        data = _dumps(
+            {
+                "op": obj.get("op", "error"),
+                "error": "unsendable answer: %s" % type(exc).__name__,
+                "status": "error",
+                "outputs": [],
+            }
+        ).encode("utf-8")
     data = _pack(">I", len(data)) + data
     while data:
-        data = data[_write(OUT_FD, data):]
+        data = data[_write(OUT_FD, data) :]
 
 
 def _read_exact(n):
@@ -71,8 +84,9 @@ def caps(environ):
     ``grader/sandbox/kernel.py`` always passes them (from ``output_kb``, ``display_kb``
     and ``notebook_output_mb``): there is no default here, so no second source of them.
     """
-    return tuple(int(environ[name]) for name in ("GRADER_STREAM_CAP", "GRADER_DISPLAY_CAP",
-                                                  "GRADER_NOTEBOOK_CAP"))
+    return tuple(
+        int(environ[name]) for name in ("GRADER_STREAM_CAP", "GRADER_DISPLAY_CAP", "GRADER_NOTEBOOK_CAP")
+    )
 
 
 class CappedStream:
@@ -91,8 +105,9 @@ class CappedStream:
             self.sink.append({"output_type": "stream", "name": self.name, "text": text[:room]})
         if len(text) > room and not self.truncated:
             self.truncated = True
-            self.sink.append({"output_type": "stream", "name": self.name,
-                              "text": "\n[output truncated by the grader]\n"})
+            self.sink.append(
+                {"output_type": "stream", "name": self.name, "text": "\n[output truncated by the grader]\n"}
+            )
         self.size += len(text)
         return len(text)
 
@@ -149,7 +164,7 @@ def _describe(exc):
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _alarm(signum, frame):
+def _alarm(signum, frame):  # noqa: ARG001 (a signal handler's signature)
     # The one bilingual text outside grader/messages.py: this file runs standalone in the
     # sandbox (``python -I``) and cannot import the catalogue; it is messages.CELL_TIMED_OUT,
     # and grader_tests/test_unit_messages.py checks that the two stay the same.
@@ -172,13 +187,14 @@ class LazyPyplot:
 
     def __init__(self):
         self.loaded = False
-        self.on_load = None          # called once pyplot is really loaded
+        self.on_load = None  # called once pyplot is really loaded
 
-    def find_spec(self, name, path=None, target=None):
+    def find_spec(self, name, path=None, target=None):  # noqa: ARG002 (importlib's finder protocol)
         """The real spec of pyplot with a lazy loader; ``None`` for any other module."""
         if name != self.NAME or self.loaded:
             return None
         import importlib.util
+
         sys.meta_path.remove(self)
         try:
             spec = importlib.util.find_spec(name)
@@ -196,7 +212,7 @@ class _Loaded:
     def __init__(self, loader, lazy):
         self.loader, self.lazy = loader, lazy
 
-    def create_module(self, spec):
+    def create_module(self, spec):  # noqa: ARG002 (importlib's loader protocol)
         """The default module object (pyplot is a plain source module)."""
         return None
 
@@ -230,12 +246,14 @@ def main():
     recorded = {}
 
     class Publisher(DisplayPublisher):
-        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
+        # IPython's DisplayPublisher signature; an update or transient display is one more output here.
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):  # noqa: ARG002
             data, metadata = budget.keep(data, metadata)
-            outputs.append({"output_type": "display_data", "data": dict(data),
-                            "metadata": dict(metadata or {})})
+            outputs.append(
+                {"output_type": "display_data", "data": dict(data), "metadata": dict(metadata or {})}
+            )
 
-        def clear_output(self, wait=False):
+        def clear_output(self, wait=False):  # noqa: ARG002 (IPython's signature: cleared at once)
             outputs.clear()
 
     class Hook(DisplayHook):
@@ -243,9 +261,14 @@ def main():
             pass
 
         def write_format_data(self, format_dict, md_dict=None):
-            outputs.append({"output_type": "execute_result", "data": dict(format_dict),
-                            "metadata": dict(md_dict or {}),
-                            "execution_count": self.shell.execution_count})
+            outputs.append(
+                {
+                    "output_type": "execute_result",
+                    "data": dict(format_dict),
+                    "metadata": dict(md_dict or {}),
+                    "execution_count": self.shell.execution_count,
+                }
+            )
 
     class Shell(InteractiveShell):
         displayhook_class = Hook
@@ -261,9 +284,12 @@ def main():
             return gui, "inline"
 
         def _showtraceback(self, etype, evalue, stb):
-            state["error"] = {"output_type": "error", "ename": getattr(etype, "__name__", str(etype)),
-                              "evalue": str(evalue)[:2000],
-                              "traceback": [line[:2000] for line in stb[-20:]]}
+            state["error"] = {
+                "output_type": "error",
+                "ename": getattr(etype, "__name__", str(etype)),
+                "evalue": str(evalue)[:2000],
+                "traceback": [line[:2000] for line in stb[-20:]],
+            }
 
     from traitlets.config import Config
 
@@ -290,8 +316,15 @@ def main():
                 if state["error"]:
                     outputs.append(state["error"])
                 budget.add(out.size + err.size)
-                send({"op": "done", "seq": seq, "status": status, "outputs": list(outputs),
-                      "execution_count": shell.execution_count - 1})
+                send(
+                    {
+                        "op": "done",
+                        "seq": seq,
+                        "status": status,
+                        "outputs": list(outputs),
+                        "execution_count": shell.execution_count - 1,
+                    }
+                )
             elif request["op"] == "record":
                 recorded[request["name"]] = shell.user_ns.get(request["name"])
                 send({"op": "recorded", "seq": seq})
@@ -331,8 +364,15 @@ def main():
                 send({"op": "error", "seq": seq, "message": "unknown request"})
         except KeyboardInterrupt:
             answer_op = {"run": "done", "record": "recorded"}.get(request.get("op"), "probe")
-            send({"op": answer_op, "seq": seq,
-                  "status": "interrupted", "outputs": list(outputs), "error": "interrupted"})
+            send(
+                {
+                    "op": answer_op,
+                    "seq": seq,
+                    "status": "interrupted",
+                    "outputs": list(outputs),
+                    "error": "interrupted",
+                }
+            )
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__

@@ -16,6 +16,7 @@ nothing owned by a uid with another submission.  Without bubblewrap only
 the resource limits apply; :func:`protections` says which protections are
 active, and the grader prints it.
 """
+
 import fcntl
 import functools
 import os
@@ -25,13 +26,12 @@ import shutil
 import subprocess
 import sys
 
-from grader.sandbox import cgroups
-from grader.sandbox import seccomp
+from grader.sandbox import cgroups, seccomp
 
-UID_BASE = 200_000       # kernel uids: one per live submission, machine-wide
+UID_BASE = 200_000  # kernel uids: one per live submission, machine-wide
 UID_COUNT = 100_000
-UID_LOCKS = "/run/grader-uids"   # one lock file per uid in use, shared by every grading run
-INSIDE = "/tmp/work"             # the kernel's working directory, as it sees it
+UID_LOCKS = "/run/grader-uids"  # one lock file per uid in use, shared by every grading run
+INSIDE = "/tmp/work"  # the kernel's working directory, as it sees it
 ENV_INSIDE = "/opt/grader-python"  # where the Python environment appears inside the sandbox
 
 
@@ -45,8 +45,19 @@ def bwrap_works():
     path = _bwrap()
     if not path:
         return False
-    cmd = [path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-           "--unshare-net", "--unshare-pid", "--unshare-ipc"]
+    cmd = [
+        path,
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+    ]
     if os.geteuid() != 0:
         cmd.append("--unshare-user")
     try:
@@ -193,9 +204,24 @@ def command(argv, workdir, limits, uid=None):
     if not bwrap_works():
         return Launch(argv, workdir, workdir)
     mb = 1024 * 1024
-    args = ["--dev", "/dev", "--proc", "/proc",
-            "--perms", "01777", "--size", str(limits.disk_mb * mb), "--tmpfs", "/tmp",
-            "--perms", "01777", "--size", str(limits.shm_mb * mb), "--tmpfs", "/dev/shm"]
+    args = [
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--perms",
+        "01777",
+        "--size",
+        str(limits.disk_mb * mb),
+        "--tmpfs",
+        "/tmp",
+        "--perms",
+        "01777",
+        "--size",
+        str(limits.shm_mb * mb),
+        "--tmpfs",
+        "/dev/shm",
+    ]
     made = {"/tmp", "/dev", "/proc"}
     for host, inside in sorted(_hidden_env_paths().items(), key=lambda kv: kv[1]):
         # bubblewrap makes missing parents private (0700): make them traversable first.
@@ -217,19 +243,42 @@ def command(argv, workdir, limits, uid=None):
         with open(os.path.join(workdir, name), "rb") as f:
             fds.append(_data_fd(f.read()))
         args += ["--perms", "0444", "--file", str(fds[-1]), os.path.join(INSIDE, name)]
-    args += ["--chdir", INSIDE,
-             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-             "--unshare-cgroup-try", "--die-with-parent", "--new-session",
-             "--hostname", "grader",
-             "--setenv", "HOME", INSIDE, "--setenv", "TMPDIR", INSIDE,
-             "--setenv", "MPLCONFIGDIR", os.path.join(INSIDE, ".matplotlib")]
+    args += [
+        "--chdir",
+        INSIDE,
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "grader",
+        "--setenv",
+        "HOME",
+        INSIDE,
+        "--setenv",
+        "TMPDIR",
+        INSIDE,
+        "--setenv",
+        "MPLCONFIGDIR",
+        os.path.join(INSIDE, ".matplotlib"),
+    ]
     if seccomp.supported():
         fds.append(_data_fd(seccomp.program()))
         args += ["--seccomp", str(fds[-1])]
     program = list(argv)
     if uid is not None:
-        program = [shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                   "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"] + program
+        program = [
+            shutil.which("setpriv"),
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--no-new-privs",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+        ] + program
     elif os.geteuid() != 0:
         args.insert(0, "--unshare-user")
     # The options (which name host paths) travel by descriptor: /proc/1/cmdline inside shows
@@ -256,4 +305,5 @@ def preexec(limits, cgroup=None, nproc=False):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if nproc:
             resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes,) * 2)
+
     return apply

@@ -1,4 +1,5 @@
 """Throwaway folders that are always removed, however deep what a submission left in them."""
+
 import os
 import stat
 
@@ -21,7 +22,7 @@ def remove_tree(path):
         return
     os.chmod(path, stat.S_IRWXU)
     fd = os.open(path, _DIR_FLAGS)
-    names = []           # the folders entered below ``path``, outermost first
+    names = []  # the folders entered below ``path``, outermost first
     try:
         while True:
             entered = False

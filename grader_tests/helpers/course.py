@@ -4,6 +4,7 @@ The helper modules (``checks``, ``planar_utils``, ``testCases``) are the ones th
 grader loads, by path and for this assignment alone
 (``grader.course.assignment.load_helpers``): no test puts ``utils/`` on ``sys.path``.
 """
+
 import os
 
 from sqlalchemy import create_engine, text
@@ -15,7 +16,6 @@ L1W3 = load("L1W3")
 checks = L1W3.helpers["checks"]
 planar_utils = L1W3.helpers["planar_utils"]
 testCases = L1W3.helpers["testCases"]
-
 
 
 def star(module):
@@ -38,8 +38,12 @@ def six_submissions(root):
     submissions.demo(L1W3, submitted)
     sources = L1W3.solution_sources
     for student, (exercise, old, new) in BUGS.items():
-        submissions.write(submissions.fill(L1W3, dict(sources, **{exercise: sources[exercise].replace(old, new)})),
-                          student, submitted, L1W3)
+        submissions.write(
+            submissions.fill(L1W3, dict(sources, **{exercise: sources[exercise].replace(old, new)})),
+            student,
+            submitted,
+            L1W3,
+        )
     return submitted
 
 

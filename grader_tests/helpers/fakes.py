@@ -4,6 +4,7 @@ They carry only what the engine's steps read (``spec.cases``, ``test_cells``,
 ``expected``, ``call_reference``; ``Master``'s cells), so a unit test runs in
 milliseconds without loading a real assignment, a notebook or a kernel.
 """
+
 import types
 
 import nbformat
@@ -23,7 +24,9 @@ class Problem(str):
 
 def compare_equal(expected, actual, name):
     """A comparison in the spec's shape: ``None`` when equal, else a plain message."""
-    return None if expected == actual else f"{name}: 期望 {expected!r} / expected {expected!r}, got {actual!r}"
+    return (
+        None if expected == actual else f"{name}: 期望 {expected!r} / expected {expected!r}, got {actual!r}"
+    )
 
 
 class FakeAssignment:
@@ -41,11 +44,13 @@ class FakeAssignment:
         ``{function name: callable}`` answered to callee stubs.
     """
 
-    def __init__(self, cases, expected, compare=compare_equal, callees=None, references=None,
-                 result_names=None):
+    def __init__(
+        self, cases, expected, compare=compare_equal, callees=None, references=None, result_names=None
+    ):
         self.id = "T0"
-        self.spec = types.SimpleNamespace(cases=cases, compare=compare, callees=callees or {},
-                                          result_names=result_names or {})
+        self.spec = types.SimpleNamespace(
+            cases=cases, compare=compare, callees=callees or {}, result_names=result_names or {}
+        )
         self.test_cells = {exercise: exercise + "_values" for exercise in cases}
         self.exercises = tuple(cases)
         self._expected = expected
@@ -64,16 +69,24 @@ class FakeAssignment:
 
 def two_exercises():
     """A fake assignment of ``add`` (two cases) and ``twice`` (one case, calls ``add``)."""
-    cases = {"add": [Case("1+2", (1, 2)), Case("3+4", (3, 4))],
-             "twice": [Case("twice 5", (5,))]}
-    return FakeAssignment(cases, {"add": [3, 7], "twice": [10]}, callees={"twice": ("add",)},
-                          references={"add": lambda a, b: a + b},
-                          result_names={"add": "total"})
+    cases = {"add": [Case("1+2", (1, 2)), Case("3+4", (3, 4))], "twice": [Case("twice 5", (5,))]}
+    return FakeAssignment(
+        cases,
+        {"add": [3, 7], "twice": [10]},
+        callees={"twice": ("add",)},
+        references={"add": lambda a, b: a + b},
+        result_names={"add": "total"},
+    )
 
 
 def _meta(grade_id, solution=False, grade=False, points=0):
-    meta = {"grade_id": grade_id, "locked": not solution, "schema_version": 3,
-            "solution": solution, "grade": grade}
+    meta = {
+        "grade_id": grade_id,
+        "locked": not solution,
+        "schema_version": 3,
+        "solution": solution,
+        "grade": grade,
+    }
     if grade:
         meta["points"] = points
     return {"nbgrader": meta}
@@ -85,23 +98,31 @@ def release_notebook():
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Intro", metadata=_meta("intro")),
         nbformat.v4.new_code_cell("import math", metadata=_meta("imports")),
-        nbformat.v4.new_code_cell("def add(a, b):\n    raise NotImplementedError()",
-                                  metadata=_meta("add", solution=True)),
-        nbformat.v4.new_code_cell("# hidden tests of add", metadata=_meta("add_values", grade=True, points=2)),
+        nbformat.v4.new_code_cell(
+            "def add(a, b):\n    raise NotImplementedError()", metadata=_meta("add", solution=True)
+        ),
+        nbformat.v4.new_code_cell(
+            "# hidden tests of add", metadata=_meta("add_values", grade=True, points=2)
+        ),
         nbformat.v4.new_code_cell("print(add(1, 2))"),
     ]
     for i, cell in enumerate(nb.cells):
-        cell.id = f"cell-{i}"   # fixed, so that two releases compare equal
+        cell.id = f"cell-{i}"  # fixed, so that two releases compare equal
     return nb
 
 
 def master():
     """A :class:`grader.course.cells.Master` over :func:`release_notebook`."""
     release = release_notebook()
-    return Master(release=release, order=["intro", "imports", "add", "add_values"],
-                  locked={"intro", "imports", "add_values"}, solutions={"add"},
-                  tests={"add_values": ("add", 2.0)}, assignment_id="T0",
-                  demonstration={"print(add(1, 2))"})
+    return Master(
+        release=release,
+        order=["intro", "imports", "add", "add_values"],
+        locked={"intro", "imports", "add_values"},
+        solutions={"add"},
+        tests={"add_values": ("add", 2.0)},
+        assignment_id="T0",
+        demonstration={"print(add(1, 2))"},
+    )
 
 
 def grade_ids(cells):

@@ -10,6 +10,7 @@ The course folder of a batch is laid out as ``<course>/submitted``,
 ``<course>/sentinel.txt`` (see :func:`course_paths`): hostile code is given
 the real absolute paths of all of them, the worst case of path guessing.
 """
+
 import json
 import os
 import sysconfig
@@ -32,14 +33,16 @@ ASSIGNMENT, NOTEBOOK, SOURCE_NOTEBOOK = L1W3.id, L1W3.notebook, L1W3.source_note
 def solution_sources():
     return L1W3.solution_sources
 
-EXERCISES = tuple(POINTS)           # in notebook order
-CONTROL_FULL = "control_full"       # the control students graded with the catalog
+
+EXERCISES = tuple(POINTS)  # in notebook order
+CONTROL_FULL = "control_full"  # the control students graded with the catalog
 CONTROL_RELEASE = "control_release"
 SENTINEL_TEXT = "sentinel: hostile code must not change or delete this file\n"
 SITE_PACKAGES = sysconfig.get_paths()["purelib"]
 
 
 # --------------------------------------------------------------------------- expectations
+
 
 def full_except(*exercises):
     """Full marks except 0 for ``exercises``."""
@@ -72,14 +75,15 @@ def upto(last):
 class Case:
     id: str
     description: str
-    build: Callable[[str, str], None]          # build(submitted_root, student)
-    expected: dict                             # exercise -> score
-    note_contains: Optional[str] = None        # in result.notes or a verdict message
-    gradable: bool = True                      # False: no cell could be run (unreadable, missing)
-    check: Optional[Callable] = None           # check(result, paths) -> None, extra assertions
+    build: Callable[[str, str], None]  # build(submitted_root, student)
+    expected: dict  # exercise -> score
+    note_contains: Optional[str] = None  # in result.notes or a verdict message
+    gradable: bool = True  # False: no cell could be run (unreadable, missing)
+    check: Optional[Callable] = None  # check(result, paths) -> None, extra assertions
 
 
 # --------------------------------------------------------------------------- building blocks
+
 
 def course_paths(submitted_root):
     """The absolute paths of a batch's course folder, as the test lays it out."""
@@ -91,8 +95,9 @@ def course_paths(submitted_root):
         "gradebook": os.path.join(course, "gradebook.db"),
         "sentinel": os.path.join(course, "sentinel.txt"),
         "control_notebook": os.path.join(course, "submitted", CONTROL_FULL, ASSIGNMENT, NOTEBOOK),
-        "control_report": os.path.join(course, "autograded", CONTROL_FULL,
-                                       f"grading_report_{ASSIGNMENT}.json"),
+        "control_report": os.path.join(
+            course, "autograded", CONTROL_FULL, f"grading_report_{ASSIGNMENT}.json"
+        ),
         "control_autograded": os.path.join(course, "autograded", CONTROL_FULL, ASSIGNMENT, NOTEBOOK),
     }
 
@@ -151,9 +156,11 @@ def values_id(exercise):
 
 def writes(make):
     """A build function writing the notebook ``make(paths)`` as the student's submission."""
+
     def build(submitted_root, student):
         nb = make(course_paths(submitted_root))
         submissions.write(nb, student, submitted_root, L1W3)
+
     return build
 
 
@@ -161,6 +168,7 @@ def writes_bytes(data, name=NOTEBOOK):
     def build(submitted_root, student):
         with open(os.path.join(folder(submitted_root, student), name), "wb") as f:
             f.write(data)
+
     return build
 
 
@@ -182,29 +190,36 @@ def lesson_literals():
     sources = {}
     for exercise in EXERCISES:
         signature = solution_sources()[exercise].split("\n", 1)[0]
-        sources[exercise] = (f"{signature}\n"
-                             f"    # the lesson's printed answer, hard-coded\n"
-                             f"    return {_literal(L1W3.expected(exercise)[0])}\n")
+        sources[exercise] = (
+            f"{signature}\n"
+            f"    # the lesson's printed answer, hard-coded\n"
+            f"    return {_literal(L1W3.expected(exercise)[0])}\n"
+        )
     return sources
 
 
 # --------------------------------------------------------------------------- checks
 
+
 def passed_counts(**counts):
     """A check: the verdict of each exercise reports this many passed hidden cases."""
+
     def check(result, paths):
         for exercise, n in counts.items():
             verdict = result.verdicts[values_id(exercise)]
             assert verdict.passed == n, (exercise, verdict)
+
     return check
 
 
 def notebook_smaller_than(mb):
     def check(result, paths):
         assert 0 < len(result.notebook) < mb * 1024 * 1024, len(result.notebook)
-        with open(os.path.join(paths["autograded"], result.student, ASSIGNMENT, NOTEBOOK),
-                  encoding="utf-8") as f:
+        with open(
+            os.path.join(paths["autograded"], result.student, ASSIGNMENT, NOTEBOOK), encoding="utf-8"
+        ) as f:
             assert len(f.read()) < mb * 1024 * 1024
+
     return check
 
 
@@ -213,6 +228,7 @@ def exactly_the_release_tests(result, paths):
 
 
 # --------------------------------------------------------------------------- unreadable / missing
+
 
 def _nbformat3_converted(submitted_root, student):
     nb3 = nbformat.convert(solved(), 3)
@@ -264,16 +280,17 @@ def _extra_files(submitted_root, student):
         with open(os.path.join(base, name), "w", encoding="utf-8") as f:
             f.write(text)
     os.makedirs(os.path.join(base, ".ipynb_checkpoints"), exist_ok=True)
-    nbformat.write(released(), os.path.join(base, ".ipynb_checkpoints",
-                                            "planar_classification-checkpoint.ipynb"))
+    nbformat.write(
+        released(), os.path.join(base, ".ipynb_checkpoints", "planar_classification-checkpoint.ipynb")
+    )
 
 
 def _with_timestamp(text):
     def build(submitted_root, student):
         submissions.write(solved(), student, submitted_root, L1W3)
-        with open(os.path.join(folder(submitted_root, student), "timestamp.txt"), "w",
-                  encoding="utf-8") as f:
+        with open(os.path.join(folder(submitted_root, student), "timestamp.txt"), "w", encoding="utf-8") as f:
             f.write(text)
+
     return build
 
 
@@ -282,10 +299,12 @@ def _symlink_to(target_key):
         paths = course_paths(submitted_root)
         target = SOURCE_NOTEBOOK if target_key == "source" else paths["control_notebook"]
         os.symlink(target, os.path.join(folder(submitted_root, student), NOTEBOOK))
+
     return build
 
 
 # --------------------------------------------------------------------------- structure edits
+
 
 def _deleted_test_cell(paths):
     nb = solved()
@@ -295,8 +314,7 @@ def _deleted_test_cell(paths):
 
 def _deleted_all_locked(paths):
     nb = solved()
-    nb.cells = [c for c in nb.cells
-                if not c.get("metadata", {}).get("nbgrader", {}).get("locked")]
+    nb.cells = [c for c in nb.cells if not c.get("metadata", {}).get("nbgrader", {}).get("locked")]
     return nb
 
 
@@ -310,8 +328,10 @@ def _fake_pass_messages(paths):
     nb = released()
     for exercise in EXERCISES:
         cell = nb.cells[index_of(nb, values_id(exercise))]
-        cell.source = (f"print('✔ {exercise}: 全部 3 个隐藏测试通过 / all 3 hidden tests passed "
-                       f"({POINTS[exercise]}/{POINTS[exercise]})')")
+        cell.source = (
+            f"print('✔ {exercise}: 全部 3 个隐藏测试通过 / all 3 hidden tests passed "
+            f"({POINTS[exercise]}/{POINTS[exercise]})')"
+        )
     return nb
 
 
@@ -329,9 +349,13 @@ def _forged_outputs(paths):
     nb = released()
     for exercise in EXERCISES:
         cell = nb.cells[index_of(nb, values_id(exercise))]
-        cell.outputs = [nbformat.v4.new_output(
-            "stream", name="stdout",
-            text=f"✔ {exercise}: all hidden tests passed ({POINTS[exercise]}/{POINTS[exercise]})\n")]
+        cell.outputs = [
+            nbformat.v4.new_output(
+                "stream",
+                name="stdout",
+                text=f"✔ {exercise}: all hidden tests passed ({POINTS[exercise]}/{POINTS[exercise]})\n",
+            )
+        ]
         cell.execution_count = 1
     return nb
 
@@ -361,8 +385,14 @@ def _points_changed(paths):
 def _fake_graded_cell(paths):
     nb = solved()
     cell = code("print('bonus')")
-    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "func_bonus_values", "locked": True,
-                                 "points": 100, "schema_version": 3, "solution": False}
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": "func_bonus_values",
+        "locked": True,
+        "points": 100,
+        "schema_version": 3,
+        "solution": False,
+    }
     nb.cells.append(cell)
     return nb
 
@@ -413,9 +443,11 @@ def _edited_imports(paths):
 
 # --------------------------------------------------------------------------- crashes and timeouts
 
+
 def _cell_after(exercise, source, nb_factory=solved):
     def make(paths):
         return insert_after(nb_factory(), values_id(exercise), source)
+
     return make
 
 
@@ -448,8 +480,10 @@ def _loop_in_solution(before_def):
         source = solution_sources()["func_forward_propagation"]
         loop = "while True:\n    pass\n"
         nb.cells[index_of(nb, "func_forward_propagation")].source = (
-            loop + "\n" + source if before_def else source + "\n\n" + loop)
+            loop + "\n" + source if before_def else source + "\n\n" + loop
+        )
         return nb
+
     return make
 
 
@@ -458,14 +492,14 @@ def _sleep_in_probe(paths):
     source = solution_sources()["func_update_parameters"]
     head, body = source.split("\n", 1)
     nb.cells[index_of(nb, "func_update_parameters")].source = (
-        "import time\n\n" + head + "\n    time.sleep(3600)\n" + body)
+        "import time\n\n" + head + "\n    time.sleep(3600)\n" + body
+    )
     return nb
 
 
 def _slow_cells(paths):
     nb = solved()
-    return insert_after(nb, values_id("func_compute_cost"),
-                        *["import time\ntime.sleep(3)"] * 20)
+    return insert_after(nb, values_id("func_compute_cost"), *["import time\ntime.sleep(3)"] * 20)
 
 
 # --------------------------------------------------------------------------- processes
@@ -572,23 +606,37 @@ def _read_others(paths):
         "../" + CONTROL_FULL + "/" + ASSIGNMENT + "/" + NOTEBOOK,
         "../../" + CONTROL_FULL + "/" + ASSIGNMENT + "/" + NOTEBOOK,
         "../submitted/" + CONTROL_FULL + "/" + ASSIGNMENT + "/" + NOTEBOOK,
-        paths["control_notebook"], paths["control_report"], paths["control_autograded"],
-        paths["gradebook"], paths["sentinel"],
-        SOURCE_NOTEBOOK, os.path.join(ROOT, "grading", "L1W3", "spec.py"),
-        os.path.join(ROOT, "grader", "reference.py"), os.path.join(ROOT, "gradebook.db"),
+        paths["control_notebook"],
+        paths["control_report"],
+        paths["control_autograded"],
+        paths["gradebook"],
+        paths["sentinel"],
+        SOURCE_NOTEBOOK,
+        os.path.join(ROOT, "grading", "L1W3", "spec.py"),
+        os.path.join(ROOT, "grader", "reference.py"),
+        os.path.join(ROOT, "gradebook.db"),
         os.path.join(ROOT, "submitted", "demo_solution", ASSIGNMENT, NOTEBOOK),
     ]
-    patterns = [os.path.join(paths["submitted"], "*", ASSIGNMENT, "*.ipynb"),
-                os.path.join(ROOT, "submitted", "*", ASSIGNMENT, "*.ipynb"),
-                "/tmp/*/*/" + ASSIGNMENT + "/*.ipynb", "/tmp/grade-*/*", "/proc/*/cwd/*.ipynb",
-                "/proc/*/root" + paths["submitted"] + "/*/*/*.ipynb"]
+    patterns = [
+        os.path.join(paths["submitted"], "*", ASSIGNMENT, "*.ipynb"),
+        os.path.join(ROOT, "submitted", "*", ASSIGNMENT, "*.ipynb"),
+        "/tmp/*/*/" + ASSIGNMENT + "/*.ipynb",
+        "/tmp/grade-*/*",
+        "/proc/*/cwd/*.ipynb",
+        "/proc/*/root" + paths["submitted"] + "/*/*/*.ipynb",
+    ]
     # (the course folder itself shows the empty mount points of the hidden folders)
-    dirs = [paths["submitted"], paths["autograded"], os.path.join(ROOT, "grader"),
-            os.path.join(ROOT, "source"), os.path.join(ROOT, "submitted")]
+    dirs = [
+        paths["submitted"],
+        paths["autograded"],
+        os.path.join(ROOT, "grader"),
+        os.path.join(ROOT, "source"),
+        os.path.join(ROOT, "submitted"),
+    ]
     nb = solved()
     nb.cells[index_of(nb, "func_layer_sizes")].source = READ_OTHERS.format(
-        paths=targets, patterns=patterns, dirs=dirs,
-        solution=solution_sources()["func_layer_sizes"]).strip()
+        paths=targets, patterns=patterns, dirs=dirs, solution=solution_sources()["func_layer_sizes"]
+    ).strip()
     return nb
 
 
@@ -623,17 +671,36 @@ print('succeeded (inside the sandbox):', done)
 
 
 def _write_outside(paths):
-    files = [paths["sentinel"], paths["gradebook"], paths["control_notebook"], paths["control_report"],
-             SOURCE_NOTEBOOK, os.path.join(ROOT, "notebooks", ASSIGNMENT, NOTEBOOK),
-             os.path.join(ROOT, "grader", "pipeline", "judge.py"), os.path.join(ROOT, "grading", "L1W3", "spec.py"),
-             os.path.join(ROOT, "utils", "L1W3", "checks.py"), os.path.join(ROOT, "gradebook.db"),
-             os.path.join(SITE_PACKAGES, "sitecustomize.py"),
-             os.path.join(SITE_PACKAGES, "numpy", "__init__.py"), "/etc/passwd"]
-    dirs = [paths["autograded"], paths["submitted"], paths["course"], os.path.join(ROOT, "grader"),
-            SITE_PACKAGES, os.path.join(ROOT, "utils")]
+    files = [
+        paths["sentinel"],
+        paths["gradebook"],
+        paths["control_notebook"],
+        paths["control_report"],
+        SOURCE_NOTEBOOK,
+        os.path.join(ROOT, "notebooks", ASSIGNMENT, NOTEBOOK),
+        os.path.join(ROOT, "grader", "pipeline", "judge.py"),
+        os.path.join(ROOT, "grading", "L1W3", "spec.py"),
+        os.path.join(ROOT, "utils", "L1W3", "checks.py"),
+        os.path.join(ROOT, "gradebook.db"),
+        os.path.join(SITE_PACKAGES, "sitecustomize.py"),
+        os.path.join(SITE_PACKAGES, "numpy", "__init__.py"),
+        "/etc/passwd",
+    ]
+    dirs = [
+        paths["autograded"],
+        paths["submitted"],
+        paths["course"],
+        os.path.join(ROOT, "grader"),
+        SITE_PACKAGES,
+        os.path.join(ROOT, "utils"),
+    ]
     nb = solved()
-    return insert_after(nb, "imports", WRITE_OUTSIDE.format(files=files, dirs=dirs),
-                        DAEMON.format(targets=[paths["sentinel"], SOURCE_NOTEBOOK]))
+    return insert_after(
+        nb,
+        "imports",
+        WRITE_OUTSIDE.format(files=files, dirs=dirs),
+        DAEMON.format(targets=[paths["sentinel"], SOURCE_NOTEBOOK]),
+    )
 
 
 IMPORT_GRADER = """
@@ -661,8 +728,9 @@ func_backward_propagation
 def _import_grader(paths):
     nb = solved()
     roots = [ROOT, os.path.dirname(ROOT), os.getcwd(), "/work/main", "..", "../.."]
-    return set_solution(nb, "func_backward_propagation",
-                        IMPORT_GRADER.format(roots=roots, source=SOURCE_NOTEBOOK))
+    return set_solution(
+        nb, "func_backward_propagation", IMPORT_GRADER.format(roots=roots, source=SOURCE_NOTEBOOK)
+    )
 
 
 # --------------------------------------------------------------------------- output and memory
@@ -738,25 +806,31 @@ if TOUCHED_MB > 1024:           # over the submission's memory limit: costs the 
 
 def _memory_forked(paths):
     nb = solved()
-    return set_solution(nb, "func_layer_sizes", MEMORY_FORKED.format(
-        solution=solution_sources()["func_layer_sizes"]))
+    return set_solution(
+        nb, "func_layer_sizes", MEMORY_FORKED.format(solution=solution_sources()["func_layer_sizes"])
+    )
 
 
 # --------------------------------------------------------------------------- cheating
 
+
 def _redefine_after_tests(paths):
     nb = solved()
     for exercise in EXERCISES:
-        insert_after(nb, values_id(exercise),
-                     f"def {exercise}(*args, **kwargs):\n    raise RuntimeError('broken after its test')")
+        insert_after(
+            nb,
+            values_id(exercise),
+            f"def {exercise}(*args, **kwargs):\n    raise RuntimeError('broken after its test')",
+        )
     nb.cells.append(code("def func_predict(parameters, X):\n    return None"))
     return nb
 
 
 def _hardcode_before_test(paths):
     nb = solved()
-    return insert_before(nb, values_id("func_layer_sizes"),
-                         "def func_layer_sizes(X, Y):\n    return (5, 4, 2)")
+    return insert_before(
+        nb, values_id("func_layer_sizes"), "def func_layer_sizes(X, Y):\n    return (5, 4, 2)"
+    )
 
 
 def _hardcoded_lesson(paths):
@@ -828,13 +902,17 @@ def _forge_channel(paths):
     for exercise in EXERCISES:
         insert_before(nb, values_id(exercise), FORGE.format(value=FORGE_VALUES[exercise]))
     # a function that forges the answer of its own probe, while the probe runs
-    set_solution(nb, "func_compute_cost", """
+    set_solution(
+        nb,
+        "func_compute_cost",
+        """
         import os, struct, json
         def func_compute_cost(A2, Y):
             data = json.dumps({'op': 'probe', 'result': [{'value': 0.5}] * 3}).encode()
             os.write(3, struct.pack('>I', len(data)) + data)
             raise NotImplementedError()
-        """)
+        """,
+    )
     return nb
 
 
@@ -848,8 +926,15 @@ import os, struct
 os.write(3, struct.pack('>I', 12) + b'{{{{garbage!')
 """
 
-EXITS = ["exit()", "quit()", "raise SystemExit(0)", "import sys\nsys.exit(3)",
-         "get_ipython().ask_exit()", "raise KeyboardInterrupt", "import builtins\nbuiltins.exit()"]
+EXITS = [
+    "exit()",
+    "quit()",
+    "raise SystemExit(0)",
+    "import sys\nsys.exit(3)",
+    "get_ipython().ask_exit()",
+    "raise KeyboardInterrupt",
+    "import builtins\nbuiltins.exit()",
+]
 
 
 def _exits(paths):
@@ -860,11 +945,16 @@ def _exits(paths):
 def _layer_sizes_returning(expression, setup=""):
     def make(paths):
         nb = solved()
-        return set_solution(nb, "func_layer_sizes", f"""
+        return set_solution(
+            nb,
+            "func_layer_sizes",
+            f"""
             {setup}
             def func_layer_sizes(X, Y):
                 return {expression}
-            """)
+            """,
+        )
+
     return make
 
 
@@ -895,15 +985,19 @@ def _steal_reference(paths):
     nb = released()
     test = nb.cells.pop(index_of(nb, values_id("func_nn_model")))
     at = index_of(nb, "imports") + 1
-    nb.cells[at:at] = [code(STEAL_NN_MODEL), test]      # the test cell moved up
+    nb.cells[at:at] = [code(STEAL_NN_MODEL), test]  # the test cell moved up
     for exercise in EXERCISES[:6]:
         set_solution(nb, exercise, f"{exercise} = STOLEN[{exercise!r}]")
     set_solution(nb, "func_nn_model", "pass  # defined at the top")
-    set_solution(nb, "func_predict", """
+    set_solution(
+        nb,
+        "func_predict",
+        """
         def func_predict(parameters, X):
             A2, _ = func_forward_propagation(X, parameters)
             return np.round(A2)
-        """)
+        """,
+    )
     return nb
 
 
@@ -921,12 +1015,16 @@ if LEAKS:                                   # a success of the attack costs this
 
 def _leak_probe(attack):
     """A solved notebook whose layer-sizes cell runs ``attack`` (which fills LEAKS on success)."""
+
     def make(paths):
         nb = solved()
         nb.cells[index_of(nb, "func_layer_sizes")].source = (
-            textwrap.dedent(attack).strip() + "\n" +
-            BREAK_LAYER_SIZES.format(solution=solution_sources()["func_layer_sizes"])).strip()
+            textwrap.dedent(attack).strip()
+            + "\n"
+            + BREAK_LAYER_SIZES.format(solution=solution_sources()["func_layer_sizes"])
+        ).strip()
         return nb
+
     return make
 
 
@@ -1019,12 +1117,16 @@ def _compile_spy(paths):
     at = index_of(nb, "imports") + 1
     nb.cells[at:at] = [code(COMPILE_SPY)]
     set_solution(nb, "func_nn_model", SPY_NN_MODEL)
-    set_solution(nb, "func_predict", """
+    set_solution(
+        nb,
+        "func_predict",
+        """
         def func_predict(parameters, X):
             A2, cache = func_forward_propagation(X, parameters)
             SEEN.append(repr(func_forward_propagation.__code__.co_consts))
             raise ValueError('inputs: ' + repr(X.ravel().tolist()) + repr(parameters))
-        """)
+        """,
+    )
     nb.cells.append(code(SPY_REPORT))
     return nb
 
@@ -1096,8 +1198,9 @@ time.sleep(3600)
 
 def _forged_done_sleep(paths):
     nb = solved()
-    return insert_after(nb, values_id("func_backward_propagation"), FORGED_DONE_SLEEP,
-                        "BIG = '" + "y" * 200_000 + "'")
+    return insert_after(
+        nb, values_id("func_backward_propagation"), FORGED_DONE_SLEEP, "BIG = '" + "y" * 200_000 + "'"
+    )
 
 
 # Memory through tmpfs, disk through the working directory, and trees too deep to remove.
@@ -1149,25 +1252,33 @@ for name in ('/proc/1/cmdline', '/proc/1/environ', '/proc/self/cmdline', '/proc/
 
 def _proc_paths(paths):
     import tempfile
+
     secrets = [os.path.realpath(ROOT), paths["course"], tempfile.gettempdir() + "/grade-"]
     return _leak_probe(PROC_PATHS.format(secrets=secrets))(paths)
 
 
 def _huge_dict(paths):
     nb = solved()
-    return set_solution(nb, "func_update_parameters", """
+    return set_solution(
+        nb,
+        "func_update_parameters",
+        """
         def func_update_parameters(parameters, grads, lr=0.5):
             return {'k%06d' % i + 'v' * 60: float(i) for i in range(400_000)}
-        """)
+        """,
+    )
 
 
 def verdict_smaller_than(chars):
     def check(result, paths):
         for verdict in result.verdicts.values():
             assert len(verdict.message) < chars, (verdict.exercise, len(verdict.message))
-        with open(os.path.join(paths["autograded"], result.student,
-                               f"grading_report_{ASSIGNMENT}.json"), encoding="utf-8") as f:
+        with open(
+            os.path.join(paths["autograded"], result.student, f"grading_report_{ASSIGNMENT}.json"),
+            encoding="utf-8",
+        ) as f:
             assert len(f.read()) < 50 * chars
+
     return check
 
 
@@ -1175,172 +1286,459 @@ def verdict_smaller_than(chars):
 
 CASES = [
     # unreadable, missing, misplaced
-    Case("invalid_json", "truncated JSON", writes_bytes(b'{"cells": [{"cell_type": "code", '),
-         zero(), "not valid JSON", gradable=False),
+    Case(
+        "invalid_json",
+        "truncated JSON",
+        writes_bytes(b'{"cells": [{"cell_type": "code", '),
+        zero(),
+        "not valid JSON",
+        gradable=False,
+    ),
     Case("empty_file", "a zero-byte notebook", writes_bytes(b""), zero(), "is empty", gradable=False),
-    Case("not_utf8", "Latin-1 bytes", writes_bytes('{"cells": [], "x": "é"}'.encode("latin-1")),
-         zero(), "not UTF-8", gradable=False),
-    Case("json_not_a_notebook", "valid JSON, a list", writes_bytes(b"[1, 2, 3]"), zero(),
-         "not a JSON object", gradable=False),
-    Case("nbformat3_converted", "the full solution saved as a genuine nbformat 3 notebook",
-         _nbformat3_converted, zero(), "nbformat", gradable=False),
-    Case("nbformat3_declared", "v4 content declaring nbformat 3", _nbformat3_declared, zero(),
-         "unsupported nbformat 3", gradable=False),
-    Case("deeply_nested_json", "JSON nested 200000 deep (RecursionError in the parser)",
-         writes_bytes(b'{"cells": ' + b"[" * 200000 + b"]" * 200000 + b"}"), zero(),
-         gradable=False),
-    Case("missing_notebook", "an empty L1W3 folder", _missing_notebook, zero(), "is missing",
-         gradable=False),
-    Case("no_assignment_folder", "the work is in another assignment's folder",
-         _no_assignment_folder, zero(), "no L1W3 folder", gradable=False),
-    Case("renamed_notebook", "the only notebook is 'planar_classification (1).ipynb'", _renamed,
-         full(), "renamed"),
-    Case("several_notebooks", "two notebooks, neither with the expected name", _several, zero(),
-         "several other notebooks", gradable=False),
-    Case("extra_files", "shadowing helper modules, sitecustomize, data, checkpoints",
-         _extra_files, full(), "other files ignored"),
-    Case("timestamp_nbgrader_format", "timestamp.txt as nbgrader collect writes it",
-         _with_timestamp("2024-03-01 10:00:00.000000 UTC"), full()),
-    Case("timestamp_garbage", "a timestamp.txt that is no date at all",
-         _with_timestamp("yesterday-ish; rm -rf / " + "z" * 5000), full()),
-    Case("symlink_to_other_student", "the notebook is a symlink to another student's notebook",
-         _symlink_to("control"), zero(), "links outside the submission", gradable=False),
-    Case("symlink_to_source_notebook", "the notebook is a symlink to the instructor's source notebook",
-         _symlink_to("source"), zero(), "links outside the submission", gradable=False),
-
+    Case(
+        "not_utf8",
+        "Latin-1 bytes",
+        writes_bytes('{"cells": [], "x": "é"}'.encode("latin-1")),
+        zero(),
+        "not UTF-8",
+        gradable=False,
+    ),
+    Case(
+        "json_not_a_notebook",
+        "valid JSON, a list",
+        writes_bytes(b"[1, 2, 3]"),
+        zero(),
+        "not a JSON object",
+        gradable=False,
+    ),
+    Case(
+        "nbformat3_converted",
+        "the full solution saved as a genuine nbformat 3 notebook",
+        _nbformat3_converted,
+        zero(),
+        "nbformat",
+        gradable=False,
+    ),
+    Case(
+        "nbformat3_declared",
+        "v4 content declaring nbformat 3",
+        _nbformat3_declared,
+        zero(),
+        "unsupported nbformat 3",
+        gradable=False,
+    ),
+    Case(
+        "deeply_nested_json",
+        "JSON nested 200000 deep (RecursionError in the parser)",
+        writes_bytes(b'{"cells": ' + b"[" * 200000 + b"]" * 200000 + b"}"),
+        zero(),
+        gradable=False,
+    ),
+    Case("missing_notebook", "an empty L1W3 folder", _missing_notebook, zero(), "is missing", gradable=False),
+    Case(
+        "no_assignment_folder",
+        "the work is in another assignment's folder",
+        _no_assignment_folder,
+        zero(),
+        "no L1W3 folder",
+        gradable=False,
+    ),
+    Case(
+        "renamed_notebook",
+        "the only notebook is 'planar_classification (1).ipynb'",
+        _renamed,
+        full(),
+        "renamed",
+    ),
+    Case(
+        "several_notebooks",
+        "two notebooks, neither with the expected name",
+        _several,
+        zero(),
+        "several other notebooks",
+        gradable=False,
+    ),
+    Case(
+        "extra_files",
+        "shadowing helper modules, sitecustomize, data, checkpoints",
+        _extra_files,
+        full(),
+        "other files ignored",
+    ),
+    Case(
+        "timestamp_nbgrader_format",
+        "timestamp.txt as nbgrader collect writes it",
+        _with_timestamp("2024-03-01 10:00:00.000000 UTC"),
+        full(),
+    ),
+    Case(
+        "timestamp_garbage",
+        "a timestamp.txt that is no date at all",
+        _with_timestamp("yesterday-ish; rm -rf / " + "z" * 5000),
+        full(),
+    ),
+    Case(
+        "symlink_to_other_student",
+        "the notebook is a symlink to another student's notebook",
+        _symlink_to("control"),
+        zero(),
+        "links outside the submission",
+        gradable=False,
+    ),
+    Case(
+        "symlink_to_source_notebook",
+        "the notebook is a symlink to the instructor's source notebook",
+        _symlink_to("source"),
+        zero(),
+        "links outside the submission",
+        gradable=False,
+    ),
     # structure and metadata
-    Case("deleted_test_cell", "the compute_cost test cell deleted", writes(_deleted_test_cell), full(),
-         "deleted cell func_compute_cost_values has been restored"),
-    Case("deleted_all_locked_cells", "imports, self-checks and test cells all deleted",
-         writes(_deleted_all_locked), full(), "deleted cell imports has been restored"),
-    Case("test_cell_replaced_by_pass", "a test cell's code replaced by pass",
-         writes(_test_cell_pass), full(),
-         "locked cell func_backward_propagation_values was edited and has been restored"),
-    Case("fake_pass_messages", "no implementation; test cells print fake pass messages",
-         writes(_fake_pass_messages), zero(), "was edited and has been restored"),
-    Case("test_cell_to_markdown", "a test cell turned into markdown", writes(_test_cell_markdown),
-         full(), "locked cell func_update_parameters_values was edited"),
-    Case("forged_outputs", "no implementation; test cells carry forged pass outputs",
-         writes(_forged_outputs), zero()),
-    Case("solution_grade_id_removed", "the forward-propagation solution cell lost its grade_id "
-         "(its code still runs as a cell of the student's own)", writes(_solution_id_removed), full(),
-         "deleted cell func_forward_propagation has been restored"),
-    Case("solution_grade_id_renamed", "the predict solution cell's grade_id renamed",
-         writes(_solution_id_renamed), full(), "unknown graded cell my_predict"),
-    Case("points_changed", "every test cell claims 100 points, a solution cell claims 50",
-         writes(_points_changed), full()),
-    Case("fake_graded_cell", "an added cell posing as a 100-point test", writes(_fake_graded_cell),
-         full(), "unknown graded cell func_bonus_values", check=exactly_the_release_tests),
-    Case("unhashable_grade_id", "a cell of the student's own whose grade_id is a list",
-         writes(_unhashable_grade_id), full()),
-    Case("duplicated_solution_last_wrong", "compute_cost's solution cell twice, the last one wrong",
-         writes(_dup_solution_last_wrong), full_except("func_compute_cost"), "the last copy counts"),
-    Case("duplicated_solution_last_right", "predict's stub, then the right solution cell",
-         writes(_dup_solution_last_right), full(), "the last copy counts"),
-    Case("duplicated_test_cell", "forward propagation's test cell twice", writes(_dup_test_cell),
-         full(), "duplicate locked cell func_forward_propagation_values removed"),
-    Case("edited_imports_cell", "the locked imports cell replaced", writes(_edited_imports), full(),
-         "locked cell imports was edited and has been restored"),
-
+    Case(
+        "deleted_test_cell",
+        "the compute_cost test cell deleted",
+        writes(_deleted_test_cell),
+        full(),
+        "deleted cell func_compute_cost_values has been restored",
+    ),
+    Case(
+        "deleted_all_locked_cells",
+        "imports, self-checks and test cells all deleted",
+        writes(_deleted_all_locked),
+        full(),
+        "deleted cell imports has been restored",
+    ),
+    Case(
+        "test_cell_replaced_by_pass",
+        "a test cell's code replaced by pass",
+        writes(_test_cell_pass),
+        full(),
+        "locked cell func_backward_propagation_values was edited and has been restored",
+    ),
+    Case(
+        "fake_pass_messages",
+        "no implementation; test cells print fake pass messages",
+        writes(_fake_pass_messages),
+        zero(),
+        "was edited and has been restored",
+    ),
+    Case(
+        "test_cell_to_markdown",
+        "a test cell turned into markdown",
+        writes(_test_cell_markdown),
+        full(),
+        "locked cell func_update_parameters_values was edited",
+    ),
+    Case(
+        "forged_outputs",
+        "no implementation; test cells carry forged pass outputs",
+        writes(_forged_outputs),
+        zero(),
+    ),
+    Case(
+        "solution_grade_id_removed",
+        "the forward-propagation solution cell lost its grade_id "
+        "(its code still runs as a cell of the student's own)",
+        writes(_solution_id_removed),
+        full(),
+        "deleted cell func_forward_propagation has been restored",
+    ),
+    Case(
+        "solution_grade_id_renamed",
+        "the predict solution cell's grade_id renamed",
+        writes(_solution_id_renamed),
+        full(),
+        "unknown graded cell my_predict",
+    ),
+    Case(
+        "points_changed",
+        "every test cell claims 100 points, a solution cell claims 50",
+        writes(_points_changed),
+        full(),
+    ),
+    Case(
+        "fake_graded_cell",
+        "an added cell posing as a 100-point test",
+        writes(_fake_graded_cell),
+        full(),
+        "unknown graded cell func_bonus_values",
+        check=exactly_the_release_tests,
+    ),
+    Case(
+        "unhashable_grade_id",
+        "a cell of the student's own whose grade_id is a list",
+        writes(_unhashable_grade_id),
+        full(),
+    ),
+    Case(
+        "duplicated_solution_last_wrong",
+        "compute_cost's solution cell twice, the last one wrong",
+        writes(_dup_solution_last_wrong),
+        full_except("func_compute_cost"),
+        "the last copy counts",
+    ),
+    Case(
+        "duplicated_solution_last_right",
+        "predict's stub, then the right solution cell",
+        writes(_dup_solution_last_right),
+        full(),
+        "the last copy counts",
+    ),
+    Case(
+        "duplicated_test_cell",
+        "forward propagation's test cell twice",
+        writes(_dup_test_cell),
+        full(),
+        "duplicate locked cell func_forward_propagation_values removed",
+    ),
+    Case(
+        "edited_imports_cell",
+        "the locked imports cell replaced",
+        writes(_edited_imports),
+        full(),
+        "locked cell imports was edited and has been restored",
+    ),
     # crashes and timeouts
-    Case("os_exit_after_backward", "os._exit(1) after the backward-propagation test",
-         writes(_cell_after("func_backward_propagation", "import os\nos._exit(1)")),
-         upto("func_backward_propagation"), "exited with status 1"),
-    Case("segfault_after_backward", "a segfault after the backward-propagation test",
-         writes(_cell_after("func_backward_propagation", SEGFAULT)),
-         upto("func_backward_propagation"), "SIGSEGV"),
-    Case("infinite_loop_before_def", "`while True: pass` before the def in a solution cell: "
-         "interrupted, the kernel goes on", writes(_loop_in_solution(before_def=True)),
-         full_except("func_forward_propagation"), "func_forward_propagation is not defined"),
-    Case("infinite_loop_after_def", "`while True: pass` after the def: the function exists",
-         writes(_loop_in_solution(before_def=False)), full()),
-    Case("loop_catching_interrupt", "a loop that swallows KeyboardInterrupt after the cost test",
-         writes(_cell_after("func_compute_cost", KBI_CATCHING_LOOP)), upto("func_compute_cost"),
-         "did not stop"),
-    Case("sigalrm_ignored", "SIGALRM ignored, then a busy loop, after the init test",
-         writes(_cell_after("func_initialize_parameters", SIGALRM_IGNORED)),
-         upto("func_initialize_parameters"), "did not stop"),
-    Case("sleep_in_probe", "update_parameters sleeps an hour when called",
-         writes(_sleep_in_probe), full_except("func_update_parameters"),
-         "timed out or were interrupted"),
-    Case("notebook_timeout", "sleeping cells after the cost test exceed the notebook's time",
-         writes(_slow_cells), upto("func_compute_cost"), "total time limit"),
-    Case("exit_quit_systemexit", "exit(), quit(), SystemExit, sys.exit, ask_exit, KeyboardInterrupt "
-         "in cells", writes(_exits), full()),
-    Case("systemexit_in_function", "func_layer_sizes raises SystemExit when the hidden tests call it",
-         writes(_layer_sizes_returning("sys.exit(0)", "import sys")),
-         full_except("func_layer_sizes")),
-    Case("huge_int_return", "func_layer_sizes returns a 5000-digit int",
-         writes(_layer_sizes_returning("(10 ** 5000, 4, Y.shape[0])")),
-         full_except("func_layer_sizes")),
-    Case("huge_string_return", "func_layer_sizes returns a 40 MB string",
-         writes(_layer_sizes_returning("'x' * (40 << 20)")), full_except("func_layer_sizes")),
-
+    Case(
+        "os_exit_after_backward",
+        "os._exit(1) after the backward-propagation test",
+        writes(_cell_after("func_backward_propagation", "import os\nos._exit(1)")),
+        upto("func_backward_propagation"),
+        "exited with status 1",
+    ),
+    Case(
+        "segfault_after_backward",
+        "a segfault after the backward-propagation test",
+        writes(_cell_after("func_backward_propagation", SEGFAULT)),
+        upto("func_backward_propagation"),
+        "SIGSEGV",
+    ),
+    Case(
+        "infinite_loop_before_def",
+        "`while True: pass` before the def in a solution cell: interrupted, the kernel goes on",
+        writes(_loop_in_solution(before_def=True)),
+        full_except("func_forward_propagation"),
+        "func_forward_propagation is not defined",
+    ),
+    Case(
+        "infinite_loop_after_def",
+        "`while True: pass` after the def: the function exists",
+        writes(_loop_in_solution(before_def=False)),
+        full(),
+    ),
+    Case(
+        "loop_catching_interrupt",
+        "a loop that swallows KeyboardInterrupt after the cost test",
+        writes(_cell_after("func_compute_cost", KBI_CATCHING_LOOP)),
+        upto("func_compute_cost"),
+        "did not stop",
+    ),
+    Case(
+        "sigalrm_ignored",
+        "SIGALRM ignored, then a busy loop, after the init test",
+        writes(_cell_after("func_initialize_parameters", SIGALRM_IGNORED)),
+        upto("func_initialize_parameters"),
+        "did not stop",
+    ),
+    Case(
+        "sleep_in_probe",
+        "update_parameters sleeps an hour when called",
+        writes(_sleep_in_probe),
+        full_except("func_update_parameters"),
+        "timed out or were interrupted",
+    ),
+    Case(
+        "notebook_timeout",
+        "sleeping cells after the cost test exceed the notebook's time",
+        writes(_slow_cells),
+        upto("func_compute_cost"),
+        "total time limit",
+    ),
+    Case(
+        "exit_quit_systemexit",
+        "exit(), quit(), SystemExit, sys.exit, ask_exit, KeyboardInterrupt in cells",
+        writes(_exits),
+        full(),
+    ),
+    Case(
+        "systemexit_in_function",
+        "func_layer_sizes raises SystemExit when the hidden tests call it",
+        writes(_layer_sizes_returning("sys.exit(0)", "import sys")),
+        full_except("func_layer_sizes"),
+    ),
+    Case(
+        "huge_int_return",
+        "func_layer_sizes returns a 5000-digit int",
+        writes(_layer_sizes_returning("(10 ** 5000, 4, Y.shape[0])")),
+        full_except("func_layer_sizes"),
+    ),
+    Case(
+        "huge_string_return",
+        "func_layer_sizes returns a 40 MB string",
+        writes(_layer_sizes_returning("'x' * (40 << 20)")),
+        full_except("func_layer_sizes"),
+    ),
     # processes
-    Case("fork_bomb", "os.fork in a loop, every child forking again (after the layer-sizes test)",
-         writes(_cell_after("func_layer_sizes", FORK_BOMB)), full()),
-    Case("subprocess_spawn", "hundreds of sleep processes and threads, a nohup'd background job",
-         writes(_cell_after("func_layer_sizes", SUBPROCESS_SPAWN)), full()),
-
+    Case(
+        "fork_bomb",
+        "os.fork in a loop, every child forking again (after the layer-sizes test)",
+        writes(_cell_after("func_layer_sizes", FORK_BOMB)),
+        full(),
+    ),
+    Case(
+        "subprocess_spawn",
+        "hundreds of sleep processes and threads, a nohup'd background job",
+        writes(_cell_after("func_layer_sizes", SUBPROCESS_SPAWN)),
+        full(),
+    ),
     # the sandbox
-    Case("read_other_students", "reads other submissions, reports, the gradebook, the source "
-         "notebook; a leak would cost func_layer_sizes its point", writes(_read_others), full()),
-    Case("write_outside_sandbox", "writes/deletes the sentinel, the gradebook, the repo, "
-         "site-packages; leaves a daemon behind", writes(_write_outside), full()),
-    Case("import_grader_package", "backward propagation taken from the trusted grader package or "
-         "the source notebook", writes(_import_grader), full_except("func_backward_propagation")),
-
+    Case(
+        "read_other_students",
+        "reads other submissions, reports, the gradebook, the source "
+        "notebook; a leak would cost func_layer_sizes its point",
+        writes(_read_others),
+        full(),
+    ),
+    Case(
+        "write_outside_sandbox",
+        "writes/deletes the sentinel, the gradebook, the repo, site-packages; leaves a daemon behind",
+        writes(_write_outside),
+        full(),
+    ),
+    Case(
+        "import_grader_package",
+        "backward propagation taken from the trusted grader package or the source notebook",
+        writes(_import_grader),
+        full_except("func_backward_propagation"),
+    ),
     # output and memory
-    Case("huge_output", "200 MB printed, 30 MB displayed, an 8 MB error",
-         writes(_cell_after("func_layer_sizes", HUGE_OUTPUT)), full(),
-         check=notebook_smaller_than(6)),
-    Case("memory_hog", "4 GB allocations, then memory touched up to the limit",
-         writes(_cell_after("func_layer_sizes", MEMORY_HOG + "\n" + MEMORY_TOUCH)), full()),
-    Case("memory_hog_forked", "six forked processes touch 512 MB each (the limit is 1 GB); "
-         "exceeding the limit costs func_layer_sizes its point", writes(_memory_forked), full()),
-
+    Case(
+        "huge_output",
+        "200 MB printed, 30 MB displayed, an 8 MB error",
+        writes(_cell_after("func_layer_sizes", HUGE_OUTPUT)),
+        full(),
+        check=notebook_smaller_than(6),
+    ),
+    Case(
+        "memory_hog",
+        "4 GB allocations, then memory touched up to the limit",
+        writes(_cell_after("func_layer_sizes", MEMORY_HOG + "\n" + MEMORY_TOUCH)),
+        full(),
+    ),
+    Case(
+        "memory_hog_forked",
+        "six forked processes touch 512 MB each (the limit is 1 GB); "
+        "exceeding the limit costs func_layer_sizes its point",
+        writes(_memory_forked),
+        full(),
+    ),
     # cheating
-    Case("redefine_after_tests", "every function broken right after its test cell",
-         writes(_redefine_after_tests), full()),
-    Case("hardcode_before_test", "func_layer_sizes redefined as `return (5, 4, 2)` before its test",
-         writes(_hardcode_before_test), full_except("func_layer_sizes"),
-         check=passed_counts(func_layer_sizes=1)),
-    Case("hardcoded_lesson_outputs", "every function returns the lesson's printed answer",
-         writes(_hardcoded_lesson), zero(),
-         check=passed_counts(**{e: 1 for e in EXERCISES})),
-    Case("monkeypatch_no_impl", "no implementation; numpy.testing, np.allclose, checks, print, "
-         "stdout, IPython hooks and the kernel's JSON encoder patched",
-         writes(lambda paths: insert_after(released(), "imports", MONKEYPATCH)), zero()),
-    Case("forge_channel_no_impl", "no implementation; fake framed done/probe/ready messages on fd 3",
-         writes(_forge_channel), zero()),
-    Case("forge_oversized_frame", "a frame header announcing 2 GB after the backward test",
-         writes(_cell_after("func_backward_propagation", FORGE_OVERSIZED)),
-         upto("func_backward_propagation"), "over the limit"),
-    Case("forge_garbled_frame", "a frame of invalid JSON after the forward test",
-         writes(_cell_after("func_forward_propagation", FORGE_GARBLED)),
-         upto("func_forward_propagation"), "garbled"),
-    Case("steal_reference_callees", "nn_model's test cell moved to the top: its hidden tests lend "
-         "the reference callees to the student's func_nn_model, which keeps them for the "
-         "other exercises", writes(_steal_reference), only("func_nn_model", "func_predict")),
-
+    Case(
+        "redefine_after_tests",
+        "every function broken right after its test cell",
+        writes(_redefine_after_tests),
+        full(),
+    ),
+    Case(
+        "hardcode_before_test",
+        "func_layer_sizes redefined as `return (5, 4, 2)` before its test",
+        writes(_hardcode_before_test),
+        full_except("func_layer_sizes"),
+        check=passed_counts(func_layer_sizes=1),
+    ),
+    Case(
+        "hardcoded_lesson_outputs",
+        "every function returns the lesson's printed answer",
+        writes(_hardcoded_lesson),
+        zero(),
+        check=passed_counts(**{e: 1 for e in EXERCISES}),
+    ),
+    Case(
+        "monkeypatch_no_impl",
+        "no implementation; numpy.testing, np.allclose, checks, print, "
+        "stdout, IPython hooks and the kernel's JSON encoder patched",
+        writes(lambda paths: insert_after(released(), "imports", MONKEYPATCH)),
+        zero(),
+    ),
+    Case(
+        "forge_channel_no_impl",
+        "no implementation; fake framed done/probe/ready messages on fd 3",
+        writes(_forge_channel),
+        zero(),
+    ),
+    Case(
+        "forge_oversized_frame",
+        "a frame header announcing 2 GB after the backward test",
+        writes(_cell_after("func_backward_propagation", FORGE_OVERSIZED)),
+        upto("func_backward_propagation"),
+        "over the limit",
+    ),
+    Case(
+        "forge_garbled_frame",
+        "a frame of invalid JSON after the forward test",
+        writes(_cell_after("func_forward_propagation", FORGE_GARBLED)),
+        upto("func_forward_propagation"),
+        "garbled",
+    ),
+    Case(
+        "steal_reference_callees",
+        "nn_model's test cell moved to the top: its hidden tests lend "
+        "the reference callees to the student's func_nn_model, which keeps them for the "
+        "other exercises",
+        writes(_steal_reference),
+        only("func_nn_model", "func_predict"),
+    ),
     # issue 10: the outside review's classes, each with its neighbours
-    Case("keyring_and_ipc", "stores and searches a key in the user keyring, a SysV segment on a "
-         "fixed key; a success costs func_layer_sizes its point", writes(_leak_probe(KEYRING)), full()),
-    Case("compile_spy_reference_leak", "compile/exec/profile spies, func_nn_model inspecting its callees, "
-         "hidden inputs smuggled into keys and exception messages, a last cell printing it all",
-         writes(_compile_spy), zero(), check=nothing_of_the_reference_comes_back),
-    Case("many_displays", "40 cells displaying 1 MB of HTML each after the layer-sizes test",
-         writes(_many_displays), full(), check=notebook_smaller_than(10)),
-    Case("forged_done_then_hang", "forged `done` answers for 300 sequence numbers, SIGALRM ignored, "
-         "a sleep; then a 200 KB cell (a forgery that were accepted would meet a kernel that "
-         "stopped reading)", writes(_forged_done_sleep), upto("func_backward_propagation"),
-         "kernel stopped"),
-    Case("tmpfs_disk_deep_tree", "fills /tmp, /dev/shm and the working folder (memory through "
-         "tmpfs, disk), then a 3,000-level tree", writes(_tmpfs_and_disk), full()),
-    Case("proc_shows_host_paths", "reads /proc/1/cmdline and environ looking for the course and temp "
-         "paths", writes(_proc_paths), full()),
-    Case("huge_dict_result", "func_update_parameters returns a dict of 400,000 keys",
-         writes(_huge_dict), full_except("func_update_parameters"), check=verdict_smaller_than(4000)),
+    Case(
+        "keyring_and_ipc",
+        "stores and searches a key in the user keyring, a SysV segment on a "
+        "fixed key; a success costs func_layer_sizes its point",
+        writes(_leak_probe(KEYRING)),
+        full(),
+    ),
+    Case(
+        "compile_spy_reference_leak",
+        "compile/exec/profile spies, func_nn_model inspecting its callees, "
+        "hidden inputs smuggled into keys and exception messages, a last cell printing it all",
+        writes(_compile_spy),
+        zero(),
+        check=nothing_of_the_reference_comes_back,
+    ),
+    Case(
+        "many_displays",
+        "40 cells displaying 1 MB of HTML each after the layer-sizes test",
+        writes(_many_displays),
+        full(),
+        check=notebook_smaller_than(10),
+    ),
+    Case(
+        "forged_done_then_hang",
+        "forged `done` answers for 300 sequence numbers, SIGALRM ignored, "
+        "a sleep; then a 200 KB cell (a forgery that were accepted would meet a kernel that "
+        "stopped reading)",
+        writes(_forged_done_sleep),
+        upto("func_backward_propagation"),
+        "kernel stopped",
+    ),
+    Case(
+        "tmpfs_disk_deep_tree",
+        "fills /tmp, /dev/shm and the working folder (memory through tmpfs, disk), then a 3,000-level tree",
+        writes(_tmpfs_and_disk),
+        full(),
+    ),
+    Case(
+        "proc_shows_host_paths",
+        "reads /proc/1/cmdline and environ looking for the course and temp paths",
+        writes(_proc_paths),
+        full(),
+    ),
+    Case(
+        "huge_dict_result",
+        "func_update_parameters returns a dict of 400,000 keys",
+        writes(_huge_dict),
+        full_except("func_update_parameters"),
+        check=verdict_smaller_than(4000),
+    ),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES)

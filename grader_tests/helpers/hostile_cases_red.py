@@ -6,6 +6,7 @@ student's submission and states the scores a *correct* grader gives it, and
 written against (see the red-team report): the comment above each one names
 the class of the attack and the place in the engine that let it through.
 """
+
 import json
 import os
 import re
@@ -137,8 +138,9 @@ def _boundary_refuses_forged(result, paths):
     import pytest
 
     from grader.course.assignment import load
+
     extra = load("L1W3").spec.feedback
-    forged = {"grid": [10 ** 400] * extra.GRID ** 2, "train": [0] * extra.SAMPLES}
+    forged = {"grid": [10**400] * extra.GRID**2, "train": [0] * extra.SAMPLES}
     with pytest.raises(ValueError):
         extra.decode(forged)
 
@@ -243,12 +245,14 @@ def _no_host_paths(result, paths):
     import sys
 
     from grader import ROOT
+
     assert "/grade-" not in result.notebook, "the host's temporary folder is named"
     env = os.path.realpath(sys.prefix)
     for root in {ROOT, os.path.realpath(ROOT)}:
         for at in (m.start() for m in re.finditer(re.escape(root), result.notebook)):
-            assert result.notebook.startswith(env, at) or result.notebook.startswith(sys.prefix, at), \
-                result.notebook[at:at + 80]
+            assert result.notebook.startswith(env, at) or result.notebook.startswith(sys.prefix, at), (
+                result.notebook[at : at + 80]
+            )
 
 
 # --------------------------------------------------------------------------- (d) metadata that breaks feedback
@@ -309,10 +313,12 @@ def _forged_bad_output(paths):
 
 def writes_raw(make):
     """Like ``hostile_cases.writes``, as raw JSON: nbformat.write itself fails on these notebooks."""
+
     def build(submitted_root, student):
         nb = make(hc.course_paths(submitted_root))
         with open(os.path.join(hc.folder(submitted_root, student), hc.NOTEBOOK), "w", encoding="utf-8") as f:
             json.dump(nb, f)
+
     return build
 
 
@@ -328,11 +334,19 @@ def canvas_login_collision(folder):
     import zipfile
 
     from grader.lms import collect
+
     submitted = os.path.join(folder, "submitted")
     victim_nb = hc.nbformat.writes(solved()).encode()
-    for name, members in (("first.zip", {"smithjohn_100_1_planar_classification.ipynb": victim_nb}),
-                          ("second.zip", {"smithjohn_100_1_planar_classification.ipynb": victim_nb,
-                                          "smithjohn_666_2_planar_classification.ipynb": b"{}"})):
+    for name, members in (
+        ("first.zip", {"smithjohn_100_1_planar_classification.ipynb": victim_nb}),
+        (
+            "second.zip",
+            {
+                "smithjohn_100_1_planar_classification.ipynb": victim_nb,
+                "smithjohn_666_2_planar_classification.ipynb": b"{}",
+            },
+        ),
+    ):
         path = os.path.join(folder, name)
         with zipfile.ZipFile(path, "w") as z:
             for member, data in members.items():
@@ -358,7 +372,7 @@ def _many_cells(paths):
     nb.cells = [hc.nbformat.v4.new_markdown_cell("") for _ in range(MANY_CELLS)]
     for cell in nb.cells:
         cell.pop("id", None)
-    nb.nbformat_minor = 4   # no cell ids: cheaper to write, still valid
+    nb.nbformat_minor = 4  # no cell ids: cheaper to write, still valid
     return nb
 
 
@@ -383,35 +397,104 @@ def summary_name_collision(folder):
     after recording the grades (the run summary cannot be written).
     """
     from grader.batch import runner
+
     submitted = os.path.join(folder, "submitted")
     hc.writes(lambda paths: solved())(submitted, SUMMARY_NAME_ID)
-    return runner.run(submitted, os.path.join(folder, "autograded"), f"sqlite:///{folder}/gradebook.db",
-                      hc.ASSIGNMENT, workers=1, quiet=True)
+    return runner.run(
+        submitted,
+        os.path.join(folder, "autograded"),
+        f"sqlite:///{folder}/gradebook.db",
+        hc.ASSIGNMENT,
+        workers=1,
+        quiet=True,
+    )
 
 
 CASES = [
-    Case("red_forged_bad_output", "a forged cell answer whose output data is a number",
-         writes(_forged_bad_output), full(), check=_autograded_valid),
-    Case("red_bad_display_data", "display data whose values are numbers",
-         writes(_bad_display), full(), check=_autograded_valid),
-    Case("red_many_cells", "hundreds of thousands of empty markdown cells, every release cell deleted",
-         writes_raw(_many_cells), hc.zero(), "over the limit", gradable=False, check=_graded_quickly),
-    Case("red_leak_profiler", "a profile hook reads another exercise's probe; predict leaks it",
-         writes(_leak_by_profiler), full_except("func_predict"), check=_no_leak),
-    Case("red_odd_cell_metadata", "student cells with invalid metadata and attachments",
-         writes_raw(_odd_cell_metadata), full(), check=_autograded_valid),
-    Case("red_forged_wide_answers", "forged 16 MB answers of empty lists for every exercise",
-         writes(_forge_wide), hc.zero(), check=_worker_memory_bounded),
-    Case("red_mountinfo_host_paths", "the kernel reads /proc/self/mountinfo",
-         writes(_mountinfo), full(), check=_no_host_paths),
-    Case("red_feedback_overflow", "a forged decision-boundary answer stops everyone's feedback",
-         writes(_feedback_overflow), full(), check=_boundary_refuses_forged),
-    Case("red_tags_not_a_list", "a student cell with metadata tags: 5",
-         writes(_tags_not_a_list), full(), check=_not_a_grader_error),
-    Case("red_junk_frames_extend_cell", "junk frames keep a cell alive past its time limit",
-         writes(_junk_frames), full(), check=_stopped_at_cell_limit),
-    Case("red_callee_result_amplification", "a callee stub asked for a huge reference result",
-         writes(_amplify), full(), check=_worker_memory_bounded),
-    Case("red_leak_exception_name", "hidden inputs encoded in an exception's class name",
-         writes(_leak_by_exception_name), full_except("func_layer_sizes"), check=_no_leak),
+    Case(
+        "red_forged_bad_output",
+        "a forged cell answer whose output data is a number",
+        writes(_forged_bad_output),
+        full(),
+        check=_autograded_valid,
+    ),
+    Case(
+        "red_bad_display_data",
+        "display data whose values are numbers",
+        writes(_bad_display),
+        full(),
+        check=_autograded_valid,
+    ),
+    Case(
+        "red_many_cells",
+        "hundreds of thousands of empty markdown cells, every release cell deleted",
+        writes_raw(_many_cells),
+        hc.zero(),
+        "over the limit",
+        gradable=False,
+        check=_graded_quickly,
+    ),
+    Case(
+        "red_leak_profiler",
+        "a profile hook reads another exercise's probe; predict leaks it",
+        writes(_leak_by_profiler),
+        full_except("func_predict"),
+        check=_no_leak,
+    ),
+    Case(
+        "red_odd_cell_metadata",
+        "student cells with invalid metadata and attachments",
+        writes_raw(_odd_cell_metadata),
+        full(),
+        check=_autograded_valid,
+    ),
+    Case(
+        "red_forged_wide_answers",
+        "forged 16 MB answers of empty lists for every exercise",
+        writes(_forge_wide),
+        hc.zero(),
+        check=_worker_memory_bounded,
+    ),
+    Case(
+        "red_mountinfo_host_paths",
+        "the kernel reads /proc/self/mountinfo",
+        writes(_mountinfo),
+        full(),
+        check=_no_host_paths,
+    ),
+    Case(
+        "red_feedback_overflow",
+        "a forged decision-boundary answer stops everyone's feedback",
+        writes(_feedback_overflow),
+        full(),
+        check=_boundary_refuses_forged,
+    ),
+    Case(
+        "red_tags_not_a_list",
+        "a student cell with metadata tags: 5",
+        writes(_tags_not_a_list),
+        full(),
+        check=_not_a_grader_error,
+    ),
+    Case(
+        "red_junk_frames_extend_cell",
+        "junk frames keep a cell alive past its time limit",
+        writes(_junk_frames),
+        full(),
+        check=_stopped_at_cell_limit,
+    ),
+    Case(
+        "red_callee_result_amplification",
+        "a callee stub asked for a huge reference result",
+        writes(_amplify),
+        full(),
+        check=_worker_memory_bounded,
+    ),
+    Case(
+        "red_leak_exception_name",
+        "hidden inputs encoded in an exception's class name",
+        writes(_leak_by_exception_name),
+        full_except("func_layer_sizes"),
+        check=_no_leak,
+    ),
 ]

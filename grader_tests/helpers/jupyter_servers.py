@@ -5,6 +5,7 @@ environment (no PYTHONPATH, the virtual environment's ``bin`` first on
 PATH), a HOME and Jupyter configuration of their own, and a working
 directory that is not the repository.
 """
+
 import os
 import secrets
 import shutil
@@ -42,10 +43,12 @@ def copy_course(dest):
 
 def student_config(exchange, course_id=COURSE_ID):
     """The nbgrader_config.py a student needs to reach the course's exchange (docs/instructors.md)."""
-    return ("c = get_config()\n"
-            f"c.CourseDirectory.course_id = {course_id!r}\n"
-            f"c.Exchange.root = {str(exchange)!r}\n"
-            "c.Exchange.path_includes_course = True\n")
+    return (
+        "c = get_config()\n"
+        f"c.CourseDirectory.course_id = {course_id!r}\n"
+        f"c.Exchange.root = {str(exchange)!r}\n"
+        "c.Exchange.path_includes_course = True\n"
+    )
 
 
 def plain_env(home, config=None):
@@ -82,8 +85,15 @@ def plain_env(home, config=None):
 
 def nbgrader(args, cwd, env, check=True, timeout=900):
     """Run ``nbgrader ARGS`` from the virtual environment; return the CompletedProcess (output merged)."""
-    proc = subprocess.run([os.path.join(BIN, "nbgrader")] + list(args), cwd=str(cwd), env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [os.path.join(BIN, "nbgrader")] + list(args),
+        cwd=str(cwd),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"nbgrader {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}")
     return proc
@@ -119,13 +129,24 @@ class JupyterServer:
         """Start the server and wait until its API answers; return ``self``."""
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [os.path.join(BIN, "jupyter"), "lab", "--no-browser", f"--port={self.port}",
-             f"--IdentityProvider.token={self.token}", "--ServerApp.ip=127.0.0.1",
-             f"--ServerApp.root_dir={self.root_dir}", "--ServerApp.port_retries=0"]
+            [
+                os.path.join(BIN, "jupyter"),
+                "lab",
+                "--no-browser",
+                f"--port={self.port}",
+                f"--IdentityProvider.token={self.token}",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.root_dir={self.root_dir}",
+                "--ServerApp.port_retries=0",
+            ]
             # CI and containers run the tests as root, which Jupyter refuses without this flag.
             + (["--allow-root"] if os.geteuid() == 0 else []),
-            cwd=self.root_dir, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            cwd=self.root_dir,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -181,10 +202,20 @@ def chromium(window="1400,1000"):
     """Headless Chromium through Debian's chromedriver, as grader_tests/test_feedback.py drives it."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--window-size={window}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--window-size={window}",
+    ):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)

@@ -7,6 +7,7 @@ must lose points on its own exercise and only there; an equivalent must get
 full marks.  ``make mutation`` prints the table and the score; the test
 suite asserts it.
 """
+
 import os
 import sys
 import tempfile
@@ -32,13 +33,18 @@ def grade_all(workdir, workers=None):
     sources = assignment.solution_sources
     submitted = os.path.join(workdir, "submitted")
     for mutant in MUTANTS:
-        submissions.write(submissions.fill(assignment, mutate(mutant, sources)), mutant.id, submitted,
-                          assignment)
-    results = runner.run(submitted, os.path.join(workdir, "autograded"),
-                         f"sqlite:///{os.path.join(workdir, 'gradebook.db')}", "L1W3",
-                         workers=workers, quiet=True)
-    return {r.student: {v.exercise: (v.score, v.points) for v in r.verdicts.values()}
-            for r in results}
+        submissions.write(
+            submissions.fill(assignment, mutate(mutant, sources)), mutant.id, submitted, assignment
+        )
+    results = runner.run(
+        submitted,
+        os.path.join(workdir, "autograded"),
+        f"sqlite:///{os.path.join(workdir, 'gradebook.db')}",
+        "L1W3",
+        workers=workers,
+        quiet=True,
+    )
+    return {r.student: {v.exercise: (v.score, v.points) for v in r.verdicts.values()} for r in results}
 
 
 def verdict(mutant, scores):
@@ -60,8 +66,16 @@ def main():
     for m in MUTANTS:
         ok, why = verdict(m, graded[m.id])
         total = sum(s for s, _ in graded[m.id].values())
-        rows.append((("equivalent" if m.equivalent else "bug"), m.exercise, m.id, f"{total:g}/20",
-                     "ok" if ok else "FAIL", why))
+        rows.append(
+            (
+                ("equivalent" if m.equivalent else "bug"),
+                m.exercise,
+                m.id,
+                f"{total:g}/20",
+                "ok" if ok else "FAIL",
+                why,
+            )
+        )
         bugs_ok += ok and not m.equivalent
         eq_ok += ok and m.equivalent
     widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
@@ -69,8 +83,10 @@ def main():
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)) + "  " + r[5])
     bugs = sum(not m.equivalent for m in MUTANTS)
     equivalents = len(MUTANTS) - bugs
-    print(f"\nmutation score: {bugs_ok}/{bugs} bugs caught on their own exercise with no cascade; "
-          f"{eq_ok}/{equivalents} equivalents at full marks")
+    print(
+        f"\nmutation score: {bugs_ok}/{bugs} bugs caught on their own exercise with no cascade; "
+        f"{eq_ok}/{equivalents} equivalents at full marks"
+    )
     return 0 if bugs_ok == bugs and eq_ok == equivalents else 1
 
 

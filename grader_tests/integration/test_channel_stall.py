@@ -6,7 +6,6 @@ for the kernel's process, so framing, sequence numbers and deadlines are
 checked in milliseconds.
 """
 
-
 import itertools
 import json
 import os
@@ -31,10 +30,15 @@ class Channel:
         os.set_blocking(req_w, False)
         os.set_blocking(self.req_r, False)
         self.process = subprocess.Popen(["sleep", str(lives)], start_new_session=True)
-        kernel = Kernel.__new__(Kernel)   # everything __init__ sets, except starting a sandbox
+        kernel = Kernel.__new__(Kernel)  # everything __init__ sets, except starting a sandbox
         kernel.limits, kernel.deadline = LIMITS, time.monotonic() + LIMITS.notebook_timeout
         kernel._resp_r, kernel._req_w = self._resp_r, req_w
-        kernel._seq, kernel.dead, kernel.returncode, kernel.rusage = itertools.count(1).__next__, None, None, None
+        kernel._seq, kernel.dead, kernel.returncode, kernel.rusage = (
+            itertools.count(1).__next__,
+            None,
+            None,
+            None,
+        )
         kernel.stalled = False
         kernel.proc, kernel.cgroup, kernel.uid, kernel.peak_cgroup_mb = self.process, None, None, 0.0
         self.kernel = kernel
@@ -59,8 +63,8 @@ class Channel:
         frames = []
         while data:
             (n,) = struct.unpack(">I", data[:4])
-            frames.append(json.loads(data[4:4 + n]))
-            data = data[4 + n:]
+            frames.append(json.loads(data[4 : 4 + n]))
+            data = data[4 + n :]
         return frames
 
     def close(self):
@@ -81,7 +85,7 @@ def channel():
 
 def test_a_frame_cut_short_stalls_no_longer_than_the_notebook_deadline(channel):
     channel.kernel.deadline = time.monotonic() + 1
-    channel.send(raw=struct.pack(">I", 100) + b'{"op": ')   # a header, then nothing
+    channel.send(raw=struct.pack(">I", 100) + b'{"op": ')  # a header, then nothing
     started = time.monotonic()
     with pytest.raises(KernelDied, match="stalled"):
         channel.kernel.run("x")
@@ -90,5 +94,4 @@ def test_a_frame_cut_short_stalls_no_longer_than_the_notebook_deadline(channel):
 
 # A kernel process that lives on after closing its end of a pipe (student code can close any
 # descriptor, ignore SIGALRM and sleep without using CPU) must not hold the grader.
-LINGERING = 4   # seconds the stand-in process lives: what the grader must not wait for
-
+LINGERING = 4  # seconds the stand-in process lives: what the grader must not wait for

@@ -9,7 +9,6 @@ generate_feedback`` with and without ``--force`` after a manual grade, and by
 formgrader's API call; all must be the course's page, the same bytes.
 """
 
-
 import json
 import os
 import re
@@ -34,8 +33,16 @@ ASSIGNMENT, NOTEBOOK_ID = "L1W3", "planar_classification"
 
 
 # Text that only the hidden tests, the probes or the reference solutions contain.
-HIDDEN_MARKERS = ["run_hidden_tests", "BEGIN HIDDEN TESTS", "grader.hidden", "__probe__", "918_273",
-                  "918273", "reference = {", "user_ns"]
+HIDDEN_MARKERS = [
+    "run_hidden_tests",
+    "BEGIN HIDDEN TESTS",
+    "grader.hidden",
+    "__probe__",
+    "918_273",
+    "918273",
+    "reference = {",
+    "user_ns",
+]
 
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -71,19 +78,31 @@ def _hostile_outputs():
     out = nbformat.v4.new_code_cell("show()")
     out.metadata["tags"] = ["ok", "x\" onmouseover=\"document.title='pwned-tag'"]
     out.outputs = [
-        nbformat.v4.new_output("display_data", data={
-            "text/html": "<script>window.__pwned='html'</script>"
-                         "<img src=x onerror=\"window.__pwned='html-img'\"><b>bold</b>"}),
-        nbformat.v4.new_output("display_data", data={"image/png": PNG},
-                               metadata={"image/png": {"width": "1 onload=document.title='pwned-onload'",
-                                                       "height": 1}}),
-        nbformat.v4.new_output("display_data", data={
-            "image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg'><script>document.title='pwned-svgout'"
-                             "</script></svg>"}),
-        nbformat.v4.new_output("display_data", data={"application/javascript": "document.title='pwned-js'",
-                                                     "text/plain": "js"}),
-        nbformat.v4.new_output("display_data", data={
-            "text/markdown": "<img src=x onerror=\"document.title='pwned-mdout'\">"}),
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/html": "<script>window.__pwned='html'</script>"
+                "<img src=x onerror=\"window.__pwned='html-img'\"><b>bold</b>"
+            },
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={"image/png": PNG},
+            metadata={"image/png": {"width": "1 onload=document.title='pwned-onload'", "height": 1}},
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg'><script>document.title='pwned-svgout'"
+                "</script></svg>"
+            },
+        ),
+        nbformat.v4.new_output(
+            "display_data", data={"application/javascript": "document.title='pwned-js'", "text/plain": "js"}
+        ),
+        nbformat.v4.new_output(
+            "display_data", data={"text/markdown": "<img src=x onerror=\"document.title='pwned-mdout'\">"}
+        ),
     ]
     raw = nbformat.v4.new_raw_cell("<script>document.title='pwned-raw'</script>")
     raw.metadata["raw_mimetype"] = "text/html"
@@ -93,6 +112,7 @@ def _hostile_outputs():
 def _make_student(autograded, db, student, change):
     """A copy of demo_solution's autograded submission, report and grades, changed by ``change``."""
     from nbgrader.api import Gradebook
+
     src = os.path.join(autograded, "demo_solution")
     dst = os.path.join(autograded, student)
     shutil.copytree(os.path.join(src, ASSIGNMENT), os.path.join(dst, ASSIGNMENT))
@@ -107,8 +127,10 @@ def _make_student(autograded, db, student, change):
     with open(os.path.join(dst, f"grading_report_{ASSIGNMENT}.json"), "w", encoding="utf-8") as f:
         json.dump(rep, f)
     with Gradebook(db) as gb:
-        scores = {g.name: g.auto_score for g in
-                  gb.find_submission_notebook(NOTEBOOK_ID, ASSIGNMENT, "demo_solution").grades}
+        scores = {
+            g.name: g.auto_score
+            for g in gb.find_submission_notebook(NOTEBOOK_ID, ASSIGNMENT, "demo_solution").grades
+        }
         gb.update_or_create_student(student)
         gb.add_submission(ASSIGNMENT, student)
         for name, score in scores.items():
@@ -126,8 +148,6 @@ HOSTILE = {
     "deep_tree": lambda nb: nb.cells.append(nbformat.v4.new_code_cell(DEEP_TREE)),
     "kernel_dies": lambda nb: nb.cells.append(nbformat.v4.new_code_cell("import os\nos._exit(3)")),
 }
-
-
 
 
 # Formgrader's "Generate Feedback" button: NbGraderAPI.generate_feedback, in a server started
@@ -161,8 +181,13 @@ def _read(path):
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("feedback")
-    c = types.SimpleNamespace(tmp=tmp, submitted=str(tmp / "submitted"), autograded=str(tmp / "autograded"),
-                              feedback=str(tmp / "feedback"), db=f"sqlite:///{tmp / 'gradebook.db'}")
+    c = types.SimpleNamespace(
+        tmp=tmp,
+        submitted=str(tmp / "submitted"),
+        autograded=str(tmp / "autograded"),
+        feedback=str(tmp / "feedback"),
+        db=f"sqlite:///{tmp / 'gradebook.db'}",
+    )
     submissions.demo(load(ASSIGNMENT), c.submitted)
     runner.run(c.submitted, c.autograded, c.db, ASSIGNMENT, quiet=True)
     for student, change in HOSTILE.items():
@@ -171,9 +196,26 @@ def course(tmp_path_factory):
     # machine leave in /tmp is not this run's leftover.
     private_tmp = tempfile.mkdtemp(prefix="feedback-test-")
     try:
-        cli = subprocess.run([sys.executable, "-m", "grader", "feedback", ASSIGNMENT, "--autograded",
-                              c.autograded, "--feedback", c.feedback, "--db", c.db], cwd=ROOT,
-                             env=tool_env(TMPDIR=private_tmp), capture_output=True, text=True, timeout=1800)
+        cli = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "grader",
+                "feedback",
+                ASSIGNMENT,
+                "--autograded",
+                c.autograded,
+                "--feedback",
+                c.feedback,
+                "--db",
+                c.db,
+            ],
+            cwd=ROOT,
+            env=tool_env(TMPDIR=private_tmp),
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         c.leftover = sorted(os.listdir(private_tmp))
     finally:
         shutil.rmtree(private_tmp, ignore_errors=True)
@@ -181,8 +223,6 @@ def course(tmp_path_factory):
     c.first = {s: _read(_page(c, s)) for s in os.listdir(c.feedback)}
     c.class_report = report.write(c.db, c.autograded, str(tmp / "reports"), load(ASSIGNMENT))
     return c
-
-
 
 
 def _summary_text(page):
@@ -243,11 +283,20 @@ def test_feedback_page_falls_back_to_the_summary_when_the_export_fails(monkeypat
 
     def broken(self, nb, resources=None, **kw):
         raise RuntimeError("template exploded")
+
     monkeypatch.setattr(HTMLExporter, "from_notebook_node", broken)
-    nb = nbformat.read(os.path.join(course.autograded, "demo_solution", ASSIGNMENT, NOTEBOOK_ID + ".ipynb"), 4)
-    resources = {"nbgrader": {"student": "demo_solution", "assignment": ASSIGNMENT, "notebook": NOTEBOOK_ID,
-                              "db_url": course.db},
-                 "metadata": {"path": os.path.join(course.autograded, "demo_solution", ASSIGNMENT)}}
+    nb = nbformat.read(
+        os.path.join(course.autograded, "demo_solution", ASSIGNMENT, NOTEBOOK_ID + ".ipynb"), 4
+    )
+    resources = {
+        "nbgrader": {
+            "student": "demo_solution",
+            "assignment": ASSIGNMENT,
+            "notebook": NOTEBOOK_ID,
+            "db_url": course.db,
+        },
+        "metadata": {"path": os.path.join(course.autograded, "demo_solution", ASSIGNMENT)},
+    }
     page, _ = FeedbackPage().from_notebook_node(nb, resources)
     text = BeautifulSoup(page, "html.parser").get_text(" ", strip=True)
     assert "Grading summary: demo_solution — 20 / 20" in text
@@ -262,7 +311,10 @@ def test_hostile_html_is_inert_in_the_static_page(course):
         for attr, value in tag.attrs.items():
             assert not attr.lower().startswith("on"), (tag.name, attr)
             if attr in ("href", "src", "xlink:href", "action", "data", "srcdoc"):
-                assert not re.match(r"\s*(javascript|vbscript|data:text)", str(value), re.I), (tag.name, value)
+                assert not re.match(r"\s*(javascript|vbscript|data:text)", str(value), re.I), (
+                    tag.name,
+                    value,
+                )
     assert not soup.find_all("meta", attrs={"http-equiv": re.compile("refresh", re.I)})
     assert "example.invalid" not in page
     assert soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"}) is soup.head.find("meta")
@@ -287,22 +339,22 @@ def test_math_is_mathml_and_no_tex_is_left(course):
     for tag in soup.find_all(["math", "pre", "code", "style"]):
         tag.decompose()
     text = soup.get_text()
-    assert not re.search(r"\\(frac|sum|tanh|partial|sigma)\b|\$\$", text), re.findall(r".{30}\\frac.{30}", text)
+    assert not re.search(r"\\(frac|sum|tanh|partial|sigma)\b|\$\$", text), re.findall(
+        r".{30}\\frac.{30}", text
+    )
 
 
 def test_class_report(course):
     # The exact reason words are unit-tested (test_report.py); here: every lost point is explained
     # once per student, and a full mark (also a manual one) has no reason.
     soup = BeautifulSoup(_read(course.class_report), "html.parser")
-    rows = {tr.find("code").get_text(): [td.get_text(" ") for td in tr.find_all("td")]
-            for tr in soup.find_all("tr") if tr.find("code")}
+    rows = {
+        tr.find("code").get_text(): [td.get_text(" ") for td in tr.find_all("td")]
+        for tr in soup.find_all("tr")
+        if tr.find("code")
+    }
     counts = {e: [int(n) for n in re.findall(r"\((\d+)\)", row[2])] for e, row in rows.items()}
     assert rows["func_backward_propagation"][1] == "5/7"  # untouched, wrong tanh' (manual grade comes later)
     assert sum(counts["func_backward_propagation"]) >= 2 and max(counts["func_backward_propagation"]) <= 2
     assert rows["func_layer_sizes"][1] == "6/7" and set(counts["func_layer_sizes"]) == {1}
     assert "7 名学生 / students" in soup.get_text()
-
-
-
-
-

@@ -3,6 +3,7 @@
 These start real kernels, so they are marked slow; everything else in the
 ``test_unit_*`` modules runs in milliseconds.
 """
+
 import dataclasses
 import functools
 import json
@@ -17,20 +18,21 @@ from grader.spec import Case
 from grader_tests.helpers.fakes import FakeAssignment
 
 # Cell code that writes a frame on the kernel's answer channel, as a hostile cell can.
-FORGE = '''
+FORGE = """
 import json as _json, os as _os, struct as _struct
 
 def forge(message):
     data = _json.dumps(message).encode()
     _os.write(3, _struct.pack(">I", len(data)) + data)
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory):
     # Generous limits: this machine is shared, and these tests are about the channel, not time.
-    with Kernel(str(tmp_path_factory.mktemp("kernel")), Limits(cell_timeout=30, grace=0.2,
-                                                             notebook_timeout=300)) as k:
+    with Kernel(
+        str(tmp_path_factory.mktemp("kernel")), Limits(cell_timeout=30, grace=0.2, notebook_timeout=300)
+    ) as k:
         assert k.run(FORGE)["status"] == "ok"
         yield k
 
@@ -46,6 +48,7 @@ def _spy_writes(kernel, monkeypatch):
     def spy(data, deadline, what):
         frames.append(json.loads(data[4:]))
         return original(data, deadline, what)
+
     monkeypatch.setattr(kernel, "_write", spy)
     return frames
 
@@ -57,10 +60,11 @@ def test_a_forged_done_frame_is_ignored(kernel):
         "           'outputs': [{'output_type': 'stream', 'name': 'stdout', 'text': 'forged'}]})\n"
         "forge({'op': 'done', 'status': 'ok', 'outputs': []})\n"
         "forge(['not', 'a', 'dict'])\n"
-        "print('real')")
+        "print('real')"
+    )
     assert answer["status"] == "ok"
     assert _texts(answer) == "real\n"
-    assert _texts(kernel.run("print(1 + 1)")) == "2\n"   # the channel is still in step
+    assert _texts(kernel.run("print(1 + 1)")) == "2\n"  # the channel is still in step
 
 
 def test_a_call_is_answered_only_during_a_probe(kernel, monkeypatch):
@@ -69,18 +73,22 @@ def test_a_call_is_answered_only_during_a_probe(kernel, monkeypatch):
         "for seq in range(200):\n"
         "    forge({'op': 'call', 'seq': seq, 'name': 'g', 'args': {'__tuple__': [1]},\n"
         "           'kwargs': {'__dict__': []}})\n"
-        "print('after')")
+        "print('after')"
+    )
     assert _texts(answer) == "after\n"
-    assert [f["op"] for f in frames] == ["run"]   # the request only: no call was answered
+    assert [f["op"] for f in frames] == ["run"]  # the request only: no call was answered
 
 
 def _callee_assignment():
-    return FakeAssignment({"comp": [Case("three", (3,))], "g": [Case("one", (1,))]},
-                          {"comp": [None], "g": [None]}, callees={"comp": ("g",)},
-                          references={"g": lambda a: a * 10, "secret": lambda a: 42})
+    return FakeAssignment(
+        {"comp": [Case("three", (3,))], "g": [Case("one", (1,))]},
+        {"comp": [None], "g": [None]},
+        callees={"comp": ("g",)},
+        references={"g": lambda a: a * 10, "secret": lambda a: 42},
+    )
 
 
-STUDENT = '''
+STUDENT = """
 import sys
 
 def g(a):
@@ -93,29 +101,34 @@ def comp(a):
     except RuntimeError:
         other = "refused"
     return (g(a), other)
-'''
+"""
 
 
 def test_a_probe_gets_its_callees_from_the_grader_and_nothing_else(kernel):
     assignment = _callee_assignment()
     kernel.run(STUDENT)
     kernel.record("comp")
-    answer = kernel.probe(build("comp", assignment.spec.cases["comp"], ("g",)),
-                          on_call=functools.partial(answer_call, assignment, "comp"))
+    answer = kernel.probe(
+        build("comp", assignment.spec.cases["comp"], ("g",)),
+        on_call=functools.partial(answer_call, assignment, "comp"),
+    )
     [result] = answer["result"]
     assert decode(result["value"]) == (30, "refused")
     assert assignment.reference_calls == [("g", (3,), {})]
-    assert _texts(kernel.run("print(g(0))")) == "-1\n"   # the student's own g is back
+    assert _texts(kernel.run("print(g(0))")) == "-1\n"  # the student's own g is back
 
 
 def test_a_probe_of_an_exercise_without_callees_gets_no_answers(kernel):
     assignment = _callee_assignment()
-    kernel.run("def solo(a):\n"
-               "    import sys\n"
-               "    return sys._getframe(1).f_locals['call']('g', {'__tuple__': [a]}, {'__dict__': []})")
+    kernel.run(
+        "def solo(a):\n"
+        "    import sys\n"
+        "    return sys._getframe(1).f_locals['call']('g', {'__tuple__': [a]}, {'__dict__': []})"
+    )
     kernel.record("solo")
-    answer = kernel.probe(build("solo", [Case("one", (1,))], ()),
-                          on_call=functools.partial(answer_call, assignment, "solo"))
+    answer = kernel.probe(
+        build("solo", [Case("one", (1,))], ()), on_call=functools.partial(answer_call, assignment, "solo")
+    )
     assert answer["result"] == [{"error": "RuntimeError"}]
     assert assignment.reference_calls == []
 
@@ -123,17 +136,20 @@ def test_a_probe_of_an_exercise_without_callees_gets_no_answers(kernel):
 def test_calls_per_probe_are_bounded(kernel, monkeypatch):
     monkeypatch.setattr(kernel, "limits", dataclasses.replace(kernel.limits, callee_calls=3))
     assignment = _callee_assignment()
-    kernel.run("def many(a):\n"
-               "    out = []\n"
-               "    for _ in range(5):\n"
-               "        try:\n"
-               "            out.append(g(a))\n"
-               "        except RuntimeError:\n"
-               "            out.append('refused')\n"
-               "    return out")
+    kernel.run(
+        "def many(a):\n"
+        "    out = []\n"
+        "    for _ in range(5):\n"
+        "        try:\n"
+        "            out.append(g(a))\n"
+        "        except RuntimeError:\n"
+        "            out.append('refused')\n"
+        "    return out"
+    )
     kernel.record("many")
-    answer = kernel.probe(build("many", [Case("two", (2,))], ("g",)),
-                          on_call=functools.partial(answer_call, assignment, "comp"))
+    answer = kernel.probe(
+        build("many", [Case("two", (2,))], ("g",)), on_call=functools.partial(answer_call, assignment, "comp")
+    )
     assert decode(answer["result"][0]["value"]) == [20, 20, 20, "refused", "refused"]
     assert len(assignment.reference_calls) == 3
 
@@ -158,14 +174,16 @@ def test_a_forging_cell_that_ignores_alarms_and_sleeps_cannot_hang_the_grader(tm
     with Kernel(str(tmp_path), limits) as kernel:
         kernel.run(FORGE)
         started = time.monotonic()
-        hang = ("import signal, time\n"
-                "signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
-                "for seq in range(1, 50):\n"   # an answer for every plausible sequence number
-                "    forge({'op': 'done', 'seq': seq, 'status': 'ok', 'outputs': []})\n"
-                "time.sleep(600)")
+        hang = (
+            "import signal, time\n"
+            "signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+            "for seq in range(1, 50):\n"  # an answer for every plausible sequence number
+            "    forge({'op': 'done', 'seq': seq, 'status': 'ok', 'outputs': []})\n"
+            "time.sleep(600)"
+        )
         try:
             kernel.run(hang)
-        except KernelDied as exc:   # the forgery was not taken: the cell's own deadline ends it
+        except KernelDied as exc:  # the forgery was not taken: the cell's own deadline ends it
             assert "did not stop" in str(exc)
         else:
             # The forgery was taken for this cell's answer (sequence numbers are guessable). The
@@ -174,22 +192,23 @@ def test_a_forging_cell_that_ignores_alarms_and_sleeps_cannot_hang_the_grader(tm
                 kernel.run("x = '" + "a" * (1 << 20) + "'")
         elapsed = time.monotonic() - started
         assert elapsed < limits.cell_timeout + limits.grace + 1.5, elapsed
-        assert kernel.returncode is not None   # killed, not left behind
+        assert kernel.returncode is not None  # killed, not left behind
         with pytest.raises(KernelDied):
             kernel.run("1")
 
 
-
 def test_a_cell_that_closes_its_channel_and_sleeps_cannot_hang_the_grader(tmp_path):
     limits = Limits(cell_timeout=1, grace=0.2, notebook_timeout=10)
-    nap = 20   # seconds the cell sleeps: the grader must not wait for them
+    nap = 20  # seconds the cell sleeps: the grader must not wait for them
     with Kernel(str(tmp_path), limits) as kernel:
         started = time.monotonic()
         with pytest.raises(KernelDied):
-            kernel.run("import os, signal, time\n"
-                       "signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
-                       "os.closerange(3, 65536)\n"   # every copy of the answer channel
-                       f"time.sleep({nap})")
+            kernel.run(
+                "import os, signal, time\n"
+                "signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+                "os.closerange(3, 65536)\n"  # every copy of the answer channel
+                f"time.sleep({nap})"
+            )
         elapsed = time.monotonic() - started
         assert elapsed < limits.cell_timeout + limits.grace + 2, f"held the grader {elapsed:.1f} s"
 
@@ -197,14 +216,19 @@ def test_a_cell_that_closes_its_channel_and_sleeps_cannot_hang_the_grader(tmp_pa
 def test_pyplot_loads_only_when_a_cell_uses_it_and_then_plots_inline(tmp_path):
     # The course's import cell: pyplot and `%matplotlib inline`, as the locked cell has them.
     with Kernel(str(tmp_path), Limits(cell_timeout=60, notebook_timeout=300)) as k:
-        imports = k.run("import numpy as np\nimport matplotlib.pyplot as plt\n%matplotlib inline\n"
-                        "import sys\nprint(type(sys.modules['matplotlib.pyplot']).__name__)")
+        imports = k.run(
+            "import numpy as np\nimport matplotlib.pyplot as plt\n%matplotlib inline\n"
+            "import sys\nprint(type(sys.modules['matplotlib.pyplot']).__name__)"
+        )
         assert imports["status"] == "ok" and _texts(imports).strip() == "_LazyModule"
         plotted = k.run("plt.plot([1, 2, 3])\nprint(plt.get_backend())")
         assert plotted["status"] == "ok", plotted
         assert "inline" in _texts(plotted)
-        images = [o for o in plotted["outputs"] if o.get("output_type") == "display_data"
-                  and "image/png" in o.get("data", {})]
+        images = [
+            o
+            for o in plotted["outputs"]
+            if o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
+        ]
         assert len(images) == 1
         again = k.run("import matplotlib.pyplot as plt2\nprint(plt2 is plt, type(plt).__name__)")
         assert _texts(again).split() == ["True", "module"]

@@ -7,9 +7,6 @@ on, with a temporary nbgrader configuration and environment, and must hand on wh
 ``Limits.load`` gives for them.  The README's table of limits must be the fields.
 """
 
-
-
-
 import logging
 import re
 import subprocess
@@ -69,18 +66,36 @@ def _load_from(source, name, value):
 SOURCES = [CONFIG_SOURCE, ENVIRONMENT, COMMAND_LINE]
 
 
-TEXT_BAD = [("memory_mb", "lots"), ("memory_mb", "1.5"), ("memory_mb", "0"), ("memory_mb", "-4"),
-            ("memory_mb", ""), ("cell_timeout", "soon"), ("cell_timeout", "inf"), ("cell_timeout", "nan"),
-            ("grace", "-0.1"), ("grace", "0")]
+TEXT_BAD = [
+    ("memory_mb", "lots"),
+    ("memory_mb", "1.5"),
+    ("memory_mb", "0"),
+    ("memory_mb", "-4"),
+    ("memory_mb", ""),
+    ("cell_timeout", "soon"),
+    ("cell_timeout", "inf"),
+    ("cell_timeout", "nan"),
+    ("grace", "-0.1"),
+    ("grace", "0"),
+]
 
 
-CONFIG_BAD = [("memory_mb", 1.5), ("memory_mb", 0), ("memory_mb", True), ("memory_mb", None),
-              ("memory_mb", [4096]), ("memory_mb", "lots"), ("cell_timeout", float("inf")),
-              ("cell_timeout", -1.0), ("grace", False)]
+CONFIG_BAD = [
+    ("memory_mb", 1.5),
+    ("memory_mb", 0),
+    ("memory_mb", True),
+    ("memory_mb", None),
+    ("memory_mb", [4096]),
+    ("memory_mb", "lots"),
+    ("cell_timeout", float("inf")),
+    ("cell_timeout", -1.0),
+    ("grace", False),
+]
 
 
-BAD = ([(s, n, v) for s in (ENVIRONMENT, COMMAND_LINE) for n, v in TEXT_BAD]
-       + [(CONFIG_SOURCE, n, v) for n, v in CONFIG_BAD + TEXT_BAD])
+BAD = [(s, n, v) for s in (ENVIRONMENT, COMMAND_LINE) for n, v in TEXT_BAD] + [
+    (CONFIG_SOURCE, n, v) for n, v in CONFIG_BAD + TEXT_BAD
+]
 
 
 class _Gradebook:
@@ -92,6 +107,7 @@ def _quiet_run(monkeypatch):
     """Let ``runner.run`` go no further than handing its limits on (no gradebook, no kernel)."""
     from grader.batch import runner
     from grader.course import release
+
     monkeypatch.setattr(release, "register", lambda *a, **kw: None)
     monkeypatch.setattr(runner, "open_gradebook", lambda url: _Gradebook())
     return runner
@@ -112,11 +128,13 @@ class _Stop(Exception):
 def _autograde_command(monkeypatch, config, tmp_path, caplog=None):
     """The command CourseAutograde runs for one submission (it is not run)."""
     from grader.nbgrader_ext import autograde
+
     commands = []
 
     def fake_run(cmd, **kw):
         commands.append(cmd)
         return subprocess.CompletedProcess(cmd, 1, "", "not run in this test")
+
     monkeypatch.setattr(autograde.subprocess, "run", fake_run)
     config.CourseDirectory.root = str(tmp_path)
     log = logging.getLogger("test_limits_source")
@@ -131,16 +149,19 @@ def _autograde_command(monkeypatch, config, tmp_path, caplog=None):
 
 def test_a_real_kernel_bounds_display_data_and_streams_by_the_limits(tmp_path):
     from grader.sandbox.kernel import Kernel
+
     limits = Limits(display_kb=1, output_kb=1, cell_timeout=30, grace=0.5)
     with Kernel(str(tmp_path), limits) as k:
-        answer = k.run("from IPython.display import display, HTML\n"
-                       "display(HTML('a' * 900))\n"
-                       "display(HTML('b' * 100))\n"
-                       "print('c' * 3000)")
+        answer = k.run(
+            "from IPython.display import display, HTML\n"
+            "display(HTML('a' * 900))\n"
+            "display(HTML('b' * 100))\n"
+            "print('c' * 3000)"
+        )
     assert answer["status"] == "ok", answer
     displays = [o["data"] for o in answer["outputs"] if o["output_type"] == "display_data"]
-    assert displays[0]["text/html"] == "a" * 900     # with its text/plain repr: under 1024
-    assert displays[1] == kernel_child.DisplayBudget.DROPPED     # over 1024 in the cell
+    assert displays[0]["text/html"] == "a" * 900  # with its text/plain repr: under 1024
+    assert displays[1] == kernel_child.DisplayBudget.DROPPED  # over 1024 in the cell
     printed = "".join(o["text"] for o in answer["outputs"] if o["output_type"] == "stream")
     kept, _, note = printed.partition("\n[output truncated")
     assert kept == "c" * 1024 and note
@@ -152,4 +173,3 @@ README_TABLE = re.compile(r"<!-- limits table:[^\n]*-->\n(.*?)\n<!-- end of limi
 def _rows(table):
     rows = [line.split(" | ") for line in table.splitlines()[2:]]
     return [(name.strip("| `"), float(default), meaning.rstrip(" |")) for name, default, meaning in rows]
-

@@ -1,4 +1,5 @@
 """The grading pipeline end to end on the demo's submissions (``make grade`` on a folder)."""
+
 import subprocess
 import sys
 
@@ -13,12 +14,27 @@ from grader_tests.helpers.expected import GRADE_POINTS as POINTS
 def graded(tmp_path_factory, root):
     tmp = tmp_path_factory.mktemp("course")
     from grader.course.assignment import load
+
     submissions.demo(load("L1W3"), str(tmp / "submitted"))
     db = f"sqlite:///{tmp / 'gradebook.db'}"
     proc = subprocess.run(
-        [sys.executable, "-m", "grader", "grade", "L1W3", "--submitted", str(tmp / "submitted"),
-         "--autograded", str(tmp / "autograded"), "--db", db],
-        cwd=root, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            "L1W3",
+            "--submitted",
+            str(tmp / "submitted"),
+            "--autograded",
+            str(tmp / "autograded"),
+            "--db",
+            db,
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     grade_ids, scores, max_points = table.scores(db, load("L1W3"))
     return tmp, grade_ids, scores, max_points, proc.stdout + proc.stderr
@@ -27,6 +43,7 @@ def graded(tmp_path_factory, root):
 def test_every_demo_student_is_graded(graded):
     tmp, grade_ids, scores, max_points, _ = graded
     from grader.course.assignment import load
+
     students = submissions.demo_students(load("L1W3"))
     assert sorted(scores) == sorted(students)
     assert {g: max_points[g] for g in grade_ids} == POINTS

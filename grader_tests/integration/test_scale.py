@@ -1,8 +1,5 @@
 """Parallel, distributed and shared-database grading give the sequential run's grades."""
 
-
-
-
 import pytest
 
 from grader.batch import runner
@@ -11,8 +8,6 @@ from grader.pages import table
 from grader_tests.helpers.course import six_submissions
 
 L1W3 = load("L1W3")
-
-
 
 
 def _grade(tmp_path, name, submitted, **kwargs):
@@ -43,4 +38,3 @@ def test_parallel_workers_write_exactly_the_sequential_scores(sequential, tmp_pa
     parallel, db = _grade(tmp_path, "parallel", submitted, workers=3)
     assert parallel == verdicts
     assert table.scores(db, L1W3)[1] == scores
-

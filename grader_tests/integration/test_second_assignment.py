@@ -14,9 +14,6 @@ The release check, nbval on the source notebook and the filled release's
 run cover every assignment (``test_release_built.py`` and ``make test``).
 """
 
-
-
-
 import csv
 import os
 import re
@@ -40,8 +37,13 @@ PASSED = "所有测试通过 / All tests passed"
 
 # The points the course promises, written here once, independently of the
 # notebook, in notebook order, so that a change of the notebook is caught.
-POINTS = {"func_sigmoid": 1, "func_initialize_with_zeros": 1, "func_propagate": 3,
-          "func_optimize": 3, "func_predict": 2}
+POINTS = {
+    "func_sigmoid": 1,
+    "func_initialize_with_zeros": 1,
+    "func_propagate": 3,
+    "func_optimize": 3,
+    "func_predict": 2,
+}
 
 
 GRADE_POINTS = {f"{name}_values": points for name, points in POINTS.items()}
@@ -65,25 +67,12 @@ def _grade_id(cell):
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
-
-
-
-
-
-
-
-
 def _solutions(nb, exercises):
-    return {_grade_id(c): c.source for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution") and _grade_id(c) in exercises}
-
-
-
-
-
-
-
-
+    return {
+        _grade_id(c): c.source
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution") and _grade_id(c) in exercises
+    }
 
 
 def _leaves(value):
@@ -97,8 +86,11 @@ def _leaves(value):
 # A realistic mistake per exercise that the lesson's test case lets through:
 # (exercise, what the student wrote instead, replacing what).
 MISTAKES = [
-    ("func_sigmoid", "s = 1 / (1 + np.exp(-z))",
-     "s = np.array([1 / (1 + np.exp(-x)) for x in z])"),                  # breaks on a number
+    (
+        "func_sigmoid",
+        "s = 1 / (1 + np.exp(-z))",
+        "s = np.array([1 / (1 + np.exp(-x)) for x in z])",
+    ),  # breaks on a number
     ("func_initialize_with_zeros", "w = np.zeros((dim, 1))", "w = np.zeros((2, 1))"),
     ("func_propagate", "db = 1 / m * np.sum(A - Y)", "db = 1 / 3 * np.sum(A - Y)"),
     ("func_optimize", "w = w - learning_rate * dw", "w = w - 0.009 * dw"),
@@ -110,21 +102,24 @@ MISTAKES = [
 EQUIVALENTS = [
     ("func_sigmoid", "s = 1 / (1 + np.exp(-z))", "s = np.exp(-np.logaddexp(0, -z))"),
     ("func_initialize_with_zeros", "b = 0.0", "b = 0"),
-    ("func_propagate", "cost = -1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))",
-     "cost = -(np.dot(Y, np.log(A).T) + np.dot(1 - Y, np.log(1 - A).T)) / m"),
+    (
+        "func_propagate",
+        "cost = -1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))",
+        "cost = -(np.dot(Y, np.log(A).T) + np.dot(1 - Y, np.log(1 - A).T)) / m",
+    ),
     ("func_propagate", "db = 1 / m * np.sum(A - Y)", "db = np.mean(A - Y)"),
     ("func_optimize", "costs.append(cost)", "costs.append(float(cost))"),
     ("func_predict", "Y_prediction = (A > 0.5).astype(np.float64)", "Y_prediction = np.round(A)"),
-    ("func_predict", "Y_prediction = (A > 0.5).astype(np.float64)",
-     "Y_prediction = (np.dot(w.T, X) + b > 0).astype(int)"),
+    (
+        "func_predict",
+        "Y_prediction = (A > 0.5).astype(np.float64)",
+        "Y_prediction = (np.dot(w.T, X) + b > 0).astype(int)",
+    ),
 ]
 
 
-
-
 def _run(root, *args, timeout=900):
-    proc = subprocess.run([sys.executable, *args], cwd=root, capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run([sys.executable, *args], cwd=root, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout + proc.stderr
 
@@ -135,12 +130,18 @@ def _run(root, *args, timeout=900):
 SUBMISSIONS = {
     "l1w2_solution": ({}, GRADE_POINTS),
     "l1w2_untouched": (None, {g: 0 for g in GRADE_POINTS}),
-    "l1w2_wrong_sigmoid_sign": ({"func_sigmoid": ("np.exp(-z)", "np.exp(z)")},
-                                dict(GRADE_POINTS, func_sigmoid_values=0)),
-    "l1w2_wrong_propagate_db": ({"func_propagate": ("db = 1 / m * np.sum(A - Y)", "db = np.sum(A - Y)")},
-                                dict(GRADE_POINTS, func_propagate_values=0)),
-    "l1w2_predict_at_least_half": ({"func_predict": ("(A > 0.5)", "(A >= 0.5)")},
-                                   dict(GRADE_POINTS, func_predict_values=0)),
+    "l1w2_wrong_sigmoid_sign": (
+        {"func_sigmoid": ("np.exp(-z)", "np.exp(z)")},
+        dict(GRADE_POINTS, func_sigmoid_values=0),
+    ),
+    "l1w2_wrong_propagate_db": (
+        {"func_propagate": ("db = 1 / m * np.sum(A - Y)", "db = np.sum(A - Y)")},
+        dict(GRADE_POINTS, func_propagate_values=0),
+    ),
+    "l1w2_predict_at_least_half": (
+        {"func_predict": ("(A > 0.5)", "(A >= 0.5)")},
+        dict(GRADE_POINTS, func_predict_values=0),
+    ),
 }
 
 
@@ -167,10 +168,14 @@ def _scores(db_url):
 
     with Gradebook(db_url) as gb:
         notebook_id = NOTEBOOK[: -len(".ipynb")]
-        return {sub.student.id: {g.name: g.score for g in
-                                 gb.find_submission_notebook(notebook_id, ASSIGNMENT, sub.student.id).grades
-                                 if g.name in GRADE_POINTS}
-                for sub in gb.assignment_submissions(ASSIGNMENT)}
+        return {
+            sub.student.id: {
+                g.name: g.score
+                for g in gb.find_submission_notebook(notebook_id, ASSIGNMENT, sub.student.id).grades
+                if g.name in GRADE_POINTS
+            }
+            for sub in gb.assignment_submissions(ASSIGNMENT)
+        }
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +184,21 @@ def graded(root, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("l1w2")
     _write_submissions(root, str(tmp / "submitted"))
     db = f"sqlite:///{tmp / 'gradebook.db'}"
-    _run(root, "-m", "grader", "grade", ASSIGNMENT, "--submitted", str(tmp / "submitted"),
-         "--autograded", str(tmp / "autograded"), "--db", db, "--workers", "2")
+    _run(
+        root,
+        "-m",
+        "grader",
+        "grade",
+        ASSIGNMENT,
+        "--submitted",
+        str(tmp / "submitted"),
+        "--autograded",
+        str(tmp / "autograded"),
+        "--db",
+        db,
+        "--workers",
+        "2",
+    )
     return tmp, db
 
 
@@ -195,14 +213,24 @@ def test_grading_with_two_workers_costs_each_mistake_its_own_points(graded):
 PAIR = ("l1w2_solution", "l1w2_wrong_propagate_db")
 
 
-
-
 def test_feedback_for_l1w2(root, graded):
     tmp, db = graded
-    _run(root, "-m", "grader", "feedback", ASSIGNMENT, "--autograded", str(tmp / "autograded"),
-         "--feedback", str(tmp / "feedback"), "--db", db)
-    page = (tmp / "feedback" / "l1w2_predict_at_least_half" / ASSIGNMENT /
-            "logistic_regression.html").read_text(encoding="utf-8")
+    _run(
+        root,
+        "-m",
+        "grader",
+        "feedback",
+        ASSIGNMENT,
+        "--autograded",
+        str(tmp / "autograded"),
+        "--feedback",
+        str(tmp / "feedback"),
+        "--db",
+        db,
+    )
+    page = (
+        tmp / "feedback" / "l1w2_predict_at_least_half" / ASSIGNMENT / "logistic_regression.html"
+    ).read_text(encoding="utf-8")
     assert "8 / 10" in page and "func_predict" in page and "Y_prediction" in page
     for marker in ("run_hidden_tests", "BEGIN HIDDEN TESTS", "640_517", "640517"):
         assert marker not in page
@@ -211,8 +239,21 @@ def test_feedback_for_l1w2(root, graded):
 def test_report_for_l1w2(root, graded):
     tmp, db = graded
     csv_path = tmp / "grades_by_exercise.csv"
-    _run(root, "-m", "grader", "report", ASSIGNMENT, "--autograded", str(tmp / "autograded"),
-         "--out", str(tmp / "reports"), "--csv", str(csv_path), "--db", db)
+    _run(
+        root,
+        "-m",
+        "grader",
+        "report",
+        ASSIGNMENT,
+        "--autograded",
+        str(tmp / "autograded"),
+        "--out",
+        str(tmp / "reports"),
+        "--csv",
+        str(csv_path),
+        "--db",
+        db,
+    )
     page = (tmp / "reports" / f"{ASSIGNMENT}.html").read_text(encoding="utf-8")
     # Reasons are counted from the typed problems of checks.compare (kind and variable).
     reasons = page.split("most common reasons", 1)[1]
@@ -224,4 +265,3 @@ def test_report_for_l1w2(root, graded):
     assert rows["l1w2_wrong_propagate_db"]["func_optimize"] == "3"
     assert rows["l1w2_solution"]["total"] == rows["l1w2_solution"]["max"] == "10"
     assert rows["l1w2_wrong_sigmoid_sign"]["total"] == "9"
-

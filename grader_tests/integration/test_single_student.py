@@ -8,7 +8,6 @@
   summary; nbgrader's CourseAutograde reports a failed grading as an error.
 """
 
-
 import ast
 import json
 import logging
@@ -32,8 +31,12 @@ from grader.pipeline.report_file import RunSummary
 GRADER = pathlib.Path(cli.__file__).resolve().parent
 
 
-SHARED_OPTIONS = {"--db": cli.db_option, "--autograded": cli.autograded_option,
-                  "--workers": cli.workers_option, "--assignment": cli.assignment_option}
+SHARED_OPTIONS = {
+    "--db": cli.db_option,
+    "--autograded": cli.autograded_option,
+    "--workers": cli.workers_option,
+    "--assignment": cli.assignment_option,
+}
 
 
 def _subparsers(parser):
@@ -47,7 +50,9 @@ def _calls(name):
     for path in sorted(GRADER.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
-                called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+                called = (
+                    node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+                )
                 if called == name:
                     found.append((path, node))
     return found
@@ -93,8 +98,9 @@ def fresh_imports(root):
     # Without the interpreter's bin on PATH, so that a PATH edit on import would show.
     env.update(PATH="/usr/bin:/bin", PYTHONPATH=root)
     assert os.path.dirname(sys.executable) not in env["PATH"].split(os.pathsep)
-    proc = subprocess.run([sys.executable, "-c", IMPORT_ALL], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_ALL], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.splitlines()[-1])
 
@@ -128,10 +134,32 @@ def test_one_student_run_ignores_a_broken_neighbour_and_writes_no_run_summary(tm
     (submitted / "eve" / l1w3.id).symlink_to(tmp_path / "outside", target_is_directory=True)
     assert runner.rejected_ids(str(submitted))  # what makes a full run of this folder exit 1
     # As CourseAutograde runs it (and a named student without any folder).
-    proc = subprocess.run([sys.executable, "-m", "grader", "grade", l1w3.id, "--student", "alice",
-                           "--student", "ghost", "--submitted", str(submitted), "--autograded",
-                           str(autograded), "--db", db, "--workers", "1", "--quiet"],
-                          cwd=root, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            l1w3.id,
+            "--student",
+            "alice",
+            "--student",
+            "ghost",
+            "--submitted",
+            str(submitted),
+            "--autograded",
+            str(autograded),
+            "--db",
+            db,
+            "--workers",
+            "1",
+            "--quiet",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"ghost: {msg.NO_ASSIGNMENT_FOLDER.format(assignment=l1w3.id)}" in proc.stderr
     assert "=bad" not in proc.stderr and "eve" not in proc.stderr
@@ -146,6 +174,7 @@ def test_one_student_run_ignores_a_broken_neighbour_and_writes_no_run_summary(tm
 def _course_autograde(tmp_path, monkeypatch, completed):
     """A CourseAutograde on a course at ``tmp_path`` whose grader command returns ``completed``."""
     from traitlets.config import Config
+
     config = Config()
     config.CourseDirectory.root = str(tmp_path)
     logger = logging.getLogger("test_course_autograde")
@@ -159,10 +188,10 @@ def _course_autograde(tmp_path, monkeypatch, completed):
     step = autograde.CourseAutograde(config=config, log=logger)
     # The notebook a grader error leaves behind: present, so only the exit status tells.
     from grader.course.assignment import load
+
     assignment = load("L1W3")
     graded = tmp_path / "autograded" / "alice" / "L1W3" / assignment.notebook
     graded.parent.mkdir(parents=True)
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("graded")]), str(graded))
     resources = {"nbgrader": {"student": "alice", "assignment": "L1W3", "db_url": "sqlite:///x.db"}}
     return step, resources, calls
-

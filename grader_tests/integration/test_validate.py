@@ -1,6 +1,5 @@
 """``make validate``: nbgrader's Validate on the public self-checks, with an exit code that tells."""
 
-
 import subprocess
 import sys
 
@@ -12,12 +11,15 @@ from grader.course.assignment import load
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    return {p.split("/")[-3]: p for p in submissions.demo(load("L1W3"), str(tmp_path_factory.mktemp("validate")))}
+    return {
+        p.split("/")[-3]: p for p in submissions.demo(load("L1W3"), str(tmp_path_factory.mktemp("validate")))
+    }
 
 
 def _validate(root, path):
-    return subprocess.run([sys.executable, "-m", "grader", "validate", path], cwd=root,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "validate", path], cwd=root, capture_output=True, text=True
+    )
 
 
 def test_untouched_release_fails_every_self_check(root, demo):
@@ -29,4 +31,3 @@ def test_untouched_release_fails_every_self_check(root, demo):
 def test_missing_notebook_is_reported(root, tmp_path):
     proc = _validate(root, str(tmp_path / "nope.ipynb"))
     assert proc.returncode == 2 and "no such file" in proc.stdout
-

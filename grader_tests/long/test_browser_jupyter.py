@@ -6,6 +6,7 @@ folder (or only the exchange).  One server per role per module; every
 server is stopped by its fixture.  On failure, a screenshot of the page is
 left in the test's tmp folder.
 """
+
 import contextlib
 import filecmp
 import os
@@ -52,17 +53,32 @@ def _variants():
     """The three notebooks a student might validate: untouched, wrong tanh derivative, solved."""
     sources = L1W3.solution_sources
     wrong = submissions.demo_sources(L1W3, "demo_wrong_tanh_derivative")
-    return {"untouched": None, "wrong_tanh": submissions.fill(L1W3, wrong),
-            "solution": submissions.fill(L1W3, sources)}
+    return {
+        "untouched": None,
+        "wrong_tanh": submissions.fill(L1W3, wrong),
+        "solution": submissions.fill(L1W3, sources),
+    }
 
 
 # What each variant's validation must say: (passes, texts that must appear).
 EXPECTED = {
-    "untouched": (False, ["公开自检", "Public self-check", "check_layer_sizes(func_layer_sizes)",
-                          "NotImplementedError"]),
-    "wrong_tanh": (False, ["公开自检", "Public self-check", "check_backward_propagation(func_backward_propagation)",
-                           "func_backward_propagation 未通过公开自检", "grads['dW1']", "期望", "expected",
-                           "1 - np.power(A1, 2)"]),
+    "untouched": (
+        False,
+        ["公开自检", "Public self-check", "check_layer_sizes(func_layer_sizes)", "NotImplementedError"],
+    ),
+    "wrong_tanh": (
+        False,
+        [
+            "公开自检",
+            "Public self-check",
+            "check_backward_propagation(func_backward_propagation)",
+            "func_backward_propagation 未通过公开自检",
+            "grads['dW1']",
+            "期望",
+            "expected",
+            "1 - np.power(A1, 2)",
+        ],
+    ),
     "solution": (True, [SUCCESS]),
 }
 
@@ -96,6 +112,7 @@ def _server(tmp, name, root, env):
 
 
 # --- a. Validate, from the released folder alone ---------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def released_folder(tmp_path_factory):
@@ -135,12 +152,21 @@ def test_validate_button_tells_the_truth(released_folder, student_lab, browser, 
     passes, texts = EXPECTED[variant]
     with screenshot_on_failure(browser, tmp_path / "validate.png"):
         browser.get(student_lab.page(f"lab/workspaces/{variant}/tree/{ASSIGNMENT}/{names[variant]}?reset"))
-        button = _wait(browser).until(EC.element_to_be_clickable(
-            (By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden) jp-button.validate-button")))
+        button = _wait(browser).until(
+            EC.element_to_be_clickable(
+                (By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden) jp-button.validate-button")
+            )
+        )
         button.click()
-        dialog = _wait(browser, VALIDATE_TIMEOUT).until(EC.visibility_of_element_located(
-            (By.XPATH, "//dialog[contains(@class, 'jp-Dialog')]"
-                       "[.//div[contains(@class, 'jp-Dialog-header')][contains(., 'Validation Results')]]")))
+        dialog = _wait(browser, VALIDATE_TIMEOUT).until(
+            EC.visibility_of_element_located(
+                (
+                    By.XPATH,
+                    "//dialog[contains(@class, 'jp-Dialog')]"
+                    "[.//div[contains(@class, 'jp-Dialog-header')][contains(., 'Validation Results')]]",
+                )
+            )
+        )
         text = dialog.text
         body = dialog.find_element(By.ID, "validation-message")
         assert ("validation-failed" in body.get_attribute("class")) is (not passes), text[:2000]
@@ -152,10 +178,20 @@ def test_validate_button_tells_the_truth(released_folder, student_lab, browser, 
 
 # The CLI shortens long lines of its report, so it is checked on texts that stay whole.
 EXPECTED_CLI = {
-    "untouched": (False, ["公开自检", "Public self-check", "check_layer_sizes(func_layer_sizes)",
-                          "NotImplementedError"]),
-    "wrong_tanh": (False, ["公开自检", "Public self-check", "check_backward_propagation(func_backward_propagation)",
-                           "grads['dW1'][0, 0]：期望 -0.00687442", "1 - np.power(A1, 2)"]),
+    "untouched": (
+        False,
+        ["公开自检", "Public self-check", "check_layer_sizes(func_layer_sizes)", "NotImplementedError"],
+    ),
+    "wrong_tanh": (
+        False,
+        [
+            "公开自检",
+            "Public self-check",
+            "check_backward_propagation(func_backward_propagation)",
+            "grads['dW1'][0, 0]：期望 -0.00687442",
+            "1 - np.power(A1, 2)",
+        ],
+    ),
     "solution": (True, [SUCCESS]),
 }
 
@@ -174,6 +210,7 @@ def test_nbgrader_validate_cli_tells_the_truth(released_folder, variant):
 
 
 # --- b. The Assignments tab with the exchange ------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def exchange_course(tmp_path_factory):
@@ -198,11 +235,20 @@ def student_exchange_lab(exchange_course):
 
 def _menu(driver, top, item):
     """Click ``top`` in Lab's menu bar, then ``item`` in its menu."""
-    _wait(driver).until(EC.element_to_be_clickable(
-        (By.XPATH, f"//li[contains(@class, 'lm-MenuBar-item')][normalize-space(.)='{top}']"))).click()
-    _wait(driver).until(EC.element_to_be_clickable(
-        (By.XPATH, f"//li[contains(@class, 'lm-Menu-item')][.//div[contains(@class, 'lm-Menu-itemLabel')]"
-                   f"[normalize-space(.)='{item}']]"))).click()
+    _wait(driver).until(
+        EC.element_to_be_clickable(
+            (By.XPATH, f"//li[contains(@class, 'lm-MenuBar-item')][normalize-space(.)='{top}']")
+        )
+    ).click()
+    _wait(driver).until(
+        EC.element_to_be_clickable(
+            (
+                By.XPATH,
+                f"//li[contains(@class, 'lm-Menu-item')][.//div[contains(@class, 'lm-Menu-itemLabel')]"
+                f"[normalize-space(.)='{item}']]",
+            )
+        )
+    ).click()
 
 
 def test_assignments_tab_fetches_and_submits(exchange_course, student_exchange_lab, browser, tmp_path):
@@ -211,20 +257,35 @@ def test_assignments_tab_fetches_and_submits(exchange_course, student_exchange_l
     with screenshot_on_failure(browser, tmp_path / "assignments.png"):
         browser.get(server.page("lab/workspaces/assignments?reset"))
         _menu(browser, "Nbgrader", "Assignment List")
-        fetch = _wait(browser).until(EC.element_to_be_clickable(
-            (By.XPATH, f"//div[@id='released_assignments_list']/div[contains(@class, 'list_item')]"
-                       f"[.//span[contains(@class, 'item_name')][normalize-space(.)='{ASSIGNMENT}']]//button")))
+        fetch = _wait(browser).until(
+            EC.element_to_be_clickable(
+                (
+                    By.XPATH,
+                    f"//div[@id='released_assignments_list']/div[contains(@class, 'list_item')]"
+                    f"[.//span[contains(@class, 'item_name')][normalize-space(.)='{ASSIGNMENT}']]//button",
+                )
+            )
+        )
         assert fetch.text == "Fetch"
         fetch.click()
-        submit = _wait(browser).until(EC.element_to_be_clickable(
-            (By.XPATH, "//div[@id='fetched_assignments_list']//div[contains(@class, 'list_item')]"
-                       "//button[normalize-space(.)='Submit']")))
+        submit = _wait(browser).until(
+            EC.element_to_be_clickable(
+                (
+                    By.XPATH,
+                    "//div[@id='fetched_assignments_list']//div[contains(@class, 'list_item')]"
+                    "//button[normalize-space(.)='Submit']",
+                )
+            )
+        )
         fetched = root / COURSE_ID / ASSIGNMENT / NOTEBOOK  # path_includes_course = True
         assert fetched.is_file()
         nbformat.write(submissions.fill(L1W3, release=str(fetched)), str(fetched))
         submit.click()
-        _wait(browser).until(EC.visibility_of_element_located(
-            (By.XPATH, "//div[@id='submitted_assignments_list']/div[contains(@class, 'list_item')]")))
+        _wait(browser).until(
+            EC.visibility_of_element_located(
+                (By.XPATH, "//div[@id='submitted_assignments_list']/div[contains(@class, 'list_item')]")
+            )
+        )
     nbgrader(["collect", ASSIGNMENT], course, teacher)
     student = pwd.getpwuid(os.getuid()).pw_name  # nbgrader's student id: the OS user
     collected = os.path.join(course, "submitted", student, ASSIGNMENT, NOTEBOOK)
@@ -252,11 +313,10 @@ def instructor(tmp_path_factory):
 
 def _modal(driver):
     """The formgrader's answer to a button: its success or error modal, with its text."""
-    modal = _wait(driver, VALIDATE_TIMEOUT).until(EC.visibility_of_element_located(
-        (By.CSS_SELECTOR, "#success-modal, #error-modal")))
+    modal = _wait(driver, VALIDATE_TIMEOUT).until(
+        EC.visibility_of_element_located((By.CSS_SELECTOR, "#success-modal, #error-modal"))
+    )
     return modal.get_attribute("id"), modal.text
-
-
 
 
 def _dircmp(a, b, prefix=""):
@@ -274,9 +334,15 @@ def test_formgrader_generate_reproduces_the_release(instructor, browser, tmp_pat
     shutil.rmtree(release)  # what is compared below is Generate's own output
     with screenshot_on_failure(browser, tmp_path / "generate.png"):
         browser.get(server.page("formgrader/manage_assignments"))
-        _wait(browser).until(EC.element_to_be_clickable(
-            (By.XPATH, f"//tr[td[contains(@class, 'name')][normalize-space(.)='{ASSIGNMENT}']]"
-                       "/td[contains(@class, 'assign')]/a"))).click()
+        _wait(browser).until(
+            EC.element_to_be_clickable(
+                (
+                    By.XPATH,
+                    f"//tr[td[contains(@class, 'name')][normalize-space(.)='{ASSIGNMENT}']]"
+                    "/td[contains(@class, 'assign')]/a",
+                )
+            )
+        ).click()
         kind, text = _modal(browser)
         assert kind == "success-modal", text[-3000:]
     assert _dircmp(release, os.path.join(ROOT, "notebooks", ASSIGNMENT)) == []
@@ -285,11 +351,17 @@ def test_formgrader_generate_reproduces_the_release(instructor, browser, tmp_pat
 def _rows(db_url, student):
     """A submission's gradebook rows: every grade, the notebook score and late penalty."""
     with Gradebook(db_url) as gb:
-        nb = gb.find_submission_notebook(NOTEBOOK[:-len(".ipynb")], ASSIGNMENT, student)
-        grades = {g.name: (g.auto_score, g.manual_score, g.extra_credit, g.max_score, g.needs_manual_grade)
-                  for g in nb.grades}
-        return {"grades": grades, "score": nb.score, "max_score": nb.max_score,
-                "late_submission_penalty": nb.late_submission_penalty}
+        nb = gb.find_submission_notebook(NOTEBOOK[: -len(".ipynb")], ASSIGNMENT, student)
+        grades = {
+            g.name: (g.auto_score, g.manual_score, g.extra_credit, g.max_score, g.needs_manual_grade)
+            for g in nb.grades
+        }
+        return {
+            "grades": grades,
+            "score": nb.score,
+            "max_score": nb.max_score,
+            "late_submission_penalty": nb.late_submission_penalty,
+        }
 
 
 def _make_grade_rows(tmp, nb, student):
@@ -297,17 +369,42 @@ def _make_grade_rows(tmp, nb, student):
     submitted, autograded = tmp / "ref-submitted", tmp / "ref-autograded"
     submissions.write(nb, student, str(submitted), L1W3)
     db = f"sqlite:///{tmp / 'ref-gradebook.db'}"
-    subprocess.run([sys.executable, "-m", "grader", "grade", ASSIGNMENT, "--submitted", str(submitted),
-                    "--autograded", str(autograded), "--db", db, "--workers", "1"],
-                   cwd=ROOT, env=tool_env(), check=True, capture_output=True, timeout=900)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            ASSIGNMENT,
+            "--submitted",
+            str(submitted),
+            "--autograded",
+            str(autograded),
+            "--db",
+            db,
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        env=tool_env(),
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
     return _rows(db, student)
 
 
 def _submission_row_link(driver, server, student, column):
     driver.get(server.page(f"formgrader/manage_submissions/{ASSIGNMENT}"))
-    return _wait(driver).until(EC.element_to_be_clickable(
-        (By.XPATH, f"//tr[td[contains(@class, 'student-id')][normalize-space(.)='{student}']]"
-                   f"/td[contains(@class, '{column}')]/a")))
+    return _wait(driver).until(
+        EC.element_to_be_clickable(
+            (
+                By.XPATH,
+                f"//tr[td[contains(@class, 'student-id')][normalize-space(.)='{student}']]"
+                f"/td[contains(@class, '{column}')]/a",
+            )
+        )
+    )
 
 
 def test_formgrader_autograde_writes_what_make_grade_writes(instructor, browser, tmp_path):
@@ -325,18 +422,21 @@ def test_manual_grade_reaches_the_feedback_page(instructor, browser, tmp_path):
     _, course, server = instructor
     db = "sqlite:///" + os.path.join(course, "gradebook.db")
     with Gradebook(db) as gb:
-        submission_id = gb.find_submission_notebook(NOTEBOOK[:-len(".ipynb")], ASSIGNMENT, WRONG).id
-        auto = gb.find_submission_notebook(NOTEBOOK[:-len(".ipynb")], ASSIGNMENT, WRONG).score
+        submission_id = gb.find_submission_notebook(NOTEBOOK[: -len(".ipynb")], ASSIGNMENT, WRONG).id
+        auto = gb.find_submission_notebook(NOTEBOOK[: -len(".ipynb")], ASSIGNMENT, WRONG).score
     with screenshot_on_failure(browser, tmp_path / "manual.png"):
         browser.get(server.page(f"formgrader/submissions/{submission_id}/"))
-        score = _wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, f"input.score#{MANUAL_CELL}")))
+        score = _wait(browser).until(
+            EC.element_to_be_clickable((By.CSS_SELECTOR, f"input.score#{MANUAL_CELL}"))
+        )
         score.clear()
         score.send_keys("3", Keys.TAB)
 
         def saved(_):
             with Gradebook(db) as gb:
-                grade = gb.find_grade(MANUAL_CELL, NOTEBOOK[:-len(".ipynb")], ASSIGNMENT, WRONG)
+                grade = gb.find_grade(MANUAL_CELL, NOTEBOOK[: -len(".ipynb")], ASSIGNMENT, WRONG)
                 return grade.manual_score == 3
+
         _wait(browser, 30).until(saved)
 
         _submission_row_link(browser, server, WRONG, "generate-feedback").click()
@@ -348,6 +448,6 @@ def test_manual_grade_reaches_the_feedback_page(instructor, browser, tmp_path):
         text = browser.find_element(By.TAG_NAME, "body").text
     assert "Grading summary" in text and "评分摘要" in text, text[:2000]
     with Gradebook(db) as gb:
-        total = gb.find_submission_notebook(NOTEBOOK[:-len(".ipynb")], ASSIGNMENT, WRONG).score
+        total = gb.find_submission_notebook(NOTEBOOK[: -len(".ipynb")], ASSIGNMENT, WRONG).score
     assert total == 18 and auto == 15  # the autograder's 15 plus 3 points given by hand
     assert f"{WRONG} — 18 / 20" in text, text[:2000]

@@ -5,6 +5,7 @@ has a HOME, a Jupyter configuration and a working directory of their own,
 and a plain environment (no PYTHONPATH).  The student's only course
 setting is the nbgrader_config.py docs/instructors.md tells them to write.
 """
+
 import glob
 import os
 
@@ -58,8 +59,13 @@ def exchange_run(tmp_path_factory):
     assert os.path.isfile(os.path.join(submitted, NOTEBOOK)), collected
     assert os.path.isfile(os.path.join(submitted, "timestamp.txt"))
     autograded = nbgrader(["autograde", ASSIGNMENT, f"--student={STUDENT}"], course, teacher).stdout
-    return {"course": course, "teacher": teacher, "student": student, "work": work,
-            "autograde_log": autograded}
+    return {
+        "course": course,
+        "teacher": teacher,
+        "student": student,
+        "work": work,
+        "autograde_log": autograded,
+    }
 
 
 def test_autograde_gives_the_collected_solution_full_marks(exchange_run):

@@ -9,7 +9,6 @@ generate_feedback`` with and without ``--force`` after a manual grade, and by
 formgrader's API call; all must be the course's page, the same bytes.
 """
 
-
 import json
 import os
 import shutil
@@ -32,8 +31,16 @@ ASSIGNMENT, NOTEBOOK_ID = "L1W3", "planar_classification"
 
 
 # Text that only the hidden tests, the probes or the reference solutions contain.
-HIDDEN_MARKERS = ["run_hidden_tests", "BEGIN HIDDEN TESTS", "grader.hidden", "__probe__", "918_273",
-                  "918273", "reference = {", "user_ns"]
+HIDDEN_MARKERS = [
+    "run_hidden_tests",
+    "BEGIN HIDDEN TESTS",
+    "grader.hidden",
+    "__probe__",
+    "918_273",
+    "918273",
+    "reference = {",
+    "user_ns",
+]
 
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -69,19 +76,31 @@ def _hostile_outputs():
     out = nbformat.v4.new_code_cell("show()")
     out.metadata["tags"] = ["ok", "x\" onmouseover=\"document.title='pwned-tag'"]
     out.outputs = [
-        nbformat.v4.new_output("display_data", data={
-            "text/html": "<script>window.__pwned='html'</script>"
-                         "<img src=x onerror=\"window.__pwned='html-img'\"><b>bold</b>"}),
-        nbformat.v4.new_output("display_data", data={"image/png": PNG},
-                               metadata={"image/png": {"width": "1 onload=document.title='pwned-onload'",
-                                                       "height": 1}}),
-        nbformat.v4.new_output("display_data", data={
-            "image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg'><script>document.title='pwned-svgout'"
-                             "</script></svg>"}),
-        nbformat.v4.new_output("display_data", data={"application/javascript": "document.title='pwned-js'",
-                                                     "text/plain": "js"}),
-        nbformat.v4.new_output("display_data", data={
-            "text/markdown": "<img src=x onerror=\"document.title='pwned-mdout'\">"}),
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/html": "<script>window.__pwned='html'</script>"
+                "<img src=x onerror=\"window.__pwned='html-img'\"><b>bold</b>"
+            },
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={"image/png": PNG},
+            metadata={"image/png": {"width": "1 onload=document.title='pwned-onload'", "height": 1}},
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg'><script>document.title='pwned-svgout'"
+                "</script></svg>"
+            },
+        ),
+        nbformat.v4.new_output(
+            "display_data", data={"application/javascript": "document.title='pwned-js'", "text/plain": "js"}
+        ),
+        nbformat.v4.new_output(
+            "display_data", data={"text/markdown": "<img src=x onerror=\"document.title='pwned-mdout'\">"}
+        ),
     ]
     raw = nbformat.v4.new_raw_cell("<script>document.title='pwned-raw'</script>")
     raw.metadata["raw_mimetype"] = "text/html"
@@ -91,6 +110,7 @@ def _hostile_outputs():
 def _make_student(autograded, db, student, change):
     """A copy of demo_solution's autograded submission, report and grades, changed by ``change``."""
     from nbgrader.api import Gradebook
+
     src = os.path.join(autograded, "demo_solution")
     dst = os.path.join(autograded, student)
     shutil.copytree(os.path.join(src, ASSIGNMENT), os.path.join(dst, ASSIGNMENT))
@@ -105,8 +125,10 @@ def _make_student(autograded, db, student, change):
     with open(os.path.join(dst, f"grading_report_{ASSIGNMENT}.json"), "w", encoding="utf-8") as f:
         json.dump(rep, f)
     with Gradebook(db) as gb:
-        scores = {g.name: g.auto_score for g in
-                  gb.find_submission_notebook(NOTEBOOK_ID, ASSIGNMENT, "demo_solution").grades}
+        scores = {
+            g.name: g.auto_score
+            for g in gb.find_submission_notebook(NOTEBOOK_ID, ASSIGNMENT, "demo_solution").grades
+        }
         gb.update_or_create_student(student)
         gb.add_submission(ASSIGNMENT, student)
         for name, score in scores.items():
@@ -127,9 +149,18 @@ HOSTILE = {
 
 
 def _nbgrader_feedback(c, *extra, student=None):
-    argv = [sys.executable, "-m", "nbgrader", "generate_feedback", ASSIGNMENT, *extra, "--log-level=WARN",
-            f"--CourseDirectory.autograded_directory={c.autograded}",
-            f"--CourseDirectory.feedback_directory={c.feedback}", f"--CourseDirectory.db_url={c.db}"]
+    argv = [
+        sys.executable,
+        "-m",
+        "nbgrader",
+        "generate_feedback",
+        ASSIGNMENT,
+        *extra,
+        "--log-level=WARN",
+        f"--CourseDirectory.autograded_directory={c.autograded}",
+        f"--CourseDirectory.feedback_directory={c.feedback}",
+        f"--CourseDirectory.db_url={c.db}",
+    ]
     if student:
         argv.append(f"--student={student}")
     return subprocess.run(argv, cwd=ROOT, env=tool_env(), capture_output=True, text=True, timeout=900)
@@ -166,8 +197,13 @@ def _read(path):
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("feedback")
-    c = types.SimpleNamespace(tmp=tmp, submitted=str(tmp / "submitted"), autograded=str(tmp / "autograded"),
-                              feedback=str(tmp / "feedback"), db=f"sqlite:///{tmp / 'gradebook.db'}")
+    c = types.SimpleNamespace(
+        tmp=tmp,
+        submitted=str(tmp / "submitted"),
+        autograded=str(tmp / "autograded"),
+        feedback=str(tmp / "feedback"),
+        db=f"sqlite:///{tmp / 'gradebook.db'}",
+    )
     submissions.demo(load(ASSIGNMENT), c.submitted)
     runner.run(c.submitted, c.autograded, c.db, ASSIGNMENT, quiet=True)
     for student, change in HOSTILE.items():
@@ -176,9 +212,26 @@ def course(tmp_path_factory):
     # machine leave in /tmp is not this run's leftover.
     private_tmp = tempfile.mkdtemp(prefix="feedback-test-")
     try:
-        cli = subprocess.run([sys.executable, "-m", "grader", "feedback", ASSIGNMENT, "--autograded",
-                              c.autograded, "--feedback", c.feedback, "--db", c.db], cwd=ROOT,
-                             env=tool_env(TMPDIR=private_tmp), capture_output=True, text=True, timeout=1800)
+        cli = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "grader",
+                "feedback",
+                ASSIGNMENT,
+                "--autograded",
+                c.autograded,
+                "--feedback",
+                c.feedback,
+                "--db",
+                c.db,
+            ],
+            cwd=ROOT,
+            env=tool_env(TMPDIR=private_tmp),
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         c.leftover = sorted(os.listdir(private_tmp))
     finally:
         shutil.rmtree(private_tmp, ignore_errors=True)
@@ -192,10 +245,12 @@ def course(tmp_path_factory):
 def manual(course):
     """A manual grade after the pages exist, then every path writes the page again."""
     from nbgrader.api import Gradebook
+
     c = course
     with Gradebook(c.db) as gb:
-        gb.find_grade("func_backward_propagation_values", NOTEBOOK_ID, ASSIGNMENT,
-                      "demo_wrong_tanh_derivative").manual_score = 3.0
+        gb.find_grade(
+            "func_backward_propagation_values", NOTEBOOK_ID, ASSIGNMENT, "demo_wrong_tanh_derivative"
+        ).manual_score = 3.0
         gb.db.commit()
     student = "demo_wrong_tanh_derivative"
     pages = {}
@@ -206,14 +261,37 @@ def manual(course):
     assert forced.returncode == 0, forced.stderr[-3000:]
     pages["nbgrader generate_feedback --force"] = _read(_page(c, student))
     env = {k: v for k, v in tool_env().items() if k != "PYTHONPATH"}
-    button = subprocess.run([sys.executable, "-c", FORMGRADER, ROOT, c.autograded, c.feedback, c.db, student],
-                            cwd="/", env=env, capture_output=True, text=True, timeout=900)
+    button = subprocess.run(
+        [sys.executable, "-c", FORMGRADER, ROOT, c.autograded, c.feedback, c.db, student],
+        cwd="/",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert button.returncode == 0, button.stderr[-3000:]
     assert json.loads(button.stdout.strip().splitlines()[-1])["success"], button.stdout[-3000:]
     pages["formgrader"] = _read(_page(c, student))
-    cli = subprocess.run([sys.executable, "-m", "grader", "feedback", ASSIGNMENT, "--autograded", c.autograded,
-                          "--feedback", c.feedback, "--db", c.db], cwd=ROOT, env=tool_env(),
-                         capture_output=True, text=True, timeout=1800)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "feedback",
+            ASSIGNMENT,
+            "--autograded",
+            c.autograded,
+            "--feedback",
+            c.feedback,
+            "--db",
+            c.db,
+        ],
+        cwd=ROOT,
+        env=tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert cli.returncode == 0, cli.stderr[-3000:]
     pages["python -m grader feedback"] = _read(_page(c, student))
     return pages
@@ -222,8 +300,6 @@ def manual(course):
 def _summary_text(page):
     soup = BeautifulSoup(page, "html.parser")
     return soup.find(id=feedback.SUMMARY_ID).get_text(" ", strip=True)
-
-
 
 
 def test_manual_grade_is_shown_by_every_path_and_no_stale_page_survives(course, manual):
@@ -238,11 +314,20 @@ def test_manual_grade_is_shown_by_every_path_and_no_stale_page_survives(course, 
 def browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,1000"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1000",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     yield driver
@@ -292,4 +377,3 @@ def test_class_report_in_a_browser(course, browser, width, tmp_path):
     assert len(state["images"]) == 3 and all(ok and w > 0 for _, ok, w in state["images"]), state["images"]
     assert state["requests"] == []
     assert "Class report: L1W3" in state["text"] and "7 名学生 / students" in state["text"]
-

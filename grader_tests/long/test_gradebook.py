@@ -1,4 +1,5 @@
 """The gradebook is never half-written: killed runs and concurrent writers lose nothing."""
+
 import multiprocessing
 import os
 import signal
@@ -17,8 +18,21 @@ from grader_tests.helpers.course import dump, six_submissions
 
 
 def _grade_cmd(submitted, autograded, db):
-    return [sys.executable, "-m", "grader", "grade", "L1W3", "--submitted", submitted,
-            "--autograded", autograded, "--db", db, "--workers", "2"]
+    return [
+        sys.executable,
+        "-m",
+        "grader",
+        "grade",
+        "L1W3",
+        "--submitted",
+        submitted,
+        "--autograded",
+        autograded,
+        "--db",
+        db,
+        "--workers",
+        "2",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +40,12 @@ def course(tmp_path_factory, root):
     tmp = tmp_path_factory.mktemp("killrerun")
     submitted = six_submissions(str(tmp))
     reference_db = f"sqlite:///{tmp / 'reference.db'}"
-    subprocess.run(_grade_cmd(submitted, str(tmp / "ag_reference"), reference_db),
-                   cwd=root, check=True, capture_output=True)
+    subprocess.run(
+        _grade_cmd(submitted, str(tmp / "ag_reference"), reference_db),
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
     return tmp, submitted, dump(reference_db)
 
 
@@ -36,8 +54,14 @@ def test_killed_run_then_rerun_equals_uninterrupted_run(course, root, kill_after
     tmp, submitted, reference = course
     db = f"sqlite:///{tmp / f'killed{kill_after}.db'}"
     autograded = str(tmp / f"ag_killed{kill_after}")
-    proc = subprocess.Popen(_grade_cmd(submitted, autograded, db), cwd=root, text=True,
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        _grade_cmd(submitted, autograded, db),
+        cwd=root,
+        text=True,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     steps = 0
     deadline = time.monotonic() + 300
     while steps < kill_after and time.monotonic() < deadline:
@@ -50,7 +74,7 @@ def test_killed_run_then_rerun_equals_uninterrupted_run(course, root, kill_after
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    if os.path.exists(db[len("sqlite:///"):]):
+    if os.path.exists(db[len("sqlite:///") :]):
         rows, counts = dump(db)
         # Whatever was recorded is whole: every recorded submission has all its grades.
         per_student = {}
@@ -76,18 +100,31 @@ def _writer(db_url, index, results, barrier, errors):
 def _results(master, students, score_of):
     out = []
     for student in students:
-        verdicts = {gid: Verdict(ex, gid, pts, score_of(student, gid, pts), 0, 0,
-                                 failures=[Failure("", "values", "", f"{student} {gid}")])
-                    for gid, (ex, pts) in master.tests.items()}
+        verdicts = {
+            gid: Verdict(
+                ex,
+                gid,
+                pts,
+                score_of(student, gid, pts),
+                0,
+                0,
+                failures=[Failure("", "values", "", f"{student} {gid}")],
+            )
+            for gid, (ex, pts) in master.tests.items()
+        }
         out.append(Result(student, verdicts))
     return out
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_forty_concurrent_writers_lose_and_duplicate_nothing(tmp_path, backend, request):
-    db = (f"sqlite:///{tmp_path / 'concurrent.db'}" if backend == "sqlite"
-          else request.getfixturevalue("postgres_url"))
+    db = (
+        f"sqlite:///{tmp_path / 'concurrent.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
     from grader.course.assignment import load
+
     master = master_mod.load(load("L1W3"))
     release.register(load("L1W3"), db)
     ctx = multiprocessing.get_context("fork")
@@ -98,8 +135,9 @@ def test_forty_concurrent_writers_lose_and_duplicate_nothing(tmp_path, backend, 
     for i in range(writers):
         # Each writer grades three students of its own and one everybody grades.
         own = [f"{backend}_s{i:02d}_{k}" for k in range(3)] + [f"{backend}_shared"]
-        jobs.append(ctx.Process(target=_writer, args=(db, i, _results(master, own, score_of),
-                                                      barrier, errors)))
+        jobs.append(
+            ctx.Process(target=_writer, args=(db, i, _results(master, own, score_of), barrier, errors))
+        )
     for job in jobs:
         job.start()
     for job in jobs:

@@ -11,6 +11,7 @@ One hostile submission needs a batch of its own: a CPU bomb, whose victims
 are whichever students the other worker grades at the same time
 (``test_cpu_bomb_does_not_cost_other_students_points``).
 """
+
 import hashlib
 import json
 import os
@@ -35,7 +36,7 @@ from grader_tests.helpers.hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
 # submission_timeout: twice notebook_timeout, the whole submission's time these cases were written for.
 LIMITS = Limits(cell_timeout=8, notebook_timeout=40, submission_timeout=80, memory_mb=1024, grace=2)
 WORKERS = 2
-KERNEL_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT)   # one uid per submission
+KERNEL_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT)  # one uid per submission
 REPO_DIRS = ("source", "notebooks", "utils", "grader", "grading")
 CONTROLS = {hc.CONTROL_FULL: hc.full(), hc.CONTROL_RELEASE: hc.zero()}
 
@@ -50,6 +51,7 @@ STUDENTS = {case.id: student_of(i, case) for i, case in enumerate(CASES)}
 
 
 # --------------------------------------------------------------------------- snapshots
+
 
 def _digest(path):
     st = os.lstat(path)
@@ -117,15 +119,16 @@ def _leftover_processes(wait=10.0):
 
 # --------------------------------------------------------------------------- the batch
 
+
 @dataclass
 class Batch:
     paths: dict
-    autograded: str                 # where the verdicts on the catalog were written
+    autograded: str  # where the verdicts on the catalog were written
     db_url: str
-    results: dict                   # student -> Result
-    scores: dict                    # student -> {grade id: score} from the gradebook
+    results: dict  # student -> Result
+    scores: dict  # student -> {grade id: score} from the gradebook
     max_points: dict
-    students: list                  # every student of the batch
+    students: list  # every student of the batch
     seconds: float = 0.0
     before: dict = field(default_factory=dict)
     after: dict = field(default_factory=dict)
@@ -144,8 +147,7 @@ def batch(tmp_path_factory):
     with open(paths["sentinel"], "w", encoding="utf-8") as f:
         f.write(hc.SENTINEL_TEXT)
     submissions.write(submissions.fill(L1W3), hc.CONTROL_FULL, submitted, L1W3)
-    submissions.write(nbformat.read(L1W3.release_notebook, as_version=4),
-                      hc.CONTROL_RELEASE, submitted, L1W3)
+    submissions.write(nbformat.read(L1W3.release_notebook, as_version=4), hc.CONTROL_RELEASE, submitted, L1W3)
     for case in CASES:
         case.build(submitted, STUDENTS[case.id])
     students = sorted(os.listdir(submitted))
@@ -162,15 +164,26 @@ def batch(tmp_path_factory):
     _, scores, max_points = table.scores(db_url, L1W3)
 
     leftovers = _leftover_processes()
-    return Batch(paths=paths, autograded=autograded, db_url=db_url,
-                 results={r.student: r for r in results}, scores=scores, max_points=max_points,
-                 students=students, seconds=seconds,
-                 before=before, after=snapshot(*watched), site_before=site_before,
-                 site_after=site_packages_listing(), sentinel_stat=sentinel_stat,
-                 leftover_processes=leftovers)
+    return Batch(
+        paths=paths,
+        autograded=autograded,
+        db_url=db_url,
+        results={r.student: r for r in results},
+        scores=scores,
+        max_points=max_points,
+        students=students,
+        seconds=seconds,
+        before=before,
+        after=snapshot(*watched),
+        site_before=site_before,
+        site_after=site_packages_listing(),
+        sentinel_stat=sentinel_stat,
+        leftover_processes=leftovers,
+    )
 
 
 # --------------------------------------------------------------------------- checks
+
 
 def report_path(autograded, student):
     return GradingReport.path(autograded, student, ASSIGNMENT)
@@ -188,8 +201,8 @@ def check_result(batch, student, expected, note_contains=None, gradable=True):
     result = batch.results[student]
     assert sorted(result.verdicts) == sorted(_release_points()), result.verdicts.keys()
     for gid, verdict in result.verdicts.items():
-        assert verdict.points == _release_points()[gid], verdict       # points from the release
-        assert verdict.score in (0, verdict.points), verdict        # all or nothing
+        assert verdict.points == _release_points()[gid], verdict  # points from the release
+        assert verdict.score in (0, verdict.points), verdict  # all or nothing
     got = {v.exercise: v.score for v in result.verdicts.values()}
     want = {e: float(s) for e, s in expected.items()}
     messages = "\n".join(list(result.notes) + [v.message for v in result.verdicts.values()])
@@ -208,8 +221,11 @@ def check_result(batch, student, expected, note_contains=None, gradable=True):
     assert report["score"] == sum(want.values())
     if result.notebook:
         nb = nbformat.reads(result.notebook, as_version=4)
-        tests = [c for c in nb.cells
-                 if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") in result.verdicts]
+        tests = [
+            c
+            for c in nb.cells
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") in result.verdicts
+        ]
         assert sorted(hc.gid_of(c) for c in tests) == sorted(result.verdicts)
         for cell in tests:
             verdict = result.verdicts[hc.gid_of(cell)]
@@ -244,8 +260,9 @@ def test_case(batch, case):
 
 
 def test_no_file_outside_the_sandbox_changed(batch):
-    changed = sorted(p for p in set(batch.before) | set(batch.after)
-                     if batch.before.get(p) != batch.after.get(p))
+    changed = sorted(
+        p for p in set(batch.before) | set(batch.after) if batch.before.get(p) != batch.after.get(p)
+    )
     assert not changed, changed
     assert batch.site_before == batch.site_after
     with open(batch.paths["sentinel"], encoding="utf-8") as f:
@@ -253,7 +270,12 @@ def test_no_file_outside_the_sandbox_changed(batch):
     st = os.stat(batch.paths["sentinel"])
     assert tuple(st[i] for i in (0, 1, 6, 8)) == batch.sentinel_stat
     assert set(os.listdir(batch.paths["course"])) <= {
-        "autograded", "gradebook.db", "gradebook.db-journal", "sentinel.txt", "submitted"}
+        "autograded",
+        "gradebook.db",
+        "gradebook.db-journal",
+        "sentinel.txt",
+        "submitted",
+    }
 
 
 def test_no_kernel_process_left(batch):
@@ -286,13 +308,19 @@ def starvation(tmp_path_factory):
     its victims are whichever students the other worker grades meanwhile)."""
     course = tmp_path_factory.mktemp("starvation_course")
     submitted = str(course / "submitted")
-    nb = hc.insert_after(hc.solved(), "func_predict_values", CPU_BOMB,
-                         *["import time\ntime.sleep(3)"] * 3)
-    submissions.write(nb, "a_cpu_bomb", submitted, L1W3)      # sorted first: graded first
+    nb = hc.insert_after(hc.solved(), "func_predict_values", CPU_BOMB, *["import time\ntime.sleep(3)"] * 3)
+    submissions.write(nb, "a_cpu_bomb", submitted, L1W3)  # sorted first: graded first
     for student in VICTIMS:
         submissions.write(hc.solved(), student, submitted, L1W3)
-    results = runner.run(submitted, str(course / "autograded"), f"sqlite:///{course / 'gradebook.db'}",
-                         "L1W3", workers=WORKERS, limits=LIMITS, quiet=True)
+    results = runner.run(
+        submitted,
+        str(course / "autograded"),
+        f"sqlite:///{course / 'gradebook.db'}",
+        "L1W3",
+        workers=WORKERS,
+        limits=LIMITS,
+        quiet=True,
+    )
     return {r.student: r for r in results}, _leftover_processes()
 
 
@@ -369,12 +397,19 @@ def test_nothing_passes_from_one_submission_to_the_next(tmp_path):
     """Files, SysV IPC, keyrings and abstract sockets left by one submission are not seen by the
     next one graded by the same worker (one worker, two students graded in a row)."""
     submitted = str(tmp_path / "submitted")
-    submissions.write(hc.insert_after(hc.solved(), "func_predict_values", LEAVE_BEHIND),
-                      "a_writer", submitted, L1W3)
-    submissions.write(hc._leak_probe(FIND_LEFTOVERS)(hc.course_paths(submitted)), "b_reader",
-                      submitted, L1W3)
-    results = runner.run(submitted, str(tmp_path / "autograded"), f"sqlite:///{tmp_path / 'gb.db'}",
-                         "L1W3", workers=1, limits=LIMITS, quiet=True)
+    submissions.write(
+        hc.insert_after(hc.solved(), "func_predict_values", LEAVE_BEHIND), "a_writer", submitted, L1W3
+    )
+    submissions.write(hc._leak_probe(FIND_LEFTOVERS)(hc.course_paths(submitted)), "b_reader", submitted, L1W3)
+    results = runner.run(
+        submitted,
+        str(tmp_path / "autograded"),
+        f"sqlite:///{tmp_path / 'gb.db'}",
+        "L1W3",
+        workers=1,
+        limits=LIMITS,
+        quiet=True,
+    )
     by_student = {r.student: r for r in results}
     assert by_student["a_writer"].score == 20
     assert by_student["b_reader"].score == 20, [v.message for v in by_student["b_reader"].verdicts.values()]
@@ -394,6 +429,7 @@ def test_two_grading_runs_on_one_machine_do_not_change_each_others_scores(tmp_pa
     import json
     import subprocess
     import sys
+
     runs = []
     for name in ("one", "two"):
         submitted = str(tmp_path / name / "submitted")
@@ -401,15 +437,26 @@ def test_two_grading_runs_on_one_machine_do_not_change_each_others_scores(tmp_pa
             case = next(c for c in hc.CASES if c.id == case_id)
             case.build(submitted, case_id)
         submissions.write(hc.solved(), "control", submitted, L1W3)
-        code = ("from grader.limits import Limits\n"
-                f"runner_limits = Limits(cell_timeout={LIMITS.cell_timeout}, "
-                f"notebook_timeout={LIMITS.notebook_timeout}, "
-                f"submission_timeout={LIMITS.submission_timeout}, memory_mb={LIMITS.memory_mb})\n"
-                + RUN_TWICE.format(submitted=submitted,
-                                   autograded=str(tmp_path / name / "autograded"),
-                                   db=f"sqlite:///{tmp_path / name / 'gb.db'}"))
-        runs.append(subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, cwd=ROOT))
+        code = (
+            "from grader.limits import Limits\n"
+            f"runner_limits = Limits(cell_timeout={LIMITS.cell_timeout}, "
+            f"notebook_timeout={LIMITS.notebook_timeout}, "
+            f"submission_timeout={LIMITS.submission_timeout}, memory_mb={LIMITS.memory_mb})\n"
+            + RUN_TWICE.format(
+                submitted=submitted,
+                autograded=str(tmp_path / name / "autograded"),
+                db=f"sqlite:///{tmp_path / name / 'gb.db'}",
+            )
+        )
+        runs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", code],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+            )
+        )
     outputs = [run.communicate(timeout=900) for run in runs]
     for run, (out, err) in zip(runs, outputs):
         assert run.returncode == 0, err[-3000:]

@@ -1,6 +1,5 @@
 """The late-work policy: the plugin's arithmetic, its configuration, and nbgrader applying it."""
 
-
 import csv
 import datetime
 import os
@@ -31,7 +30,9 @@ def test_nbgrader_autograde_records_the_penalty(tmp_path):
     nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course, teacher)
     due = datetime.datetime(2026, 12, 1, 23, 59, tzinfo=datetime.timezone.utc)
     nbgrader(["db", "assignment", "add", ASSIGNMENT, "--duedate=2026-12-01 23:59:00 UTC"], course, teacher)
-    folder = os.path.dirname(submissions.write(submissions.fill(L1W3), "bob", os.path.join(course, "submitted"), L1W3))
+    folder = os.path.dirname(
+        submissions.write(submissions.fill(L1W3), "bob", os.path.join(course, "submitted"), L1W3)
+    )
     stamp = due + datetime.timedelta(hours=25)
     with open(os.path.join(folder, "timestamp.txt"), "w") as f:
         f.write(stamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
@@ -40,7 +41,7 @@ def test_nbgrader_autograde_records_the_penalty(tmp_path):
     with Gradebook("sqlite:///" + os.path.join(course, "gradebook.db")) as gb:
         submission = gb.find_submission(ASSIGNMENT, "bob")
         assert submission.total_seconds_late == 25 * HOUR
-        notebook = gb.find_submission_notebook(NOTEBOOK[:-len(".ipynb")], ASSIGNMENT, "bob")
+        notebook = gb.find_submission_notebook(NOTEBOOK[: -len(".ipynb")], ASSIGNMENT, "bob")
         score, penalty = notebook.score, notebook.late_submission_penalty
         assert penalty == pytest.approx(min(score, 0.2 * score)), log[-3000:]
         assert score == 20, log[-3000:]  # the course pipeline grades the full solution 20/20
@@ -51,4 +52,3 @@ def test_nbgrader_autograde_records_the_penalty(tmp_path):
         row = next(r for r in csv.DictReader(f) if r["student_id"] == "bob")
     assert float(row["late_submission_penalty"]) == 4.0
     assert float(row["score"]) == 16.0
-

@@ -1,6 +1,5 @@
 """Every catalogued bug is caught on its own exercise only; every equivalent gets full marks."""
 
-
 import pytest
 
 from grader_tests.helpers.mutation import MUTANTS, grade_all, verdict
@@ -15,4 +14,3 @@ def graded(tmp_path_factory):
 def test_mutant(graded, mutant):
     ok, why = verdict(mutant, graded[mutant.id])
     assert ok, why
-

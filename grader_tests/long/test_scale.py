@@ -1,6 +1,5 @@
 """Parallel, distributed and shared-database grading give the sequential run's grades."""
 
-
 import os
 
 import pytest
@@ -11,8 +10,6 @@ from grader.pages import table
 from grader_tests.helpers.course import six_submissions
 
 L1W3 = load("L1W3")
-
-
 
 
 def _grade(tmp_path, name, submitted, **kwargs):
@@ -31,9 +28,9 @@ def sequential(tmp_path_factory):
 
 def test_dask_cluster_writes_exactly_the_sequential_scores(sequential, tmp_path):
     from distributed import LocalCluster
+
     _, submitted, verdicts, scores = sequential
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         distributed, db = _grade(tmp_path, "dask", submitted, scheduler=cluster.scheduler_address)
     assert distributed == verdicts
     assert table.scores(db, L1W3)[1] == scores
@@ -66,13 +63,35 @@ def test_nbgrader_autograde_writes_exactly_what_make_grade_writes(sequential, tm
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MPLBACKEND")}
     env["PATH"] = "/usr/bin:/bin"  # not even the venv: nbgrader_config.py must cope
     base = [sys.executable, "-m", "nbgrader"]
-    subprocess.run(base + ["generate_assignment", "L1W3", "--force", f"--CourseDirectory.db_url={db}",
-                           f"--CourseDirectory.release_directory={tmp_path / 'release'}"],
-                   cwd=root, env=env, check=True, capture_output=True)
-    proc = subprocess.run(base + ["autograde", "L1W3", "--force", f"--CourseDirectory.db_url={db}",
-                                  f"--CourseDirectory.submitted_directory={submitted}",
-                                  f"--CourseDirectory.autograded_directory={tmp_path / 'autograded'}"],
-                          cwd=root, env=env, capture_output=True, text=True)
+    subprocess.run(
+        base
+        + [
+            "generate_assignment",
+            "L1W3",
+            "--force",
+            f"--CourseDirectory.db_url={db}",
+            f"--CourseDirectory.release_directory={tmp_path / 'release'}",
+        ],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    proc = subprocess.run(
+        base
+        + [
+            "autograde",
+            "L1W3",
+            "--force",
+            f"--CourseDirectory.db_url={db}",
+            f"--CourseDirectory.submitted_directory={submitted}",
+            f"--CourseDirectory.autograded_directory={tmp_path / 'autograded'}",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert table.scores(db, L1W3)[1] == scores
     reference_db = f"sqlite:///{tmp / 'sequential.db'}"
@@ -85,7 +104,7 @@ def test_nbgrader_autograde_writes_exactly_what_make_grade_writes(sequential, tm
         assert a["verdicts"] == b["verdicts"] and a["notes"] == b["notes"]
         nb_a = nbformat.read(mine / "L1W3" / L1W3.notebook, as_version=4)
         nb_b = nbformat.read(theirs / "L1W3" / L1W3.notebook, as_version=4)
-        assert [(c.source, c.get("outputs")) for c in nb_a.cells if c.cell_type == "code"] == \
-            [(c.source, c.get("outputs")) for c in nb_b.cells if c.cell_type == "code"]
+        assert [(c.source, c.get("outputs")) for c in nb_a.cells if c.cell_type == "code"] == [
+            (c.source, c.get("outputs")) for c in nb_b.cells if c.cell_type == "code"
+        ]
     shutil.rmtree(tmp_path / "autograded", ignore_errors=True)
-

@@ -14,15 +14,6 @@ The release check, nbval on the source notebook and the filled release's
 run cover every assignment (``test_release_built.py`` and ``make test``).
 """
 
-
-
-
-
-
-
-
-
-
 import os
 import shutil
 import subprocess
@@ -45,8 +36,13 @@ PASSED = "所有测试通过 / All tests passed"
 
 # The points the course promises, written here once, independently of the
 # notebook, in notebook order, so that a change of the notebook is caught.
-POINTS = {"func_sigmoid": 1, "func_initialize_with_zeros": 1, "func_propagate": 3,
-          "func_optimize": 3, "func_predict": 2}
+POINTS = {
+    "func_sigmoid": 1,
+    "func_initialize_with_zeros": 1,
+    "func_propagate": 3,
+    "func_optimize": 3,
+    "func_predict": 2,
+}
 
 
 GRADE_POINTS = {f"{name}_values": points for name, points in POINTS.items()}
@@ -70,25 +66,12 @@ def _grade_id(cell):
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
-
-
-
-
-
-
-
-
 def _solutions(nb, exercises):
-    return {_grade_id(c): c.source for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution") and _grade_id(c) in exercises}
-
-
-
-
-
-
-
-
+    return {
+        _grade_id(c): c.source
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution") and _grade_id(c) in exercises
+    }
 
 
 def _leaves(value):
@@ -102,8 +85,11 @@ def _leaves(value):
 # A realistic mistake per exercise that the lesson's test case lets through:
 # (exercise, what the student wrote instead, replacing what).
 MISTAKES = [
-    ("func_sigmoid", "s = 1 / (1 + np.exp(-z))",
-     "s = np.array([1 / (1 + np.exp(-x)) for x in z])"),                  # breaks on a number
+    (
+        "func_sigmoid",
+        "s = 1 / (1 + np.exp(-z))",
+        "s = np.array([1 / (1 + np.exp(-x)) for x in z])",
+    ),  # breaks on a number
     ("func_initialize_with_zeros", "w = np.zeros((dim, 1))", "w = np.zeros((2, 1))"),
     ("func_propagate", "db = 1 / m * np.sum(A - Y)", "db = 1 / 3 * np.sum(A - Y)"),
     ("func_optimize", "w = w - learning_rate * dw", "w = w - 0.009 * dw"),
@@ -115,21 +101,24 @@ MISTAKES = [
 EQUIVALENTS = [
     ("func_sigmoid", "s = 1 / (1 + np.exp(-z))", "s = np.exp(-np.logaddexp(0, -z))"),
     ("func_initialize_with_zeros", "b = 0.0", "b = 0"),
-    ("func_propagate", "cost = -1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))",
-     "cost = -(np.dot(Y, np.log(A).T) + np.dot(1 - Y, np.log(1 - A).T)) / m"),
+    (
+        "func_propagate",
+        "cost = -1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))",
+        "cost = -(np.dot(Y, np.log(A).T) + np.dot(1 - Y, np.log(1 - A).T)) / m",
+    ),
     ("func_propagate", "db = 1 / m * np.sum(A - Y)", "db = np.mean(A - Y)"),
     ("func_optimize", "costs.append(cost)", "costs.append(float(cost))"),
     ("func_predict", "Y_prediction = (A > 0.5).astype(np.float64)", "Y_prediction = np.round(A)"),
-    ("func_predict", "Y_prediction = (A > 0.5).astype(np.float64)",
-     "Y_prediction = (np.dot(w.T, X) + b > 0).astype(int)"),
+    (
+        "func_predict",
+        "Y_prediction = (A > 0.5).astype(np.float64)",
+        "Y_prediction = (np.dot(w.T, X) + b > 0).astype(int)",
+    ),
 ]
 
 
-
-
 def _run(root, *args, timeout=900):
-    proc = subprocess.run([sys.executable, *args], cwd=root, capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run([sys.executable, *args], cwd=root, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout + proc.stderr
 
@@ -140,12 +129,18 @@ def _run(root, *args, timeout=900):
 SUBMISSIONS = {
     "l1w2_solution": ({}, GRADE_POINTS),
     "l1w2_untouched": (None, {g: 0 for g in GRADE_POINTS}),
-    "l1w2_wrong_sigmoid_sign": ({"func_sigmoid": ("np.exp(-z)", "np.exp(z)")},
-                                dict(GRADE_POINTS, func_sigmoid_values=0)),
-    "l1w2_wrong_propagate_db": ({"func_propagate": ("db = 1 / m * np.sum(A - Y)", "db = np.sum(A - Y)")},
-                                dict(GRADE_POINTS, func_propagate_values=0)),
-    "l1w2_predict_at_least_half": ({"func_predict": ("(A > 0.5)", "(A >= 0.5)")},
-                                   dict(GRADE_POINTS, func_predict_values=0)),
+    "l1w2_wrong_sigmoid_sign": (
+        {"func_sigmoid": ("np.exp(-z)", "np.exp(z)")},
+        dict(GRADE_POINTS, func_sigmoid_values=0),
+    ),
+    "l1w2_wrong_propagate_db": (
+        {"func_propagate": ("db = 1 / m * np.sum(A - Y)", "db = np.sum(A - Y)")},
+        dict(GRADE_POINTS, func_propagate_values=0),
+    ),
+    "l1w2_predict_at_least_half": (
+        {"func_predict": ("(A > 0.5)", "(A >= 0.5)")},
+        dict(GRADE_POINTS, func_predict_values=0),
+    ),
 }
 
 
@@ -172,10 +167,14 @@ def _scores(db_url):
 
     with Gradebook(db_url) as gb:
         notebook_id = NOTEBOOK[: -len(".ipynb")]
-        return {sub.student.id: {g.name: g.score for g in
-                                 gb.find_submission_notebook(notebook_id, ASSIGNMENT, sub.student.id).grades
-                                 if g.name in GRADE_POINTS}
-                for sub in gb.assignment_submissions(ASSIGNMENT)}
+        return {
+            sub.student.id: {
+                g.name: g.score
+                for g in gb.find_submission_notebook(notebook_id, ASSIGNMENT, sub.student.id).grades
+                if g.name in GRADE_POINTS
+            }
+            for sub in gb.assignment_submissions(ASSIGNMENT)
+        }
 
 
 @pytest.fixture(scope="module")
@@ -184,8 +183,21 @@ def graded(root, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("l1w2")
     _write_submissions(root, str(tmp / "submitted"))
     db = f"sqlite:///{tmp / 'gradebook.db'}"
-    _run(root, "-m", "grader", "grade", ASSIGNMENT, "--submitted", str(tmp / "submitted"),
-         "--autograded", str(tmp / "autograded"), "--db", db, "--workers", "2")
+    _run(
+        root,
+        "-m",
+        "grader",
+        "grade",
+        ASSIGNMENT,
+        "--submitted",
+        str(tmp / "submitted"),
+        "--autograded",
+        str(tmp / "autograded"),
+        "--db",
+        db,
+        "--workers",
+        "2",
+    )
     return tmp, db
 
 
@@ -203,8 +215,21 @@ def _pair(graded, tmp_path):
 
 def test_sequential_grading_gives_the_same_scores(root, graded, tmp_path):
     db = f"sqlite:///{tmp_path / 'gradebook.db'}"
-    _run(root, "-m", "grader", "grade", ASSIGNMENT, "--submitted", str(_pair(graded, tmp_path)),
-         "--autograded", str(tmp_path / "autograded"), "--db", db, "--workers", "1")
+    _run(
+        root,
+        "-m",
+        "grader",
+        "grade",
+        ASSIGNMENT,
+        "--submitted",
+        str(_pair(graded, tmp_path)),
+        "--autograded",
+        str(tmp_path / "autograded"),
+        "--db",
+        db,
+        "--workers",
+        "1",
+    )
     assert _scores(db) == {student: SUBMISSIONS[student][1] for student in PAIR}
 
 
@@ -215,13 +240,33 @@ def test_nbgrader_autograde_grades_l1w2_like_the_grader(root, graded, tmp_path):
     autograded = tmp_path / "nbgrader_autograded"
     # The gradebook knows the assignment, as an instructor's does; nbgrader then regrades into
     # it (a different verdict of its own would overwrite these rows and show below).
-    _run(root, "-m", "grader", "grade", ASSIGNMENT, "--submitted", str(submitted),
-         "--autograded", str(tmp_path / "autograded"), "--db", db, "--workers", "1")
-    _run(root, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force", "--log-level=WARN",
-         f"--CourseDirectory.submitted_directory={submitted}",
-         f"--CourseDirectory.autograded_directory={autograded}",
-         f"--CourseDirectory.db_url={db}")
+    _run(
+        root,
+        "-m",
+        "grader",
+        "grade",
+        ASSIGNMENT,
+        "--submitted",
+        str(submitted),
+        "--autograded",
+        str(tmp_path / "autograded"),
+        "--db",
+        db,
+        "--workers",
+        "1",
+    )
+    _run(
+        root,
+        "-m",
+        "nbgrader",
+        "autograde",
+        ASSIGNMENT,
+        "--force",
+        "--log-level=WARN",
+        f"--CourseDirectory.submitted_directory={submitted}",
+        f"--CourseDirectory.autograded_directory={autograded}",
+        f"--CourseDirectory.db_url={db}",
+    )
     assert _scores(db) == {student: SUBMISSIONS[student][1] for student in PAIR}
     for student in PAIR:
         assert (autograded / student / ASSIGNMENT / NOTEBOOK).exists()
-

@@ -1,6 +1,5 @@
 """``make validate``: nbgrader's Validate on the public self-checks, with an exit code that tells."""
 
-
 import subprocess
 import sys
 
@@ -17,8 +16,9 @@ def demo(tmp_path_factory):
 
 
 def _validate(root, path):
-    return subprocess.run([sys.executable, "-m", "grader", "validate", path], cwd=root,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "validate", path], cwd=root, capture_output=True, text=True
+    )
 
 
 def test_solution_passes_every_self_check(root, demo):
@@ -35,4 +35,3 @@ def test_wrong_derivative_fails_with_a_bilingual_mismatch(root, demo):
     assert "通过 / passed  func_compute_cost_values (2 分 / pt)" in proc.stdout
     # Clean output for students: no kernel transport warnings.
     assert "without encryption" not in proc.stdout + proc.stderr
-

@@ -5,6 +5,7 @@ its pinned marked and MathJax) renders each markdown cell the way JupyterLab
 4.6 does and typesets each formula with MathJax 3.  The checker is tested on
 deliberately broken cells too, so that a silent checker cannot pass.
 """
+
 import json
 import os
 import shutil
@@ -16,18 +17,19 @@ import pytest
 from grader import ROOT
 
 RENDER = os.path.join(ROOT, "grader_tests", "render")
-NOTEBOOKS = ["source/L1W3/planar_classification.ipynb",
-             "notebooks/L1W3/planar_classification.ipynb"]
+NOTEBOOKS = ["source/L1W3/planar_classification.ipynb", "notebooks/L1W3/planar_classification.ipynb"]
 
 
 def _check(*paths):
     """Run the checker; return (exit code, [problem dicts])."""
     node = shutil.which("node")
     assert node, "node 未安装 / node is not installed (Debian: apt-get install nodejs npm)"
-    assert os.path.isdir(os.path.join(RENDER, "node_modules", "mathjax-full")), \
+    assert os.path.isdir(os.path.join(RENDER, "node_modules", "mathjax-full")), (
         "渲染工具未安装，请运行 make render-tools / the render tools are missing: run make render-tools"
-    proc = subprocess.run([node, os.path.join(RENDER, "render_check.js"), *paths],
-                          capture_output=True, text=True, timeout=300)
+    )
+    proc = subprocess.run(
+        [node, os.path.join(RENDER, "render_check.js"), *paths], capture_output=True, text=True, timeout=300
+    )
     problems = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, problems
@@ -49,17 +51,20 @@ def test_every_markdown_cell_renders_and_every_formula_typesets(root, notebook):
     assert code == 0
 
 
-@pytest.mark.parametrize("markdown, kind", [
-    # Indented after a formula: a code block, where the math shows raw (issue 12's cell 50).
-    ("Formulas:\n\n$$\na = b\n$$\n\n    2. then $g'(z) = 1 - a^2$\n", "math-in-code"),
-    ("A fenced block:\n\n```\n$x^2$\n```\n", "math-in-code"),
-    ("It costs $5 and no formula follows.\n", "unbalanced"),
-    ("$$\nx = 1\n", "unbalanced"),
-    ("A formula $\\frac{1}{$ that never closes its brace.\n", "tex-error"),
-    ("An unknown control sequence $\\fraction{1}{2}$.\n", "tex-error"),
-    # \\ at the top level: MathJax 3 ignores it and the lines run together (cell 18).
-    ("$$\na = 1 \\\\\nb = 2\n$$\n", "ignored-linebreak"),
-])
+@pytest.mark.parametrize(
+    "markdown, kind",
+    [
+        # Indented after a formula: a code block, where the math shows raw (issue 12's cell 50).
+        ("Formulas:\n\n$$\na = b\n$$\n\n    2. then $g'(z) = 1 - a^2$\n", "math-in-code"),
+        ("A fenced block:\n\n```\n$x^2$\n```\n", "math-in-code"),
+        ("It costs $5 and no formula follows.\n", "unbalanced"),
+        ("$$\nx = 1\n", "unbalanced"),
+        ("A formula $\\frac{1}{$ that never closes its brace.\n", "tex-error"),
+        ("An unknown control sequence $\\fraction{1}{2}$.\n", "tex-error"),
+        # \\ at the top level: MathJax 3 ignores it and the lines run together (cell 18).
+        ("$$\na = 1 \\\\\nb = 2\n$$\n", "ignored-linebreak"),
+    ],
+)
 def test_a_broken_cell_is_reported(tmp_path, markdown, kind):
     code, problems = _check(_notebook_with(tmp_path, "# fine\n\nText with $x_1$.", markdown))
     assert code == 1
@@ -67,7 +72,9 @@ def test_a_broken_cell_is_reported(tmp_path, markdown, kind):
 
 
 def test_correct_math_code_spans_and_escaped_dollars_pass(tmp_path):
-    markdown = ("Inline $a^{[1]}$, display\n\n$$\n\\begin{aligned} a &= b \\\\ c &= d \\end{aligned}\n$$\n\n"
-                "A code span `print('$5')`, an escaped \\$5, and a list:\n\n"
-                "1. first $x$\n2. second\n\n```python\nprice = 5  # no dollar here\n```\n")
+    markdown = (
+        "Inline $a^{[1]}$, display\n\n$$\n\\begin{aligned} a &= b \\\\ c &= d \\end{aligned}\n$$\n\n"
+        "A code span `print('$5')`, an escaped \\$5, and a list:\n\n"
+        "1. first $x$\n2. second\n\n```python\nprice = 5  # no dollar here\n```\n"
+    )
     assert _check(_notebook_with(tmp_path, markdown)) == (0, [])

@@ -1,14 +1,12 @@
 """Every catalogued bug is caught on its own exercise only; every equivalent gets full marks."""
 
-
-
-
 from grader_tests.helpers.mutation import MUTANTS
 
 
 def test_catalog_size():
     bugs = [m for m in MUTANTS if not m.equivalent]
     assert len(bugs) >= 40 and len(MUTANTS) - len(bugs) >= 12
-    assert {m.exercise for m in bugs} == {m.exercise for m in MUTANTS} and len({m.exercise for m in bugs}) == 8
+    assert {m.exercise for m in bugs} == {m.exercise for m in MUTANTS} and len(
+        {m.exercise for m in bugs}
+    ) == 8
     assert len({m.id for m in MUTANTS}) == len(MUTANTS)
-

@@ -3,6 +3,7 @@
 The cells are read from the notebooks and executed here in-process, the way
 a student's kernel runs them.
 """
+
 import os
 
 import matplotlib
@@ -55,15 +56,23 @@ def test_untouched_release_runs_through_its_exploratory_cells(root, capsys, note
     notebook_folder(os.path.join(root, os.path.dirname(RELEASE)))
     """Run All (and nbgrader's Validate) on the release must not stop in an exploratory cell."""
     import matplotlib.pyplot as plt
+
     cells = _cells(root, RELEASE)
     namespace = {"__name__": "__main__"}
-    plain = [c for c in cells if c.cell_type == "code" and not _exploratory(c)
-             and not c.metadata.get("nbgrader", {}).get("grade")]
+    plain = [
+        c
+        for c in cells
+        if c.cell_type == "code" and not _exploratory(c) and not c.metadata.get("nbgrader", {}).get("grade")
+    ]
     # The imports, the data and the stubs; the demonstration cells may raise, as
     # they should, so only the definitions and the data are run before.
-    setup = [c for c in plain if c.metadata.get("nbgrader", {}).get("grade_id") == "imports"
-             or c.metadata.get("nbgrader", {}).get("solution")
-             or "func_load_planar_dataset()" in c.source]
+    setup = [
+        c
+        for c in plain
+        if c.metadata.get("nbgrader", {}).get("grade_id") == "imports"
+        or c.metadata.get("nbgrader", {}).get("solution")
+        or "func_load_planar_dataset()" in c.source
+    ]
     try:
         _run(setup, namespace)
         namespace["parameters"] = {}  # left by the demonstration cells in a Run All
@@ -82,8 +91,15 @@ def solved(root, notebook_folder):
     notebook_folder(os.path.join(root, os.path.dirname(SOURCE)))
     cells = _cells(root, SOURCE)
     namespace = {"__name__": "__main__"}
-    _run([c for c in cells if c.metadata.get("nbgrader", {}).get("grade_id") == "imports"
-          or c.metadata.get("nbgrader", {}).get("solution")], namespace)
+    _run(
+        [
+            c
+            for c in cells
+            if c.metadata.get("nbgrader", {}).get("grade_id") == "imports"
+            or c.metadata.get("nbgrader", {}).get("solution")
+        ],
+        namespace,
+    )
     _run([_cell_with(cells, "def until_implemented")], namespace)
     return cells, namespace
 
@@ -95,8 +111,12 @@ def _tanh_derivative_as_one_minus_a(ns):
     def wrong(parameters, cache, X, Y):
         m = X.shape[1]
         dZ1 = np.dot(parameters["W2"].T, cache["A2"] - Y) * (1 - cache["A1"])
-        return dict(correct(parameters, cache, X, Y),
-                    dW1=np.dot(dZ1, X.T) / m, db1=np.sum(dZ1, axis=1, keepdims=True) / m)
+        return dict(
+            correct(parameters, cache, X, Y),
+            dW1=np.dot(dZ1, X.T) / m,
+            db1=np.sum(dZ1, axis=1, keepdims=True) / m,
+        )
+
     return wrong
 
 
@@ -121,15 +141,19 @@ def _relu_forward(bug=None):
         if bug == "transposed":
             A2 = A2.T
         return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+
     return forward
 
 
-@pytest.mark.parametrize("bug, message", [
-    (None, "选做练习的自检通过 / The optional exercise passes its self-check"),
-    ("tanh", "A1 应为"),
-    ("no b1", "Z1 应为"),
-    ("transposed", "A2 的形状应为 (1, 2)，实际为 (2, 1)"),
-])
+@pytest.mark.parametrize(
+    "bug, message",
+    [
+        (None, "选做练习的自检通过 / The optional exercise passes its self-check"),
+        ("tanh", "A1 应为"),
+        ("no b1", "Z1 应为"),
+        ("transposed", "A2 的形状应为 (1, 2)，实际为 (2, 1)"),
+    ],
+)
 def test_optional_relu_self_check_can_fail(solved, capsys, bug, message):
     cells, ns = solved
     ns["func_forward_propagation_relu"] = _relu_forward(bug)

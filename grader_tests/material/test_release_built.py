@@ -8,6 +8,7 @@ in, is executed from its first cell to its last by a real Jupyter kernel
 (as nbval's lax mode would, without comparing outputs: the release stores
 none) and must raise nowhere.
 """
+
 import os
 import shutil
 
@@ -24,8 +25,9 @@ ASSIGNMENTS = ids()
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
 def test_committed_release_is_what_the_source_builds(assignment_id):
     stale = release.check(load(assignment_id))
-    assert stale == [], (f"notebooks/{assignment_id} is stale; run `make release` and commit. "
-                         f"Differs: {', '.join(stale)}")
+    assert stale == [], (
+        f"notebooks/{assignment_id} is stale; run `make release` and commit. Differs: {', '.join(stale)}"
+    )
 
 
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
@@ -36,7 +38,9 @@ def test_release_with_the_solutions_filled_in_runs_without_error(assignment_id, 
     shutil.copytree(assignment.release_dir, folder)
     path = folder / os.path.basename(assignment.release_notebook)
     nb = submissions.fill(assignment, release=str(path))
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    )
     try:
         client.execute()
     except CellExecutionError as exc:

@@ -14,7 +14,6 @@ The release check, nbval on the source notebook and the filled release's
 run cover every assignment (``test_release_built.py`` and ``make test``).
 """
 
-
 import copy
 import importlib
 import importlib.util
@@ -42,8 +41,13 @@ PASSED = "所有测试通过 / All tests passed"
 
 # The points the course promises, written here once, independently of the
 # notebook, in notebook order, so that a change of the notebook is caught.
-POINTS = {"func_sigmoid": 1, "func_initialize_with_zeros": 1, "func_propagate": 3,
-          "func_optimize": 3, "func_predict": 2}
+POINTS = {
+    "func_sigmoid": 1,
+    "func_initialize_with_zeros": 1,
+    "func_propagate": 3,
+    "func_optimize": 3,
+    "func_predict": 2,
+}
 
 
 GRADE_POINTS = {f"{name}_values": points for name, points in POINTS.items()}
@@ -107,8 +111,11 @@ def spec(root, helpers):
 
 
 def _solutions(nb, exercises):
-    return {_grade_id(c): c.source for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution") and _grade_id(c) in exercises}
+    return {
+        _grade_id(c): c.source
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution") and _grade_id(c) in exercises
+    }
 
 
 def _define(spec, sources):
@@ -156,8 +163,11 @@ def test_every_exercise_has_a_solution_cell_then_a_test_cell_with_its_points(sou
     ids = [_grade_id(c) for c in source.cells]
     solutions = [_grade_id(c) for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")]
     assert solutions == list(POINTS)
-    graded = {_grade_id(c): c.metadata["nbgrader"]["points"] for c in source.cells
-              if c.metadata.get("nbgrader", {}).get("grade")}
+    graded = {
+        _grade_id(c): c.metadata["nbgrader"]["points"]
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
     assert graded == GRADE_POINTS
     for name in POINTS:
         solution, test = _cell(source, name), _cell(source, name + "_values")
@@ -168,7 +178,7 @@ def test_every_exercise_has_a_solution_cell_then_a_test_cell_with_its_points(sou
         assert body.index("### BEGIN SOLUTION") < body.index("### END SOLUTION")
         assert test.metadata["nbgrader"]["locked"] is True and test.cell_type == "code"
         visible, hidden = test.source.split("### BEGIN HIDDEN TESTS")
-        assert f"check_{name[len('func_'):]}({name})" in visible
+        assert f"check_{name[len('func_') :]}({name})" in visible
         assert f'run_hidden_tests("{name}", globals(), assignment_id="{ASSIGNMENT}")' in hidden
         assert hidden.rstrip().endswith("### END HIDDEN TESTS")
 
@@ -216,9 +226,20 @@ def test_stored_outputs_show_every_self_check_passing_and_no_error(source):
 
 def test_stored_outputs_print_the_lessons_numbers(source):
     printed = "".join(o.get("text", "") for c in source.cells if c.cell_type == "code" for o in c.outputs)
-    for number in ("0.88079708", "0.99845601", "2.39507239", "0.001455578136784208", "5.801545319394553",
-                   "0.19033591", "0.12259159", "1.9253598300845747", "0.67752042", "1.41625495",
-                   "0.21919450454067657", "predictions = [[1. 1. 0.]]"):
+    for number in (
+        "0.88079708",
+        "0.99845601",
+        "2.39507239",
+        "0.001455578136784208",
+        "5.801545319394553",
+        "0.19033591",
+        "0.12259159",
+        "1.9253598300845747",
+        "0.67752042",
+        "1.41625495",
+        "0.21919450454067657",
+        "predictions = [[1. 1. 0.]]",
+    ):
         assert number in printed, number
 
 
@@ -270,10 +291,11 @@ def test_data_set_is_seeded_and_leaves_the_global_random_state_alone(helpers):
 
 
 def test_public_self_checks_pass_on_the_reference_and_explain_a_mistake_in_two_languages(
-        helpers, reference, capsys):
+    helpers, reference, capsys
+):
     checks = helpers["checks"]
     for name in POINTS:
-        getattr(checks, "check_" + name[len("func_"):])(reference[name])
+        getattr(checks, "check_" + name[len("func_") :])(reference[name])
         assert capsys.readouterr().out.strip() == PASSED
     with pytest.raises(AssertionError) as info:
         checks.check_predict(lambda w, b, X: np.ones((1, X.shape[1])))
@@ -285,12 +307,12 @@ def test_public_self_checks_pass_on_the_reference_and_explain_a_mistake_in_two_l
 
 def test_compare_accepts_what_the_lesson_allows_and_nothing_else(helpers):
     compare = helpers["checks"].compare
-    assert compare(0.0, 0, "b") is None                            # b = 0, as the lesson writes it
+    assert compare(0.0, 0, "b") is None  # b = 0, as the lesson writes it
     assert compare(5.8, np.squeeze(np.array([[5.8]])), "cost") is None  # a squeezed 0-d cost
     assert compare((1.0, [2.0]), [1.0, (2.0,)], "r") is None
-    assert compare(np.array([[1., 0.]]), np.array([[True, False]]), "p") is None
+    assert compare(np.array([[1.0, 0.0]]), np.array([[True, False]]), "p") is None
     assert "shape" in compare(np.zeros((2, 1)), np.zeros(2), "w")
-    assert compare(5.8, np.array([[5.8]]), "cost") is not None    # (1, 1) is not a number
+    assert compare(5.8, np.array([[5.8]]), "cost") is not None  # (1, 1) is not a number
     assert compare(0.5, True, "s") is not None
     assert compare([1.0, 2.0], [1.0], "costs") is not None
     assert compare({"dw": 1.0, "db": 2.0}, {"dw": 1.0}, "grads") is not None
@@ -304,10 +326,16 @@ def test_compare_says_what_kind_of_problem_and_where(helpers):
         (grads, [grads], "grads", "type", "grads"),
         (grads, {"dw": grads["dw"]}, "grads", "keys", "grads"),
         ((grads, 1.0), (grads,), "(grads, cost)", "length", "(grads, cost)"),
-        ((grads, 1.0), ({"dw": np.zeros(2), "db": 0.5}, 1.0), "(grads, cost)", "shape", "(grads, cost)[0]['dw']"),
+        (
+            (grads, 1.0),
+            ({"dw": np.zeros(2), "db": 0.5}, 1.0),
+            "(grads, cost)",
+            "shape",
+            "(grads, cost)[0]['dw']",
+        ),
         ((grads, 1.0), (grads, 2.0), "(grads, cost)", "values", "(grads, cost)[1]"),
         (np.zeros((1, 2)), np.array([["a", "b"]]), "Y_prediction", "dtype", "Y_prediction"),
-        (np.zeros((1, 2)), np.array([[0., 1.]]), "Y_prediction", "values", "Y_prediction"),
+        (np.zeros((1, 2)), np.array([[0.0, 1.0]]), "Y_prediction", "values", "Y_prediction"),
     ]
     for expected, actual, name, kind, variable in cases:
         problem = compare(expected, actual, name)
@@ -327,8 +355,11 @@ def test_release_keeps_signatures_docstrings_and_returns_but_no_solution_or_hidd
         secret = [line for line in solution.splitlines() if line.strip() and not line.strip().startswith("#")]
         assert secret and not [line for line in secret if line in stubs[name].splitlines()], name
         assert "raise NotImplementedError()" in stubs[name]
-        kept = [line for line in code.splitlines()
-                if line.lstrip().startswith(("def ", "return ")) or '"""' in line]
+        kept = [
+            line
+            for line in code.splitlines()
+            if line.lstrip().startswith(("def ", "return ")) or '"""' in line
+        ]
         assert all(line in stubs[name].splitlines() for line in kept), name
     assert all(not c.get("outputs") for c in release.cells if c.cell_type == "code")
 
@@ -386,12 +417,16 @@ def test_hidden_cases_cover_what_the_brief_asks(spec):
     def shapes(exercise, index):
         return {np.shape(case.args[index]) for case in spec.cases[exercise]}
 
-    assert len(shapes("func_propagate", 2)) >= 4            # other numbers of features and examples
-    assert any(case.args[1] != 0 for case in spec.cases["func_propagate"][1:])        # non-zero bias
-    rates = {case.kwargs.get("learning_rate", case.args[5] if len(case.args) > 5 else 0.009)
-             for case in spec.cases["func_optimize"]}
-    iterations = {case.kwargs.get("num_iterations", case.args[4] if len(case.args) > 4 else 100)
-                  for case in spec.cases["func_optimize"]}
+    assert len(shapes("func_propagate", 2)) >= 4  # other numbers of features and examples
+    assert any(case.args[1] != 0 for case in spec.cases["func_propagate"][1:])  # non-zero bias
+    rates = {
+        case.kwargs.get("learning_rate", case.args[5] if len(case.args) > 5 else 0.009)
+        for case in spec.cases["func_optimize"]
+    }
+    iterations = {
+        case.kwargs.get("num_iterations", case.args[4] if len(case.args) > 4 else 100)
+        for case in spec.cases["func_optimize"]
+    }
     assert len(rates) >= 3 and len(iterations) >= 3 and max(iterations) >= 200
     assert any(np.isscalar(case.args[0]) for case in spec.cases["func_sigmoid"])
 
@@ -399,8 +434,11 @@ def test_hidden_cases_cover_what_the_brief_asks(spec):
 # A realistic mistake per exercise that the lesson's test case lets through:
 # (exercise, what the student wrote instead, replacing what).
 MISTAKES = [
-    ("func_sigmoid", "s = 1 / (1 + np.exp(-z))",
-     "s = np.array([1 / (1 + np.exp(-x)) for x in z])"),                  # breaks on a number
+    (
+        "func_sigmoid",
+        "s = 1 / (1 + np.exp(-z))",
+        "s = np.array([1 / (1 + np.exp(-x)) for x in z])",
+    ),  # breaks on a number
     ("func_initialize_with_zeros", "w = np.zeros((dim, 1))", "w = np.zeros((2, 1))"),
     ("func_propagate", "db = 1 / m * np.sum(A - Y)", "db = 1 / 3 * np.sum(A - Y)"),
     ("func_optimize", "w = w - learning_rate * dw", "w = w - 0.009 * dw"),
@@ -412,13 +450,19 @@ MISTAKES = [
 EQUIVALENTS = [
     ("func_sigmoid", "s = 1 / (1 + np.exp(-z))", "s = np.exp(-np.logaddexp(0, -z))"),
     ("func_initialize_with_zeros", "b = 0.0", "b = 0"),
-    ("func_propagate", "cost = -1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))",
-     "cost = -(np.dot(Y, np.log(A).T) + np.dot(1 - Y, np.log(1 - A).T)) / m"),
+    (
+        "func_propagate",
+        "cost = -1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))",
+        "cost = -(np.dot(Y, np.log(A).T) + np.dot(1 - Y, np.log(1 - A).T)) / m",
+    ),
     ("func_propagate", "db = 1 / m * np.sum(A - Y)", "db = np.mean(A - Y)"),
     ("func_optimize", "costs.append(cost)", "costs.append(float(cost))"),
     ("func_predict", "Y_prediction = (A > 0.5).astype(np.float64)", "Y_prediction = np.round(A)"),
-    ("func_predict", "Y_prediction = (A > 0.5).astype(np.float64)",
-     "Y_prediction = (np.dot(w.T, X) + b > 0).astype(int)"),
+    (
+        "func_predict",
+        "Y_prediction = (A > 0.5).astype(np.float64)",
+        "Y_prediction = (np.dot(w.T, X) + b > 0).astype(int)",
+    ),
 ]
 
 
@@ -431,9 +475,10 @@ def _variant(spec, source, exercise, old, new):
 
 @pytest.mark.parametrize("exercise, old, new", MISTAKES, ids=[m[0] for m in MISTAKES])
 def test_hidden_cases_catch_a_mistake_the_public_self_check_lets_through(
-        spec, source, helpers, reference, capsys, exercise, old, new):
+    spec, source, helpers, reference, capsys, exercise, old, new
+):
     buggy = _variant(spec, source, exercise, old, new)
-    getattr(helpers["checks"], "check_" + exercise[len("func_"):])(buggy)
+    getattr(helpers["checks"], "check_" + exercise[len("func_") :])(buggy)
     assert capsys.readouterr().out.strip() == PASSED
     failures = _judge(spec, reference, exercise, buggy)
     assert failures, exercise
@@ -441,14 +486,23 @@ def test_hidden_cases_catch_a_mistake_the_public_self_check_lets_through(
 
 
 @pytest.mark.parametrize("exercise, old, new", EQUIVALENTS, ids=[e[0] for e in EQUIVALENTS])
-def test_correct_code_written_differently_passes_every_hidden_case(spec, source, reference, exercise, old, new):
+def test_correct_code_written_differently_passes_every_hidden_case(
+    spec, source, reference, exercise, old, new
+):
     assert _judge(spec, reference, exercise, _variant(spec, source, exercise, old, new)) == []
 
 
 def test_a_composite_is_judged_with_the_correct_callee(spec, source, reference):
     """``func_optimize`` calling a wrong ``func_propagate`` still passes: the callee is replaced."""
-    wrong = _define(spec, dict(_solutions(source, spec.exercises), func_propagate=(
-        _solutions(source, spec.exercises)["func_propagate"].replace("db = 1 / m *", "db = 2 / m *"))))
+    wrong = _define(
+        spec,
+        dict(
+            _solutions(source, spec.exercises),
+            func_propagate=(
+                _solutions(source, spec.exercises)["func_propagate"].replace("db = 1 / m *", "db = 2 / m *")
+            ),
+        ),
+    )
     assert _judge(spec, reference, "func_propagate", wrong["func_propagate"])
     assert _judge(spec, reference, "func_optimize", wrong["func_optimize"]) == []
 
@@ -473,8 +527,7 @@ def test_l1w3_and_l1w2_helpers_coexist_in_one_process():
 
 
 def _run(root, *args, timeout=900):
-    proc = subprocess.run([sys.executable, *args], cwd=root, capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run([sys.executable, *args], cwd=root, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout + proc.stderr
 
@@ -485,12 +538,18 @@ def _run(root, *args, timeout=900):
 SUBMISSIONS = {
     "l1w2_solution": ({}, GRADE_POINTS),
     "l1w2_untouched": (None, {g: 0 for g in GRADE_POINTS}),
-    "l1w2_wrong_sigmoid_sign": ({"func_sigmoid": ("np.exp(-z)", "np.exp(z)")},
-                                dict(GRADE_POINTS, func_sigmoid_values=0)),
-    "l1w2_wrong_propagate_db": ({"func_propagate": ("db = 1 / m * np.sum(A - Y)", "db = np.sum(A - Y)")},
-                                dict(GRADE_POINTS, func_propagate_values=0)),
-    "l1w2_predict_at_least_half": ({"func_predict": ("(A > 0.5)", "(A >= 0.5)")},
-                                   dict(GRADE_POINTS, func_predict_values=0)),
+    "l1w2_wrong_sigmoid_sign": (
+        {"func_sigmoid": ("np.exp(-z)", "np.exp(z)")},
+        dict(GRADE_POINTS, func_sigmoid_values=0),
+    ),
+    "l1w2_wrong_propagate_db": (
+        {"func_propagate": ("db = 1 / m * np.sum(A - Y)", "db = np.sum(A - Y)")},
+        dict(GRADE_POINTS, func_propagate_values=0),
+    ),
+    "l1w2_predict_at_least_half": (
+        {"func_predict": ("(A > 0.5)", "(A >= 0.5)")},
+        dict(GRADE_POINTS, func_predict_values=0),
+    ),
 }
 
 
@@ -512,21 +571,29 @@ def _write_submissions(root, submitted):
         nbformat.write(nb, os.path.join(folder, NOTEBOOK))
 
 
-
-
 @pytest.fixture(scope="module")
 def graded(root, tmp_path_factory):
     """L1W2 graded by ``python -m grader grade L1W2`` with two workers (the shared course fixture)."""
     tmp = tmp_path_factory.mktemp("l1w2")
     _write_submissions(root, str(tmp / "submitted"))
     db = f"sqlite:///{tmp / 'gradebook.db'}"
-    _run(root, "-m", "grader", "grade", ASSIGNMENT, "--submitted", str(tmp / "submitted"),
-         "--autograded", str(tmp / "autograded"), "--db", db, "--workers", "2")
+    _run(
+        root,
+        "-m",
+        "grader",
+        "grade",
+        ASSIGNMENT,
+        "--submitted",
+        str(tmp / "submitted"),
+        "--autograded",
+        str(tmp / "autograded"),
+        "--db",
+        db,
+        "--workers",
+        "2",
+    )
     return tmp, db
 
 
 # Sequentially and through nbgrader, a correct and a buggy submission are enough (and save minutes).
 PAIR = ("l1w2_solution", "l1w2_wrong_propagate_db")
-
-
-

@@ -6,6 +6,7 @@ the expected values written out in ``checks.py`` are what the source
 notebook's solution cells compute.  In-process and fast: no kernel, no
 notebook execution.
 """
+
 import contextlib
 import functools
 import io
@@ -24,7 +25,7 @@ from grader_tests.helpers.mutants import MUTANTS
 
 SOURCE_NOTEBOOK = os.path.join(ROOT, "source", "L1W3", "planar_classification.ipynb")
 EXERCISES = tuple(checks.CASES)
-CHECKS = {name: getattr(checks, "check_" + name[len("func_"):]) for name in EXERCISES}
+CHECKS = {name: getattr(checks, "check_" + name[len("func_") :]) for name in EXERCISES}
 BY_ID = {m.id: m for m in MUTANTS}
 
 
@@ -216,10 +217,15 @@ def test_forward_names_the_variables_as_the_notebook_does():
 def test_message_says_how_to_reproduce_the_case():
     error = failure("forward_missing_b1")
     lines = str(error).splitlines()
-    assert lines[0] == ("func_forward_propagation 未通过公开自检，用例：非零偏置，tanh 明显非线性（n_x=3, n_h=2, m=4） / "
-                        "func_forward_propagation fails its public self-check, case: non-zero biases, "
-                        "tanh far from linear (n_x=3, n_h=2, m=4)")
-    assert lines[2] == "输入 / inputs: func_forward_propagation(*testCases.func_forward_propagation_extra_case())"
+    assert lines[0] == (
+        "func_forward_propagation 未通过公开自检，用例：非零偏置，tanh 明显非线性（n_x=3, n_h=2, m=4） / "
+        "func_forward_propagation fails its public self-check, case: non-zero biases, "
+        "tanh far from linear (n_x=3, n_h=2, m=4)"
+    )
+    assert (
+        lines[2]
+        == "输入 / inputs: func_forward_propagation(*testCases.func_forward_propagation_extra_case())"
+    )
 
 
 def test_lesson_case_runs_first_with_the_lessons_printed_values():
@@ -255,18 +261,23 @@ def test_an_unfinished_exercise_fails_its_check_with_a_message():
 # --------------------------------------------------------------------------- composite exercises
 
 
-@pytest.mark.parametrize("exercise, callee, mutant_id", [
-    ("func_nn_model", "func_backward_propagation", "backward_tanh_derivative_1_minus_a"),
-    ("func_nn_model", "func_update_parameters", "update_hardcoded_lr"),
-    ("func_predict", "func_forward_propagation", "forward_missing_b2"),
-])
+@pytest.mark.parametrize(
+    "exercise, callee, mutant_id",
+    [
+        ("func_nn_model", "func_backward_propagation", "backward_tanh_derivative_1_minus_a"),
+        ("func_nn_model", "func_update_parameters", "update_hardcoded_lr"),
+        ("func_predict", "func_forward_propagation", "forward_missing_b2"),
+    ],
+)
 def test_composite_check_names_the_failing_callee_first(exercise, callee, mutant_id):
     namespace = solutions(BY_ID[mutant_id])
     with pytest.raises(checks.Mismatch) as info:
         CHECKS[exercise](namespace[exercise])
     lines = str(info.value).splitlines()
-    assert lines[0] == (f"{exercise} 调用的 {callee} 未通过自检，请先修正它 / "
-                        f"{exercise} calls {callee}, which fails its own self-check: fix that first")
+    assert lines[0] == (
+        f"{exercise} 调用的 {callee} 未通过自检，请先修正它 / "
+        f"{exercise} calls {callee}, which fails its own self-check: fix that first"
+    )
     assert lines[1].startswith(f"    {callee} 未通过公开自检")
     assert info.value.exercise == exercise and info.value.case is None
 
@@ -319,17 +330,20 @@ def test_ipython_shows_the_message_without_a_traceback():
 # --------------------------------------------------------------------------- compare and Problem
 
 
-@pytest.mark.parametrize("expected, actual, kind, variable", [
-    ({"a": np.zeros(2)}, [1], "type", "grads"),
-    ({"a": np.zeros(2)}, {"b": np.zeros(2)}, "keys", "grads"),
-    ({"a": np.zeros((2, 1))}, {"a": np.zeros(2)}, "shape", "grads['a']"),
-    ({"a": np.zeros(2)}, {"a": np.array(["x", "y"])}, "dtype", "grads['a']"),
-    ({"a": np.zeros(2)}, {"a": np.array([0.0, 1.0])}, "values", "grads['a']"),
-    ((1, 2), (1,), "length", "grads"),
-    ((1, 2), (1, 2.0), "type", "grads[1]"),
-    ((1, 2), (1, 3), "values", "grads[1]"),
-    (0.5, "0.5", "type", "grads"),
-])
+@pytest.mark.parametrize(
+    "expected, actual, kind, variable",
+    [
+        ({"a": np.zeros(2)}, [1], "type", "grads"),
+        ({"a": np.zeros(2)}, {"b": np.zeros(2)}, "keys", "grads"),
+        ({"a": np.zeros((2, 1))}, {"a": np.zeros(2)}, "shape", "grads['a']"),
+        ({"a": np.zeros(2)}, {"a": np.array(["x", "y"])}, "dtype", "grads['a']"),
+        ({"a": np.zeros(2)}, {"a": np.array([0.0, 1.0])}, "values", "grads['a']"),
+        ((1, 2), (1,), "length", "grads"),
+        ((1, 2), (1, 2.0), "type", "grads[1]"),
+        ((1, 2), (1, 3), "values", "grads[1]"),
+        (0.5, "0.5", "type", "grads"),
+    ],
+)
 def test_compare_returns_a_typed_problem(expected, actual, kind, variable):
     problem = checks.compare(expected, actual, "grads")
     assert isinstance(problem, str) and isinstance(problem, checks.Problem)
@@ -339,8 +353,9 @@ def test_compare_returns_a_typed_problem(expected, actual, kind, variable):
 
 def test_compare_names_tuple_elements_by_the_tuples_names():
     assert checks.compare((1, 4, 2), (1, 4, 3), "(n_x, n_h, n_y)").variable == "n_y"
-    problem = checks.compare((np.zeros(1), {"Z1": np.zeros(1)}), (np.zeros(1), {"Z1": np.ones(1)}),
-                             "(A2, cache)")
+    problem = checks.compare(
+        (np.zeros(1), {"Z1": np.zeros(1)}), (np.zeros(1), {"Z1": np.ones(1)}), "(A2, cache)"
+    )
     assert problem.variable == "cache['Z1']" and problem.startswith("cache['Z1'][0]：期望 0，实际 1 /")
     assert checks.compare((1, 2), (1, 3), "(a, b, c)").variable == "(a, b, c)[1]"
 

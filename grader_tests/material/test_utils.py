@@ -1,6 +1,5 @@
 """The course helpers reproduce the lesson: data, sigmoid, test cases, printed arrays."""
 
-
 import warnings
 
 import numpy as np
@@ -8,7 +7,11 @@ import pytest
 
 from grader_tests.helpers.course import checks, planar_utils, testCases
 
-NN_MODEL_TEST_CASE_OUTPUT, PRINTED_ATOL, compare = checks.NN_MODEL_TEST_CASE_OUTPUT, checks.PRINTED_ATOL, checks.compare
+NN_MODEL_TEST_CASE_OUTPUT, PRINTED_ATOL, compare = (
+    checks.NN_MODEL_TEST_CASE_OUTPUT,
+    checks.PRINTED_ATOL,
+    checks.compare,
+)
 
 
 def lesson_planar_dataset():
@@ -39,9 +42,14 @@ def test_generators_leave_global_rng_alone():
     before = np.random.get_state()[1].copy()
     planar_utils.func_load_planar_dataset()
     planar_utils.func_load_extra_datasets()
-    for make in (testCases.func_layer_sizes_test_case, testCases.func_forward_propagation_test_case,
-                 testCases.func_backward_propagation_test_case, testCases.func_nn_model_test_case,
-                 testCases.func_predict_test_case, testCases.func_compute_cost_test_case):
+    for make in (
+        testCases.func_layer_sizes_test_case,
+        testCases.func_forward_propagation_test_case,
+        testCases.func_backward_propagation_test_case,
+        testCases.func_nn_model_test_case,
+        testCases.func_predict_test_case,
+        testCases.func_compute_cost_test_case,
+    ):
         make()
     np.testing.assert_array_equal(np.random.get_state()[1], before)
 
@@ -112,12 +120,19 @@ def _lesson_call(reference, name):
     return f(*getattr(testCases, name + "_test_case")())
 
 
-@pytest.mark.parametrize("name", ["func_layer_sizes", "func_initialize_parameters",
-                                  "func_forward_propagation", "func_backward_propagation",
-                                  "func_update_parameters", "func_predict"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "func_layer_sizes",
+        "func_initialize_parameters",
+        "func_forward_propagation",
+        "func_backward_propagation",
+        "func_update_parameters",
+        "func_predict",
+    ],
+)
 def test_reference_reproduces_the_lessons_printed_arrays(reference, lesson, name):
-    assert compare(lesson[name], _lesson_call(reference, name), name,
-                   rtol=0, atol=PRINTED_ATOL) is None
+    assert compare(lesson[name], _lesson_call(reference, name), name, rtol=0, atol=PRINTED_ATOL) is None
 
 
 def test_reference_cost_is_the_lessons_to_every_digit(reference, lesson):
@@ -125,8 +140,12 @@ def test_reference_cost_is_the_lessons_to_every_digit(reference, lesson):
 
 
 def test_forward_means_match_the_lesson_to_16_digits(reference):
-    printed = {"Z1": -0.002030674846044073, "A1": -0.0020304726884621785,
-               "Z2": -0.00016977098916522824, "A2": 0.4999575572533775}
+    printed = {
+        "Z1": -0.002030674846044073,
+        "A1": -0.0020304726884621785,
+        "Z2": -0.00016977098916522824,
+        "A2": 0.4999575572533775,
+    }
     _, cache = _lesson_call(reference, "func_forward_propagation")
     for key, value in printed.items():
         assert "%.16g" % np.mean(cache[key]) == "%.16g" % value
@@ -140,17 +159,21 @@ def test_nn_model_test_case_output(reference):
 
 def test_logistic_regression_baseline_is_49_25_percent():
     import sklearn.linear_model
+
     X, Y = planar_utils.func_load_planar_dataset()
-    clf = sklearn.linear_model.LogisticRegressionCV(l1_ratios=(0.0,), scoring="accuracy",
-                                                    use_legacy_attributes=False)
+    clf = sklearn.linear_model.LogisticRegressionCV(
+        l1_ratios=(0.0,), scoring="accuracy", use_legacy_attributes=False
+    )
     pred = clf.fit(X.T, Y.ravel()).predict(X.T)
     assert (np.dot(Y, pred) + np.dot(1 - Y, 1 - pred)).item() / Y.size * 100 == 49.25
 
 
 def test_decision_boundary_grid_is_sized_to_the_plot():
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     X, Y = planar_utils.func_load_planar_dataset()
     seen = []
 
@@ -162,4 +185,3 @@ def test_decision_boundary_grid_is_sized_to_the_plot():
     assert planar_utils.func_plot_decision_boundary(model, X, Y, resolution=50, ax=ax) is ax
     plt.close(fig)
     assert seen == [(2500, 2)]
-

@@ -1,27 +1,37 @@
 """The course helpers reproduce the lesson: data, sigmoid, test cases, printed arrays."""
 
-
-
-
 import numpy as np
 
 from grader_tests.helpers.course import checks, planar_utils
 
-NN_MODEL_TEST_CASE_OUTPUT, PRINTED_ATOL, compare = checks.NN_MODEL_TEST_CASE_OUTPUT, checks.PRINTED_ATOL, checks.compare
-
-
-
-
+NN_MODEL_TEST_CASE_OUTPUT, PRINTED_ATOL, compare = (
+    checks.NN_MODEL_TEST_CASE_OUTPUT,
+    checks.PRINTED_ATOL,
+    checks.compare,
+)
 
 
 def test_flower_training_reproduces_the_lesson(reference, capsys):
     X, Y = planar_utils.func_load_planar_dataset()
     params = reference["func_nn_model"](X, Y, n_h=4, num_epochs=10000, print_cost=True)
     printed = capsys.readouterr().out.split("\n")
-    assert printed[:10] == [f"cost after iter {i * 1000}: {c}" for i, c in enumerate(
-        ["0.693208", "0.255412", "0.237878", "0.230251", "0.225817",
-         "0.222741", "0.220396", "0.218504", "0.216923", "0.215573"])]
+    assert printed[:10] == [
+        f"cost after iter {i * 1000}: {c}"
+        for i, c in enumerate(
+            [
+                "0.693208",
+                "0.255412",
+                "0.237878",
+                "0.230251",
+                "0.225817",
+                "0.222741",
+                "0.220396",
+                "0.218504",
+                "0.216923",
+                "0.215573",
+            ]
+        )
+    ]
     preds = reference["func_predict"](params, X)
     acc = (np.dot(Y, preds.T) + np.dot(1 - Y, (1 - preds).T)) / float(Y.size) * 100
     assert acc.shape == (1, 1) and acc[0, 0] == 91.25
-

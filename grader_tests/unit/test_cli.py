@@ -8,7 +8,6 @@
   summary; nbgrader's CourseAutograde reports a failed grading as an error.
 """
 
-
 import ast
 import dataclasses
 import json
@@ -30,8 +29,12 @@ from grader.nbgrader_ext import autograde
 GRADER = pathlib.Path(cli.__file__).resolve().parent
 
 
-SHARED_OPTIONS = {"--db": cli.db_option, "--autograded": cli.autograded_option,
-                  "--workers": cli.workers_option, "--assignment": cli.assignment_option}
+SHARED_OPTIONS = {
+    "--db": cli.db_option,
+    "--autograded": cli.autograded_option,
+    "--workers": cli.workers_option,
+    "--assignment": cli.assignment_option,
+}
 
 
 def _subparsers(parser):
@@ -45,7 +48,9 @@ def _calls(name):
     for path in sorted(GRADER.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
-                called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+                called = (
+                    node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+                )
                 if called == name:
                     found.append((path, node))
     return found
@@ -67,8 +72,11 @@ def test_the_parser_is_built_in_one_place():
 
 @pytest.mark.parametrize("flag", sorted(SHARED_OPTIONS))
 def test_a_shared_option_is_defined_once(flag):
-    definitions = [(path, node) for path, node in _calls("add_argument")
-                   if any(isinstance(a, ast.Constant) and a.value == flag for a in node.args)]
+    definitions = [
+        (path, node)
+        for path, node in _calls("add_argument")
+        if any(isinstance(a, ast.Constant) and a.value == flag for a in node.args)
+    ]
     assert len(definitions) == 1, [str(p) for p, _ in definitions]
     commands = _subparsers(cli.build_parser())
     users = [name for name, spec in cli.COMMANDS.items() if SHARED_OPTIONS[flag] in spec.options]
@@ -129,16 +137,22 @@ def fresh_imports(root):
     # Without the interpreter's bin on PATH, so that a PATH edit on import would show.
     env.update(PATH="/usr/bin:/bin", PYTHONPATH=root)
     assert os.path.dirname(sys.executable) not in env["PATH"].split(os.pathsep)
-    proc = subprocess.run([sys.executable, "-c", IMPORT_ALL], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_ALL], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.splitlines()[-1])
 
 
 def test_importing_every_grader_module_changes_no_global_state(fresh_imports):
     seen = fresh_imports
-    assert {"grader.cli", "grader.environment", "grader.nbgrader_ext.autograde",
-            "grader.batch.runner", "grader.pipeline.notebook"} <= set(seen["names"])
+    assert {
+        "grader.cli",
+        "grader.environment",
+        "grader.nbgrader_ext.autograde",
+        "grader.batch.runner",
+        "grader.pipeline.notebook",
+    } <= set(seen["names"])
     assert seen["nbformat"]  # jsonschema's import of rfc3987_syntax did happen
     assert seen["imported"]["environ"] == seen["before"]["environ"]
     assert seen["before"]["stub"] is False and seen["imported"]["stub"] is False
@@ -148,16 +162,25 @@ def test_prepare_is_what_sets_the_process_up(fresh_imports):
     # The same probe sees prepare's changes: the checks above could fail.
     seen = fresh_imports
     bin_folder = os.path.dirname(sys.executable)
-    assert seen["prepared"]["environ"] == dict(seen["before"]["environ"],
-                                               PATH=bin_folder + os.pathsep + "/usr/bin:/bin")
+    assert seen["prepared"]["environ"] == dict(
+        seen["before"]["environ"], PATH=bin_folder + os.pathsep + "/usr/bin:/bin"
+    )
     assert seen["prepared"]["stub"] is True
 
 
 def test_prepare_installs_the_stub_before_nbformat(root):
-    code = ("import sys; from grader import environment; environment.prepare(); import nbformat; "
-            "print(sys.modules['rfc3987_syntax'] is None, 'nbformat' in sys.modules)")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=dict(os.environ, PYTHONPATH=root),
-                          capture_output=True, text=True, timeout=120)
+    code = (
+        "import sys; from grader import environment; environment.prepare(); import nbformat; "
+        "print(sys.modules['rfc3987_syntax'] is None, 'nbformat' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=root),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.stdout.split() == ["True", "True"], proc.stderr
 
 
@@ -175,8 +198,14 @@ def test_the_hidden_tests_first_call_skips_the_iri_checker(root):
             pass
         print(imported, [sys.modules.get("rfc3987_syntax", "absent") is None, "nbformat" in sys.modules])
     """)
-    proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=dict(os.environ, PYTHONPATH=root),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=root),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.stdout.strip() == "[False, False] [True, True]", proc.stderr
 
 
@@ -209,9 +238,15 @@ def test_discovery_of_named_students_reads_only_their_folders(tmp_path):
     assert named == [("ann", str(submitted / "ann" / "A1" / "nb.ipynb"), [], None)]
 
 
-@pytest.mark.parametrize("make", [lambda s: None, lambda s: (s / "ghost").mkdir(parents=True),
-                                  lambda s: (s.mkdir(), (s / "ghost").write_text("not a folder"))],
-                         ids=["no-folder", "empty-folder", "a-file"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda s: None,
+        lambda s: (s / "ghost").mkdir(parents=True),
+        lambda s: (s.mkdir(), (s / "ghost").write_text("not a folder")),
+    ],
+    ids=["no-folder", "empty-folder", "a-file"],
+)
 def test_a_named_student_without_a_folder_gets_the_usual_note(tmp_path, make):
     submitted = tmp_path / "submitted"
     make(submitted)
@@ -231,8 +266,21 @@ def test_an_invalid_named_id_is_refused_naming_it():
 
 def test_grade_refuses_an_invalid_named_id_before_touching_anything(tmp_path, capsys):
     autograded, db = tmp_path / "autograded", tmp_path / "gradebook.db"
-    status = cli.main(["grade", "L1W3", "--student", "=bad", "--submitted", str(tmp_path / "submitted"),
-                       "--autograded", str(autograded), "--db", f"sqlite:///{db}", "--quiet"])
+    status = cli.main(
+        [
+            "grade",
+            "L1W3",
+            "--student",
+            "=bad",
+            "--submitted",
+            str(tmp_path / "submitted"),
+            "--autograded",
+            str(autograded),
+            "--db",
+            f"sqlite:///{db}",
+            "--quiet",
+        ]
+    )
     assert status == 2
     assert "=bad" in capsys.readouterr().err
     assert not autograded.exists() and not db.exists()
@@ -241,6 +289,7 @@ def test_grade_refuses_an_invalid_named_id_before_touching_anything(tmp_path, ca
 def _course_autograde(tmp_path, monkeypatch, completed):
     """A CourseAutograde on a course at ``tmp_path`` whose grader command returns ``completed``."""
     from traitlets.config import Config
+
     config = Config()
     config.CourseDirectory.root = str(tmp_path)
     logger = logging.getLogger("test_course_autograde")
@@ -254,6 +303,7 @@ def _course_autograde(tmp_path, monkeypatch, completed):
     step = autograde.CourseAutograde(config=config, log=logger)
     # The notebook a grader error leaves behind: present, so only the exit status tells.
     from grader.course.assignment import load
+
     assignment = load("L1W3")
     graded = tmp_path / "autograded" / "alice" / "L1W3" / assignment.notebook
     graded.parent.mkdir(parents=True)
@@ -279,4 +329,3 @@ def test_course_autograde_hands_back_the_graded_notebook_on_success(tmp_path, mo
         graded, _ = step.preprocess(nbformat.v4.new_notebook(), resources)
     assert graded.cells[0].source == "graded"
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [(logging.INFO, "graded 1 submission(s)")]
-

@@ -5,6 +5,7 @@ starts with ``grader.`` must resolve (a module, or an attribute of one), and a
 path of the repository (``grader/…``, ``grader_tests/…``, ``grading/…``,
 ``source/…``, ``utils/…``, ``scripts/…``, ``bench/…``, ``docs/…``) must exist.
 """
+
 import glob
 import importlib
 import os
@@ -16,8 +17,10 @@ from grader import ROOT
 
 DOCS = ["README.md"] + sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "docs", "*.md")))
 DOTTED = re.compile(r"(?<![\w./-])grader(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
-PATH = re.compile(r"(?<![\w./-])((?:grader|grader_tests|grading|source|utils|scripts|bench|docs)/"
-                  r"[A-Za-z0-9_./<>*-]*[A-Za-z0-9_*>])")
+PATH = re.compile(
+    r"(?<![\w./-])((?:grader|grader_tests|grading|source|utils|scripts|bench|docs)/"
+    r"[A-Za-z0-9_./<>*-]*[A-Za-z0-9_*>])"
+)
 
 
 def _text(doc):

@@ -5,6 +5,7 @@ environment.yml asks conda only for Python and pip and hands the rest to pip
 conda-forge carries; every pin lives in the requirements files and agrees
 with constraints.txt.
 """
+
 import ast
 import os
 import re
@@ -16,7 +17,15 @@ import yaml
 
 STUDENT = "requirements.txt"
 INSTRUCTOR = "requirements-instructor.txt"
-INSTRUCTOR_ONLY = {"dask", "distributed", "psycopg2-binary", "selenium", "latex2mathml", "pytest-xdist"}
+INSTRUCTOR_ONLY = {
+    "dask",
+    "distributed",
+    "psycopg2-binary",
+    "selenium",
+    "latex2mathml",
+    "pytest-xdist",
+    "ruff",
+}
 
 
 def _norm(name):
@@ -70,8 +79,7 @@ def test_constraints_pin_every_requirement_at_the_same_version(root):
 
 def test_installed_versions_are_the_pinned_ones(root):
     constraints, _ = _read(root, "constraints.txt")
-    wrong = {name: (pinned, version(name)) for name, pinned in constraints.items()
-             if version(name) != pinned}
+    wrong = {name: (pinned, version(name)) for name, pinned in constraints.items() if version(name) != pinned}
     assert wrong == {}
 
 
@@ -97,8 +105,7 @@ def test_students_requirements_provide_every_import_of_the_release(root):
             for cell in nbformat.read(path, as_version=4).cells:
                 if cell.cell_type == "code":
                     # IPython magics are not Python; they import nothing.
-                    code = "\n".join(l for l in cell.source.splitlines()
-                                     if not l.startswith(("%", "!")))
+                    code = "\n".join(l for l in cell.source.splitlines() if not l.startswith(("%", "!")))
                     modules |= _imports(code)
     local = {n[:-3] for n in os.listdir(release) if n.endswith(".py")}
     third_party = modules - local - set(sys.stdlib_module_names)
@@ -106,11 +113,9 @@ def test_students_requirements_provide_every_import_of_the_release(root):
     providers = packages_distributions()
     student, _ = _read(root, STUDENT)
     constraints, _ = _read(root, "constraints.txt")
-    missing = [m for m in sorted(third_party)
-               if not {_norm(d) for d in providers.get(m, [])} & set(student)]
+    missing = [m for m in sorted(third_party) if not {_norm(d) for d in providers.get(m, [])} & set(student)]
     # A module may come from a dependency of a direct requirement (e.g. IPython
     # from ipykernel): still pinned, but named here so nothing is unpinned.
-    unpinned = [m for m in missing
-                if not {_norm(d) for d in providers.get(m, [])} & set(constraints)]
+    unpinned = [m for m in missing if not {_norm(d) for d in providers.get(m, [])} & set(constraints)]
     assert unpinned == []
     assert set(missing) <= {"IPython"}, missing

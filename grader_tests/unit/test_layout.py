@@ -4,6 +4,7 @@ Every import of a ``grader`` module counts, also one made inside a function:
 a lazy import is still a dependency.  The floors are listed here once and
 docs/architecture.md shows them in the same order.
 """
+
 import ast
 import os
 import pathlib
@@ -13,8 +14,18 @@ from grader import ROOT
 
 # Lowest first.  A module may import from its own floor or any lower one.
 FLOORS = (
-    ("base", ("grader", "grader.messages", "grader.limits", "grader.spec", "grader.ids", "grader.config",
-              "grader.environment")),
+    (
+        "base",
+        (
+            "grader",
+            "grader.messages",
+            "grader.limits",
+            "grader.spec",
+            "grader.ids",
+            "grader.config",
+            "grader.environment",
+        ),
+    ),
     ("sandbox", ("grader.sandbox",)),
     ("course", ("grader.course",)),
     ("pipeline", ("grader.pipeline",)),
@@ -81,7 +92,7 @@ def find_cycle(edges):
         stack.append(node)
         for nxt in sorted(edges.get(node, ())):
             if state.get(nxt) == "open":
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -113,6 +124,6 @@ def test_the_checks_catch_a_cycle_and_an_upward_import():
 def test_the_architecture_page_shows_the_floors_in_order():
     with open(os.path.join(ROOT, "docs", "architecture.md"), encoding="utf-8") as f:
         text = f.read()
-    table = text[text.index("<!-- floors -->"):text.index("<!-- /floors -->")]
+    table = text[text.index("<!-- floors -->") : text.index("<!-- /floors -->")]
     shown = re.findall(r"^\| (?:\d+) \| ([^|]+?) \|", table, flags=re.M)
     assert shown == [name for name, _ in FLOORS]

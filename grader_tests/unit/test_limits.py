@@ -1,4 +1,5 @@
 """Parsing resource limits (grader.limits.Limits.parse, and Limits.load for GRADER_LIMITS)."""
+
 from dataclasses import fields
 
 import pytest
@@ -34,8 +35,9 @@ def test_load_reads_the_environment():
 
 
 def test_the_command_line_wins_over_the_environment():
-    limits = Limits.load(["memory_mb=1024"], config=Config(),
-                         environ={"GRADER_LIMITS": "memory_mb=512,output_kb=1"})
+    limits = Limits.load(
+        ["memory_mb=1024"], config=Config(), environ={"GRADER_LIMITS": "memory_mb=512,output_kb=1"}
+    )
     assert (limits.memory_mb, limits.output_kb) == (1024, 1)
 
 
@@ -59,8 +61,9 @@ def test_load_rejects_unknown_names_from_the_environment():
         Limits.load(config=Config(), environ={"GRADER_LIMITS": "memroy_mb=1"})
 
 
-@pytest.mark.parametrize("item", ["memory_mb=lots", "memory_mb=1.5", "memory_mb=", "memory_mb",
-                                  "cell_timeout=soon", "grace="])
+@pytest.mark.parametrize(
+    "item", ["memory_mb=lots", "memory_mb=1.5", "memory_mb=", "memory_mb", "cell_timeout=soon", "grace="]
+)
 def test_parse_rejects_values_of_the_wrong_type(item):
     with pytest.raises(ValueError):
         Limits.parse([item])

@@ -7,7 +7,6 @@ on, with a temporary nbgrader configuration and environment, and must hand on wh
 ``Limits.load`` gives for them.  The README's table of limits must be the fields.
 """
 
-
 import json
 import logging
 import os
@@ -145,21 +144,40 @@ def test_an_unknown_name_is_refused_naming_it_its_source_and_the_known_ones(sour
     with pytest.raises(LimitError) as caught:
         _load_from(source, name, "1")
     assert str(caught.value) == msg.LIMIT_UNKNOWN.format(
-        name=name, source=source, known=", ".join(f.name for f in fields(Limits)))
+        name=name, source=source, known=", ".join(f.name for f in fields(Limits))
+    )
 
 
-TEXT_BAD = [("memory_mb", "lots"), ("memory_mb", "1.5"), ("memory_mb", "0"), ("memory_mb", "-4"),
-            ("memory_mb", ""), ("cell_timeout", "soon"), ("cell_timeout", "inf"), ("cell_timeout", "nan"),
-            ("grace", "-0.1"), ("grace", "0")]
+TEXT_BAD = [
+    ("memory_mb", "lots"),
+    ("memory_mb", "1.5"),
+    ("memory_mb", "0"),
+    ("memory_mb", "-4"),
+    ("memory_mb", ""),
+    ("cell_timeout", "soon"),
+    ("cell_timeout", "inf"),
+    ("cell_timeout", "nan"),
+    ("grace", "-0.1"),
+    ("grace", "0"),
+]
 
 
-CONFIG_BAD = [("memory_mb", 1.5), ("memory_mb", 0), ("memory_mb", True), ("memory_mb", None),
-              ("memory_mb", [4096]), ("memory_mb", "lots"), ("cell_timeout", float("inf")),
-              ("cell_timeout", -1.0), ("grace", False)]
+CONFIG_BAD = [
+    ("memory_mb", 1.5),
+    ("memory_mb", 0),
+    ("memory_mb", True),
+    ("memory_mb", None),
+    ("memory_mb", [4096]),
+    ("memory_mb", "lots"),
+    ("cell_timeout", float("inf")),
+    ("cell_timeout", -1.0),
+    ("grace", False),
+]
 
 
-BAD = ([(s, n, v) for s in (ENVIRONMENT, COMMAND_LINE) for n, v in TEXT_BAD]
-       + [(CONFIG_SOURCE, n, v) for n, v in CONFIG_BAD + TEXT_BAD])
+BAD = [(s, n, v) for s in (ENVIRONMENT, COMMAND_LINE) for n, v in TEXT_BAD] + [
+    (CONFIG_SOURCE, n, v) for n, v in CONFIG_BAD + TEXT_BAD
+]
 
 
 @pytest.mark.parametrize("source,name,value", BAD)
@@ -178,10 +196,15 @@ def test_a_good_value_is_taken_from_each_source(source):
 def test_python_m_grader_grade_grades_with_the_loaded_limits(course, monkeypatch, tmp_path):
     from grader import __main__ as cli
     from grader.batch import runner
+
     seen = []
     monkeypatch.setattr(runner, "run", lambda *a, limits, **kw: seen.append(limits) or [])
-    assert cli.main(["grade", "L1W3", "--db", f"sqlite:///{tmp_path}/gb.db", "--quiet",
-                     "--limit", "memory_mb=4000"]) == 0
+    assert (
+        cli.main(
+            ["grade", "L1W3", "--db", f"sqlite:///{tmp_path}/gb.db", "--quiet", "--limit", "memory_mb=4000"]
+        )
+        == 0
+    )
     assert seen == [Limits.load(["memory_mb=4000"], config=course_config.load(), environ=os.environ)]
     assert (seen[0].memory_mb, seen[0].processes, seen[0].cell_timeout) == (4000, 31, 7.0)
 
@@ -189,6 +212,7 @@ def test_python_m_grader_grade_grades_with_the_loaded_limits(course, monkeypatch
 def test_python_m_grader_grade_refuses_a_bad_limit_with_the_message(course, monkeypatch, tmp_path, capsys):
     from grader import __main__ as cli
     from grader.batch import runner
+
     monkeypatch.setattr(runner, "run", lambda *a, **kw: pytest.fail("graded with a bad limit"))
     status = cli.main(["grade", "L1W3", "--db", f"sqlite:///{tmp_path}/gb.db", "--limit", "memroy_mb=1"])
     error = capsys.readouterr().err
@@ -204,12 +228,15 @@ def _quiet_run(monkeypatch):
     """Let ``runner.run`` go no further than handing its limits on (no gradebook, no kernel)."""
     from grader.batch import runner
     from grader.course import release
+
     monkeypatch.setattr(release, "register", lambda *a, **kw: None)
     monkeypatch.setattr(runner, "open_gradebook", lambda url: _Gradebook())
     return runner
 
 
-def test_the_runners_default_limits_are_the_loaded_ones_and_its_summary_says_so(course, monkeypatch, tmp_path):
+def test_the_runners_default_limits_are_the_loaded_ones_and_its_summary_says_so(
+    course, monkeypatch, tmp_path
+):
     runner = _quiet_run(monkeypatch)
     seen = []
     monkeypatch.setattr(runner, "forked", lambda jobs, workers, a, m, limits: seen.append(limits) or iter(()))
@@ -231,6 +258,7 @@ class _Future:
 
 def test_the_dask_workers_grade_with_the_runners_limits(course, monkeypatch, tmp_path):
     import distributed
+
     runner = _quiet_run(monkeypatch)
     monkeypatch.setattr(runner, "save", lambda *a: None)
     submitted = []
@@ -254,9 +282,15 @@ def test_the_dask_workers_grade_with_the_runners_limits(course, monkeypatch, tmp
     folder = tmp_path / "submitted" / "ann" / "L1W3"
     folder.mkdir(parents=True)
     (folder / "planar_classification.ipynb").write_text("{}")
-    with pytest.raises(runner.GraderErrors):    # the fake future's error is the student's
-        runner.run(str(tmp_path / "submitted"), str(tmp_path / "autograded"), "sqlite://", "L1W3",
-                   scheduler="tcp://nowhere:1", quiet=True)
+    with pytest.raises(runner.GraderErrors):  # the fake future's error is the student's
+        runner.run(
+            str(tmp_path / "submitted"),
+            str(tmp_path / "autograded"),
+            "sqlite://",
+            "L1W3",
+            scheduler="tcp://nowhere:1",
+            quiet=True,
+        )
     assert [(fn, args[0], args[-1]) for fn, args in submitted] == [(runner.grade_remote, "ann", course)]
 
 
@@ -267,11 +301,13 @@ class _Stop(Exception):
 def test_the_feedback_extra_runs_with_the_loaded_limits(course, monkeypatch, tmp_path, l1w3):
     from grader.pages import extras
     from grader.sandbox import kernel
+
     seen = []
 
     def no_kernel(workdir, limits):
         seen.append(limits)
         raise kernel.KernelDied("not started in this test")
+
     monkeypatch.setattr(kernel, "Kernel", no_kernel)
     path = tmp_path / "ann" / "L1W3" / l1w3.notebook
     path.parent.mkdir(parents=True)
@@ -283,20 +319,25 @@ def test_the_feedback_extra_runs_with_the_loaded_limits(course, monkeypatch, tmp
 @pytest.mark.parametrize("given", [None, Limits(memory_mb=999, grace=0.5)])
 def test_feedback_generate_hands_nbgrader_exactly_its_limits(course, monkeypatch, tmp_path, given):
     from grader.pages import feedback
+
     runs = []
     monkeypatch.setattr(feedback.subprocess, "run", lambda cmd, **kw: runs.append(kw["env"]))
     (tmp_path / "autograded").mkdir()
-    feedback.generate(str(tmp_path / "autograded"), str(tmp_path / "feedback"), "sqlite://",
-                      assignment="L1W3", limits=given)
+    feedback.generate(
+        str(tmp_path / "autograded"), str(tmp_path / "feedback"), "sqlite://", assignment="L1W3", limits=given
+    )
     # nbgrader's process reads the same configuration, under the environment it is given.
     assert [Limits.load(config=course_config.load(), environ=env) for env in runs] == [given or course]
 
 
 def test_nbgraders_feedback_summary_uses_the_limits_of_nbgraders_configuration(course, monkeypatch, config):
     from grader.nbgrader_ext import feedback
+
     seen = []
-    monkeypatch.setattr(feedback, "summary_html", lambda resources, log=None, limits=None: seen.append(limits))
-    config.Limits.grace = 0.75   # e.g. nbgrader generate_feedback --Limits.grace=0.75
+    monkeypatch.setattr(
+        feedback, "summary_html", lambda resources, log=None, limits=None: seen.append(limits)
+    )
+    config.Limits.grace = 0.75  # e.g. nbgrader generate_feedback --Limits.grace=0.75
     feedback.CourseSummary(config=config).preprocess(nbformat.v4.new_notebook(), {})
     assert seen == [Limits.load(config=config, environ={ENVIRONMENT: ENV})]
     assert seen[0].grace == 0.75 and seen[0].memory_mb == 3500
@@ -305,11 +346,13 @@ def test_nbgraders_feedback_summary_uses_the_limits_of_nbgraders_configuration(c
 def _autograde_command(monkeypatch, config, tmp_path, caplog=None):
     """The command CourseAutograde runs for one submission (it is not run)."""
     from grader.nbgrader_ext import autograde
+
     commands = []
 
     def fake_run(cmd, **kw):
         commands.append(cmd)
         return subprocess.CompletedProcess(cmd, 1, "", "not run in this test")
+
     monkeypatch.setattr(autograde.subprocess, "run", fake_run)
     config.CourseDirectory.root = str(tmp_path)
     log = logging.getLogger("test_limits_source")
@@ -322,8 +365,10 @@ def _autograde_command(monkeypatch, config, tmp_path, caplog=None):
     return [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--limit"]
 
 
-def test_nbgrader_autograde_grades_with_every_limit_of_its_configuration(course, monkeypatch, config, tmp_path):
-    config.Limits.grace = 0.75   # e.g. nbgrader autograde --Limits.grace=0.75
+def test_nbgrader_autograde_grades_with_every_limit_of_its_configuration(
+    course, monkeypatch, config, tmp_path
+):
+    config.Limits.grace = 0.75  # e.g. nbgrader autograde --Limits.grace=0.75
     items = _autograde_command(monkeypatch, config, tmp_path)
     # Every limit is on the command line, so the grading command's own sources cannot differ.
     assert len(items) == len(fields(Limits))
@@ -333,7 +378,8 @@ def test_nbgrader_autograde_grades_with_every_limit_of_its_configuration(course,
 
 
 def test_the_deprecated_autograde_limits_still_apply_over_everything_with_a_warning(
-        course, monkeypatch, config, tmp_path, caplog):
+    course, monkeypatch, config, tmp_path, caplog
+):
     config.CourseAutograde.limits = ["memory_mb=1234"]
     with caplog.at_level(logging.WARNING, logger="test_limits_source"):
         items = _autograde_command(monkeypatch, config, tmp_path)
@@ -344,11 +390,13 @@ def test_the_deprecated_autograde_limits_still_apply_over_everything_with_a_warn
 
 def test_the_kernel_is_given_its_output_caps_from_the_limits(monkeypatch, tmp_path):
     from grader.sandbox import kernel
+
     given = []
 
     def popen(argv, env, **kw):
         given.append(env)
         raise _Stop()
+
     monkeypatch.setattr(kernel, "subprocess", types.SimpleNamespace(Popen=popen, DEVNULL=subprocess.DEVNULL))
     limits = Limits(output_kb=3, display_kb=5, notebook_output_mb=7)
     with pytest.raises(_Stop):
@@ -365,7 +413,7 @@ def test_display_data_is_bounded_per_cell():
     budget = kernel_child.DisplayBudget(per_cell=10, per_notebook=1000)
     fits = {"text/plain": "x" * 4, "text/html": "y" * 6}
     assert budget.keep(fits, {"m": 1}) == (fits, {"m": 1})
-    data, metadata = budget.keep({"text/plain": "z"}, {"m": 1})      # the cell's 11th character
+    data, metadata = budget.keep({"text/plain": "z"}, {"m": 1})  # the cell's 11th character
     assert data == kernel_child.DisplayBudget.DROPPED and metadata == {}
     budget.new_cell()
     assert budget.keep({"text/plain": "z" * 10}, {}) == ({"text/plain": "z" * 10}, {})
@@ -375,7 +423,7 @@ def test_display_data_is_bounded_per_notebook_streams_included():
     budget = kernel_child.DisplayBudget(per_cell=100, per_notebook=30)
     assert budget.keep({"text/plain": "x" * 20}, {})[0] == {"text/plain": "x" * 20}
     budget.new_cell()
-    budget.add(5)    # a cell's streams
+    budget.add(5)  # a cell's streams
     assert budget.keep({"text/plain": "x" * 6}, {})[0] == kernel_child.DisplayBudget.DROPPED
     assert budget.keep({"text/plain": "x" * 5}, {})[0] == {"text/plain": "x" * 5}
 
@@ -410,6 +458,6 @@ def test_the_readme_table_is_the_generated_one():
     assert found, "README.md has no limits table between its markers"
     assert found.group(1) == markdown_table(), (
         "README.md's limits table is stale: replace it with "
-        "python -c 'from grader.limits import markdown_table; print(markdown_table())'")
+        "python -c 'from grader.limits import markdown_table; print(markdown_table())'"
+    )
     assert [n for n, _, _ in _rows(found.group(1))] == [f.name for f in fields(Limits)]
-

@@ -3,6 +3,7 @@
 Each checker is run on the real catalogue and sources, and on a few
 made-up bad texts, so that a check that could never fail would be noticed.
 """
+
 import pathlib
 import re
 
@@ -75,23 +76,29 @@ def test_pairs_are_chinese_and_english():
         assert not messages.fields(pair.zh) and not messages.fields(pair.en)
 
 
-@pytest.mark.parametrize("bad", [
-    "English only",
-    "只有中文",
-    "English first / 中文在后",
-    "中文 / English / 又一个",
-    "中文/English",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "English only",
+        "只有中文",
+        "English first / 中文在后",
+        "中文 / English / 又一个",
+        "中文/English",
+    ],
+)
 def test_a_text_that_is_not_chinese_then_english_is_caught(bad):
     with pytest.raises(AssertionError):
         halves(bad)
 
 
-@pytest.mark.parametrize("bad", [
-    "笔记本有 {cells} 个单元格 / the notebook has too many cells",
-    "笔记本有 {cells} 个 / the notebook has {cell} cells",
-    "笔记本有 {cells 个 / the notebook has {cells} cells",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "笔记本有 {cells} 个单元格 / the notebook has too many cells",
+        "笔记本有 {cells} 个 / the notebook has {cell} cells",
+        "笔记本有 {cells 个 / the notebook has {cells} cells",
+    ],
+)
 def test_fields_that_disagree_are_caught(bad):
     with pytest.raises((AssertionError, ValueError)):
         check_fields(bad)
@@ -106,16 +113,22 @@ def test_fields_only_in_the_english_half_are_allowed():
 
 def test_the_result_texts_cover_every_kind_of_wrong_result():
     assert set(messages.RESULT_TEXT) == set(judge.RESULT_KINDS)
-    assert all(text in TEXTS.values() and messages.fields(text) == {"v"}
-               for text in messages.RESULT_TEXT.values())
+    assert all(
+        text in TEXTS.values() and messages.fields(text) == {"v"} for text in messages.RESULT_TEXT.values()
+    )
     assert judge.RESULT_TEXT is messages.RESULT_TEXT
 
 
 def test_no_module_of_grader_holds_chinese_text_outside_the_catalogue():
     modules = sorted(GRADER.rglob("*.py"))
     assert len(modules) > 20 and GRADER / "pipeline" / "grade.py" in modules
-    found = {path.name: lines for path in modules if path.name != "messages.py"
-             for lines in [chinese_outside_catalogue(path)] if lines}
+    found = {
+        path.name: lines
+        for path in modules
+        if path.name != "messages.py"
+        for lines in [chinese_outside_catalogue(path)]
+        if lines
+    }
     assert not found, f"Chinese text outside grader/messages.py: {found}"
     assert chinese_outside_catalogue(GRADER / "messages.py")  # the catalogue itself is Chinese
 
@@ -133,8 +146,12 @@ def test_a_stray_chinese_text_is_caught(tmp_path):
 
 
 def test_messages_render_as_the_modules_show_them():
-    assert (messages.NOTEBOOK_TOO_MANY_CELLS.format(cells=120, limit=100)
-            == "笔记本有 120 个单元格，超过上限 100 / the notebook has 120 cells, over the limit of 100")
-    assert (messages.ID_BAD_CHARACTERS.format(bad="é", shown="aé")
-            == "学生编号只能含英文字母、数字、_、. 和 -，不能含“é” / the student id may contain only ASCII "
-               "letters, digits, _, . and -, not 'é': aé")
+    assert (
+        messages.NOTEBOOK_TOO_MANY_CELLS.format(cells=120, limit=100)
+        == "笔记本有 120 个单元格，超过上限 100 / the notebook has 120 cells, over the limit of 100"
+    )
+    assert (
+        messages.ID_BAD_CHARACTERS.format(bad="é", shown="aé")
+        == "学生编号只能含英文字母、数字、_、. 和 -，不能含“é” / the student id may contain only ASCII "
+        "letters, digits, _, . and -, not 'é': aé"
+    )

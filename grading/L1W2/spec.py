@@ -15,6 +15,7 @@ for the prediction.  Inputs come from a private seed, one stream per exercise
 change to one exercise's cases leaves the others' alone; expected values are
 computed by the reference implementations at grading time.
 """
+
 import numpy as np
 
 from grader.spec import Case, Spec, case_rng
@@ -57,8 +58,10 @@ def build(helpers):
         Case("a number, not an array: z=0.0", args=(0.0,)),
         Case("a number, not an array: z=-1.5", args=(-1.5,)),
         Case("shape (3, 4)", args=(rng.randn(3, 4) * 4,)),
-        Case("large |z| in shape (2, 5)", args=(np.array([[-30., -12., 0., 12., 30.],
-                                                           [-5., -0.5, 0.25, 3., 700.]]),)),
+        Case(
+            "large |z| in shape (2, 5)",
+            args=(np.array([[-30.0, -12.0, 0.0, 12.0, 30.0], [-5.0, -0.5, 0.25, 3.0, 700.0]]),),
+        ),
     ]
 
     initialize = [
@@ -78,25 +81,31 @@ def build(helpers):
     ]
 
     rng = case_rng("func_optimize", _SEED)
-    lesson_w, lesson_b, lesson_X, lesson_Y, lesson_iterations, lesson_rate = \
+    lesson_w, lesson_b, lesson_X, lesson_Y, lesson_iterations, lesson_rate = (
         testCases.func_optimize_test_case()
+    )
     optimize = [
-        Case("lesson test case: 100 iterations, learning rate 0.009",
-             args=(lesson_w, lesson_b, lesson_X, lesson_Y),
-             kwargs={"num_iterations": lesson_iterations, "learning_rate": lesson_rate}),
-        Case("defaults (100 iterations, learning rate 0.009), n_x=3, m=8",
-             args=_problem(rng, 3, 8, 0.4)),
-        Case("7 iterations, learning rate 0.5, n_x=3, m=8",
-             args=_problem(rng, 3, 8, -0.2) + (7, 0.5)),
-        Case("250 iterations (3 costs), learning rate 0.05, n_x=2, m=10",
-             args=_problem(rng, 2, 10, 0.6), kwargs={"num_iterations": 250, "learning_rate": 0.05}),
-        Case("1 iteration, learning rate 1.2, n_x=4, m=5",
-             args=_problem(rng, 4, 5, 0.0), kwargs={"learning_rate": 1.2, "num_iterations": 1}),
+        Case(
+            "lesson test case: 100 iterations, learning rate 0.009",
+            args=(lesson_w, lesson_b, lesson_X, lesson_Y),
+            kwargs={"num_iterations": lesson_iterations, "learning_rate": lesson_rate},
+        ),
+        Case("defaults (100 iterations, learning rate 0.009), n_x=3, m=8", args=_problem(rng, 3, 8, 0.4)),
+        Case("7 iterations, learning rate 0.5, n_x=3, m=8", args=_problem(rng, 3, 8, -0.2) + (7, 0.5)),
+        Case(
+            "250 iterations (3 costs), learning rate 0.05, n_x=2, m=10",
+            args=_problem(rng, 2, 10, 0.6),
+            kwargs={"num_iterations": 250, "learning_rate": 0.05},
+        ),
+        Case(
+            "1 iteration, learning rate 1.2, n_x=4, m=5",
+            args=_problem(rng, 4, 5, 0.0),
+            kwargs={"learning_rate": 1.2, "num_iterations": 1},
+        ),
     ]
 
     rng = case_rng("func_predict", _SEED)
-    tie_X = np.array([[1.0, 2.0, -0.5, 3.0, 0.0],
-                      [1.0, 1.0, -0.5, 3.0, 0.0]])
+    tie_X = np.array([[1.0, 2.0, -0.5, 3.0, 0.0], [1.0, 1.0, -0.5, 3.0, 0.0]])
     predict = [
         Case("lesson test case", args=testCases.func_predict_test_case()),
         Case("n_x=3, m=7, b=0.2", args=(rng.randn(3, 1), 0.2, rng.randn(3, 7))),

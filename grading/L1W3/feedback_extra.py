@@ -13,6 +13,7 @@ This module is the ``feedback`` extra of the L1W3 grading spec (see
 
 Nothing here is released to students.
 """
+
 import base64
 import functools
 import html
@@ -20,15 +21,15 @@ import io
 
 import numpy as np
 
-GRID = 80          # points per axis of the boundary grid sent back by the kernel
-EPOCHS = 10000     # as in the lesson's section 5
-SAMPLES = 400      # size of the flower data set
+GRID = 80  # points per axis of the boundary grid sent back by the kernel
+EPOCHS = 10000  # as in the lesson's section 5
+SAMPLES = 400  # size of the flower data set
 
 title = "决策边界（flower 数据）/ Decision boundary on the flower data"
 
 # Runs in the student's kernel: their own func_nn_model and func_predict, end to end
 # (the kernel also passes the recorded functions and a callee stub, which this does not use).
-probe = r'''
+probe = r"""
 def __probe__(user_ns, *_):
     import numpy as _np
     from planar_utils import func_load_planar_dataset
@@ -40,12 +41,13 @@ def __probe__(user_ns, *_):
     grid = _np.asarray(user_ns["func_predict"](parameters, _np.c_[xx.ravel(), yy.ravel()].T), dtype=float)
     preds = _np.asarray(user_ns["func_predict"](parameters, X), dtype=float)
     return {"grid": grid.ravel().tolist(), "train": preds.ravel().tolist()}
-'''.replace("__EPOCHS__", str(EPOCHS)).replace("__GRID__", str(GRID))
+""".replace("__EPOCHS__", str(EPOCHS)).replace("__GRID__", str(GRID))
 
 
 def flower():
     """The lesson's flower data ``(X (2, 400), Y (1, 400))``, from the assignment's own helper module."""
     from grader.course.assignment import load
+
     return load("L1W3").helpers["planar_utils"].func_load_planar_dataset()
 
 
@@ -70,9 +72,13 @@ def decode(answer):
     if not isinstance(answer, dict):
         raise ValueError("no result")
     grid, train = answer.get("grid"), answer.get("train")
-    if not (isinstance(grid, list) and len(grid) == GRID * GRID and isinstance(train, list)
-            and len(train) == SAMPLES and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                              for v in grid + train)):
+    if not (
+        isinstance(grid, list)
+        and len(grid) == GRID * GRID
+        and isinstance(train, list)
+        and len(train) == SAMPLES
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in grid + train)
+    ):
         raise ValueError("the model's predictions have the wrong shape")
     try:  # a forged answer may hold integers too large for a float
         grid_values = np.asarray(grid, dtype=float)
@@ -90,6 +96,7 @@ def decode(answer):
 def reference():
     """The reference model's ``(grid, accuracy)``, trained here (once per process)."""
     from grader.course.assignment import load
+
     ref = load("L1W3").reference
     X, Y = flower()
     parameters = ref["func_nn_model"](X, Y, 4, num_epochs=EPOCHS)
@@ -100,13 +107,15 @@ def reference():
 
 
 def _mesh(X):
-    return np.meshgrid(np.linspace(X[0].min() - 1, X[0].max() + 1, GRID),
-                       np.linspace(X[1].min() - 1, X[1].max() + 1, GRID))
+    return np.meshgrid(
+        np.linspace(X[0].min() - 1, X[0].max() + 1, GRID), np.linspace(X[1].min() - 1, X[1].max() + 1, GRID)
+    )
 
 
 def png(student, reference_grid, titles):
     """A PNG (bytes) of the student's boundary (or a message, when ``student`` is a str) beside the reference."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -149,12 +158,17 @@ def render(decoded, reference_result):
     else:
         grid, acc = decoded
         heading = f"your model: accuracy {acc:.2f} %"
-        line = (f"你的模型在训练集上的正确率 / your model's training accuracy: {acc:.2f} % "
-                f"(参考 / reference: {ref_acc:.2f} %)")
+        line = (
+            f"你的模型在训练集上的正确率 / your model's training accuracy: {acc:.2f} % "
+            f"(参考 / reference: {ref_acc:.2f} %)"
+        )
     uri = "data:image/png;base64," + base64.b64encode(
-        png(grid, ref_grid, (heading, f"reference: accuracy {ref_acc:.2f} %"))).decode("ascii")
-    return (f"<p>左：你的 <code>func_nn_model</code> 与 <code>func_predict</code>（n_h=4，{EPOCHS} 次迭代）；"
-            f"右：参考实现。<br>Left: your <code>func_nn_model</code> and <code>func_predict</code> "
-            f"(n_h=4, {EPOCHS} epochs); right: the reference.</p>\n"
-            f"<p class=\"model\">{html.escape(line)}</p>\n"
-            f"<img alt=\"decision boundary: your model and the reference\" src=\"{uri}\">")
+        png(grid, ref_grid, (heading, f"reference: accuracy {ref_acc:.2f} %"))
+    ).decode("ascii")
+    return (
+        f"<p>左：你的 <code>func_nn_model</code> 与 <code>func_predict</code>（n_h=4，{EPOCHS} 次迭代）；"
+        f"右：参考实现。<br>Left: your <code>func_nn_model</code> and <code>func_predict</code> "
+        f"(n_h=4, {EPOCHS} epochs); right: the reference.</p>\n"
+        f'<p class="model">{html.escape(line)}</p>\n'
+        f'<img alt="decision boundary: your model and the reference" src="{uri}">'
+    )

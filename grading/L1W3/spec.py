@@ -9,6 +9,7 @@ so every grading run sees the same cases and a change to one exercise's cases
 leaves the others' alone; expected values are computed by the reference
 implementations (the source notebook's solution cells) at grading time.
 """
+
 import importlib.util
 import os
 
@@ -16,13 +17,17 @@ import numpy as np
 
 from grader.spec import Case, Spec, case_rng
 
-HIDDEN_SEED = 918_273   # private: the hidden inputs; not the course seed
+HIDDEN_SEED = 918_273  # private: the hidden inputs; not the course seed
 
 
 def _params(rng, n_x, n_h, n_y, scale=1.0):
     """Parameters with non-zero biases, large enough that tanh is non-linear."""
-    return {"W1": rng.randn(n_h, n_x) * scale, "b1": rng.randn(n_h, 1) * scale,
-            "W2": rng.randn(n_y, n_h) * scale, "b2": rng.randn(n_y, 1) * scale}
+    return {
+        "W1": rng.randn(n_h, n_x) * scale,
+        "b1": rng.randn(n_h, 1) * scale,
+        "W2": rng.randn(n_y, n_h) * scale,
+        "b2": rng.randn(n_y, 1) * scale,
+    }
 
 
 def _labels(rng, m):
@@ -67,14 +72,20 @@ def build(helpers):
     add("func_layer_sizes", "n_x=1, n_y=3, m=2", rng.randn(1, 2), rng.randn(3, 2))
 
     add("func_initialize_parameters", "n_x=5, n_h=4, n_y=2 (lesson)", 5, 4, 2)
-    add("func_initialize_parameters", "n_x=2, n_h=4, n_y=1", *testCases.func_initialize_parameters_test_case())
+    add(
+        "func_initialize_parameters", "n_x=2, n_h=4, n_y=1", *testCases.func_initialize_parameters_test_case()
+    )
     add("func_initialize_parameters", "n_x=3, n_h=7, n_y=1", 3, 7, 1)
     add("func_initialize_parameters", "n_x=1, n_h=2, n_y=3", 1, 2, 3)
 
     rng = case_rng("func_forward_propagation", HIDDEN_SEED)
     add("func_forward_propagation", "lesson test case", *testCases.func_forward_propagation_test_case())
-    add("func_forward_propagation", "n_x=3, n_h=5, m=6, non-zero biases",
-        rng.randn(3, 6) * 2, _params(rng, 3, 5, 1))
+    add(
+        "func_forward_propagation",
+        "n_x=3, n_h=5, m=6, non-zero biases",
+        rng.randn(3, 6) * 2,
+        _params(rng, 3, 5, 1),
+    )
     add("func_forward_propagation", "n_x=1, n_h=2, m=1", rng.randn(1, 1), _params(rng, 1, 2, 1, 3.0))
 
     rng = case_rng("func_compute_cost", HIDDEN_SEED)
@@ -85,8 +96,11 @@ def build(helpers):
 
     rng = case_rng("func_backward_propagation", HIDDEN_SEED)
     add("func_backward_propagation", "lesson test case", *testCases.func_backward_propagation_test_case())
-    add("func_backward_propagation", "n_x=3, n_h=5, m=7, non-linear tanh",
-        *_backward_inputs(rng, sigmoid, 3, 5, 7))
+    add(
+        "func_backward_propagation",
+        "n_x=3, n_h=5, m=7, non-linear tanh",
+        *_backward_inputs(rng, sigmoid, 3, 5, 7),
+    )
     add("func_backward_propagation", "n_x=2, n_h=3, m=4", *_backward_inputs(rng, sigmoid, 2, 3, 4))
 
     rng = case_rng("func_update_parameters", HIDDEN_SEED)
@@ -99,12 +113,31 @@ def build(helpers):
     # Each epoch of a composite probe costs four round trips to the grading process (the
     # callees are computed there), so the lesson's inputs get 20 epochs, not 10,000.
     rng = case_rng("func_nn_model", HIDDEN_SEED)
-    add("func_nn_model", "lesson inputs, n_h=4, 20 epochs",
-        *testCases.func_nn_model_test_case(), n_h=4, num_epochs=20)
-    add("func_nn_model", "n_x=3, n_h=3, m=6, lr=1.2, 7 epochs",
-        rng.randn(3, 6), _labels(rng, 6), 3, lr=1.2, num_epochs=7)
-    add("func_nn_model", "n_x=2, n_h=5, m=8, lr=0.1, 30 epochs",
-        rng.randn(2, 8), _labels(rng, 8), n_h=5, lr=0.1, num_epochs=30)
+    add(
+        "func_nn_model",
+        "lesson inputs, n_h=4, 20 epochs",
+        *testCases.func_nn_model_test_case(),
+        n_h=4,
+        num_epochs=20,
+    )
+    add(
+        "func_nn_model",
+        "n_x=3, n_h=3, m=6, lr=1.2, 7 epochs",
+        rng.randn(3, 6),
+        _labels(rng, 6),
+        3,
+        lr=1.2,
+        num_epochs=7,
+    )
+    add(
+        "func_nn_model",
+        "n_x=2, n_h=5, m=8, lr=0.1, 30 epochs",
+        rng.randn(2, 8),
+        _labels(rng, 8),
+        n_h=5,
+        lr=0.1,
+        num_epochs=30,
+    )
 
     rng = case_rng("func_predict", HIDDEN_SEED)
     add("func_predict", "lesson test case", *testCases.func_predict_test_case())
@@ -114,9 +147,16 @@ def build(helpers):
     zero_output["b2"][:] = 0.0
     add("func_predict", "activation exactly 0.5 predicts 0", zero_output, rng.randn(2, 4))
 
-    exercises = ("func_layer_sizes", "func_initialize_parameters", "func_forward_propagation",
-                 "func_compute_cost", "func_backward_propagation", "func_update_parameters",
-                 "func_nn_model", "func_predict")
+    exercises = (
+        "func_layer_sizes",
+        "func_initialize_parameters",
+        "func_forward_propagation",
+        "func_compute_cost",
+        "func_backward_propagation",
+        "func_update_parameters",
+        "func_nn_model",
+        "func_predict",
+    )
     return Spec(
         notebook="planar_classification.ipynb",
         exercises={name: name + "_values" for name in exercises},
@@ -125,9 +165,14 @@ def build(helpers):
         # As the notebook names each result: the self-checks' own names (one place).
         result_names=helpers["checks"].RESULT_NAMES,
         callees={
-            "func_nn_model": ("func_layer_sizes", "func_initialize_parameters",
-                              "func_forward_propagation", "func_compute_cost",
-                              "func_backward_propagation", "func_update_parameters"),
+            "func_nn_model": (
+                "func_layer_sizes",
+                "func_initialize_parameters",
+                "func_forward_propagation",
+                "func_compute_cost",
+                "func_backward_propagation",
+                "func_update_parameters",
+            ),
             "func_predict": ("func_forward_propagation",),
         },
         solution_globals={"np": np, "func_sigmoid": sigmoid},

@@ -11,10 +11,10 @@ first mismatching element; otherwise it prints one "all tests passed" line.
 The grader judges the hidden tests with the same :func:`compare`, so a failed
 hidden test is explained in the same terms.
 """
+
 import numbers
 
 import numpy as np
-
 import testCases
 
 # The lesson prints arrays to 8 decimals: a correct result is within half a
@@ -69,8 +69,12 @@ def _scalar(x):
         return None
     if isinstance(x, numbers.Real):
         return x
-    if isinstance(x, np.ndarray) and x.shape == () and np.issubdtype(x.dtype, np.number) \
-            and not np.issubdtype(x.dtype, np.complexfloating):
+    if (
+        isinstance(x, np.ndarray)
+        and x.shape == ()
+        and np.issubdtype(x.dtype, np.number)
+        and not np.issubdtype(x.dtype, np.complexfloating)
+    ):
         return x.item()
     return None
 
@@ -98,12 +102,19 @@ def compare(expected, actual, name, rtol=RTOL, atol=ATOL):
     """
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return Problem(f"{name} 的类型应为 dict，实际为 {_kind(actual)} / "
-                           f"{name} should be a dict, got {_kind(actual)}", "type", name)
+            return Problem(
+                f"{name} 的类型应为 dict，实际为 {_kind(actual)} / "
+                f"{name} should be a dict, got {_kind(actual)}",
+                "type",
+                name,
+            )
         if sorted(map(str, actual)) != sorted(expected):
-            return Problem(f"{name} 的键应为 {sorted(expected)}，实际为 {sorted(map(str, actual))} / "
-                           f"{name} should have the keys {sorted(expected)}, got {sorted(map(str, actual))}",
-                           "keys", name)
+            return Problem(
+                f"{name} 的键应为 {sorted(expected)}，实际为 {sorted(map(str, actual))} / "
+                f"{name} should have the keys {sorted(expected)}, got {sorted(map(str, actual))}",
+                "keys",
+                name,
+            )
         for key in expected:
             message = compare(expected[key], actual[key], f"{name}['{key}']", rtol, atol)
             if message:
@@ -112,13 +123,22 @@ def compare(expected, actual, name, rtol=RTOL, atol=ATOL):
     if isinstance(expected, (tuple, list)):
         kind = "tuple" if isinstance(expected, tuple) else "list"
         if not isinstance(actual, (tuple, list)) or len(actual) != len(expected):
-            got = (f"长度为 {len(actual)} 的 {type(actual).__name__}" if isinstance(actual, (tuple, list))
-                   else _kind(actual))
-            got_en = (f"a {type(actual).__name__} of length {len(actual)}"
-                      if isinstance(actual, (tuple, list)) else _kind(actual))
-            return Problem(f"{name} 应为长度为 {len(expected)} 的 {kind}，实际为 {got} / "
-                           f"{name} should be a {kind} of length {len(expected)}, got {got_en}",
-                           "length" if isinstance(actual, (tuple, list)) else "type", name)
+            got = (
+                f"长度为 {len(actual)} 的 {type(actual).__name__}"
+                if isinstance(actual, (tuple, list))
+                else _kind(actual)
+            )
+            got_en = (
+                f"a {type(actual).__name__} of length {len(actual)}"
+                if isinstance(actual, (tuple, list))
+                else _kind(actual)
+            )
+            return Problem(
+                f"{name} 应为长度为 {len(expected)} 的 {kind}，实际为 {got} / "
+                f"{name} should be a {kind} of length {len(expected)}, got {got_en}",
+                "length" if isinstance(actual, (tuple, list)) else "type",
+                name,
+            )
         for i, (e, a) in enumerate(zip(expected, actual)):
             message = compare(e, a, f"{name}[{i}]", rtol, atol)
             if message:
@@ -126,38 +146,70 @@ def compare(expected, actual, name, rtol=RTOL, atol=ATOL):
         return None
     if isinstance(expected, numbers.Integral) and not isinstance(expected, bool):
         if not isinstance(actual, numbers.Integral) or isinstance(actual, (bool, np.bool_)):
-            return Problem(f"{name} 应为整数，实际为 {_kind(actual)} / "
-                           f"{name} should be an integer, got {_kind(actual)}", "type", name)
+            return Problem(
+                f"{name} 应为整数，实际为 {_kind(actual)} / {name} should be an integer, got {_kind(actual)}",
+                "type",
+                name,
+            )
         if actual != expected:
-            return Problem(f"{name}：期望 {expected}，实际 {actual} / {name}: expected {expected}, got {actual}",
-                           "values", name)
+            return Problem(
+                f"{name}：期望 {expected}，实际 {actual} / {name}: expected {expected}, got {actual}",
+                "values",
+                name,
+            )
         return None
     if isinstance(expected, numbers.Real):
         value = _scalar(actual)
         if value is None:
-            return Problem(f"{name} 应为实数，实际为 {_kind(actual)} / "
-                           f"{name} should be a real number, got {_kind(actual)}", "type", name)
+            return Problem(
+                f"{name} 应为实数，实际为 {_kind(actual)} / "
+                f"{name} should be a real number, got {_kind(actual)}",
+                "type",
+                name,
+            )
         if not np.isclose(value, expected, rtol=rtol, atol=atol):
-            return Problem(f"{name}：期望 {_show(expected)}，实际 {_show(value)} / "
-                           f"{name}: expected {_show(expected)}, got {_show(value)}", "values", name)
+            return Problem(
+                f"{name}：期望 {_show(expected)}，实际 {_show(value)} / "
+                f"{name}: expected {_show(expected)}, got {_show(value)}",
+                "values",
+                name,
+            )
         return None
     expected = np.asarray(expected)
     if not isinstance(actual, np.ndarray):
-        return Problem(f"{name} 应为 numpy 数组，实际为 {_kind(actual)} / "
-                       f"{name} should be a numpy array, got {_kind(actual)}", "type", name)
+        return Problem(
+            f"{name} 应为 numpy 数组，实际为 {_kind(actual)} / "
+            f"{name} should be a numpy array, got {_kind(actual)}",
+            "type",
+            name,
+        )
     if actual.shape != expected.shape:
-        return Problem(f"{name} 的形状应为 {expected.shape}，实际为 {actual.shape} / "
-                       f"{name} should have shape {expected.shape}, got {actual.shape}", "shape", name)
-    if not (actual.dtype == np.bool_ or (np.issubdtype(actual.dtype, np.number)
-                                         and not np.issubdtype(actual.dtype, np.complexfloating))):
-        return Problem(f"{name} 应为实数数组，实际 dtype 为 {actual.dtype} / "
-                       f"{name} should be an array of real numbers, got dtype {actual.dtype}", "dtype", name)
+        return Problem(
+            f"{name} 的形状应为 {expected.shape}，实际为 {actual.shape} / "
+            f"{name} should have shape {expected.shape}, got {actual.shape}",
+            "shape",
+            name,
+        )
+    if not (
+        actual.dtype == np.bool_
+        or (np.issubdtype(actual.dtype, np.number) and not np.issubdtype(actual.dtype, np.complexfloating))
+    ):
+        return Problem(
+            f"{name} 应为实数数组，实际 dtype 为 {actual.dtype} / "
+            f"{name} should be an array of real numbers, got dtype {actual.dtype}",
+            "dtype",
+            name,
+        )
     close = np.isclose(actual.astype(np.float64), expected, rtol=rtol, atol=atol)
     if not close.all():
         index = tuple(int(i) for i in np.argwhere(~close)[0])
         e, a = expected[index], actual[index]
-        return Problem(f"{name}{list(index)}：期望 {_show(e)}，实际 {_show(a)} / "
-                       f"{name}{list(index)}: expected {_show(e)}, got {_show(a)}", "values", name)
+        return Problem(
+            f"{name}{list(index)}：期望 {_show(e)}，实际 {_show(a)} / "
+            f"{name}{list(index)}: expected {_show(e)}, got {_show(a)}",
+            "values",
+            name,
+        )
     return None
 
 
@@ -171,7 +223,7 @@ def _run(function, args, expected, name, **tolerances):
 # What the lesson prints for its test cases.
 LESSON = {
     "func_sigmoid": np.array([0.5, 0.88079708]),
-    "func_initialize_with_zeros": (np.array([[0.], [0.]]), 0.0),  # b: an int 0 passes too
+    "func_initialize_with_zeros": (np.array([[0.0], [0.0]]), 0.0),  # b: an int 0 passes too
     "func_propagate": (
         {"dw": np.array([[0.99845601], [2.39507239]]), "db": 0.001455578136784208},
         5.801545319394553,
@@ -181,7 +233,7 @@ LESSON = {
         {"dw": np.array([[0.67752042], [1.41625495]]), "db": 0.21919450454067657},
         [5.801545319394553],
     ),
-    "func_predict": np.array([[1., 1., 0.]]),
+    "func_predict": np.array([[1.0, 1.0, 0.0]]),
 }
 _PRINTED = {"rtol": 1e-7, "atol": PRINTED_ATOL}
 
@@ -193,14 +245,25 @@ def check_sigmoid(func_sigmoid):
 
 def check_initialize_with_zeros(func_initialize_with_zeros):
     """Check ``func_initialize_with_zeros(2)``: ``w`` of shape (2, 1) and the number ``b``, all zero."""
-    _run(func_initialize_with_zeros, (testCases.func_initialize_with_zeros_test_case(),),
-         LESSON["func_initialize_with_zeros"], "(w, b)", rtol=0, atol=0)
+    _run(
+        func_initialize_with_zeros,
+        (testCases.func_initialize_with_zeros_test_case(),),
+        LESSON["func_initialize_with_zeros"],
+        "(w, b)",
+        rtol=0,
+        atol=0,
+    )
 
 
 def check_propagate(func_propagate):
     """Check ``func_propagate`` on the lesson's test case."""
-    _run(func_propagate, testCases.func_propagate_test_case(), LESSON["func_propagate"],
-         "(grads, cost)", **_PRINTED)
+    _run(
+        func_propagate,
+        testCases.func_propagate_test_case(),
+        LESSON["func_propagate"],
+        "(grads, cost)",
+        **_PRINTED,
+    )
 
 
 def check_optimize(func_optimize):
@@ -210,11 +273,18 @@ def check_optimize(func_optimize):
     (Grading tests ``func_optimize`` with a correct ``func_propagate``.)
     """
     try:
-        _run(func_optimize, testCases.func_optimize_test_case(), LESSON["func_optimize"],
-             "(params, grads, costs)", **_PRINTED)
+        _run(
+            func_optimize,
+            testCases.func_optimize_test_case(),
+            LESSON["func_optimize"],
+            "(params, grads, costs)",
+            **_PRINTED,
+        )
     except Mismatch as exc:
-        raise Mismatch(f"{exc}\n（此检查使用你自己的 func_propagate，请先让它的自检通过 / this check runs your "
-                       f"own func_propagate: make its check pass first）") from None
+        raise Mismatch(
+            f"{exc}\n（此检查使用你自己的 func_propagate，请先让它的自检通过 / this check runs your "
+            f"own func_propagate: make its check pass first）"
+        ) from None
 
 
 def check_predict(func_predict):

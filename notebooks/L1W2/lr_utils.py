@@ -8,6 +8,7 @@ Gaussian blobs in the plane instead (label 1 plays the part of "cat"), from
 its own ``numpy.random.RandomState``, so numpy's global random state is never
 touched.
 """
+
 import numpy as np
 
 COURSE_SEED = 2030

@@ -7,6 +7,7 @@ lesson writes them out as fixed numbers, so nothing here is random; every
 call returns fresh arrays, so a function that changes its inputs in place
 cannot change the next test.
 """
+
 import numpy as np
 
 
@@ -43,9 +44,9 @@ def func_propagate_test_case():
     Y : ndarray of shape (1, 3)
         Labels 0 or 1.
     """
-    w = np.array([[1.], [2.]])
-    b = 2.
-    X = np.array([[1., 2., -1.], [3., 4., -3.2]])
+    w = np.array([[1.0], [2.0]])
+    b = 2.0
+    X = np.array([[1.0, 2.0, -1.0], [3.0, 4.0, -3.2]])
     Y = np.array([[1, 0, 1]])
     return w, b, X, Y
 
@@ -77,5 +78,5 @@ def func_predict_test_case():
     """
     w = np.array([[0.1124579], [0.23106775]])
     b = -0.3
-    X = np.array([[1., -1.1, -3.2], [1.2, 2., 0.1]])
+    X = np.array([[1.0, -1.1, -3.2], [1.2, 2.0, 0.1]])
     return w, b, X

@@ -6,6 +6,7 @@ Every data generator takes ``random_state`` (default: the course seed 2030) and
 draws from its own ``numpy.random.RandomState``, so it reproduces the lesson's
 arrays without touching numpy's global random state.
 """
+
 import numpy as np
 
 COURSE_SEED = 2030
@@ -95,16 +96,13 @@ def func_load_extra_datasets(random_state=COURSE_SEED):
 
     seeds = np.random.RandomState(random_state).randint(0, 2**31 - 1, size=5)
     N = 200
-    noisy_circles = sklearn.datasets.make_circles(
-        n_samples=N, factor=0.5, noise=0.3, random_state=seeds[0])
-    noisy_moons = sklearn.datasets.make_moons(
-        n_samples=N, noise=0.2, random_state=seeds[1])
+    noisy_circles = sklearn.datasets.make_circles(n_samples=N, factor=0.5, noise=0.3, random_state=seeds[0])
+    noisy_moons = sklearn.datasets.make_moons(n_samples=N, noise=0.2, random_state=seeds[1])
     # The lesson already fixed random_state=5 for the blobs; keep it.
-    blobs = sklearn.datasets.make_blobs(
-        n_samples=N, random_state=5, n_features=2, centers=6)
+    blobs = sklearn.datasets.make_blobs(n_samples=N, random_state=5, n_features=2, centers=6)
     gaussian_quantiles = sklearn.datasets.make_gaussian_quantiles(
-        mean=None, cov=0.5, n_samples=N, n_features=2, n_classes=2,
-        shuffle=True, random_state=seeds[3])
+        mean=None, cov=0.5, n_samples=N, n_features=2, n_classes=2, shuffle=True, random_state=seeds[3]
+    )
     rng = np.random.RandomState(seeds[4])
     no_structure = rng.rand(N, 2), rng.rand(N, 2)
     return noisy_circles, noisy_moons, blobs, gaussian_quantiles, no_structure
@@ -141,8 +139,7 @@ def func_plot_decision_boundary(model, X, y, resolution=300, ax=None):
         ax = plt.gca()
     x_min, x_max = X[0, :].min() - 1, X[0, :].max() + 1
     y_min, y_max = X[1, :].min() - 1, X[1, :].max() + 1
-    xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution),
-                         np.linspace(y_min, y_max, resolution))
+    xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
     Z = np.asarray(model(np.c_[xx.ravel(), yy.ravel()])).reshape(xx.shape)
     ax.contourf(xx, yy, Z, cmap=plt.cm.Spectral)
     ax.set_ylabel("x2")

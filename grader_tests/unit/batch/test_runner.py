@@ -1,4 +1,5 @@
 """Finding submissions (grader.batch.runner.discover) and the forked worker pool (grader.batch.runner.forked)."""
+
 import datetime
 import faulthandler
 import os
@@ -23,8 +24,10 @@ def _submit(submitted, student, files=None, folder="A1"):
 
 
 def _discover(submitted):
-    return {student: (path, notes, stamp)
-            for student, path, notes, stamp in runner.discover(str(submitted), ASSIGNMENT)}
+    return {
+        student: (path, notes, stamp)
+        for student, path, notes, stamp in runner.discover(str(submitted), ASSIGNMENT)
+    }
 
 
 def test_discover_finds_each_students_notebook_in_order(tmp_path):
@@ -32,8 +35,10 @@ def test_discover_finds_each_students_notebook_in_order(tmp_path):
         _submit(tmp_path, student)
     found = list(runner.discover(str(tmp_path), ASSIGNMENT))
     assert [f[0] for f in found] == ["alice", "bob", "carol"]
-    assert all(path == str(tmp_path / s / "A1" / "nb.ipynb") and notes == [] and stamp is None
-               for s, path, notes, stamp in found)
+    assert all(
+        path == str(tmp_path / s / "A1" / "nb.ipynb") and notes == [] and stamp is None
+        for s, path, notes, stamp in found
+    )
 
 
 def test_discover_grades_a_renamed_notebook_with_a_note(tmp_path):
@@ -92,8 +97,11 @@ def test_discover_refuses_a_notebook_linking_outside(tmp_path, target):
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "nb.ipynb").write_text("{}")
     base = _submit(submitted, "eve", {})
-    source = (tmp_path / "outside" / "nb.ipynb" if target == "outside"
-              else submitted / "other_student" / "A1" / "nb.ipynb")
+    source = (
+        tmp_path / "outside" / "nb.ipynb"
+        if target == "outside"
+        else submitted / "other_student" / "A1" / "nb.ipynb"
+    )
     (base / "nb.ipynb").symlink_to(source)
     path, notes, _ = _discover(submitted)["eve"]
     assert path is None and "links outside the submission and is not graded" in notes[0]
@@ -111,7 +119,7 @@ def test_discover_refuses_a_renamed_notebook_linking_outside(tmp_path):
 def test_discover_reads_nbgraders_timestamp(tmp_path):
     _submit(tmp_path, "ann", {"nb.ipynb": "{}", "timestamp.txt": "2026-11-20 08:30:00.000000 UTC\n"})
     path, notes, stamp = _discover(tmp_path)["ann"]
-    assert notes == []   # timestamp.txt is not an "other file"
+    assert notes == []  # timestamp.txt is not an "other file"
     assert stamp.replace(tzinfo=None) == datetime.datetime(2026, 11, 20, 8, 30)
 
 
@@ -132,13 +140,14 @@ def test_discover_ignores_a_timestamp_linking_outside(tmp_path):
 
 # --- forked ---------------------------------------------------------------------------------
 
+
 def _fake_grade_one(student, path, notes, assignment, master, limits):
     if student == "sigkill":
         os.kill(os.getpid(), signal.SIGKILL)
     if student == "exits":
         os._exit(3)
     if student == "segfault":
-        faulthandler.disable()   # pytest's handler would print the test process's stack
+        faulthandler.disable()  # pytest's handler would print the test process's stack
         os.kill(os.getpid(), signal.SIGSEGV)
     return Result(student, {}, notes=[f"graded {path}"])
 
@@ -152,8 +161,11 @@ def test_forked_reports_a_dead_worker_for_that_student_only(monkeypatch):
     for student in ("alice", "bob", "carol", "dave"):
         assert not results[student].grader_error
         assert results[student].notes == [f"graded /{student}.ipynb"]
-    for student, how in (("sigkill", "killed by SIGKILL"), ("exits", "exit status 3"),
-                         ("segfault", "killed by SIGSEGV")):
+    for student, how in (
+        ("sigkill", "killed by SIGKILL"),
+        ("exits", "exit status 3"),
+        ("segfault", "killed by SIGSEGV"),
+    ):
         result = results[student]
         assert result.grader_error and not result.gradable and result.score == 0
         assert how in result.notes[0] and "the grading worker died" in result.notes[0]
@@ -175,6 +187,7 @@ def test_grade_one_turns_a_grader_exception_into_a_grader_error(monkeypatch):
 
     def broken(*args, **kwargs):
         raise KeyError("bug")
+
     monkeypatch.setattr(grader.pipeline.grade, "grade_submission", broken)
     result = runner.grade_one("ann", "/nb.ipynb", ["a note"], two_exercises(), master(), None)
     assert result.grader_error and result.notes[0] == "a note"

@@ -1,4 +1,5 @@
 """Finding and loading an assignment (grader.course.assignment, grader.spec) without the real course."""
+
 import sys
 import textwrap
 
@@ -37,6 +38,7 @@ def test_two_folders_testcases_load_side_by_side(tmp_path):
 
 def test_load_helpers_keeps_a_module_of_the_same_name_that_was_already_imported(tmp_path, monkeypatch):
     import types
+
     mine = types.ModuleType("testCases")
     monkeypatch.setitem(sys.modules, "testCases", mine)
     loaded = load_helpers(_helpers(tmp_path / "a", "a"))
@@ -55,7 +57,7 @@ def test_load_helpers_cleans_up_after_a_helper_that_fails(tmp_path):
     assert sys.path == path_before and set(sys.modules) == modules_before
 
 
-SPEC = '''
+SPEC = """
 from grader.spec import Case, Spec
 
 
@@ -63,7 +65,7 @@ def build(helpers):
     return Spec(notebook="nb.ipynb", exercises={"double": "double_values"},
                 cases={"double": [Case("two", (helpers["tools"].TWO,))]},
                 compare=lambda e, a, n: None if e == a else "differs")
-'''
+"""
 
 
 def _course(root, assignment_id, spec=SPEC):
@@ -123,25 +125,33 @@ def test_unknown_assignment_in_a_course_without_any(tmp_path):
 
 def test_the_real_course_lists_l1w3():
     from grader import ROOT
+
     assert "L1W3" in ids(ROOT)
     with pytest.raises(UnknownAssignment, match="L1W3"):
         Assignment("L0W0")
 
 
 def _spec(**change):
-    arguments = dict(notebook="nb.ipynb", exercises={"f": "f_values", "g": "g_values"},
-                     cases={"f": [Case("a")], "g": [Case("b")]}, compare=lambda e, a, n: None)
+    arguments = dict(
+        notebook="nb.ipynb",
+        exercises={"f": "f_values", "g": "g_values"},
+        cases={"f": [Case("a")], "g": [Case("b")]},
+        compare=lambda e, a, n: None,
+    )
     arguments.update(change)
     return Spec(**arguments)
 
 
-@pytest.mark.parametrize("change", [
-    {"cases": {"f": [Case("a")]}},                                    # g has no cases
-    {"cases": {"f": [Case("a")], "g": [Case("b")], "h": [Case("c")]}},  # h is no exercise
-    {"cases": {"f": [Case("a")], "g": []}},                            # g has an empty list
-    {"callees": {"f": ("h",)}},                                        # calls a non-exercise
-    {"callees": {"h": ("f",)}},                                        # a non-exercise calls
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"cases": {"f": [Case("a")]}},  # g has no cases
+        {"cases": {"f": [Case("a")], "g": [Case("b")], "h": [Case("c")]}},  # h is no exercise
+        {"cases": {"f": [Case("a")], "g": []}},  # g has an empty list
+        {"callees": {"f": ("h",)}},  # calls a non-exercise
+        {"callees": {"h": ("f",)}},  # a non-exercise calls
+    ],
+)
 def test_spec_rejects_inconsistent_declarations(change):
     with pytest.raises(ValueError, match="spec"):
         _spec(**change)
@@ -153,6 +163,7 @@ def test_spec_accepts_a_consistent_declaration():
 
 def test_copy_value_copies_arrays_inside_containers():
     import numpy as np
+
     original = {"a": (np.zeros(2), [np.ones(1)]), "b": 3}
     copied = copy_value(original)
     copied["a"][0][0] = 5

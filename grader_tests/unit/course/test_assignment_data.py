@@ -9,6 +9,7 @@
   ``source/<id>/*.py`` are relative symlinks to them.
 - The demo's students come from the assignment's spec (``Spec.demo``).
 """
+
 import os
 import pathlib
 import re
@@ -89,33 +90,40 @@ def test_no_module_of_the_engine_names_an_assignment_an_exercise_or_a_helper():
     assert not found, "the engine names an assignment's data:\n" + "\n".join(found)
 
 
-@pytest.mark.parametrize("line, name", [
-    ('DEMO_ASSIGNMENT = "L1W3"', "L1W3"),
-    ('names = [e.removeprefix("func_") for e in exercises]', "func_"),
-    ("buggy['func_backward_propagation'] = edit", "func_backward_propagation"),
-    ('assert grade_id == "func_predict_values"', "func_predict_values"),
-    ("Feedback pages: feedback/<student>/<id>/planar_classification.html", "planar_classification"),
-    ("(``4321_1_1_planar_classification.ipynb``) is still participant 77's", "planar_classification"),
-    ("two assignments' testCases.py coexist", "testCases"),
-    ("files released to students (utils/checks.py)", "checks"),
-    ("from planar_utils import func_sigmoid", "planar_utils"),
-    ("import checks", "checks"),
-])
+@pytest.mark.parametrize(
+    "line, name",
+    [
+        ('DEMO_ASSIGNMENT = "L1W3"', "L1W3"),
+        ('names = [e.removeprefix("func_") for e in exercises]', "func_"),
+        ("buggy['func_backward_propagation'] = edit", "func_backward_propagation"),
+        ('assert grade_id == "func_predict_values"', "func_predict_values"),
+        ("Feedback pages: feedback/<student>/<id>/planar_classification.html", "planar_classification"),
+        ("(``4321_1_1_planar_classification.ipynb``) is still participant 77's", "planar_classification"),
+        ("two assignments' testCases.py coexist", "testCases"),
+        ("files released to students (utils/checks.py)", "checks"),
+        ("from planar_utils import func_sigmoid", "planar_utils"),
+        ("import checks", "checks"),
+    ],
+)
 def test_a_line_naming_an_assignments_data_is_caught(line, name):
     assert name in [found for _, found, _ in mentions(line, assignment_names())]
 
 
-@pytest.mark.parametrize("line", [
-    "the public self-checks run first",
-    "the release check compares notebooks",
-    "def check(assignment):",
-    "functools.cached_property",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "the public self-checks run first",
+        "the release check compares notebooks",
+        "def check(assignment):",
+        "functools.cached_property",
+    ],
+)
 def test_ordinary_words_are_not_mistaken_for_an_assignments_names(line):
     assert mentions(line, assignment_names()) == []
 
 
 # ------------------------------------------------------------------ helpers kept one way
+
 
 def _helpers(assignment_id):
     folder = os.path.join(ROOT, "source", assignment_id)
@@ -132,8 +140,9 @@ def test_every_helper_in_source_is_a_relative_symlink_into_utils_of_its_assignme
         assert os.path.islink(path), f"source/{assignment_id}/{name} is not a symlink"
         assert os.readlink(path) == f"../../utils/{assignment_id}/{name}", os.readlink(path)
         assert os.path.isfile(os.path.join(utils, name)) and not os.path.islink(os.path.join(utils, name))
-    assert sorted(n for n in os.listdir(utils) if n.endswith(".py")) == helpers, \
+    assert sorted(n for n in os.listdir(utils) if n.endswith(".py")) == helpers, (
         f"utils/{assignment_id}/ holds a helper that source/{assignment_id}/ does not link"
+    )
 
 
 def test_utils_holds_one_folder_per_assignment_and_nothing_loose():
@@ -153,6 +162,7 @@ def test_every_helper_says_its_release_is_generated_and_which_file_to_edit(assig
 
 
 # ------------------------------------------------------------------ the demo, from the spec
+
 
 @pytest.mark.parametrize("assignment_id", ids())
 def test_demo_students_are_the_solution_the_untouched_release_and_the_specs(assignment_id):
@@ -174,8 +184,10 @@ def test_demo_writes_each_students_notebook(tmp_path):
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         solution_cells[path.split(os.sep)[-3]] = {
-            c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
+            c.metadata["nbgrader"]["grade_id"]: c.source
+            for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("solution")
+        }
     solution = solution_cells[submissions.SOLUTION_STUDENT]
     for student, edits in assignment.spec.demo.items():
         for exercise, (old, new) in edits.items():
@@ -190,8 +202,9 @@ def test_a_demo_edit_that_does_not_apply_exactly_once_is_refused(monkeypatch):
     monkeypatch.setitem(assignment.spec.demo, "demo_nothing", {exercise: ("no such code", "x")})
     with pytest.raises(ValueError) as error:
         submissions.demo_sources(assignment, "demo_nothing")
-    assert str(error.value) == msg.DEMO_EDIT_NOT_ONCE.format(student="demo_nothing", exercise=exercise,
-                                                             count=0, old="no such code")
+    assert str(error.value) == msg.DEMO_EDIT_NOT_ONCE.format(
+        student="demo_nothing", exercise=exercise, count=0, old="no such code"
+    )
 
 
 def test_a_demo_student_cannot_take_the_engines_own_ids(monkeypatch, tmp_path):
@@ -206,16 +219,24 @@ def test_a_demo_student_cannot_take_the_engines_own_ids(monkeypatch, tmp_path):
 def test_spec_refuses_short_names_and_demo_edits_of_unknown_exercises(field):
     value = {"nope": "n"} if field == "short_names" else {"demo_x": {"nope": ("a", "b")}}
     with pytest.raises(ValueError) as error:
-        Spec(notebook="a.ipynb", exercises={"area": "area_values"}, cases={"area": [Case("one", (1,))]},
-             compare=lambda *args: None, **{field: value})
+        Spec(
+            notebook="a.ipynb",
+            exercises={"area": "area_values"},
+            cases={"area": [Case("one", (1,))]},
+            compare=lambda *args: None,
+            **{field: value},
+        )
     assert str(error.value) == msg.SPEC_UNKNOWN_EXERCISES.format(names="nope")
 
 
 # ------------------------------------------------------------------ short names, from the spec
 
+
 def _columns(assignment, monkeypatch):
     grade_ids = list(assignment.test_cells.values())
-    monkeypatch.setattr(table, "scores", lambda db_url, a: (grade_ids, {"ok": {}}, dict.fromkeys(grade_ids, 1.0)))
+    monkeypatch.setattr(
+        table, "scores", lambda db_url, a: (grade_ids, {"ok": {}}, dict.fromkeys(grade_ids, 1.0))
+    )
     head = table.render("unused", assignment).splitlines()[0]
     return [column.strip() for column in head.split("|")[1:-1]]
 

@@ -6,6 +6,7 @@ every other exercise's hidden cases stay byte-identical.  The tests build each
 assignment's real spec twice, the second time with one exercise's stream
 advanced as a new case would advance it, and compare.
 """
+
 import os
 import subprocess
 import sys
@@ -33,8 +34,10 @@ def _fingerprint(value):
 
 
 def _cases(spec):
-    return {exercise: [(c.label, _fingerprint(c.args), _fingerprint(c.kwargs)) for c in cases]
-            for exercise, cases in spec.cases.items()}
+    return {
+        exercise: [(c.label, _fingerprint(c.args), _fingerprint(c.kwargs)) for c in cases]
+        for exercise, cases in spec.cases.items()
+    }
 
 
 class _Counting:
@@ -49,6 +52,7 @@ class _Counting:
         def draw(*args, **kwargs):
             self._draws[self._exercise] = self._draws.get(self._exercise, 0) + 1
             return method(*args, **kwargs)
+
         return draw
 
 
@@ -66,7 +70,7 @@ def _build(assignment, monkeypatch, advanced=None):
         asked.append(exercise)
         rng = case_rng(exercise, seed)
         if exercise == advanced:
-            rng.randn(4)   # what a case added before the others would take
+            rng.randn(4)  # what a case added before the others would take
         return _Counting(rng, draws, exercise)
 
     def watched(real):
@@ -75,6 +79,7 @@ def _build(assignment, monkeypatch, advanced=None):
             if os.path.realpath(sys._getframe(1).f_code.co_filename) == os.path.realpath(path):
                 foreign.append(real.__name__)
             return real(*args, **kwargs)
+
         return make
 
     global_state = np.random.get_state()
@@ -107,7 +112,8 @@ def test_every_stream_belongs_to_one_exercise_and_is_asked_for_once(assignment_i
 
 @pytest.mark.parametrize("assignment_id, exercise", _exercises())
 def test_changing_one_exercises_stream_leaves_every_other_exercises_cases_byte_identical(
-        assignment_id, exercise, monkeypatch):
+    assignment_id, exercise, monkeypatch
+):
     assignment = load(assignment_id)
     before, _, draws, _ = _build(assignment, monkeypatch)
     after, _, _, _ = _build(assignment, monkeypatch, advanced=exercise)
@@ -139,11 +145,14 @@ def test_drawing_from_one_stream_leaves_another_alone():
 
 def test_streams_do_not_depend_on_pythons_string_hash():
     """``hash(str)`` changes with PYTHONHASHSEED; the streams must not (grading runs in other processes)."""
-    code = "from grader.spec import case_rng; print(case_rng('func_predict', 918_273).randn(3).tobytes().hex())"
+    code = (
+        "from grader.spec import case_rng; print(case_rng('func_predict', 918_273).randn(3).tobytes().hex())"
+    )
     outputs = set()
     for hash_seed in ("0", "1", "12345"):
         env = dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=ROOT)
-        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                              check=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
         outputs.add(proc.stdout.strip())
     assert outputs == {case_rng("func_predict", 918_273).randn(3).tobytes().hex()}

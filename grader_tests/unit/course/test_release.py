@@ -1,4 +1,5 @@
 """The student release: generated from the source, with no solution or hidden test left."""
+
 import os
 import re
 
@@ -48,8 +49,7 @@ def test_no_solution_or_hidden_test_line_survives(source, release):
         secret += _regions(cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
     secret = _meaningful(secret)
     assert len(secret) > 40
-    survivors = [line for line in secret if re.search(r"^\s*" + re.escape(line) + r"\s*$",
-                                                      released, re.M)]
+    survivors = [line for line in secret if re.search(r"^\s*" + re.escape(line) + r"\s*$", released, re.M)]
     assert survivors == []
     assert "BEGIN SOLUTION" not in released and "HIDDEN TESTS" not in released
     # The course's grader package stays private; nbgrader (Validate) is named for students.
@@ -57,8 +57,11 @@ def test_no_solution_or_hidden_test_line_survives(source, release):
 
 
 def test_release_keeps_signatures_docstrings_and_returns(source, release):
-    released = {c.metadata["nbgrader"]["grade_id"]: c.source for c in release.cells
-                if c.metadata.get("nbgrader", {}).get("solution")}
+    released = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in release.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
     assert sorted(released) == sorted(EXERCISES)
     for cell in source.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -66,20 +69,29 @@ def test_release_keeps_signatures_docstrings_and_returns(source, release):
             continue
         stub = released[meta["grade_id"]]
         assert "raise NotImplementedError()" in stub
-        kept = [line for line in cell.source.splitlines()
-                if line.lstrip().startswith(("def ", "return ")) or '"""' in line]
+        kept = [
+            line
+            for line in cell.source.splitlines()
+            if line.lstrip().startswith(("def ", "return ")) or '"""' in line
+        ]
         for line in kept:
             assert line in stub.splitlines(), (meta["grade_id"], line)
 
 
 def test_release_has_no_outputs(release):
-    assert all(not c.get("outputs") and c.get("execution_count") is None
-               for c in release.cells if c.cell_type == "code")
+    assert all(
+        not c.get("outputs") and c.get("execution_count") is None
+        for c in release.cells
+        if c.cell_type == "code"
+    )
 
 
 def test_graded_cells_and_points(source):
-    graded = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
-              for c in source.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    graded = {
+        c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
     assert graded == {name + "_values": pts for name, pts in POINTS.items()}
     assert sum(graded.values()) == 20
 
@@ -92,7 +104,7 @@ def test_every_exercise_is_followed_by_its_test_cell_running_the_public_self_che
         test = source.cells[ids.index(name + "_values")].source
         # Visible to the student (and to nbgrader's Validate): the public self-check.
         visible = test.split("### BEGIN HIDDEN TESTS")[0]
-        assert "check_" + name[len("func_"):] + "(" + name + ")" in visible
+        assert "check_" + name[len("func_") :] + "(" + name + ")" in visible
 
 
 def test_exploratory_cells_hold_no_exercise_and_no_test(source):
@@ -101,8 +113,7 @@ def test_exploratory_cells_hold_no_exercise_and_no_test(source):
             assert not cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source[:60]
     exploratory = [c for c in source.cells if "exploratory" in c.metadata.get("tags", [])]
     assert any("hidden_layer_sizes" in c.source for c in exploratory)
-    assert any(c.source.splitlines()[-1].strip() == "func_train_predict_extra_dataset()"
-               for c in exploratory)
+    assert any(c.source.splitlines()[-1].strip() == "func_train_predict_extra_dataset()" for c in exploratory)
 
 
 @pytest.mark.parametrize("name", ["planar_utils.py", "testCases.py", "checks.py"])
@@ -116,5 +127,6 @@ def test_released_helpers_are_copies_of_utils_that_say_they_are_generated(root, 
     assert released == original
     first, second = released.split("\n", 2)[:2]
     assert "GENERATED" in first and f"utils/L1W3/{name}" in first + second and "make release" in second
-    assert os.path.realpath(os.path.join(root, "source", "L1W3", name)) == \
-        os.path.join(os.path.realpath(root), "utils", "L1W3", name)
+    assert os.path.realpath(os.path.join(root, "source", "L1W3", name)) == os.path.join(
+        os.path.realpath(root), "utils", "L1W3", name
+    )

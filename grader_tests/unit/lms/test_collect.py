@@ -4,6 +4,7 @@ Every download here is a real zip built in tmp_path; the zip bombs and the
 lying headers are written by hand (``raw_zip``), since ``zipfile`` only
 writes honest ones.
 """
+
 import datetime
 import os
 import resource
@@ -48,6 +49,7 @@ def make_zip(path, members):
 def zip_bytes(members):
     """A zip (as bytes) of ``members``, e.g. a student's own upload."""
     import io
+
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for name, data in members:
@@ -91,8 +93,23 @@ def raw_zip(path, name, chunks, crc, size, declared_size=None, before=()):
         for ename, method, data, ecrc, csize, usize in entries:
             encoded = ename.encode()
             start = offset
-            f.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, dos_time, dos_date,
-                                ecrc, 0, usize, len(encoded), 0) + encoded)
+            f.write(
+                struct.pack(
+                    "<4s5H3L2H",
+                    b"PK\x03\x04",
+                    20,
+                    0,
+                    method,
+                    dos_time,
+                    dos_date,
+                    ecrc,
+                    0,
+                    usize,
+                    len(encoded),
+                    0,
+                )
+                + encoded
+            )
             size_at = f.tell() - len(encoded) - 12  # the local header's compressed-size field
             written = 0
             for piece in data:
@@ -103,14 +120,37 @@ def raw_zip(path, name, chunks, crc, size, declared_size=None, before=()):
             f.write(struct.pack("<L", written))
             f.seek(end)
             offset = end
-            central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, method, dos_time,
-                                       dos_date, ecrc, written, usize, len(encoded), 0, 0, 0, 0,
-                                       0o100644 << 16, start) + encoded)
+            central.append(
+                struct.pack(
+                    "<4s6H3L5H2L",
+                    b"PK\x01\x02",
+                    20,
+                    20,
+                    0,
+                    method,
+                    dos_time,
+                    dos_date,
+                    ecrc,
+                    written,
+                    usize,
+                    len(encoded),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0o100644 << 16,
+                    start,
+                )
+                + encoded
+            )
         cd_start = f.tell()
         for entry in central:
             f.write(entry)
-        f.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central),
-                            f.tell() - cd_start, cd_start, 0))
+        f.write(
+            struct.pack(
+                "<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central), f.tell() - cd_start, cd_start, 0
+            )
+        )
     return str(path)
 
 
@@ -148,12 +188,16 @@ def course(tmp_path):
 
 # ---------------------------------------------------------------- LMS detection and ownership
 
+
 def test_moodle_file_named_like_canvas_is_filed_under_its_participant(course):
     """Reviewer finding 4: participant 77's `4321_1_1_...` file is 77's, never student 4321's."""
-    z = make_zip(course / "d.zip", [
-        ("Li Lei_77_assignsubmission_file_/4321_1_1_planar_classification.ipynb", notebook("77")),
-        ("Jane Doe_1234_assignsubmission_file_/planar_classification.ipynb", notebook("1234")),
-    ])
+    z = make_zip(
+        course / "d.zip",
+        [
+            ("Li Lei_77_assignsubmission_file_/4321_1_1_planar_classification.ipynb", notebook("77")),
+            ("Jane Doe_1234_assignsubmission_file_/planar_classification.ipynb", notebook("1234")),
+        ],
+    )
     report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert report.lms == "moodle"
     assert sorted(os.listdir(course / "submitted")) == ["1234", "77"]
@@ -163,43 +207,61 @@ def test_moodle_file_named_like_canvas_is_filed_under_its_participant(course):
 
 def test_naming_a_participant_who_submitted_does_not_abort_the_class(course):
     """Reviewer finding 4: a file named after participant 1234 neither aborts nor overwrites 1234."""
-    z = make_zip(course / "d.zip", [
-        ("Jane Doe_1234_assignsubmission_file_/planar_classification.ipynb", notebook("1234")),
-        ("Li Lei_77_assignsubmission_file_/1234_1_1_planar_classification.ipynb", notebook("77")),
-        ("Wang Fang_88_assignsubmission_file_/planar_classification.ipynb", notebook("88")),
-    ])
+    z = make_zip(
+        course / "d.zip",
+        [
+            ("Jane Doe_1234_assignsubmission_file_/planar_classification.ipynb", notebook("1234")),
+            ("Li Lei_77_assignsubmission_file_/1234_1_1_planar_classification.ipynb", notebook("77")),
+            ("Wang Fang_88_assignsubmission_file_/planar_classification.ipynb", notebook("88")),
+        ],
+    )
     report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert {s: filed(course / "submitted", s) for s in report.filed} == {
-        "1234": notebook("1234"), "77": notebook("77"), "88": notebook("88")}
+        "1234": notebook("1234"),
+        "77": notebook("77"),
+        "88": notebook("88"),
+    }
 
 
 def test_two_notebooks_cost_only_that_student(course):
-    z = make_zip(course / "d.zip", [
-        ("Jane Doe_1234_assignsubmission_file_/planar_classification.ipynb", notebook("a")),
-        ("Jane Doe_1234_assignsubmission_file_/planar_classification (2).ipynb", notebook("b")),
-        ("Li Lei_77_assignsubmission_file_/planar_classification.ipynb", notebook("77")),
-    ])
+    z = make_zip(
+        course / "d.zip",
+        [
+            ("Jane Doe_1234_assignsubmission_file_/planar_classification.ipynb", notebook("a")),
+            ("Jane Doe_1234_assignsubmission_file_/planar_classification (2).ipynb", notebook("b")),
+            ("Li Lei_77_assignsubmission_file_/planar_classification.ipynb", notebook("77")),
+        ],
+    )
     report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert sorted(report.filed) == ["77"]
     assert os.listdir(course / "submitted") == ["77"]
     [problem] = report.unfiled
-    assert problem.student == "1234" and "2 notebooks" in problem.reason and "planar_classification (2)" in str(problem)
+    assert (
+        problem.student == "1234"
+        and "2 notebooks" in problem.reason
+        and "planar_classification (2)" in str(problem)
+    )
 
 
 def test_two_accounts_with_one_login_are_not_guessed(course):
-    z = make_zip(course / "d.zip", [
-        ("doejane_11_1_planar_classification.ipynb", notebook("a")),
-        ("doejane_22_2_planar_classification.ipynb", notebook("b")),
-        ("smithjo_33_3_planar_classification.ipynb", notebook("c")),
-    ])
+    z = make_zip(
+        course / "d.zip",
+        [
+            ("doejane_11_1_planar_classification.ipynb", notebook("a")),
+            ("doejane_22_2_planar_classification.ipynb", notebook("b")),
+            ("smithjo_33_3_planar_classification.ipynb", notebook("c")),
+        ],
+    )
     report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert sorted(report.filed) == ["smithjo"]
     assert [p.student for p in report.unfiled] == ["doejane"] and "accounts" in report.unfiled[0].reason
 
 
 def test_mixed_canvas_and_moodle_requires_lms(course):
-    members = [("doejane_1234_5678_planar_classification.ipynb", notebook("c")),
-               ("Li Lei_77_assignsubmission_file_/planar_classification.ipynb", notebook("m"))]
+    members = [
+        ("doejane_1234_5678_planar_classification.ipynb", notebook("c")),
+        ("Li Lei_77_assignsubmission_file_/planar_classification.ipynb", notebook("m")),
+    ]
     z = make_zip(course / "d.zip", members)
     with pytest.raises(collect.CollectError, match="--lms"):
         collect.collect(z, L1W3, submitted=str(course / "submitted"))
@@ -210,11 +272,13 @@ def test_mixed_canvas_and_moodle_requires_lms(course):
     assert problem.member == members[1][0] and "canvas" in problem.reason
 
 
-@pytest.mark.parametrize("name", ["README.txt", "planar_classification.ipynb",
-                                  "sub/doejane_1_2_planar_classification.ipynb"])
+@pytest.mark.parametrize(
+    "name", ["README.txt", "planar_classification.ipynb", "sub/doejane_1_2_planar_classification.ipynb"]
+)
 def test_a_file_no_rule_matches_is_reported_never_guessed(course, name):
-    z = make_zip(course / "d.zip", [("smithjo_33_3_planar_classification.ipynb", notebook("s")),
-                                    (name, notebook("x"))])
+    z = make_zip(
+        course / "d.zip", [("smithjo_33_3_planar_classification.ipynb", notebook("s")), (name, notebook("x"))]
+    )
     with pytest.raises(collect.CollectError, match="--lms"):  # not every file is Canvas's
         collect.collect(z, L1W3, submitted=str(course / "submitted"))
     report = collect.collect(z, L1W3, submitted=str(course / "submitted"), lms="canvas")
@@ -224,29 +288,54 @@ def test_a_file_no_rule_matches_is_reported_never_guessed(course, name):
 
 # ---------------------------------------------------------------- nested archives, paths, modes
 
-NESTED = [("victim_1_2_planar_classification.ipynb", b"{}"), (".hidden_1_2_planar_classification.ipynb", b"{}"),
-          ("suid_1_2_planar_classification.ipynb", b"{}"), ("../L1W3/planar_classification.ipynb", b"{}"),
-          (".._1_2_planar_classification.ipynb", b"{}")]
+NESTED = [
+    ("victim_1_2_planar_classification.ipynb", b"{}"),
+    (".hidden_1_2_planar_classification.ipynb", b"{}"),
+    ("suid_1_2_planar_classification.ipynb", b"{}"),
+    ("../L1W3/planar_classification.ipynb", b"{}"),
+    (".._1_2_planar_classification.ipynb", b"{}"),
+]
 
 
-@pytest.mark.parametrize("members, filed_ids, unfiled", [
-    # Reviewer finding 10: a student's own zip is not unpacked; nothing in it names anyone.
-    ([("doejane_1_2_upload.zip", zip_bytes(NESTED)),
-      ("smithjo_3_4_planar_classification.ipynb", notebook("s"))],
-     ["smithjo"], ["doejane_1_2_upload.zip", "doejane"]),
-    # The same names at the download's root: bad ids refused, the mode not kept.
-    ([(".hidden_1_2_planar_classification.ipynb", notebook("h")),
-      (".._1_2_planar_classification.ipynb", notebook("dd")),
-      ("suid_1_2_planar_classification.ipynb", notebook("suid"), WHEN, 0o106777),
-      ("-rf_1_2_planar_classification.ipynb", notebook("rf")),
-      ("smithjo_3_4_planar_classification.ipynb", notebook("s"))],
-     ["smithjo", "suid"], [".hidden_1_2_planar_classification.ipynb", ".._1_2_planar_classification.ipynb",
-                           "-rf_1_2_planar_classification.ipynb"]),
-    # A symbolic link named like a notebook is not a notebook.
-    ([("doejane_1_2_planar_classification.ipynb", b"/etc/passwd", WHEN, 0o120777),
-      ("smithjo_3_4_planar_classification.ipynb", notebook("s"))],
-     ["smithjo"], ["doejane_1_2_planar_classification.ipynb", "doejane"]),
-])
+@pytest.mark.parametrize(
+    "members, filed_ids, unfiled",
+    [
+        # Reviewer finding 10: a student's own zip is not unpacked; nothing in it names anyone.
+        (
+            [
+                ("doejane_1_2_upload.zip", zip_bytes(NESTED)),
+                ("smithjo_3_4_planar_classification.ipynb", notebook("s")),
+            ],
+            ["smithjo"],
+            ["doejane_1_2_upload.zip", "doejane"],
+        ),
+        # The same names at the download's root: bad ids refused, the mode not kept.
+        (
+            [
+                (".hidden_1_2_planar_classification.ipynb", notebook("h")),
+                (".._1_2_planar_classification.ipynb", notebook("dd")),
+                ("suid_1_2_planar_classification.ipynb", notebook("suid"), WHEN, 0o106777),
+                ("-rf_1_2_planar_classification.ipynb", notebook("rf")),
+                ("smithjo_3_4_planar_classification.ipynb", notebook("s")),
+            ],
+            ["smithjo", "suid"],
+            [
+                ".hidden_1_2_planar_classification.ipynb",
+                ".._1_2_planar_classification.ipynb",
+                "-rf_1_2_planar_classification.ipynb",
+            ],
+        ),
+        # A symbolic link named like a notebook is not a notebook.
+        (
+            [
+                ("doejane_1_2_planar_classification.ipynb", b"/etc/passwd", WHEN, 0o120777),
+                ("smithjo_3_4_planar_classification.ipynb", notebook("s")),
+            ],
+            ["smithjo"],
+            ["doejane_1_2_planar_classification.ipynb", "doejane"],
+        ),
+    ],
+)
 def test_nothing_escapes_submitted_and_nested_archives_stay_packed(course, members, filed_ids, unfiled):
     z = make_zip(course / "d.zip", members)
     before = tree(course)
@@ -264,8 +353,13 @@ def test_nothing_escapes_submitted_and_nested_archives_stay_packed(course, membe
 
 
 def test_archive_upload_is_reported_as_not_a_notebook(course):
-    z = make_zip(course / "d.zip", [("doejane_1_2_upload.zip", zip_bytes(NESTED)),
-                                    ("doejane_1_2_planar_classification.ipynb", notebook("d"))])
+    z = make_zip(
+        course / "d.zip",
+        [
+            ("doejane_1_2_upload.zip", zip_bytes(NESTED)),
+            ("doejane_1_2_planar_classification.ipynb", notebook("d")),
+        ],
+    )
     report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert list(report.filed) == ["doejane"]
     [extra] = report.problems
@@ -275,19 +369,40 @@ def test_archive_upload_is_reported_as_not_a_notebook(course):
 
 # ---------------------------------------------------------------- hostile ids
 
-@pytest.mark.parametrize("member", [
-    "\x1b[31mred\x1b[0m_1_2_planar_classification.ipynb",
-    "\x9b2J_1_2_planar_classification.ipynb",
-    '=HYPERLINK("http:x","y")_1_2_planar_classification.ipynb',
-    "=HYPERLINK(1)_1_2_planar_classification.ipynb",
-    "+cmd_1_2_planar_classification.ipynb",
-    "@SUM(1)_1_2_planar_classification.ipynb",
-])
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        "\x1b[31mred\x1b[0m_1_2_planar_classification.ipynb",
+        "\x9b2J_1_2_planar_classification.ipynb",
+        '=HYPERLINK("http:x","y")_1_2_planar_classification.ipynb',
+        "=HYPERLINK(1)_1_2_planar_classification.ipynb",
+        "+cmd_1_2_planar_classification.ipynb",
+        "@SUM(1)_1_2_planar_classification.ipynb",
+    ],
+)
 def test_hostile_ids_are_refused_and_shown_escaped(course, member, capsys):
-    z = make_zip(course / "d.zip", [(member, notebook("x")),
-                                    ("smithjo_3_4_planar_classification.ipynb", notebook("s"))])
-    assert cli(["collect", z, "--assignment", "L1W3", "--lms", "canvas", "--submitted", str(course / "submitted"),
-                "--db", f"sqlite:///{course}/gb.db"]) == 1
+    z = make_zip(
+        course / "d.zip",
+        [(member, notebook("x")), ("smithjo_3_4_planar_classification.ipynb", notebook("s"))],
+    )
+    assert (
+        cli(
+            [
+                "collect",
+                z,
+                "--assignment",
+                "L1W3",
+                "--lms",
+                "canvas",
+                "--submitted",
+                str(course / "submitted"),
+                "--db",
+                f"sqlite:///{course}/gb.db",
+            ]
+        )
+        == 1
+    )
     assert os.listdir(course / "submitted") == ["smithjo"]
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x9b" not in err
@@ -298,27 +413,52 @@ def test_hostile_ids_are_refused_and_shown_escaped(course, member, capsys):
 
 def test_cli_exits_zero_when_every_student_is_filed(course, capsys):
     z = make_zip(course / "d.zip", [("smithjo_3_4_planar_classification.ipynb", notebook("s"))])
-    assert cli(["collect", z, "--assignment", "L1W3", "--submitted", str(course / "submitted"),
-                "--db", f"sqlite:///{course}/gb.db"]) == 0
+    assert (
+        cli(
+            [
+                "collect",
+                z,
+                "--assignment",
+                "L1W3",
+                "--submitted",
+                str(course / "submitted"),
+                "--db",
+                f"sqlite:///{course}/gb.db",
+            ]
+        )
+        == 0
+    )
     assert "filed 1 student(s)" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- timestamps, names, re-collect
 
-@pytest.mark.parametrize("timezone, expected", [
-    (None, "2026-11-20 08:30:16.000000 UTC"),
-    ("Asia/Shanghai", "2026-11-20 00:30:16.000000 UTC"),
-])
+
+@pytest.mark.parametrize(
+    "timezone, expected",
+    [
+        (None, "2026-11-20 08:30:16.000000 UTC"),
+        ("Asia/Shanghai", "2026-11-20 00:30:16.000000 UTC"),
+    ],
+)
 def test_both_layouts_file_the_right_student_with_time_and_name(course, empty_gradebook, timezone, expected):
     shutil.copy(empty_gradebook, course / "gb.db")
     db = f"sqlite:///{course}/gb.db"
-    canvas = make_zip(course / "c.zip", [("doejane_late_1234_5678_planar_classification-1.ipynb",
-                                          notebook("c"), WHEN)])
-    moodle = make_zip(course / "m.zip", [
-        ("Jane van Doe_4321_assignsubmission_file_/planar_classification.ipynb", notebook("m")),
-        ("Li Lei_77_assignsubmission_file_/planar_classification.ipynb", notebook("77"), (2026, 11, 21, 0, 0, 0)),
-        ("Li Lei_77_assignsubmission_onlinetext_/onlinetext.html", b"<p>hi</p>"),
-    ])
+    canvas = make_zip(
+        course / "c.zip", [("doejane_late_1234_5678_planar_classification-1.ipynb", notebook("c"), WHEN)]
+    )
+    moodle = make_zip(
+        course / "m.zip",
+        [
+            ("Jane van Doe_4321_assignsubmission_file_/planar_classification.ipynb", notebook("m")),
+            (
+                "Li Lei_77_assignsubmission_file_/planar_classification.ipynb",
+                notebook("77"),
+                (2026, 11, 21, 0, 0, 0),
+            ),
+            ("Li Lei_77_assignsubmission_onlinetext_/onlinetext.html", b"<p>hi</p>"),
+        ],
+    )
     sub = course / "submitted"
     r1 = collect.collect(canvas, L1W3, submitted=str(sub), timezone=timezone, db_url=db)
     r2 = collect.collect(moodle, L1W3, submitted=str(sub), timezone=timezone, db_url=db)
@@ -329,7 +469,8 @@ def test_both_layouts_file_the_right_student_with_time_and_name(course, empty_gr
     assert (sub / "4321" / "L1W3" / "timestamp.txt").read_text() == expected
     # nbgrader reads it back as the same moment (naive UTC).
     assert parse_utc(stamp) == datetime.datetime(*WHEN) - (
-        datetime.timedelta(hours=8) if timezone else datetime.timedelta(0))
+        datetime.timedelta(hours=8) if timezone else datetime.timedelta(0)
+    )
     assert r2.names == {"4321": ("Jane van", "Doe"), "77": ("Li", "Lei")}
     assert [p.member for p in r2.problems] == ["Li Lei_77_assignsubmission_onlinetext_/onlinetext.html"]
     assert r2.unfiled == []
@@ -339,8 +480,10 @@ def test_both_layouts_file_the_right_student_with_time_and_name(course, empty_gr
 
 
 def test_names_with_control_characters_are_not_recorded(course):
-    z = make_zip(course / "d.zip", [
-        ("Evil\x1b[2J Name_77_assignsubmission_file_/planar_classification.ipynb", notebook("77"))])
+    z = make_zip(
+        course / "d.zip",
+        [("Evil\x1b[2J Name_77_assignsubmission_file_/planar_classification.ipynb", notebook("77"))],
+    )
     report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert list(report.filed) == ["77"] and report.names == {}
     [problem] = report.problems
@@ -353,7 +496,9 @@ def test_modes_and_links_do_not_depend_on_what_was_there(course):
     outside.mkdir()
     (course / "submitted").mkdir()
     os.symlink(outside, course / "submitted" / "smithjo")
-    z = make_zip(course / "d.zip", [("smithjo_3_4_planar_classification.ipynb", notebook("s"), WHEN, 0o107777)])
+    z = make_zip(
+        course / "d.zip", [("smithjo_3_4_planar_classification.ipynb", notebook("s"), WHEN, 0o107777)]
+    )
     old = os.umask(0o077)
     try:
         collect.collect(z, L1W3, submitted=str(course / "submitted"))
@@ -363,7 +508,10 @@ def test_modes_and_links_do_not_depend_on_what_was_there(course):
     folder = course / "submitted" / "smithjo"
     assert not folder.is_symlink()
     assert [stat.S_IMODE(os.stat(p).st_mode) for p in (folder, folder / "L1W3", folder / "L1W3" / NB)] == [
-        0o755, 0o755, 0o644]
+        0o755,
+        0o755,
+        0o644,
+    ]
 
 
 def test_recollect_replaces_a_students_folder_exactly(course):
@@ -378,41 +526,63 @@ def test_recollect_replaces_a_students_folder_exactly(course):
     gone = sub / "1234" / "L1W3"
     gone.mkdir(parents=True)
     (gone / NB).write_bytes(notebook("old 1234"))
-    z = make_zip(course / "d.zip", [
-        ("Li Lei_77_assignsubmission_file_/planar_classification.ipynb", notebook("77")),
-        ("Jane Doe_1234_assignsubmission_file_/a.ipynb", notebook("a")),
-        ("Jane Doe_1234_assignsubmission_file_/b.ipynb", notebook("b")),
-    ])
+    z = make_zip(
+        course / "d.zip",
+        [
+            ("Li Lei_77_assignsubmission_file_/planar_classification.ipynb", notebook("77")),
+            ("Jane Doe_1234_assignsubmission_file_/a.ipynb", notebook("a")),
+            ("Jane Doe_1234_assignsubmission_file_/b.ipynb", notebook("b")),
+        ],
+    )
     collect.collect(z, L1W3, submitted=str(sub))
     assert sorted(os.listdir(old)) == [NB, "timestamp.txt"]
     assert (old / "timestamp.txt").read_text() == "2026-11-20 08:30:16.000000 UTC"
-    assert filed(sub, "99") == notebook("99")       # not in this download: left as it was
-    assert not gone.exists()                         # in it, but not filed: not graded on an old file
+    assert filed(sub, "99") == notebook("99")  # not in this download: left as it was
+    assert not gone.exists()  # in it, but not filed: not graded on an old file
 
 
 # ---------------------------------------------------------------- limits, bombs, lying headers
 
+
 def test_too_many_members_refuse_the_download(course):
-    z = make_zip(course / "d.zip", [(f"s{i}_1_2_planar_classification.ipynb", notebook(i)) for i in range(11)])
+    z = make_zip(
+        course / "d.zip", [(f"s{i}_1_2_planar_classification.ipynb", notebook(i)) for i in range(11)]
+    )
     with pytest.raises(collect.CollectError, match="11 entries"):
-        collect.collect(z, L1W3, submitted=str(course / "submitted"), limits=collect.ArchiveLimits(members=10))
+        collect.collect(
+            z, L1W3, submitted=str(course / "submitted"), limits=collect.ArchiveLimits(members=10)
+        )
     assert not (course / "submitted").exists()
-    assert len(collect.collect(z, L1W3, submitted=str(course / "submitted"),
-                               limits=collect.ArchiveLimits(members=11)).filed) == 11
+    assert (
+        len(
+            collect.collect(
+                z, L1W3, submitted=str(course / "submitted"), limits=collect.ArchiveLimits(members=11)
+            ).filed
+        )
+        == 11
+    )
 
 
 def test_too_large_in_total_refuses_the_download(course):
     z = make_zip(course / "d.zip", [(f"s{i}_1_2_planar_classification.ipynb", bytes(1000)) for i in range(3)])
     with pytest.raises(collect.CollectError, match="3000 bytes"):
-        collect.collect(z, L1W3, submitted=str(course / "submitted"), limits=collect.ArchiveLimits(total_bytes=2999))
+        collect.collect(
+            z, L1W3, submitted=str(course / "submitted"), limits=collect.ArchiveLimits(total_bytes=2999)
+        )
     assert not (course / "submitted").exists()
 
 
 def test_one_member_too_large_costs_only_that_student(course):
-    z = make_zip(course / "d.zip", [("big_1_2_planar_classification.ipynb", os.urandom(4000)),
-                                    ("small_1_2_planar_classification.ipynb", notebook("s"))])
-    report = collect.collect(z, L1W3, submitted=str(course / "submitted"),
-                             limits=collect.ArchiveLimits(member_bytes=3999))
+    z = make_zip(
+        course / "d.zip",
+        [
+            ("big_1_2_planar_classification.ipynb", os.urandom(4000)),
+            ("small_1_2_planar_classification.ipynb", notebook("s")),
+        ],
+    )
+    report = collect.collect(
+        z, L1W3, submitted=str(course / "submitted"), limits=collect.ArchiveLimits(member_bytes=3999)
+    )
     assert list(report.filed) == ["small"]
     assert report.unfiled[0].student == "big" and "per file" in report.unfiled[0].reason
 
@@ -425,16 +595,25 @@ def bomb_parts():
     return zeros_crc(BOMB_MIB)
 
 
-@pytest.mark.parametrize("declared, why", [
-    (BOMB_MIB * MB, "per file"),       # honest header: refused before inflating
-    (1000, "header lies"),             # claims 1000 bytes
-    (40 * MB, "zip bomb"),             # claims a plausible 40 MB (19:1): caught by the ratio while inflating
-])
+@pytest.mark.parametrize(
+    "declared, why",
+    [
+        (BOMB_MIB * MB, "per file"),  # honest header: refused before inflating
+        (1000, "header lies"),  # claims 1000 bytes
+        (40 * MB, "zip bomb"),  # claims a plausible 40 MB (19:1): caught by the ratio while inflating
+    ],
+)
 def test_zip_bomb_is_stopped_in_bounded_memory(course, bomb_parts, declared, why):
     """Reviewer finding 11: a 2 MB member inflating to 2 GiB; also with headers that lie about it."""
-    z = raw_zip(course / "d.zip", "bomb_1_2_planar_classification.ipynb", zeros_deflated(BOMB_MIB),
-                bomb_parts, BOMB_MIB * MB, declared_size=declared,
-                before=[("smithjo_3_4_planar_classification.ipynb", notebook("s"))])
+    z = raw_zip(
+        course / "d.zip",
+        "bomb_1_2_planar_classification.ipynb",
+        zeros_deflated(BOMB_MIB),
+        bomb_parts,
+        BOMB_MIB * MB,
+        declared_size=declared,
+        before=[("smithjo_3_4_planar_classification.ipynb", notebook("s"))],
+    )
     assert os.path.getsize(z) < 3 * MB
     with zipfile.ZipFile(z) as check:  # the archive is what it says, apart from the size field
         assert check.getinfo("bomb_1_2_planar_classification.ipynb").file_size == declared
@@ -458,8 +637,14 @@ def test_the_bomb_inflates_as_built():
 
 def test_a_header_understating_an_honest_notebook_is_refused(course):
     data = notebook("x" * 5000)
-    z = raw_zip(course / "d.zip", "liar_1_2_planar_classification.ipynb",
-                [zlib.compress(data, 9)[2:-4]], zlib.crc32(data), len(data), declared_size=100)
+    z = raw_zip(
+        course / "d.zip",
+        "liar_1_2_planar_classification.ipynb",
+        [zlib.compress(data, 9)[2:-4]],
+        zlib.crc32(data),
+        len(data),
+        declared_size=100,
+    )
     report = collect.collect(z, L1W3, submitted=str(course / "submitted"))
     assert report.filed == {} and "header lies" in report.unfiled[0].reason
 
@@ -474,4 +659,5 @@ def test_a_login_claimed_by_a_second_account_keeps_the_earlier_submission(tmp_pa
     """A student renaming himself after a classmate (same Canvas login, another account) must not
     erase the classmate's collected work; the id is reported, nothing new is filed for it."""
     from grader_tests.helpers import hostile_cases_red as red
+
     assert red.canvas_login_collision(str(tmp_path))

@@ -1,12 +1,5 @@
 """The late-work policy: the plugin's arithmetic, its configuration, and nbgrader applying it."""
 
-
-
-
-
-
-
-
 import pytest
 from traitlets.config import Config
 
@@ -26,10 +19,20 @@ NOTEBOOK = L1W3.notebook
 HOUR = 3600
 
 
-@pytest.mark.parametrize("seconds_late, penalty", [
-    (0, 0.0), (1, 2.0), (23 * HOUR, 2.0), (24 * HOUR, 2.0), (24 * HOUR + 1, 4.0),
-    (25 * HOUR, 4.0), (95 * HOUR, 8.0), (10 * 24 * HOUR, 20.0), (30 * 24 * HOUR, 20.0),
-])
+@pytest.mark.parametrize(
+    "seconds_late, penalty",
+    [
+        (0, 0.0),
+        (1, 2.0),
+        (23 * HOUR, 2.0),
+        (24 * HOUR, 2.0),
+        (24 * HOUR + 1, 4.0),
+        (25 * HOUR, 4.0),
+        (95 * HOUR, 8.0),
+        (10 * 24 * HOUR, 20.0),
+        (30 * 24 * HOUR, 20.0),
+    ],
+)
 def test_ten_percent_per_started_day(seconds_late, penalty):
     assert PercentPerDayLate().late_submission_penalty("s", 20.0, seconds_late) == penalty
 
@@ -76,4 +79,3 @@ def test_stock_plugin_and_out_of_range_answers_are_clipped_as_nbgrader_does():
     config.AssignLatePenalties.plugin_class = Greedy
     assert penalty_for("s", 12.0, 50, config) == 12.0
     assert penalty_for("s", 12.0, 500, config) == 0.0
-

@@ -1,4 +1,5 @@
 """Fast checks of the feedback page's parts: math typesetting, sanitizing, metadata."""
+
 import os
 import re
 
@@ -26,9 +27,12 @@ def test_every_formula_of_the_release_typesets_as_mathml():
 
 
 def test_typeset_replaces_tex_in_text_but_not_in_code():
-    soup = BeautifulSoup("<div><p>cost $J = -\\frac{1}{m}\\sum y$ and</p>"
-                         "<p>$$a^{[2]} = \\sigma(z^{[2]})$$</p><p>\\begin{align} x &= 1 \\\\ y &= 2 \\end{align}</p>"
-                         "<pre>$keep$</pre><code>$keep$</code><p>costs 5$ and 6$</p></div>", "html.parser")
+    soup = BeautifulSoup(
+        "<div><p>cost $J = -\\frac{1}{m}\\sum y$ and</p>"
+        "<p>$$a^{[2]} = \\sigma(z^{[2]})$$</p><p>\\begin{align} x &= 1 \\\\ y &= 2 \\end{align}</p>"
+        "<pre>$keep$</pre><code>$keep$</code><p>costs 5$ and 6$</p></div>",
+        "html.parser",
+    )
     done, failed = texmath.typeset(soup, [soup.div])
     assert (done, failed) == (3, [])
     assert [m["display"] for m in soup.find_all("math")] == ["inline", "block", "block"]
@@ -44,15 +48,25 @@ def test_untypesettable_tex_stays_visible_and_marked():
 
 
 PAYLOADS = [
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<a href='javascript:alert(1)'>a</a>",
-    "<a href=' JaVaScRiPt:alert(1)'>a</a>", "<a href='&#106;avascript:alert(1)'>a</a>",
-    "<svg><script>alert(1)</script></svg>", "<svg onload=alert(1)></svg>", "<iframe src=x></iframe>",
-    "<iframe srcdoc='<script>alert(1)</script>'></iframe>", "<object data=x></object>", "<embed src=x>",
-    "<form action=x><button formaction=x>b</button></form>", "<base href='http://evil/'>",
-    "<meta http-equiv='refresh' content='0;url=x'>", "<link rel=stylesheet href='http://evil/x.css'>",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<a href='javascript:alert(1)'>a</a>",
+    "<a href=' JaVaScRiPt:alert(1)'>a</a>",
+    "<a href='&#106;avascript:alert(1)'>a</a>",
+    "<svg><script>alert(1)</script></svg>",
+    "<svg onload=alert(1)></svg>",
+    "<iframe src=x></iframe>",
+    "<iframe srcdoc='<script>alert(1)</script>'></iframe>",
+    "<object data=x></object>",
+    "<embed src=x>",
+    "<form action=x><button formaction=x>b</button></form>",
+    "<base href='http://evil/'>",
+    "<meta http-equiv='refresh' content='0;url=x'>",
+    "<link rel=stylesheet href='http://evil/x.css'>",
     "<svg><a xlink:href='javascript:alert(1)'><text>t</text></a></svg>",
     "<svg><animate attributeName=href to='javascript:alert(1)'/></svg>",
-    "<img src='data:text/html;base64,PHNjcmlwdD4='>", "<div style='background:url(http://evil/x)'>d</div>",
+    "<img src='data:text/html;base64,PHNjcmlwdD4='>",
+    "<div style='background:url(http://evil/x)'>d</div>",
     "<math><maction actiontype=statusline xlink:href='javascript:alert(1)'>x</maction></math>",
 ]
 
@@ -62,8 +76,17 @@ def test_clean_removes_every_active_part(payload):
     soup = BeautifulSoup(f"<html><head></head><body>{payload}</body></html>", "html.parser")
     clean(soup)
     for tag in soup.find_all(True):
-        assert tag.name not in ("script", "iframe", "object", "embed", "form", "button", "base", "link",
-                                "animate"), payload
+        assert tag.name not in (
+            "script",
+            "iframe",
+            "object",
+            "embed",
+            "form",
+            "button",
+            "base",
+            "link",
+            "animate",
+        ), payload
         for attr, value in tag.attrs.items():
             assert not attr.lower().startswith("on"), payload
             assert attr not in ("srcdoc", "formaction"), payload
@@ -74,17 +97,22 @@ def test_clean_removes_every_active_part(payload):
 
 
 def test_clean_keeps_harmless_content():
-    html = ("<p><b>bold</b> <a href='https://example.org'>link</a> <a href='#x'>anchor</a>"
-            "<img src='data:image/png;base64,iVBORw0KGgo=' alt='plot'></p>")
+    html = (
+        "<p><b>bold</b> <a href='https://example.org'>link</a> <a href='#x'>anchor</a>"
+        "<img src='data:image/png;base64,iVBORw0KGgo=' alt='plot'></p>"
+    )
     soup = BeautifulSoup(html, "html.parser")
     assert clean(soup) == 0
     assert soup.img["src"].startswith("data:image/png") and soup.find("a")["href"] == "https://example.org"
 
 
 def test_finish_page_puts_policy_first_viewport_and_summary_on_top():
-    page = finish_page("<!DOCTYPE html><html><head><title>t</title><script src='http://cdn/x.js'></script>"
-                       "</head><body><p>student</p></body></html>",
-                       "<section id='grader-summary'>summary</section>", ["（说明）/ a note"])
+    page = finish_page(
+        "<!DOCTYPE html><html><head><title>t</title><script src='http://cdn/x.js'></script>"
+        "</head><body><p>student</p></body></html>",
+        "<section id='grader-summary'>summary</section>",
+        ["（说明）/ a note"],
+    )
     soup = BeautifulSoup(page, "html.parser")
     first = soup.head.find("meta")
     assert first["http-equiv"] == "Content-Security-Policy" and first["content"] == CSP
@@ -99,9 +127,14 @@ def test_neutralize_drops_what_templates_print_unquoted():
     nb = nbformat.v4.new_notebook()
     nb.metadata["language_info"] = {"name": 5}
     cell = nbformat.v4.new_code_cell("x")
-    cell.metadata["tags"] = ["fine-tag", "x\" onmouseover=\"alert(1)"]
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "AA=="},
-                                           metadata={"image/png": {"width": "1 onload=alert(1)", "height": 20}})]
+    cell.metadata["tags"] = ["fine-tag", 'x" onmouseover="alert(1)']
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"image/png": "AA=="},
+            metadata={"image/png": {"width": "1 onload=alert(1)", "height": 20}},
+        )
+    ]
     nb.cells.append(cell)
     notes = neutralize(nb)
     assert nb.metadata["language_info"] == {"name": "python"}

@@ -1,4 +1,5 @@
 """Decoding the kernel's answers strictly and judging them (grader.pipeline.probe.decode, grader.pipeline.judge)."""
+
 import json
 
 import numpy as np
@@ -63,7 +64,9 @@ def test_decode_accepts_empty_and_zero_dimensional_arrays():
 
 
 REJECTED = [
-    ("True", True), ("False", False), ("None", None),
+    ("True", True),
+    ("False", False),
+    ("None", None),
     ("a raw list", [1, 2]),
     ("unsupported marker", {"__unsupported__": "function"}),
     ("too many keys", {"__tuple__": [], "a": 1, "b": 2, "c": 3}),
@@ -92,15 +95,15 @@ REJECTED = [
     ("nested element", _nd([[1.0]], [1])),
     ("None element", _nd([None], [1])),
     ("data not a list", _nd("1", [1])),
-    ("huge shape", _nd([], [10 ** 6, 10 ** 6])),
-    ("shape overflowing int64", _nd([], [2 ** 32, 2 ** 32])),
-    ("shape past int64", _nd([], [2 ** 70])),
+    ("huge shape", _nd([], [10**6, 10**6])),
+    ("shape overflowing int64", _nd([], [2**32, 2**32])),
+    ("shape past int64", _nd([], [2**70])),
 ]
 
 
 @pytest.mark.parametrize("label, encoded", REJECTED, ids=[r[0] for r in REJECTED])
 def test_decode_rejects_what_is_not_a_plain_result(label, encoded):
-    with pytest.raises(ValueError):   # Unsupported is a ValueError; judge catches both
+    with pytest.raises(ValueError):  # Unsupported is a ValueError; judge catches both
         decode(json.loads(json.dumps(encoded)))
 
 
@@ -111,6 +114,7 @@ def test_decode_rejects_with_unsupported_for_known_bad_encodings():
 
 
 # --- judge -------------------------------------------------------------------------------
+
 
 def _values(*values):
     return [{"value": v} for v in values]
@@ -169,24 +173,33 @@ def test_judge_replaces_a_variable_name_that_could_carry_data(variable):
     assert variable not in failure.message and failure.variable == "total"
 
 
-@pytest.mark.parametrize("error, shown", [("ValueError", "ValueError"),
-                                          ("ValueError: [0.5, 1.25] leaked", "ValueError"),
-                                          ("[0.5, 1.25]", "an exception"), ("x" * 500, "an exception")])
+@pytest.mark.parametrize(
+    "error, shown",
+    [
+        ("ValueError", "ValueError"),
+        ("ValueError: [0.5, 1.25] leaked", "ValueError"),
+        ("[0.5, 1.25]", "an exception"),
+        ("x" * 500, "an exception"),
+    ],
+)
 def test_judge_shows_only_an_exception_name(error, shown):
     [failure] = judge(two_exercises(), "add", 1.0, [{"value": 3}, {"error": error}]).failures
     assert failure.kind == "raised"
     assert failure.message.endswith(shown) and "0.5" not in failure.message
 
 
-@pytest.mark.parametrize("got, kind", [
-    ({"error": "ZeroDivisionError"}, "raised"),
-    ({"value": True}, "unusable"),
-    ({"value": {"__unsupported__": "generator"}}, "unusable"),
-    ({"value": {"__nd__": [1.0], "dtype": "float64", "shape": [5]}}, "unusable"),
-    ({}, "unusable"),
-    ("7", "no_result"),
-    (None, "no_result"),
-])
+@pytest.mark.parametrize(
+    "got, kind",
+    [
+        ({"error": "ZeroDivisionError"}, "raised"),
+        ({"value": True}, "unusable"),
+        ({"value": {"__unsupported__": "generator"}}, "unusable"),
+        ({"value": {"__nd__": [1.0], "dtype": "float64", "shape": [5]}}, "unusable"),
+        ({}, "unusable"),
+        ("7", "no_result"),
+        (None, "no_result"),
+    ],
+)
 def test_judge_fails_a_case_that_raised_or_returned_nothing_usable(got, kind):
     verdict = judge(two_exercises(), "add", 2.0, [{"value": 3}, got])
     assert verdict.score == 0.0 and verdict.passed == 1
@@ -197,6 +210,7 @@ def test_judge_fails_a_case_that_raised_or_returned_nothing_usable(got, kind):
 def test_judge_survives_a_comparison_that_raises():
     def explode(expected, actual, name):
         raise TypeError("cannot compare")
+
     assignment = two_exercises()
     assignment.spec.compare = explode
     verdict = judge(assignment, "add", 2.0, _values(3, 7))
@@ -222,15 +236,22 @@ def test_verdict_message_shows_a_few_failures_and_counts_the_rest():
     verdict = Verdict("add", "add_values", 2.0, 0.0, 0, len(failures), failures=failures)
     lines = verdict.message.splitlines()
     assert lines[0].startswith(f"✘ add: {len(failures)}/{len(failures)} 个隐藏测试未通过")
-    assert lines[1:1 + SHOWN_FAILURES] == [f"  [case {i}] wrong {i}" for i in range(SHOWN_FAILURES)]
+    assert lines[1 : 1 + SHOWN_FAILURES] == [f"  [case {i}] wrong {i}" for i in range(SHOWN_FAILURES)]
     assert lines[-1] == "  … 另有 2 个 / and 2 more"
 
 
-@pytest.mark.parametrize("verdict", [
-    Verdict("add", "add_values", 2.0, 2.0, 2, 2),
-    Verdict("add", "add_values", 2.0, 0.0, 1, 2, failures=[Failure("3+4", "shape", "W1", "形状 / shape")]),
-    Verdict("twice", "twice_values", 3.0, 0.0, 0, 1, "not_graded", [Failure("", "not_graded", "", "why")]),
-])
+@pytest.mark.parametrize(
+    "verdict",
+    [
+        Verdict("add", "add_values", 2.0, 2.0, 2, 2),
+        Verdict(
+            "add", "add_values", 2.0, 0.0, 1, 2, failures=[Failure("3+4", "shape", "W1", "形状 / shape")]
+        ),
+        Verdict(
+            "twice", "twice_values", 3.0, 0.0, 0, 1, "not_graded", [Failure("", "not_graded", "", "why")]
+        ),
+    ],
+)
 def test_verdict_as_dict_and_from_dict_round_trip_through_json(verdict):
     data = json.loads(json.dumps(verdict.as_dict(), ensure_ascii=False))
     assert data["message"] == verdict.message
@@ -245,8 +266,15 @@ def test_failure_kinds_are_a_closed_catalogue():
 
 
 def _many_failures(n, size):
-    return Verdict("add", "add_values", 2.0, 0.0, 0, n,
-                   failures=[Failure(f"case {i}", "values", "v", "m" * size) for i in range(n)])
+    return Verdict(
+        "add",
+        "add_values",
+        2.0,
+        0.0,
+        0,
+        n,
+        failures=[Failure(f"case {i}", "values", "v", "m" * size) for i in range(n)],
+    )
 
 
 def test_clip_verdict_keeps_the_stored_failures_within_the_budget():
@@ -269,8 +297,11 @@ def test_clip_verdict_leaves_a_small_verdict_alone():
 
 def test_judge_compares_against_the_assignments_expected_values():
     # The reference results come from the assignment, never from what the kernel claims.
-    assignment = FakeAssignment({"f": [Case("a", (1,))]}, {"f": [np.array([[1.0, 2.0]])]},
-                                compare=lambda e, a, n: None if np.array_equal(e, a) else "differs")
+    assignment = FakeAssignment(
+        {"f": [Case("a", (1,))]},
+        {"f": [np.array([[1.0, 2.0]])]},
+        compare=lambda e, a, n: None if np.array_equal(e, a) else "differs",
+    )
     good = {"__nd__": [1.0, 2.0], "dtype": "float64", "shape": [1, 2]}
     bad = {"__nd__": [1.0, 2.5], "dtype": "float64", "shape": [1, 2]}
     assert judge(assignment, "f", 1.0, [{"value": good}]).score == 1.0

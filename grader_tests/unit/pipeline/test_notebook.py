@@ -1,4 +1,5 @@
 """Reading and normalizing a submission (grader.pipeline.grade steps 1 and 2) and the output budget."""
+
 import copy
 import json
 
@@ -65,7 +66,7 @@ def test_read_notebook_joins_sources_given_as_lists_of_lines(tmp_path):
 
 
 def _student(edit=None):
-    nb = nbformat.reads(json.dumps(_valid()), as_version=4)   # as read_notebook gives it
+    nb = nbformat.reads(json.dumps(_valid()), as_version=4)  # as read_notebook gives it
     nb.cells[2].source = "def add(a, b):\n    return a + b"
     if edit:
         edit(nb.cells)
@@ -89,6 +90,7 @@ def test_normalize_restores_an_edited_locked_cell(gid):
         cell = _by_id(cells, gid)[0]
         cell.source = "import os; os.system('evil')"
         cell.metadata["nbgrader"]["points"] = 100
+
     cells, notes = normalize(_student(edit), master())
     restored = _by_id(cells, gid)[0]
     assert restored == master().cell(gid)
@@ -100,6 +102,7 @@ def test_normalize_restores_a_retyped_locked_cell():
         cells[1].cell_type = "markdown"
         cells[1].pop("outputs")
         cells[1].pop("execution_count")
+
     cells, notes = normalize(_student(edit), master())
     assert _by_id(cells, "imports")[0]["cell_type"] == "code"
     assert any("imports" in n for n in notes)
@@ -109,6 +112,7 @@ def test_normalize_restores_a_retyped_locked_cell():
 def test_normalize_puts_a_deleted_locked_cell_back_in_its_place(gid):
     def edit(cells):
         cells.remove(_by_id(cells, gid)[0])
+
     cells, notes = normalize(_student(edit), master())
     assert grade_ids(cells) == ["intro", "imports", "add", "add_values", None]
     assert any(f"deleted cell {gid}" in n for n in notes)
@@ -127,6 +131,7 @@ def test_normalize_drops_duplicated_locked_cells():
         test.source = "pass  # a copy that would pass"
         cells.insert(0, copy.deepcopy(cells[1]))
         cells.append(test)
+
     cells, notes = normalize(_student(edit), master())
     assert grade_ids(cells).count("imports") == 1
     assert grade_ids(cells).count("add_values") == 1
@@ -139,29 +144,35 @@ def test_normalize_counts_the_last_copy_of_a_duplicated_solution_cell():
         last = copy.deepcopy(cells[2])
         last.source = "def add(a, b):\n    return b + a  # second thoughts"
         cells.append(last)
+
     cells, notes = normalize(_student(edit), master())
     solutions = _by_id(cells, "add")
     assert len(solutions) == 1
     assert solutions[0]["source"].endswith("# second thoughts")
-    assert grade_ids(cells)[-1] == "add"   # where the last copy stood
+    assert grade_ids(cells)[-1] == "add"  # where the last copy stood
     assert any("last copy counts" in n for n in notes)
 
 
 def test_normalize_gives_a_solution_cell_the_release_metadata():
     def edit(cells):
         cells[2].metadata["nbgrader"].update(grade=True, points=50, solution=False, locked=True)
+
     cells, _ = normalize(_student(edit), master())
     assert _by_id(cells, "add")[0]["metadata"] == master().cell("add")["metadata"]
 
 
-@pytest.mark.parametrize("metadata, noted", [
-    ({"nbgrader": {"grade_id": "bonus", "grade": True, "points": 99}}, True),
-    ({"nbgrader": {"grade": True, "points": 99}}, False),
-    ({"nbgrader": "garbage", "tags": ["mine"]}, False),
-])
+@pytest.mark.parametrize(
+    "metadata, noted",
+    [
+        ({"nbgrader": {"grade_id": "bonus", "grade": True, "points": 99}}, True),
+        ({"nbgrader": {"grade": True, "points": 99}}, False),
+        ({"nbgrader": "garbage", "tags": ["mine"]}, False),
+    ],
+)
 def test_normalize_strips_nbgrader_metadata_from_foreign_cells(metadata, noted):
     def edit(cells):
         cells.insert(3, nbformat.v4.new_code_cell("x = 1", metadata=metadata))
+
     cells, notes = normalize(_student(edit), master())
     own = [c for c in cells if c.get("source") == "x = 1"]
     assert len(own) == 1 and "nbgrader" not in own[0]["metadata"]
@@ -192,7 +203,7 @@ def test_output_budget_keeps_what_fits_then_one_note():
     kept = budget.keep([_stream("c" * 50), _stream("d")])
     assert len(kept) == 1 and "over the notebook's output budget" in kept[0]["text"]
     assert budget.exceeded
-    assert budget.keep([_stream("e")]) == []   # the note is given once
+    assert budget.keep([_stream("e")]) == []  # the note is given once
 
 
 def test_output_budget_counts_characters_not_outputs():

@@ -1,4 +1,5 @@
 """Probes and callee answers (grader.pipeline.probe): what enters the kernel and what the grader answers."""
+
 import json
 import re
 
@@ -18,9 +19,16 @@ def _call(name, args=(), kwargs=None):
     def call(*message):
         sent.append(message)
         return 0
+
     user_ns = {}
-    _run_probe("caller", [Case("c")], (name,), {"caller": lambda: user_ns[name](*args, **(kwargs or {}))},
-               user_ns, call)
+    _run_probe(
+        "caller",
+        [Case("c")],
+        (name,),
+        {"caller": lambda: user_ns[name](*args, **(kwargs or {}))},
+        user_ns,
+        call,
+    )
     [(sent_name, sent_args, sent_kwargs)] = sent
     return json.loads(json.dumps({"op": "call", "name": sent_name, "args": sent_args, "kwargs": sent_kwargs}))
 
@@ -39,13 +47,16 @@ def test_answer_call_encodes_an_array_result():
     assert reply == {"op": "return", "value": {"__nd__": [1.0, 2.0], "dtype": "float64", "shape": [1, 2]}}
 
 
-@pytest.mark.parametrize("exercise, name", [
-    ("twice", "twice"),          # itself
-    ("twice", "secret"),         # not an exercise
-    ("add", "add"),              # not a composite: no callees at all
-    ("twice", None),
-    ("twice", ["add"]),
-])
+@pytest.mark.parametrize(
+    "exercise, name",
+    [
+        ("twice", "twice"),  # itself
+        ("twice", "secret"),  # not an exercise
+        ("add", "add"),  # not a composite: no callees at all
+        ("twice", None),
+        ("twice", ["add"]),
+    ],
+)
 def test_answer_call_refuses_a_function_the_exercise_does_not_call(exercise, name):
     assignment = two_exercises()
     reply = answer_call(assignment, exercise, dict(_call("add", (1, 2)), name=name))
@@ -53,15 +64,18 @@ def test_answer_call_refuses_a_function_the_exercise_does_not_call(exercise, nam
     assert assignment.reference_calls == []
 
 
-@pytest.mark.parametrize("args, kwargs", [
-    ([1, 2], {}),                                  # a raw list, not an encoded tuple
-    ({"__list__": [1, 2]}, {}),                     # a list where a tuple is needed
-    ({"__tuple__": [1, 2]}, {"__tuple__": []}),    # kwargs not a dict
-    (True, {}),
-    (None, None),
-    ({"__tuple__": [1, {"__unsupported__": "function"}]}, {}),
-    ({"__tuple__": [{"__nd__": [1.0], "dtype": "float64", "shape": [3]}, 1]}, {}),
-])
+@pytest.mark.parametrize(
+    "args, kwargs",
+    [
+        ([1, 2], {}),  # a raw list, not an encoded tuple
+        ({"__list__": [1, 2]}, {}),  # a list where a tuple is needed
+        ({"__tuple__": [1, 2]}, {"__tuple__": []}),  # kwargs not a dict
+        (True, {}),
+        (None, None),
+        ({"__tuple__": [1, {"__unsupported__": "function"}]}, {}),
+        ({"__tuple__": [{"__nd__": [1.0], "dtype": "float64", "shape": [3]}, 1]}, {}),
+    ],
+)
 def test_answer_call_refuses_malformed_arguments(args, kwargs):
     assignment = two_exercises()
     reply = answer_call(assignment, "twice", {"op": "call", "name": "add", "args": args, "kwargs": kwargs})
@@ -82,19 +96,21 @@ def test_answer_call_refuses_too_many_elements(monkeypatch):
 def test_answer_call_counts_elements_across_arguments_and_nesting(monkeypatch):
     monkeypatch.setattr(probe, "MAX_CALL_ELEMENTS", 10)
     assignment = two_exercises()
-    reply = answer_call(assignment, "twice", _call("add", ([np.zeros(3), (np.zeros(3),)],),
-                                                   {"b": {"k": np.zeros(5)}}))
+    reply = answer_call(
+        assignment, "twice", _call("add", ([np.zeros(3), (np.zeros(3),)],), {"b": {"k": np.zeros(5)}})
+    )
     assert reply["op"] == "raise" and "too large" in reply["error"]
     assert assignment.reference_calls == []
 
 
 def test_answer_call_turns_a_failing_reference_into_a_raise_for_the_student():
     assignment = two_exercises()
-    reply = answer_call(assignment, "twice", _call("add", (1,)))   # one argument missing
+    reply = answer_call(assignment, "twice", _call("add", (1,)))  # one argument missing
     assert reply["op"] == "raise" and reply["error"].startswith("TypeError")
 
 
 # --- the probe's own code, run here in-process instead of in a kernel ---------------------
+
 
 def _run_probe(exercise, cases, callees, recorded, user_ns=None, call=None):
     namespace = {}
@@ -106,6 +122,7 @@ def _run_probe(exercise, cases, callees, recorded, user_ns=None, call=None):
 def test_probe_returns_encoded_results_that_decode_to_the_values():
     def f(x, scale=1):
         return {"y": x * scale, "n": (x.shape[0], "rows")}
+
     x = np.arange(6.0).reshape(2, 3)
     results = _run_probe("f", [Case("a", (x,), {"scale": 2})], (), {"f": f})
     [result] = json.loads(json.dumps(results))
@@ -113,10 +130,14 @@ def test_probe_returns_encoded_results_that_decode_to_the_values():
     assert np.array_equal(value["y"], x * 2) and value["n"] == (2, "rows")
 
 
-@pytest.mark.parametrize("value", [
-    (1, 2.5, "x"), {"a": np.arange(6.0).reshape(2, 3), "b": np.zeros((1, 0))},
-    [np.array([[1, 2]], dtype=np.int32)],
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        (1, 2.5, "x"),
+        {"a": np.arange(6.0).reshape(2, 3), "b": np.zeros((1, 0))},
+        [np.array([[1, 2]], dtype=np.int32)],
+    ],
+)
 def test_the_kernel_side_decodes_what_the_grader_encodes(value):
     # A hidden case's argument goes through encode(), JSON and the probe template's own decoder.
     seen = []
@@ -124,7 +145,7 @@ def test_the_kernel_side_decodes_what_the_grader_encodes(value):
     assert repr(seen) == repr([value])
 
 
-@pytest.mark.parametrize("returned", [True, None, print, {1, 2}, np.array(["a"]), 2 ** 70, "s" * 10_001])
+@pytest.mark.parametrize("returned", [True, None, print, {1, 2}, np.array(["a"]), 2**70, "s" * 10_001])
 def test_probe_marks_values_the_grader_does_not_accept(returned):
     [result] = _run_probe("f", [Case("a")], (), {"f": lambda: returned})
     with pytest.raises(ValueError):
@@ -144,6 +165,7 @@ def test_probe_fails_only_the_case_that_raises_or_exits():
         if x == 2:
             return 1 / 0
         return x
+
     results = _run_probe("f", [Case("exit", (1,)), Case("zero", (2,)), Case("fine", (3,))], (), {"f": f})
     assert results == [{"error": "SystemExit"}, {"error": "ZeroDivisionError"}, {"value": 3}]
 
@@ -159,8 +181,8 @@ def test_probe_stubs_the_callees_with_the_graders_answers_and_restores_them():
     def call(name, args, kwargs):
         reply = answer_call(assignment, "twice", {"name": name, "args": args, "kwargs": kwargs})
         return reply["value"]
-    results = _run_probe("twice", assignment.spec.cases["twice"], ("add",), {"twice": twice},
-                         user_ns, call)
+
+    results = _run_probe("twice", assignment.spec.cases["twice"], ("add",), {"twice": twice}, user_ns, call)
     assert results == [{"value": 10}]
     assert user_ns == {"add": student_add}
     assert assignment.reference_calls == [("add", (5, 5), {})]
@@ -174,9 +196,11 @@ def test_probe_removes_stubs_of_callees_the_student_never_defined():
 
 # --- no reference code in any probe ------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def course():
     from grader.course.assignment import load
+
     return load("L1W3")
 
 

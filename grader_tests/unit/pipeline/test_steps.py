@@ -1,6 +1,7 @@
 """The kernel-driving steps of grading one submission (run_cells, probe_all, execute, render,
 grade_submission) on a scripted stand-in kernel: which cells run, what is recorded and probed,
 and what survives a kernel's death."""
+
 import json
 
 import nbformat
@@ -17,16 +18,22 @@ from grader_tests.helpers.fakes import two_exercises
 
 
 def _meta(gid, solution=False, grade_=False, points=0):
-    meta = {"grade_id": gid, "locked": not solution, "solution": solution, "grade": grade_,
-            "schema_version": 3}
+    meta = {
+        "grade_id": gid,
+        "locked": not solution,
+        "solution": solution,
+        "grade": grade_,
+        "schema_version": 3,
+    }
     if grade_:
         meta["points"] = points
     return {"nbgrader": meta}
 
 
 def _release():
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                           "language": "python"}})
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Intro", metadata=_meta("intro")),
         nbformat.v4.new_code_cell("import math", metadata=_meta("imports")),
@@ -43,11 +50,16 @@ def _release():
 
 
 def _master():
-    return Master(release=_release(), order=["intro", "imports", "add", "add_values", "twice", "twice_values"],
-                  locked={"intro", "imports", "add_values", "twice_values"}, solutions={"add", "twice"},
-                  tests={"add_values": ("add", 2.0), "twice_values": ("twice", 3.0)},
-                  demonstration={"print(add(1, 2))"}, helpers={"tools.py": "TWO = 2\n"},
-                  probes={"add": "PROBE add", "twice": "PROBE twice"})
+    return Master(
+        release=_release(),
+        order=["intro", "imports", "add", "add_values", "twice", "twice_values"],
+        locked={"intro", "imports", "add_values", "twice_values"},
+        solutions={"add", "twice"},
+        tests={"add_values": ("add", 2.0), "twice_values": ("twice", 3.0)},
+        demonstration={"print(add(1, 2))"},
+        helpers={"tools.py": "TWO = 2\n"},
+        probes={"add": "PROBE add", "twice": "PROBE twice"},
+    )
 
 
 def _cells(*extra):
@@ -82,8 +94,11 @@ class FakeKernel:
         self.script.log.append(f"run {code}")
         if code in self.script.die_on_run:
             raise KernelDied(f"died running {code}")
-        return {"status": "ok", "execution_count": 7,
-                "outputs": [{"output_type": "stream", "name": "stdout", "text": code}]}
+        return {
+            "status": "ok",
+            "execution_count": 7,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": code}],
+        }
 
     def record(self, name):
         self.script.log.append(f"record {name}")
@@ -109,6 +124,7 @@ def script(monkeypatch):
         made = Script(**kwargs)
         monkeypatch.setattr(grade, "Kernel", made.kernel)
         return made
+
     return use
 
 
@@ -121,8 +137,15 @@ def test_run_cells_runs_what_grading_needs_and_records_at_test_cells(script):
     run = _run(_cells("x = 1"))
     run.start()
     run_cells(run, budget=OutputBudget(10_000))
-    assert s.log == ["start", "run import math", "run def add(a, b): return a + b", "record add",
-                     "run def twice(x): return add(x, x)", "record twice", "run x = 1"]
+    assert s.log == [
+        "start",
+        "run import math",
+        "run def add(a, b): return a + b",
+        "record add",
+        "run def twice(x): return add(x, x)",
+        "record twice",
+        "run x = 1",
+    ]
     assert run.recorded == ["add", "twice"] and run.record_index == {"add": 3, "twice": 5}
     assert run.cells[1]["outputs"][0]["text"] == "import math" and run.cells[1]["execution_count"] == 7
 
@@ -180,7 +203,7 @@ def test_a_death_after_every_test_cell_still_judges_everything(script):
     run = _run(_cells("boom()"))
     answers = execute(run, two_exercises(), OutputBudget(10_000))
     assert set(answers) == {"add", "twice"} and s.starts == 2
-    assert s.log.count("run boom()") == 1   # the fatal cell is not run again
+    assert s.log.count("run boom()") == 1  # the fatal cell is not run again
     assert run.notes == ["内核终止 / kernel stopped: died running boom()"]
 
 
@@ -223,15 +246,24 @@ def test_no_kernel_is_started_without_time_left(script):
 
 
 def _verdicts():
-    return {"add_values": Verdict("add", "add_values", 2.0, 2.0, 2, 2),
-            "twice_values": Verdict("twice", "twice_values", 3.0, 0.0, 0, 1,
-                                    failures=[Failure("twice 5", "values", "result", "错 / wrong")])}
+    return {
+        "add_values": Verdict("add", "add_values", 2.0, 2.0, 2, 2),
+        "twice_values": Verdict(
+            "twice",
+            "twice_values",
+            3.0,
+            0.0,
+            0,
+            1,
+            failures=[Failure("twice 5", "values", "result", "错 / wrong")],
+        ),
+    }
 
 
 def test_render_puts_each_verdict_in_its_test_cell():
     cells = _cells("x = 1")
     cells[3]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "forged: all passed"}]
-    nb = nbformat.reads(render(None, cells, _verdicts(), _master()), as_version=4)
+    nb = nbformat.reads(render(cells, _verdicts(), _master()), as_version=4)
     assert nb.metadata == _release().metadata
     assert [c.id for c in nb.cells] == [f"cell-{i}" for i in range(len(cells))]
     passed, failed = nb.cells[3].outputs, nb.cells[5].outputs
@@ -264,11 +296,14 @@ def test_grade_submission_of_an_unreadable_notebook_grades_nothing(script, tmp_p
     assert {v.status for v in result.verdicts.values()} == {"not_graded"}
 
 
-@pytest.mark.parametrize("answer, reason", [
-    ({"op": "probe", "error": "SyntaxError: bad"}, "could not run: SyntaxError"),
-    ({"op": "probe", "status": "interrupted", "error": "interrupted"}, "timed out or were interrupted"),
-    ({"op": "probe"}, "returned no usable result"),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        ({"op": "probe", "error": "SyntaxError: bad"}, "could not run: SyntaxError"),
+        ({"op": "probe", "status": "interrupted", "error": "interrupted"}, "timed out or were interrupted"),
+        ({"op": "probe"}, "returned no usable result"),
+    ],
+)
 def test_grade_submission_explains_a_probe_without_results(script, tmp_path, monkeypatch, answer, reason):
     s = script()
     monkeypatch.setattr(FakeKernel, "probe", lambda self, code, what, on_call=None: answer)
@@ -280,14 +315,23 @@ def test_grade_submission_explains_a_probe_without_results(script, tmp_path, mon
     assert s.starts == 1
 
 
-@pytest.mark.parametrize("metadata", [{"tags": 5}, {"tags": None}, {"tags": [["exploratory"]]},
-                                      {"nbgrader": {"grade_id": 3}}])
+@pytest.mark.parametrize(
+    "metadata", [{"tags": 5}, {"tags": None}, {"tags": [["exploratory"]]}, {"nbgrader": {"grade_id": 3}}]
+)
 def test_odd_metadata_in_a_students_own_cell_is_not_a_grader_error(script, tmp_path, metadata):
     # nbformat only logs invalid metadata, so read_notebook lets it through; grading must cope.
     script()
     nb = json.loads(nbformat.writes(_release()))
-    nb["cells"].append({"cell_type": "code", "metadata": metadata, "source": "x = 1",
-                        "outputs": [], "execution_count": None, "id": "own"})
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "metadata": metadata,
+            "source": "x = 1",
+            "outputs": [],
+            "execution_count": None,
+            "id": "own",
+        }
+    )
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps(nb))
     result = grade.grade_submission("ann", str(path), two_exercises(), _master(), Limits())

@@ -6,7 +6,6 @@ for the kernel's process, so framing, sequence numbers and deadlines are
 checked in milliseconds.
 """
 
-
 import itertools
 import json
 import os
@@ -31,10 +30,15 @@ class Channel:
         os.set_blocking(req_w, False)
         os.set_blocking(self.req_r, False)
         self.process = subprocess.Popen(["sleep", str(lives)], start_new_session=True)
-        kernel = Kernel.__new__(Kernel)   # everything __init__ sets, except starting a sandbox
+        kernel = Kernel.__new__(Kernel)  # everything __init__ sets, except starting a sandbox
         kernel.limits, kernel.deadline = LIMITS, time.monotonic() + LIMITS.notebook_timeout
         kernel._resp_r, kernel._req_w = self._resp_r, req_w
-        kernel._seq, kernel.dead, kernel.returncode, kernel.rusage = itertools.count(1).__next__, None, None, None
+        kernel._seq, kernel.dead, kernel.returncode, kernel.rusage = (
+            itertools.count(1).__next__,
+            None,
+            None,
+            None,
+        )
         kernel.stalled = False
         kernel.proc, kernel.cgroup, kernel.uid, kernel.peak_cgroup_mb = self.process, None, None, 0.0
         self.kernel = kernel
@@ -59,8 +63,8 @@ class Channel:
         frames = []
         while data:
             (n,) = struct.unpack(">I", data[:4])
-            frames.append(json.loads(data[4:4 + n]))
-            data = data[4 + n:]
+            frames.append(json.loads(data[4 : 4 + n]))
+            data = data[4 + n :]
         return frames
 
     def close(self):
@@ -80,9 +84,13 @@ def channel():
 
 
 def test_the_answer_with_the_requests_sequence_number_is_taken(channel):
-    channel.send({"op": "done", "seq": 7, "outputs": ["forged"]}, {"op": "done", "outputs": ["no seq"]},
-                 ["not a dict"], {"op": "recorded", "seq": 1},
-                 {"op": "done", "seq": 1, "status": "ok", "outputs": []})
+    channel.send(
+        {"op": "done", "seq": 7, "outputs": ["forged"]},
+        {"op": "done", "outputs": ["no seq"]},
+        ["not a dict"],
+        {"op": "recorded", "seq": 1},
+        {"op": "done", "seq": 1, "status": "ok", "outputs": []},
+    )
     assert channel.kernel.run("x = 1") == {"op": "done", "seq": 1, "status": "ok", "outputs": []}
     [request] = channel.requests()
     assert (request["op"], request["code"], request["seq"]) == ("run", "x = 1", 1)
@@ -102,25 +110,28 @@ def test_a_silent_kernel_is_declared_dead_after_the_cell_timeout_and_grace(chann
     with pytest.raises(KernelDied, match=r"did not stop within 0.3 s \(\+0.1 s grace\)"):
         channel.kernel.run("while True: pass")
     assert LIMITS.cell_timeout + LIMITS.grace <= time.monotonic() - started < 2
-    assert channel.process.poll() is not None        # killed
-    with pytest.raises(KernelDied):                   # and stays dead, without waiting again
+    assert channel.process.poll() is not None  # killed
+    with pytest.raises(KernelDied):  # and stays dead, without waiting again
         channel.kernel.run("1")
 
 
 def test_a_kernel_that_stops_reading_is_declared_dead_by_the_writes_deadline(channel):
     started = time.monotonic()
     with pytest.raises(KernelDied, match="stopped reading its requests"):
-        channel.kernel.run("x = '" + "a" * (1 << 20) + "'")   # far more than a pipe holds
+        channel.kernel.run("x = '" + "a" * (1 << 20) + "'")  # far more than a pipe holds
     assert time.monotonic() - started < 2
     assert channel.process.poll() is not None
 
 
-@pytest.mark.parametrize("raw, reason", [
-    (struct.pack(">I", 2 * 1024 * 1024) + b"{}", "over the limit"),
-    (struct.pack(">I", 5) + b"{nope", "garbled"),
-    (struct.pack(">I", 4) + b"\xff\xfe\xfd\xfc", "garbled"),
-    (struct.pack(">I", 30_000) + b"[" * 30_000, "garbled"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        (struct.pack(">I", 2 * 1024 * 1024) + b"{}", "over the limit"),
+        (struct.pack(">I", 5) + b"{nope", "garbled"),
+        (struct.pack(">I", 4) + b"\xff\xfe\xfd\xfc", "garbled"),
+        (struct.pack(">I", 30_000) + b"[" * 30_000, "garbled"),
+    ],
+)
 def test_a_malformed_frame_kills_the_kernel(channel, raw, reason):
     channel.send(raw=raw)
     with pytest.raises(KernelDied, match=reason):
@@ -130,7 +141,7 @@ def test_a_malformed_frame_kills_the_kernel(channel, raw, reason):
 
 # A kernel process that lives on after closing its end of a pipe (student code can close any
 # descriptor, ignore SIGALRM and sleep without using CPU) must not hold the grader.
-LINGERING = 4   # seconds the stand-in process lives: what the grader must not wait for
+LINGERING = 4  # seconds the stand-in process lives: what the grader must not wait for
 
 
 @pytest.mark.parametrize("closed", ["answers", "requests"])
@@ -152,9 +163,12 @@ def test_calls_are_answered_during_a_probe(channel):
     def on_call(message):
         calls.append(message["name"])
         return {"op": "return", "value": 42}
-    channel.send({"op": "call", "seq": 1, "name": "g", "args": {"__tuple__": []}, "kwargs": {"__dict__": []}},
-                 {"op": "call", "seq": 99, "name": "forged"},
-                 {"op": "probe", "seq": 1, "result": []})
+
+    channel.send(
+        {"op": "call", "seq": 1, "name": "g", "args": {"__tuple__": []}, "kwargs": {"__dict__": []}},
+        {"op": "call", "seq": 99, "name": "forged"},
+        {"op": "probe", "seq": 1, "result": []},
+    )
     assert channel.kernel.probe("code", on_call=on_call)["result"] == []
     assert calls == ["g"]
     assert [r["op"] for r in channel.requests()] == ["probe", "return"]
@@ -194,13 +208,15 @@ def test_close_is_idempotent_and_kills_the_process(channel):
 
 def test_real_sequence_numbers_are_random_so_a_forgery_cannot_guess_them():
     from grader.sandbox.kernel import _random_seq
+
     numbers = {_random_seq() for _ in range(1000)}
-    assert len(numbers) == 1000 and min(numbers) > 2 ** 40
+    assert len(numbers) == 1000 and min(numbers) > 2**40
 
 
 def test_frames_written_meanwhile_do_not_extend_a_requests_deadline(channel):
     """Junk and foreign frames keep arriving; the request still ends at timeout + grace."""
     import threading
+
     stop = threading.Event()
 
     def junk():
@@ -220,4 +236,3 @@ def test_frames_written_meanwhile_do_not_extend_a_requests_deadline(channel):
     finally:
         stop.set()
     assert time.monotonic() - started < LIMITS.cell_timeout + LIMITS.grace + 1.0
-

@@ -1,4 +1,5 @@
 """The sandbox's pieces without starting it: the seccomp program, kernel uids, bubblewrap's options."""
+
 import os
 import struct
 
@@ -26,7 +27,7 @@ def machine(request, monkeypatch):
 def _instructions():
     data = seccomp.program()
     assert len(data) % 8 == 0
-    return [struct.unpack("=HBBI", data[i:i + 8]) for i in range(0, len(data), 8)]
+    return [struct.unpack("=HBBI", data[i : i + 8]) for i in range(0, len(data), 8)]
 
 
 def _run(instructions, arch, nr):
@@ -72,8 +73,20 @@ def test_every_blocked_call_jumps_to_the_eperm_return(machine):
         assert pc + 1 + jt == eperm and jf == 0
 
 
-@pytest.mark.parametrize("name", ["add_key", "request_key", "keyctl", "bpf", "perf_event_open",
-                                  "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "add_key",
+        "request_key",
+        "keyctl",
+        "bpf",
+        "perf_event_open",
+        "userfaultfd",
+        "io_uring_setup",
+        "io_uring_enter",
+        "io_uring_register",
+    ],
+)
 def test_the_filter_refuses_each_blocked_call_with_eperm(machine, name):
     arch, numbers = seccomp._TABLES[machine]
     assert _run(_instructions(), arch, numbers[name]) == EPERM
@@ -87,7 +100,7 @@ def test_the_filter_allows_ordinary_calls(machine, nr):
 
 
 def test_the_filter_kills_a_call_of_another_architecture(machine):
-    other = {arch for arch, _ in seccomp._TABLES.values()} | {0x40000003}   # i386
+    other = {arch for arch, _ in seccomp._TABLES.values()} | {0x40000003}  # i386
     arch, numbers = seccomp._TABLES[machine]
     for foreign in other - {arch}:
         assert _run(_instructions(), foreign, numbers["keyctl"]) == KILL
@@ -106,6 +119,7 @@ def test_blocked_calls_names_the_table(machine):
 
 
 # --- kernel uids ---------------------------------------------------------------------------
+
 
 @pytest.fixture
 def uid_locks(tmp_path, monkeypatch):
@@ -136,7 +150,7 @@ def test_a_released_uid_is_given_again(uid_locks, monkeypatch):
     assert third.uid == first.uid
     second.release()
     third.release()
-    third.release()   # idempotent
+    third.release()  # idempotent
 
 
 def test_a_uid_held_by_another_process_is_not_given(uid_locks, monkeypatch):
@@ -144,7 +158,7 @@ def test_a_uid_held_by_another_process_is_not_given(uid_locks, monkeypatch):
     ready_r, ready_w = os.pipe()
     done_r, done_w = os.pipe()
     pid = os.fork()
-    if pid == 0:   # another grading run on the same machine, holding the only uid
+    if pid == 0:  # another grading run on the same machine, holding the only uid
         try:
             os.close(ready_r)
             os.close(done_w)
@@ -165,10 +179,11 @@ def test_a_uid_held_by_another_process_is_not_given(uid_locks, monkeypatch):
         os.waitpid(pid, 0)
         os.close(ready_r)
         os.close(done_w)
-    sandbox.KernelUid().release()   # free again once the other run let it go
+    sandbox.KernelUid().release()  # free again once the other run let it go
 
 
 # --- bubblewrap's options ------------------------------------------------------------------
+
 
 @pytest.fixture
 def launch(tmp_path, monkeypatch):
@@ -182,10 +197,12 @@ def launch(tmp_path, monkeypatch):
     made = []
 
     def make(uid=None):
-        result = sandbox.command([sandbox.python_inside(), "-I", "_grader_kernel.py"], str(workdir),
-                                 Limits(), uid)
+        result = sandbox.command(
+            [sandbox.python_inside(), "-I", "_grader_kernel.py"], str(workdir), Limits(), uid
+        )
         made.append(result)
         return result
+
     yield make
     for result in made:
         result.close()
@@ -211,7 +228,7 @@ def _under(path, folder):
 def test_no_host_path_of_the_course_is_on_the_command_line(launch):
     result = launch()
     assert not any(ROOT in arg or sandbox.sys.prefix in arg for arg in result.argv)
-    assert result.argv[result.argv.index("--") + 1:] == [sandbox.python_inside(), "-I", "_grader_kernel.py"]
+    assert result.argv[result.argv.index("--") + 1 :] == [sandbox.python_inside(), "-I", "_grader_kernel.py"]
 
 
 def test_the_course_root_is_only_ever_a_bind_source(launch):
@@ -236,9 +253,13 @@ def test_the_environment_appears_at_the_neutral_path(launch):
 def test_only_the_workdir_files_and_system_folders_are_visible(launch, tmp_path):
     binds = _binds(_options(launch()))
     workdir = str(tmp_path / "work")
-    allowed = set(sandbox.SYSTEM_PATHS) | {sandbox.ENV_INSIDE, sandbox.INSIDE,
-                                          os.path.realpath(sandbox.sys.base_prefix), sandbox.sys.base_prefix,
-                                          os.path.dirname(os.path.realpath(sandbox.sys.executable))}
+    allowed = set(sandbox.SYSTEM_PATHS) | {
+        sandbox.ENV_INSIDE,
+        sandbox.INSIDE,
+        os.path.realpath(sandbox.sys.base_prefix),
+        sandbox.sys.base_prefix,
+        os.path.dirname(os.path.realpath(sandbox.sys.executable)),
+    }
     for source, destination in binds:
         if _under(source, workdir):
             assert destination == os.path.join(sandbox.INSIDE, os.path.basename(source))
@@ -254,10 +275,16 @@ def test_only_the_workdir_files_and_system_folders_are_visible(launch, tmp_path)
 
 def test_the_sandbox_unshares_what_it_says(launch):
     options = _options(launch())
-    for flag in ("--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-                 "--new-session"):
+    for flag in (
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--die-with-parent",
+        "--new-session",
+    ):
         assert flag in options
-    tmpfs = [options[i - 2:i + 2] for i, a in enumerate(options) if a == "--tmpfs"]
+    tmpfs = [options[i - 2 : i + 2] for i, a in enumerate(options) if a == "--tmpfs"]
     assert ["--size", str(Limits().disk_mb * 1024 * 1024), "--tmpfs", "/tmp"] in tmpfs
     assert ["--size", str(Limits().shm_mb * 1024 * 1024), "--tmpfs", "/dev/shm"] in tmpfs
 
@@ -274,7 +301,7 @@ def test_the_seccomp_program_travels_by_descriptor(launch):
 
 def test_a_kernel_uid_runs_the_program_through_setpriv(launch):
     result = launch(uid=234_567)
-    program = result.argv[result.argv.index("--") + 1:]
+    program = result.argv[result.argv.index("--") + 1 :]
     assert program[0].endswith("setpriv")
     assert {"--reuid=234567", "--regid=234567", "--clear-groups", "--no-new-privs"} <= set(program)
     assert program[-3:] == [sandbox.python_inside(), "-I", "_grader_kernel.py"]
@@ -294,5 +321,9 @@ def test_close_closes_the_descriptors(launch):
 def test_without_bubblewrap_the_program_runs_as_given(tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "bwrap_works", lambda: False)
     result = sandbox.command(["python", "k.py"], str(tmp_path), Limits())
-    assert (result.argv, result.cwd, result.inside, result.fds) == (["python", "k.py"], str(tmp_path),
-                                                                    str(tmp_path), [])
+    assert (result.argv, result.cwd, result.inside, result.fds) == (
+        ["python", "k.py"],
+        str(tmp_path),
+        str(tmp_path),
+        [],
+    )

@@ -1,4 +1,5 @@
 """Removing throwaway folders (grader.sandbox.workspace.remove_tree), however a submission left them."""
+
 import os
 import pathlib
 import shutil
@@ -43,7 +44,7 @@ def test_remove_tree_removes_a_tree_3000_levels_deep(memory_dir):
     try:
         try:
             remove_tree(str(top))
-        except OSError as exc:   # keep the report short: the path is 6,000 characters long
+        except OSError as exc:  # keep the report short: the path is 6,000 characters long
             raise AssertionError(f"remove_tree failed: {exc.strerror} ({exc.errno})") from None
         assert not top.exists()
     finally:
@@ -101,7 +102,7 @@ def test_remove_tree_does_not_follow_symlinks(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep").write_text("mine")
-    outside.chmod(0o555)   # remove_tree makes the folders it walks writable: not this one
+    outside.chmod(0o555)  # remove_tree makes the folders it walks writable: not this one
     work = tmp_path / "work"
     (work / "sub").mkdir(parents=True)
     (work / "sub" / "link").symlink_to(outside)
