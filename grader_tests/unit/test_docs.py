@@ -54,7 +54,7 @@ def paths(doc):
     for m in PATH.finditer(_text(doc)):
         path = m.group(1).rstrip(".")
         if "<" in path or "*" in path:  # a pattern (grading/<id>/spec.py): check its fixed folder
-            path = re.split(r"[<*]", path)[0].rstrip("/")
+            path = path[: path.rfind("/", 0, re.search(r"[<*]", path).start())]
         if path:
             found.add(path)
     return sorted(found)
@@ -77,3 +77,4 @@ def test_the_checks_find_what_is_wrong():
     assert not resolves("grader.course.assignment.Helpers") and not resolves("grader.nowhere.Thing")
     assert "grader/pipeline/grade.py" in paths("docs/architecture.md")
     assert all(not p.endswith(".") for doc in DOCS for p in paths(doc))
+    assert "grader_tests/material" in paths("docs/adding-an-assignment.md")  # from material/test_<id>.py
