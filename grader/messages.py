@@ -388,6 +388,18 @@ UNKNOWN_ASSIGNMENT = (
 
 # --- the grading spec and the demo (spec, submissions) --------------------------------------------
 
+SPEC_CASES_DIFFER = (
+    "评分规格的练习与隐藏测试不一致 / the spec's exercises and hidden cases differ on: {names}"
+)
+SPEC_BAD_CALLEES = (
+    "评分规格中 {exercise} 的被调用函数必须是本作业的练习 / "
+    "the spec's callees of {exercise} must be exercises of the assignment"
+)
+SPEC_BAD_FEEDBACK = (
+    "评分规格的 feedback 缺少 {missing} / "
+    "the spec's feedback extra lacks {missing} (see grader.spec.FeedbackExtra)"
+)
+SPEC_NO_CASES = "评分规格中每个练习至少需要一个隐藏测试 / the spec needs at least one hidden case for every exercise: {names}"
 SPEC_UNKNOWN_EXERCISES = (
     "评分规格的 short_names 或 demo 提到了不是练习的名字 / "
     "the spec's short_names or demo name what is no exercise: {names}"

@@ -8,7 +8,7 @@ spec is never released to students: it holds the hidden cases.
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -53,6 +53,37 @@ def case_rng(exercise, seed):
     return np.random.RandomState(np.random.MT19937(sequence))
 
 
+@runtime_checkable
+class FeedbackExtra(Protocol):
+    """What a spec's ``feedback`` provides: a section of the feedback page from the student's code.
+
+    A module of the grading folder (``grading/<id>/feedback_extra.py``, say) fits it
+    when it defines these names; :mod:`grader.pages.extras` runs ``probe`` in the
+    sandbox after the student's cells, then ``decode``, ``reference`` and ``render``
+    in the grading process.
+
+    Attributes
+    ----------
+    title : str
+        The section's bilingual heading.
+    probe : str
+        Kernel code defining ``__probe__(user_ns, recorded, call)``, whose return
+        value is the raw answer (numbers, strings, lists, dicts, numeric arrays).
+    """
+
+    title: str
+    probe: str
+
+    def decode(self, answer: Any) -> Any:
+        """The kernel's raw ``answer``, checked strictly (``ValueError`` if unusable)."""
+
+    def reference(self) -> Any:
+        """The reference model's counterpart of a decoded answer, computed in the grading process."""
+
+    def render(self, student: Any, reference: Any) -> str:
+        """The section's HTML; ``student`` is a decoded answer or the reason there is none."""
+
+
 @dataclass(frozen=True)
 class Case:
     """One hidden test case: the arguments an exercise's function is called with.
@@ -68,8 +99,8 @@ class Case:
     """
 
     label: str
-    args: tuple = ()
-    kwargs: dict = field(default_factory=dict)
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -97,8 +128,9 @@ class Spec:
         comparison, normally its public self-checks' own, so that a hidden
         test explains a failure in the same terms; a returned message may
         carry ``.kind`` and ``.variable`` (see ``grader.pipeline.judge``).
-    feedback : object, optional
-        A feedback extra (see ``grader.pages.feedback``), e.g. a plot of the student's model.
+    feedback : FeedbackExtra, optional
+        A section of the feedback page computed from the student's own code
+        (see :class:`FeedbackExtra`), e.g. a plot of the student's model.
     short_names : dict, optional
         ``{exercise: short name}``: what narrow places (the score table's
         columns) call an exercise; an exercise left out is called by its name.
@@ -113,25 +145,33 @@ class Spec:
     """
 
     notebook: str
-    exercises: dict
-    cases: dict
-    compare: Callable[..., Any]
-    result_names: dict = field(default_factory=dict)
-    callees: dict = field(default_factory=dict)
-    solution_globals: dict = field(default_factory=dict)
-    feedback: Any = None
-    short_names: dict = field(default_factory=dict)
-    demo: dict = field(default_factory=dict)
+    exercises: dict[str, str]
+    cases: dict[str, list[Case]]
+    compare: Callable[[Any, Any, str], str | None]
+    result_names: dict[str, str] = field(default_factory=dict)
+    callees: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    solution_globals: dict[str, Any] = field(default_factory=dict)
+    feedback: FeedbackExtra | None = None
+    short_names: dict[str, str] = field(default_factory=dict)
+    demo: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self):
         unknown = set(self.cases) ^ set(self.exercises)
         if unknown:
-            raise ValueError(f"spec: exercises and cases differ on {sorted(unknown)}")
+            raise ValueError(msg.SPEC_CASES_DIFFER.format(names=", ".join(sorted(unknown))))
         for exercise, callees in self.callees.items():
             if exercise not in self.exercises or not set(callees) <= set(self.exercises):
-                raise ValueError(f"spec: callees of {exercise} must be exercises of the assignment")
-        if any(not cases for cases in self.cases.values()):
-            raise ValueError("spec: every exercise needs at least one hidden case")
+                raise ValueError(msg.SPEC_BAD_CALLEES.format(exercise=exercise))
+        if self.feedback is not None and not isinstance(self.feedback, FeedbackExtra):
+            missing = [
+                n
+                for n in ("title", "probe", "decode", "reference", "render")
+                if not hasattr(self.feedback, n)
+            ]
+            raise ValueError(msg.SPEC_BAD_FEEDBACK.format(missing=", ".join(missing)))
+        empty = sorted(e for e, cases in self.cases.items() if not cases)
+        if empty:
+            raise ValueError(msg.SPEC_NO_CASES.format(names=", ".join(empty)))
         unknown = set(self.short_names) - set(self.exercises)
         for edits in self.demo.values():
             unknown |= set(edits) - set(self.exercises)

@@ -32,17 +32,16 @@ class Master:
     """What grading needs of an assignment's notebook: its cells, graded cells, points and probes."""
 
     release: dict  # the release notebook (nbformat JSON)
-    order: list  # grade ids in notebook order
-    locked: set  # grade ids restored from the release
-    solutions: set  # grade ids whose code is the student's
-    tests: dict  # test grade id -> (exercise, points)
+    order: list[str]  # grade ids in notebook order
+    locked: set[str]  # grade ids restored from the release
+    solutions: set[str]  # grade ids whose code is the student's
+    tests: dict[str, tuple[str, float]]  # test grade id -> (exercise, points)
     assignment_id: str = ""
-    exploratory: set = field(default_factory=set)  # normalized sources of exploratory cells
-    helpers: dict = field(default_factory=dict)  # file name -> content
-    demonstration: set = field(default_factory=set)  # normalized sources of unlocked lesson cells
-    probes: dict = field(
-        default_factory=dict
-    )  # exercise -> probe source (grader.pipeline.grade.prepared_master)
+    exploratory: set[str] = field(default_factory=set)  # normalized sources of exploratory cells
+    helpers: dict[str, str] = field(default_factory=dict)  # file name -> content
+    demonstration: set[str] = field(default_factory=set)  # normalized sources of unlocked lesson cells
+    # exercise -> its probe's source, built by grader.pipeline.grade.prepared_master
+    probes: dict[str, str] = field(default_factory=dict)
 
     def cell(self, grade_id):
         """A copy of the release's cell ``grade_id`` (``KeyError`` if there is none)."""

@@ -1,66 +1,30 @@
-"""Feedback pages through nbgrader's own ``generate_feedback``, with the course's summary on top.
+"""The feedback extra of an assignment, run on a student's autograded notebook in the sandbox.
 
-``nbgrader_config.py`` adds :class:`CourseSummary` to
-``GenerateFeedback.preprocessors`` (after nbgrader's ``GetGrades`` and
-nbconvert's ``SanitizeHTML``) and sets the exporter to
-:class:`grader.nbgrader_ext.feedback.FeedbackPage`.  So every path writes the same
-page: ``nbgrader generate_feedback <id>`` with or without ``--force``,
-formgrader's "Generate Feedback" button, and ``python -m grader feedback``
-(which runs ``nbgrader generate_feedback <id> --force`` after computing the
-feedback extras in parallel).
-
-The summary shows, per exercise, the score **from the gradebook** (so a
-manual grade counts, and is labelled ``messages.GRADED_BY_HAND``), what failed
-and why (from the grading report beside the autograded submission), the notes
-on the submission, and the assignment's feedback extra, if its spec has one
-(a plot of the student's model beside the reference one, say).
-
-Stale pages: ``GenerateFeedback.force`` is on in ``nbgrader_config.py``, so
-``generate_feedback`` always rewrites a page from the current gradebook (stock
-nbgrader skips a page whose autograded folder is unchanged, which kept a page
-written before a manual grade).  Rewriting is cheap: the extra, which runs the
-student's model, is cached beside the grading report and keyed by the
-autograded notebook's bytes and the extra's probe.
+An assignment's spec may name an extra (``Spec.feedback``, a
+:class:`grader.spec.FeedbackExtra`): kernel code run after the student's
+cells (e.g. their model trained end to end) whose answer becomes a section of
+the feedback summary (e.g. the student's decision boundary beside the
+reference one).  The spec is the one place an extra comes from.  The answer is
+cached beside the grading report, keyed by the autograded notebook's bytes and
+the extra's probe, so rewriting a page is cheap.
 """
 
 import functools
 import glob
 import hashlib
 import html
-import importlib.util
 import json
 import os
 import shutil
 import tempfile
 
-from grader import ROOT
 from grader import messages as msg
 from grader.sandbox.workspace import remove_tree
 
 
 def feedback_extra(assignment):
-    """The assignment's feedback extra, or ``None``.
-
-    It is ``assignment.spec.feedback``; while a spec does not name one, the
-    conventional ``grading/<id>/feedback_extra.py`` is used when it exists.
-    """
-    extra = getattr(assignment.spec, "feedback", None)
-    if extra is not None:
-        return extra
-    return _conventional_extra(
-        os.path.join(getattr(assignment, "root", ROOT), "grading", assignment.id, "feedback_extra.py"),
-        assignment.id,
-    )
-
-
-@functools.lru_cache(maxsize=None)
-def _conventional_extra(path, assignment_id):
-    if not os.path.isfile(path):
-        return None
-    spec = importlib.util.spec_from_file_location(f"grading_feedback_extra_{assignment_id}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The assignment's feedback extra (``assignment.spec.feedback``), or ``None``."""
+    return assignment.spec.feedback
 
 
 def _cache_path(nb_path, assignment_id):

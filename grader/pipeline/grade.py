@@ -16,12 +16,15 @@ shared state), so any number of them can run in parallel; the caller records
 the result.
 """
 
+from __future__ import annotations
+
 import functools
 import os
 import resource
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from grader import messages as msg
 from grader.course import cells
@@ -32,6 +35,13 @@ from grader.pipeline.result import Result, zero_result
 from grader.sandbox.kernel import Kernel, KernelDied
 from grader.sandbox.workspace import remove_tree
 
+if TYPE_CHECKING:  # for annotations only: no import at run time
+    from collections.abc import Iterable
+
+    from grader.course.assignment import Assignment
+    from grader.course.cells import Master
+    from grader.limits import Limits
+
 RESTARTS = 2  # fresh kernels a submission may get after its kernel died
 
 
@@ -39,19 +49,19 @@ RESTARTS = 2  # fresh kernels a submission may get after its kernel died
 class Run:
     """The state of one submission's kernel run (what was recorded, outputs, notes)."""
 
-    cells: list
-    master: object
-    limits: object
+    cells: list[dict]
+    master: Master
+    limits: Limits
     workdir: str
     deadline: float
-    recorded: list = field(default_factory=list)  # exercises recorded, in notebook order
-    record_index: dict = field(default_factory=dict)  # exercise -> index of its test cell
-    notes: list = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)  # exercises recorded, in notebook order
+    record_index: dict[str, int] = field(default_factory=dict)  # exercise -> index of its test cell
+    notes: list[str] = field(default_factory=list)
     peak_mb: float = 0.0
-    kernel: object = None
+    kernel: Kernel | None = None
     restarts: int = 0
 
-    def start(self):
+    def start(self) -> Kernel:
         """A fresh kernel with ``notebook_timeout``, or what is left of the submission's time if less."""
         left = self.deadline - time.monotonic()
         if left <= 1:
@@ -64,7 +74,7 @@ class Run:
         self.kernel = Kernel(self.workdir, limits)
         return self.kernel
 
-    def stop(self):
+    def stop(self) -> None:
         """Close the kernel, keeping its peak memory."""
         if self.kernel is not None:
             self.kernel.close()
@@ -72,7 +82,7 @@ class Run:
             self.kernel = None
 
 
-def run_cells(run, upto=None, budget=None):
+def run_cells(run: Run, upto: int | None = None, budget: OutputBudget | None = None) -> None:
     """Run ``run.cells[:upto]`` as grading needs; record each exercise at its test cell.
 
     With ``budget`` the outputs are kept in the cells (the first pass); a
@@ -111,7 +121,7 @@ def run_cells(run, upto=None, budget=None):
             )
 
 
-def prepared_master(assignment):
+def prepared_master(assignment: Assignment) -> Master:
     """The :class:`~grader.course.cells.Master` of ``assignment``, with every exercise's probe built.
 
     Called once per grading run, before the workers fork: building the probes
@@ -128,7 +138,7 @@ def prepared_master(assignment):
     return master
 
 
-def probe_all(run, assignment, answers):
+def probe_all(run: Run, assignment: Assignment, answers: dict[str, judge.Verdict | str]) -> None:
     """Probe every recorded exercise not yet answered; composites last.
 
     ``answers`` maps exercise to its verdict or a ``KernelDied`` reason
@@ -154,7 +164,7 @@ def probe_all(run, assignment, answers):
         answers[exercise] = verdict_of(assignment, exercise, points[exercise], answer)
 
 
-def verdict_of(assignment, exercise, points, answer):
+def verdict_of(assignment: Assignment, exercise: str, points: float, answer: dict) -> judge.Verdict:
     """The verdict on the kernel's ``answer`` to ``exercise``'s probe (step 5)."""
     if answer.get("op") == "probe" and "error" not in answer:
         return judge.judge(assignment, exercise, points, answer.get("result"))
@@ -168,7 +178,7 @@ def verdict_of(assignment, exercise, points, answer):
     )
 
 
-def execute(run, assignment, budget):
+def execute(run: Run, assignment: Assignment, budget: OutputBudget) -> dict[str, judge.Verdict | str]:
     """Steps 3 to 5 with the restarts: ``{exercise: Verdict | reason string}``.
 
     After a kernel death, a fresh kernel re-runs the cells up to the last test
@@ -208,7 +218,7 @@ def execute(run, assignment, budget):
         run.recorded = []  # recorded again by the re-run
 
 
-def _clip_verdict(verdict, limits):
+def _clip_verdict(verdict: judge.Verdict, limits: Limits) -> judge.Verdict:
     """Keep a verdict's stored size bounded (``limits.verdict_chars``)."""
     budget = limits.verdict_chars
     kept = []
@@ -222,7 +232,14 @@ def _clip_verdict(verdict, limits):
     return verdict
 
 
-def grade_submission(student, path, assignment, master, limits, extra_notes=()):
+def grade_submission(
+    student: str,
+    path: str,
+    assignment: Assignment,
+    master: Master,
+    limits: Limits,
+    extra_notes: Iterable[str] = (),
+) -> Result:
     """Grade the notebook at ``path`` for ``student``; return a :class:`Result`."""
     started = time.monotonic()
     notes = list(extra_notes)

@@ -19,13 +19,19 @@ inputs into its result cannot get them back through the feedback.  The
 public self-check shows the full detail on the public cases.
 """
 
+from __future__ import annotations
+
 import math
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from grader import messages as msg
 from grader.messages import RESULT_TEXT
 from grader.pipeline.probe import Unsupported, decode
+
+if TYPE_CHECKING:  # for annotations only: no import at run time
+    from grader.course.assignment import Assignment
 
 SHOWN_FAILURES = 3
 MESSAGE_CHARS = 600  # one failure's message, at most
@@ -45,7 +51,7 @@ KNOWN_EXCEPTIONS = frozenset(
 ) | {"LinAlgError"}
 
 
-def exception_name(text):
+def exception_name(text: object) -> str:
     """The exception's name if it is one of Python's own (or numpy's LinAlgError), else a neutral word."""
     text = str(text).split(":", 1)[0].strip()
     return text if text in KNOWN_EXCEPTIONS else "an exception"
@@ -204,7 +210,7 @@ def _clip(text, limit=MESSAGE_CHARS):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def judge(assignment, exercise, points, answer):
+def judge(assignment: Assignment, exercise: str, points: float, answer: object) -> Verdict:
     """Judge the kernel's ``answer`` to the probe of ``exercise``.
 
     Parameters
@@ -258,7 +264,14 @@ def _problem(assignment, exercise, label, want, got):
     return Failure(label, kind, variable, RESULT_TEXT[kind].format(v=variable))
 
 
-def not_graded(assignment, exercise, points, reason, kind="not_graded", short=None):
+def not_graded(
+    assignment: Assignment,
+    exercise: str,
+    points: float,
+    reason: str,
+    kind: str = "not_graded",
+    short: str | None = None,
+) -> Verdict:
     """A zero verdict for an exercise that could not be judged, with the reason.
 
     ``short`` is the reason in a few English words, for counting in the class

@@ -16,17 +16,25 @@ shared state), so any number of them can run in parallel; the caller records
 the result.
 """
 
+from __future__ import annotations
+
 import copy
 import json
 import os
+from typing import TYPE_CHECKING
 
 import nbformat
 
 from grader import messages as msg
 from grader.course.cells import grade_id as _grade_id
 
+if TYPE_CHECKING:  # for annotations only: no import at run time
+    from grader.course.cells import Master
+    from grader.limits import Limits
+    from grader.pipeline.judge import Verdict
 
-def read_notebook(path, limits=None):
+
+def read_notebook(path: str, limits: Limits | None = None) -> nbformat.NotebookNode:
     """Read a submission; raise ``ValueError`` with a bilingual reason if it is unusable.
 
     With ``limits``, a file over ``notebook_mb`` or with more than ``max_cells``
@@ -70,7 +78,7 @@ def read_notebook(path, limits=None):
     return nb
 
 
-def normalize(nb, master):
+def normalize(nb: nbformat.NotebookNode, master: Master) -> tuple[list[dict], list[str]]:
     """Restore the assignment's structure in a student's notebook.
 
     Locked cells (instructions, imports, self-checks, tests) get the release's
@@ -148,11 +156,11 @@ class OutputBudget:
     bounds the grading process's memory and the notebook's size.
     """
 
-    def __init__(self, limit_bytes):
+    def __init__(self, limit_bytes: int):
         self.left = limit_bytes
         self.exceeded = False
 
-    def keep(self, outputs):
+    def keep(self, outputs: object) -> list[dict]:
         """The well-formed part of ``outputs`` (a cell's) that fits; a note replaces the rest."""
         kept = []
         for output in outputs if isinstance(outputs, list) else []:
@@ -177,7 +185,7 @@ def _strings(value):
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def clean_output(output):
+def clean_output(output: object) -> dict | None:
     """``output`` rebuilt from the fields nbformat allows, or None when it is malformed.
 
     The kernel is not trusted: an output it sends must not break nbformat,
@@ -222,7 +230,7 @@ def clean_output(output):
     return None
 
 
-def render(cells, verdicts, master):
+def render(cells: list[dict], verdicts: dict[str, Verdict], master: Master) -> str:
     """The autograded notebook: the student's cells, each test cell showing its verdict.
 
     The notebook metadata is the release's: a student's metadata (e.g. a
@@ -243,7 +251,7 @@ def render(cells, verdicts, master):
     return nbformat.writes(out) + "\n"  # as nbgrader writes it: the same bytes by either path
 
 
-def _verdict_outputs(verdict):
+def _verdict_outputs(verdict: Verdict) -> list[dict]:
     outputs = [{"output_type": "stream", "name": "stdout", "text": verdict.message + "\n"}]
     if verdict.score < verdict.points:
         outputs.append(

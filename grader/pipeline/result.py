@@ -16,9 +16,18 @@ shared state), so any number of them can run in parallel; the caller records
 the result.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from grader.pipeline import judge
+
+if TYPE_CHECKING:  # for annotations only: no import at run time
+    from collections.abc import Iterable
+
+    from grader.course.assignment import Assignment
+    from grader.course.cells import Master
 
 
 @dataclass
@@ -26,8 +35,8 @@ class Result:
     """What grading one submission produced (typed verdicts, notes, the autograded notebook)."""
 
     student: str
-    verdicts: dict  # test grade id -> judge.Verdict
-    notes: list = field(default_factory=list)  # what was wrong with the notebook, bilingual
+    verdicts: dict[str, judge.Verdict]  # test grade id -> its verdict
+    notes: list[str] = field(default_factory=list)  # what was wrong with the notebook, bilingual
     notebook: str = ""  # the autograded notebook (JSON), "" if none
     seconds: float = 0.0
     peak_rss_mb: float = 0.0  # peak memory of the submission's processes (cgroup, else kernel RSS)
@@ -36,12 +45,19 @@ class Result:
     grader_error: bool = False  # True when the grader itself failed on this submission
 
     @property
-    def score(self):
+    def score(self) -> float:
         """The total automatic score."""
         return sum(v.score for v in self.verdicts.values())
 
 
-def zero_result(student, assignment, master, reason, notes=(), grader_error=False):
+def zero_result(
+    student: str,
+    assignment: Assignment,
+    master: Master,
+    reason: str,
+    notes: Iterable[str] = (),
+    grader_error: bool = False,
+) -> Result:
     """A result with every exercise not graded for ``reason`` (nothing could be run)."""
     return Result(
         student,
@@ -52,7 +68,9 @@ def zero_result(student, assignment, master, reason, notes=(), grader_error=Fals
     )
 
 
-def not_graded_all(assignment, master, reason, already=None):
+def not_graded_all(
+    assignment: Assignment, master: Master, reason: str, already: dict[str, judge.Verdict] | None = None
+) -> dict[str, judge.Verdict]:
     """``already``'s verdicts, and a not-graded verdict for every other test cell."""
     verdicts = dict(already or {})
     for gid, (exercise, points) in master.tests.items():
