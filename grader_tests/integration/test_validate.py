@@ -1,12 +1,10 @@
 """``make validate``: nbgrader's Validate on the public self-checks, with an exit code that tells."""
 
-import subprocess
-import sys
-
 import pytest
 
 from grader.course import submissions
 from grader.course.assignment import load
+from grader_tests.helpers.validate import _validate
 
 
 @pytest.fixture(scope="module")
@@ -14,12 +12,6 @@ def demo(tmp_path_factory):
     return {
         p.split("/")[-3]: p for p in submissions.demo(load("L1W3"), str(tmp_path_factory.mktemp("validate")))
     }
-
-
-def _validate(root, path):
-    return subprocess.run(
-        [sys.executable, "-m", "grader", "validate", path], cwd=root, capture_output=True, text=True
-    )
 
 
 def test_untouched_release_fails_every_self_check(root, demo):

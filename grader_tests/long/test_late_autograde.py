@@ -8,19 +8,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from grader.course import submissions
-from grader.course.assignment import load
 from grader_tests.helpers.jupyter_servers import copy_course, nbgrader, plain_env
-
-ASSIGNMENT = "L1W3"
-
-
-L1W3 = load(ASSIGNMENT)
-
-
-NOTEBOOK = L1W3.notebook
-
-
-HOUR = 3600
+from grader_tests.helpers.late import ASSIGNMENT, HOUR, L1W3, NOTEBOOK
 
 
 def test_nbgrader_autograde_records_the_penalty(tmp_path):

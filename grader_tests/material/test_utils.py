@@ -5,13 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from grader_tests.helpers.course import checks, planar_utils, testCases
-
-NN_MODEL_TEST_CASE_OUTPUT, PRINTED_ATOL, compare = (
-    checks.NN_MODEL_TEST_CASE_OUTPUT,
-    checks.PRINTED_ATOL,
-    checks.compare,
-)
+from grader_tests.helpers.course import planar_utils, testCases
+from grader_tests.helpers.utils_lesson import NN_MODEL_TEST_CASE_OUTPUT, PRINTED_ATOL, compare
 
 
 def lesson_planar_dataset():

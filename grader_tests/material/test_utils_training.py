@@ -2,13 +2,7 @@
 
 import numpy as np
 
-from grader_tests.helpers.course import checks, planar_utils
-
-NN_MODEL_TEST_CASE_OUTPUT, PRINTED_ATOL, compare = (
-    checks.NN_MODEL_TEST_CASE_OUTPUT,
-    checks.PRINTED_ATOL,
-    checks.compare,
-)
+from grader_tests.helpers.course import planar_utils
 
 
 def test_flower_training_reproduces_the_lesson(reference, capsys):

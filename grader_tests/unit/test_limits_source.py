@@ -10,7 +10,6 @@ on, with a temporary nbgrader configuration and environment, and must hand on wh
 import json
 import logging
 import os
-import re
 import subprocess
 import types
 from dataclasses import fields
@@ -25,43 +24,31 @@ from grader import config as course_config
 from grader import messages as msg
 from grader.limits import (
     COMMAND_LINE,
-    CONFIG_SOURCE,
     ENVIRONMENT,
     LimitError,
     Limits,
     markdown_table,
 )
 from grader.sandbox import kernel_child
-
-CONFIG_TEXT = """c = get_config()
-c.Limits.memory_mb = 3000
-c.Limits.cell_timeout = 7
-c.Limits.processes = 30
-"""
-
-
-ENV = "memory_mb=3500,processes=31"
-
-
-@pytest.fixture
-def config_file(tmp_path):
-    path = tmp_path / "nbgrader_config.py"
-    path.write_text(CONFIG_TEXT, encoding="utf-8")
-    return str(path)
-
-
-@pytest.fixture
-def config(config_file):
-    """A course configuration with three limits, read as nbgrader_config.py is."""
-    return course_config.load(config_file)
-
-
-@pytest.fixture
-def course(monkeypatch, config):
-    """The temporary configuration as the course's, and GRADER_LIMITS set: what every path must see."""
-    monkeypatch.setattr(course_config, "load", lambda path=None: config)
-    monkeypatch.setenv(ENVIRONMENT, ENV)
-    return Limits.load(config=config, environ={ENVIRONMENT: ENV})
+from grader_tests.helpers.limits_course import (  # noqa: F401 (fixtures, used by name)
+    BAD,
+    CONFIG_BAD,
+    CONFIG_TEXT,
+    ENV,
+    README_TABLE,
+    SOURCES,
+    TEXT_BAD,
+    _autograde_command,
+    _Future,
+    _Gradebook,
+    _load_from,
+    _quiet_run,
+    _rows,
+    _Stop,
+    config,
+    config_file,
+    course,
+)
 
 
 def test_without_any_source_the_limits_are_the_defaults():
@@ -122,22 +109,6 @@ def test_as_items_reads_back_to_the_same_limits(config):
     assert Limits.parse(limits.as_items()) == limits
 
 
-def _load_from(source, name, value):
-    """``Limits.load`` with ``name`` = ``value`` given in ``source`` only."""
-    if source == CONFIG_SOURCE:
-        config = Config()
-        # A capitalized name is a section to traitlets: `c.Limits.MEMORY_MB.x = 1`.
-        config.Limits[name] = Config(x=value) if name[:1].isupper() else value
-        return Limits.load(config=config, environ={})
-    item = f"{name}={value}"
-    if source == ENVIRONMENT:
-        return Limits.load(config=Config(), environ={ENVIRONMENT: item})
-    return Limits.load([item], config=Config(), environ={})
-
-
-SOURCES = [CONFIG_SOURCE, ENVIRONMENT, COMMAND_LINE]
-
-
 @pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize("name", ["memroy_mb", "MEMORY_MB", "load"])
 def test_an_unknown_name_is_refused_naming_it_its_source_and_the_known_ones(source, name):
@@ -146,38 +117,6 @@ def test_an_unknown_name_is_refused_naming_it_its_source_and_the_known_ones(sour
     assert str(caught.value) == msg.LIMIT_UNKNOWN.format(
         name=name, source=source, known=", ".join(f.name for f in fields(Limits))
     )
-
-
-TEXT_BAD = [
-    ("memory_mb", "lots"),
-    ("memory_mb", "1.5"),
-    ("memory_mb", "0"),
-    ("memory_mb", "-4"),
-    ("memory_mb", ""),
-    ("cell_timeout", "soon"),
-    ("cell_timeout", "inf"),
-    ("cell_timeout", "nan"),
-    ("grace", "-0.1"),
-    ("grace", "0"),
-]
-
-
-CONFIG_BAD = [
-    ("memory_mb", 1.5),
-    ("memory_mb", 0),
-    ("memory_mb", True),
-    ("memory_mb", None),
-    ("memory_mb", [4096]),
-    ("memory_mb", "lots"),
-    ("cell_timeout", float("inf")),
-    ("cell_timeout", -1.0),
-    ("grace", False),
-]
-
-
-BAD = [(s, n, v) for s in (ENVIRONMENT, COMMAND_LINE) for n, v in TEXT_BAD] + [
-    (CONFIG_SOURCE, n, v) for n, v in CONFIG_BAD + TEXT_BAD
-]
 
 
 @pytest.mark.parametrize("source,name,value", BAD)
@@ -219,21 +158,6 @@ def test_python_m_grader_grade_refuses_a_bad_limit_with_the_message(course, monk
     assert status == 2 and "memroy_mb" in error and COMMAND_LINE in error
 
 
-class _Gradebook:
-    def close(self):
-        pass
-
-
-def _quiet_run(monkeypatch):
-    """Let ``runner.run`` go no further than handing its limits on (no gradebook, no kernel)."""
-    from grader.batch import runner
-    from grader.course import release
-
-    monkeypatch.setattr(release, "register", lambda *a, **kw: None)
-    monkeypatch.setattr(runner, "open_gradebook", lambda url: _Gradebook())
-    return runner
-
-
 def test_the_runners_default_limits_are_the_loaded_ones_and_its_summary_says_so(
     course, monkeypatch, tmp_path
 ):
@@ -246,14 +170,6 @@ def test_the_runners_default_limits_are_the_loaded_ones_and_its_summary_says_so(
     assert seen == [course]
     summary = json.loads((autograded / ".grading_run_L1W3.json").read_text())
     assert summary["limits"] == course.as_dict()
-
-
-class _Future:
-    def __init__(self, fn, args):
-        self.fn, self.args = fn, args
-
-    def result(self):
-        raise RuntimeError("not graded here")
 
 
 def test_the_dask_workers_grade_with_the_runners_limits(course, monkeypatch, tmp_path):
@@ -292,10 +208,6 @@ def test_the_dask_workers_grade_with_the_runners_limits(course, monkeypatch, tmp
             quiet=True,
         )
     assert [(fn, args[0], args[-1]) for fn, args in submitted] == [(runner.grade_remote, "ann", course)]
-
-
-class _Stop(Exception):
-    pass
 
 
 def test_the_feedback_extra_runs_with_the_loaded_limits(course, monkeypatch, tmp_path, l1w3):
@@ -341,28 +253,6 @@ def test_nbgraders_feedback_summary_uses_the_limits_of_nbgraders_configuration(c
     feedback.CourseSummary(config=config).preprocess(nbformat.v4.new_notebook(), {})
     assert seen == [Limits.load(config=config, environ={ENVIRONMENT: ENV})]
     assert seen[0].grace == 0.75 and seen[0].memory_mb == 3500
-
-
-def _autograde_command(monkeypatch, config, tmp_path, caplog=None):
-    """The command CourseAutograde runs for one submission (it is not run)."""
-    from grader.nbgrader_ext import autograde
-
-    commands = []
-
-    def fake_run(cmd, **kw):
-        commands.append(cmd)
-        return subprocess.CompletedProcess(cmd, 1, "", "not run in this test")
-
-    monkeypatch.setattr(autograde.subprocess, "run", fake_run)
-    config.CourseDirectory.root = str(tmp_path)
-    log = logging.getLogger("test_limits_source")
-    preprocessor = autograde.CourseAutograde(config=config, log=log)
-    resources = {"nbgrader": {"student": "ann", "assignment": "L1W3", "db_url": "sqlite://"}}
-    with pytest.raises(RuntimeError, match="not run in this test"):
-        preprocessor.preprocess(nbformat.v4.new_notebook(), resources)
-    (cmd,) = commands
-    assert cmd[1:4] == ["-m", "grader", "grade"]
-    return [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--limit"]
 
 
 def test_nbgrader_autograde_grades_with_every_limit_of_its_configuration(
@@ -436,14 +326,6 @@ def test_a_stream_is_bounded_by_its_cap():
     stream.write("k")
     assert "".join(o["text"] for o in sink[:2]) == "abcdefgh"
     assert len(sink) == 3 and "truncated" in sink[2]["text"]
-
-
-README_TABLE = re.compile(r"<!-- limits table:[^\n]*-->\n(.*?)\n<!-- end of limits table -->", re.S)
-
-
-def _rows(table):
-    rows = [line.split(" | ") for line in table.splitlines()[2:]]
-    return [(name.strip("| `"), float(default), meaning.rstrip(" |")) for name, default, meaning in rows]
 
 
 def test_the_limits_table_lists_every_field_with_its_default_and_meaning():

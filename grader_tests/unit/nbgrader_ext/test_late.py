@@ -4,19 +4,8 @@ import pytest
 from traitlets.config import Config
 
 from grader.batch.gradebook import configured_plugin, penalty_for
-from grader.course.assignment import load
 from grader.nbgrader_ext.late import PercentPerDayLate
-
-ASSIGNMENT = "L1W3"
-
-
-L1W3 = load(ASSIGNMENT)
-
-
-NOTEBOOK = L1W3.notebook
-
-
-HOUR = 3600
+from grader_tests.helpers.late import HOUR
 
 
 @pytest.mark.parametrize(
