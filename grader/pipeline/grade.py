@@ -1,7 +1,12 @@
 """Grade one submission: a short list of steps, each a function of its own.
 
-1. :func:`read_notebook` - strict reading; an unusable file gets a bilingual reason.
-2. :func:`normalize` - the assignment's structure restored (locked cells, deleted cells).
+This list is the one place of the grading steps (docs/architecture.md and the
+README point here).
+
+1. :func:`~grader.pipeline.notebook.read_notebook` - strict reading; an unusable file
+   gets a bilingual reason.
+2. :func:`~grader.pipeline.notebook.normalize` - the assignment's structure restored
+   (locked cells, deleted cells).
 3. :func:`run_cells` - the cells grading needs, in a sandboxed kernel; at each test
    cell the kernel records the exercise's function as it is there.
 4. :func:`probe_all` - once every cell has run, each recorded function is called on
@@ -9,7 +14,8 @@
    runs after the first probe.  If the kernel dies, a fresh one re-runs the cells
    before the fatal one, so what was recorded before it is still judged.
 5. :func:`grader.pipeline.judge.judge` - typed verdicts, decided in this process.
-6. :func:`render` - the autograded notebook, within the whole-notebook output budget.
+6. :func:`~grader.pipeline.notebook.render` - the autograded notebook, within the
+   whole-notebook output budget.
 
 :func:`grade_submission` is a pure function of its inputs (no gradebook, no
 shared state), so any number of them can run in parallel; the caller records

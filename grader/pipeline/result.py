@@ -1,19 +1,8 @@
-"""Grade one submission: a short list of steps, each a function of its own.
+"""What grading one submission produces: a :class:`Result` (typed verdicts, notes, the notebook).
 
-1. :func:`read_notebook` - strict reading; an unusable file gets a bilingual reason.
-2. :func:`normalize` - the assignment's structure restored (locked cells, deleted cells).
-3. :func:`run_cells` - the cells grading needs, in a sandboxed kernel; at each test
-   cell the kernel records the exercise's function as it is there.
-4. :func:`probe_all` - once every cell has run, each recorded function is called on
-   the hidden cases (composites with callee stubs answered here).  No student cell
-   runs after the first probe.  If the kernel dies, a fresh one re-runs the cells
-   before the fatal one, so what was recorded before it is still judged.
-5. :func:`grader.pipeline.judge.judge` - typed verdicts, decided in this process.
-6. :func:`render` - the autograded notebook, within the whole-notebook output budget.
-
-:func:`grade_submission` is a pure function of its inputs (no gradebook, no
-shared state), so any number of them can run in parallel; the caller records
-the result.
+:func:`zero_result` is the result of a submission nothing could be run of
+(the reason in every verdict and in the notes), :func:`not_graded_all` fills
+in the exercises a kernel death left unjudged.
 """
 
 from __future__ import annotations

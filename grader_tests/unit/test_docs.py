@@ -78,3 +78,17 @@ def test_the_checks_find_what_is_wrong():
     assert "grader/pipeline/grade.py" in paths("docs/architecture.md")
     assert all(not p.endswith(".") for doc in DOCS for p in paths(doc))
     assert "grader_tests/material" in paths("docs/adding-an-assignment.md")  # from material/test_<id>.py
+
+
+def test_the_grading_steps_are_listed_once_and_name_real_functions():
+    from grader.pipeline import grade
+
+    steps = re.findall(r"^\d\. :func:`~?([\w.]+)`", grade.__doc__, flags=re.M)
+    assert len(steps) == 6
+    qualified = [s if "." in s else f"grader.pipeline.grade.{s}" for s in steps]
+    assert all(resolves(name) for name in qualified), qualified
+    with open(os.path.join(ROOT, "docs", "architecture.md"), encoding="utf-8") as f:
+        architecture = f.read()
+    # The architecture page points at the list instead of keeping a copy of it.
+    assert "docstring of `grader/pipeline/grade.py`" in architecture
+    assert not re.search(r"^\d\. `(read|normalize|run_cells|probe)`", architecture, flags=re.M)
