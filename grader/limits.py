@@ -100,6 +100,11 @@ class Limits:
         256, "MiB of the kernel's writable space (its `/tmp` and working directory; with bubblewrap)"
     )
     shm_mb: int = _limit(16, "MiB of the kernel's `/dev/shm` (with bubblewrap)")
+    tmp_inodes: int = _limit(
+        10000,
+        "files and folders each of the kernel's `/tmp` (its working directory included) and "
+        "`/dev/shm` may hold (with bubblewrap); a notebook creates a few dozen",
+    )
     max_message_mb: int = _limit(
         8,
         "MiB: the largest message the kernel may send (a cell's answer with its outputs); "

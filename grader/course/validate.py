@@ -1,26 +1,33 @@
-"""``make validate NB=...``: nbgrader's own Validate, with a bilingual summary and a telling exit code.
+"""``make validate NB=...``: nbgrader's own Validate, its cells run in the grading sandbox.
 
-This runs exactly what the Validate button (JupyterLab, Notebook 7) and
-``nbgrader validate`` run — nbgrader's ``Validator`` on the notebook, in its
-own folder, so the released helpers beside it are used — and prints, per
-exercise, the public self-check's verdict.  Unlike stock ``nbgrader
-validate`` it exits 1 when a check fails.  A notebook kept somewhere
-without its helpers (a submission) is validated in a temporary copy of its
-assignment's release folder.
+This runs nbgrader's ``Validator`` (what the Validate button of JupyterLab
+and Notebook 7 and ``nbgrader validate`` run: the cell-metadata check, the
+checksums of locked cells, the self-checks' verdicts) with one change: the
+notebook's code runs in the grading sandbox (:class:`grader.sandbox.kernel.Kernel`,
+under :meth:`grader.limits.Limits.load`), never as the user who runs
+``make validate``.  A submission validated by an instructor is a student's
+code: it sees only the sandbox (with bubblewrap: no course, no gradebook, no
+home) and the helpers beside the notebook, copied in read-only.  A notebook
+kept somewhere without its helpers (a submission) gets its assignment's
+released ones.  Then, per exercise, the public self-check's verdict is
+printed; unlike stock ``nbgrader validate`` it exits 1 when a check fails.
 """
 
-import contextlib
-import io
 import logging
 import os
 import re
-import shutil
 import tempfile
-import warnings
 
 import nbformat
+from nbconvert.preprocessors import Preprocessor
+from nbgrader.preprocessors import CheckCellMetadata, ClearOutput
+from nbgrader.validator import Validator
+from traitlets import Any, List
 
 from grader import messages as msg
+from grader.limits import Limits
+from grader.sandbox.kernel import Kernel
+from grader.sandbox.workspace import remove_tree
 
 PASSED = msg.CHECK_PASSED
 FAILED = msg.CHECK_FAILED
@@ -41,38 +48,98 @@ def _needs_helpers(path):
     return None
 
 
-def validate(path, timeout=120):
-    """Run nbgrader's Validator on ``path``; return ``(exercise results, problems)``.
+def _helpers(folders):
+    """``{name: text}`` of the ``.py`` files in ``folders`` (a later folder's win)."""
+    found = {}
+    for folder in folders:
+        for name in sorted(os.listdir(folder)):
+            path = os.path.join(folder, name)
+            if name.endswith(".py") and os.path.isfile(path):
+                with open(path, encoding="utf-8") as f:
+                    found[name] = f.read()
+    return found
 
-    ``exercise results`` is ``[(grade id, points, error text or None)]`` for the
-    graded cells, in notebook order; ``problems`` lists whole-notebook findings
-    (edited locked cells, changed cell types).
+
+class SandboxedExecute(Preprocessor):
+    """Run every code cell in one sandboxed kernel and keep its outputs (nbgrader's Execute, sandboxed).
+
+    The helpers the cells import are :attr:`helpers`; a cell's error is kept as
+    its output, as nbgrader's ``Execute`` keeps it, and the next cell runs.  A
+    kernel that dies (a time or memory limit) ends the validation with
+    :class:`~grader.sandbox.kernel.KernelDied`: the cells after it did not run.
     """
-    from nbgrader.validator import Validator
-    from traitlets.config import Config
 
+    helpers = Any(help="{file name: text} of the modules copied beside the notebook")
+    limits = Any(help="the grader.limits.Limits of the kernel")
+
+    def preprocess(self, nb, resources):
+        """Run ``nb``'s code cells in order in a fresh sandboxed kernel."""
+        workdir = tempfile.mkdtemp(prefix="validate-")
+        try:
+            for name, text in self.helpers.items():
+                with open(os.path.join(workdir, name), "w", encoding="utf-8") as f:
+                    f.write(text)
+            with Kernel(workdir, self.limits) as kernel:
+                for cell in nb.cells:
+                    if cell.cell_type != "code":
+                        continue
+                    answer = kernel.run(cell.source)
+                    cell.outputs = [nbformat.from_dict(o) for o in answer.get("outputs") or []]
+                    count = answer.get("execution_count")
+                    cell.execution_count = count if type(count) is int else None
+        finally:
+            remove_tree(workdir)
+        return nb, resources
+
+
+class SandboxedValidator(Validator):
+    """nbgrader's ``Validator`` with :class:`SandboxedExecute` for its ``Execute``."""
+
+    preprocessors = List([CheckCellMetadata, ClearOutput, SandboxedExecute])
+    helpers = Any()
+    limits = Any()
+
+    def _preprocess(self, nb):
+        resources = {}
+        for preprocessor in self.preprocessors:
+            pp = preprocessor(parent=self)
+            if isinstance(pp, SandboxedExecute):
+                pp.helpers, pp.limits = self.helpers, self.limits
+            nb, resources = pp.preprocess(nb, resources)
+        return nb
+
+
+def validate(path, limits=None):
+    """Run nbgrader's Validator on ``path``, its cells in the sandbox; return ``(exercise results, problems)``.
+
+    Parameters
+    ----------
+    path : str
+    limits : grader.limits.Limits, optional
+        The kernel's limits (default: :meth:`grader.limits.Limits.load`, as grading has them).
+
+    Returns
+    -------
+    tuple
+        ``exercise results`` is ``[(grade id, points, error text or None)]`` for the
+        graded cells, in notebook order; ``problems`` lists whole-notebook findings
+        (edited locked cells, changed cell types).
+    """
     nb = nbformat.read(path, as_version=4)
     graded = [
         (c.metadata["nbgrader"]["grade_id"], c.metadata["nbgrader"].get("points", 0), c.source.strip())
         for c in nb.cells
         if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
     ]
+    folders = [os.path.dirname(os.path.abspath(path))]
     assignment = _needs_helpers(path)
-    with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
-        if assignment is not None:
-            for name in os.listdir(assignment.release_dir):
-                if name.endswith(".py"):
-                    shutil.copy(os.path.join(assignment.release_dir, name), tmp)
-            shutil.copy(path, os.path.join(tmp, os.path.basename(path)))
-            path = os.path.join(tmp, os.path.basename(path))
-        validator = Validator(config=Config({"Execute": {"timeout": timeout}}))
-        validator.log.setLevel(logging.ERROR)
-        # Kernel start-up chatter (e.g. "running over TCP without encryption", written by the
-        # kernel process to the inherited descriptor 2) is not for students.
-        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()), _quiet_fd(2):
-            warnings.simplefilter("ignore")
-            logging.getLogger("traitlets").setLevel(logging.ERROR)
-            results = validator.validate(os.path.abspath(path))
+    if assignment is not None:
+        folders.insert(0, assignment.release_dir)
+    validator = SandboxedValidator()
+    validator.helpers = _helpers(folders)
+    validator.limits = Limits.load() if limits is None else limits
+    validator.log.setLevel(logging.ERROR)
+    results = validator.validate(os.path.abspath(path))
     problems = []
     for cell in results.get("type_changed", []):
         problems.append(msg.CELL_TYPE_CHANGED.format(source=cell["source"][:80]))
@@ -80,19 +147,6 @@ def validate(path, timeout=120):
         problems.append(msg.READ_ONLY_CELL_EDITED.format(source=cell["source"][:80]))
     errors = {cell["source"]: _clean(cell["raw_error"]) for cell in results.get("failed", [])}
     return [(gid, points, errors.get(source)) for gid, points, source in graded], problems
-
-
-@contextlib.contextmanager
-def _quiet_fd(fd):
-    saved = os.dup(fd)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(null)
 
 
 def _clean(text):

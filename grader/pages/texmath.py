@@ -5,6 +5,12 @@ as TeX text for MathJax, which its template loads from a CDN; offline, the
 student reads raw TeX.  Here every formula in the page's text becomes
 MathML (``latex2mathml``), which browsers render natively; a formula that
 cannot be converted stays visible as TeX, marked ``tex-raw``.
+
+This runs after the page was sanitized, so what it adds must be safe by
+itself: the TeX's text is escaped (latex2mathml's own ``convert`` copies
+``\\text{<meta ...>}`` into its output as markup) and the MathML is sanitized
+(:func:`safe_mathml`): only MathML elements, a short list of attributes with
+plain values, everything else shown as text.
 """
 
 import re
@@ -21,17 +27,74 @@ _MATH = re.compile(
     re.S,
 )
 _SKIP = {"script", "style", "pre", "code", "math", "textarea", "title"}
+# Presentation MathML, as latex2mathml writes it (no annotation-xml, which may hold HTML; no
+# maction, semantics or links).
+_MATHML_ELEMENTS = frozenset(
+    "math mrow mi mn mo ms mtext mspace mfrac msqrt mroot mstyle merror mpadded mphantom "
+    "mfenced menclose msub msup msubsup munder mover munderover mmultiscripts mprescripts none "
+    "mtable mtr mtd mlabeledtr".split()
+)
+_MATHML_ATTRIBUTES = frozenset(
+    "accent accentunder align close columnalign columnlines columnspacing columnspan denomalign "
+    "depth display displaystyle fence form frame height largeop linebreak linethickness lspace "
+    "mathbackground mathcolor mathsize mathvariant maxsize minsize movablelimits notation "
+    "numalign open rowalign rowlines rownumber rowspacing rowspan rspace scriptlevel separator "
+    "separators stretchy symmetric width".split()
+)
+_MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
+_CHARACTER_REFERENCE = re.compile(r"&amp;(#x[0-9A-Fa-f]{1,6};|#[0-9]{1,7};)")
+# Keywords, lengths and colours: what these attributes take, and nothing a browser runs or loads.
+_PLAIN_VALUE = re.compile(r"[#\w.%+\- ]{0,40}\Z", re.A)
 _ALIGN_ENVS = {"align", "align*", "eqnarray", "eqnarray*", "gather", "gather*"}
 
 
 def to_mathml(tex, display):
-    """MathML (a string) for one TeX formula; ``ValueError`` if it cannot be converted."""
-    from latex2mathml.converter import convert
+    """MathML (a string, see :func:`safe_mathml`) for one TeX formula; ``ValueError`` if it cannot be converted."""
+    from xml.etree.ElementTree import tostring
+
+    from latex2mathml.converter import convert_to_element
 
     try:
-        return convert(tex.strip(), display="block" if display else "inline")
+        element = convert_to_element(tex.strip(), display="block" if display else "inline")
+        # Not latex2mathml's ``convert``: it unescapes the whole serialization, so the text of
+        # ``\\text{<meta ...>}`` came out as markup.  Only the character references it writes
+        # as text (``&#x003C3;``) are to become references again.
+        markup = _CHARACTER_REFERENCE.sub(r"&\1", tostring(element, encoding="unicode"))
     except Exception as exc:  # latex2mathml raises many kinds on unknown input
         raise ValueError(f"{type(exc).__name__}: {exc}") from None
+    return safe_mathml(markup)
+
+
+def safe_mathml(markup):
+    """``markup`` (latex2mathml's output) with only MathML left in it.
+
+    An element that is not MathML (none is expected: :func:`to_mathml` escapes the text) is
+    replaced by its markup as text; an
+    attribute outside a short list, or with a value that is not a keyword, a length or a
+    colour (``href``, ``style``, event handlers), is dropped; ``xmlns`` is kept only as
+    the MathML namespace on ``math``.
+
+    Returns
+    -------
+    str
+    """
+    fragment = BeautifulSoup(markup, "html.parser")
+    for element in list(fragment.find_all(True)):
+        if element.decomposed or element.parent is None:
+            continue
+        if element.name not in _MATHML_ELEMENTS:
+            element.replace_with(NavigableString(str(element)))
+            continue
+        for name, value in list(element.attrs.items()):
+            value = " ".join(value) if isinstance(value, list) else str(value)
+            if name == "xmlns" and element.name == "math" and value == _MATHML_NAMESPACE:
+                continue
+            if name not in _MATHML_ATTRIBUTES or not _PLAIN_VALUE.match(value):
+                del element[name]
+    for node in list(fragment.find_all(string=True)):
+        if type(node) is not NavigableString:  # comments, CDATA, declarations: not text to show
+            node.extract()
+    return str(fragment)
 
 
 def _env_tex(env):

@@ -19,6 +19,7 @@ active, and the grader prints it.
 
 import fcntl
 import functools
+import inspect
 import os
 import resource
 import secrets
@@ -71,6 +72,18 @@ def separate_uid():
     return os.geteuid() == 0 and bwrap_works() and shutil.which("setpriv") is not None
 
 
+def inode_limits():
+    """Whether ``/tmp`` and ``/dev/shm`` get an inode limit (``limits.tmp_inodes``; with bubblewrap).
+
+    bubblewrap's ``--tmpfs`` takes a size but no ``nr_inodes``, and a size bounds only
+    bytes: millions of empty files would pin kernel memory past every other limit.  The
+    bounded tmpfs are mounted inside the sandbox by a first step that still holds
+    ``CAP_SYS_ADMIN`` there (:func:`_mount_bounded_tmpfs`) and gives up every capability
+    before the kernel starts.
+    """
+    return bwrap_works()
+
+
 def protections():
     """``{protection: active?}`` for this machine, as the grader reports them."""
     bw = bwrap_works()
@@ -82,6 +95,7 @@ def protections():
         "output budgets per cell and per notebook": True,
         "only the system and Python visible, read-only; course, submissions, home hidden (bubblewrap)": bw,
         "bounded /tmp and /dev/shm of its own; no network; own process and IPC namespaces (bubblewrap)": bw,
+        "a bounded number of files in /tmp and /dev/shm (bubblewrap)": inode_limits(),
         "no kernel keyrings, BPF, perf or io_uring (seccomp)": bw and seccomp.supported(),
         "a uid of its own per submission, process limit (root + bubblewrap)": uid,
         "one CPU, total memory and process count per submission (cgroups)": cgroups.available(),
@@ -177,9 +191,78 @@ class Launch:
 def _data_fd(data):
     """A readable descriptor holding ``data`` (a memfd: nothing touches the disk)."""
     fd = os.memfd_create("grader-sandbox", 0)
-    os.write(fd, data)
-    os.lseek(fd, 0, os.SEEK_SET)
-    return fd
+    # Never a low number: the kernel's child set-up makes descriptor 3 its answer channel, which
+    # would overwrite a descriptor bubblewrap is to read (as happens where fd 3 is free: not root).
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    os.write(high, data)
+    os.lseek(high, 0, os.SEEK_SET)
+    return high
+
+
+def _mount_bounded_tmpfs(args):
+    """Inside the sandbox, before the kernel: mount ``/tmp`` and ``/dev/shm`` with inode limits.
+
+    Runs standalone (``python -I -S -c``, see :func:`_setup_program`): it imports only the
+    standard library, and every value it needs is in ``args``:
+    ``[work, tmp bytes, shm bytes, inodes, uid, gid, "--", program...]``.  The files
+    bubblewrap put in ``work`` (on its own, unbounded-inode ``/tmp``) are copied, read-only,
+    onto the new ``/tmp``, which then covers bubblewrap's.  Then ``program`` replaces this
+    process: as root it is ``setpriv``, which takes the kernel's uid and drops every
+    capability.  Not as root (``uid`` given, this process uid 0 of bubblewrap's user
+    namespace, holding only ``CAP_SYS_ADMIN`` and ``CAP_SETFCAP``), it first moves into a user
+    namespace of its own in which it is ``uid``, so no capability it keeps there is one over
+    these mounts, and empties its bounding and ambient sets, so the kernel it execs as a
+    uid other than 0 has none at all.
+    """
+    import ctypes
+    import os
+
+    work, tmp_bytes, shm_bytes, inodes, uid, gid = args[:6]
+    program = args[7:]
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
+
+    def check(failed, what):
+        if failed:
+            error = ctypes.get_errno()
+            raise OSError(error, os.strerror(error), what)
+
+    ms_nosuid, ms_nodev = 2, 4
+    given = os.open(work, os.O_RDONLY | os.O_DIRECTORY)  # still readable once /tmp is covered
+    for target, size in (("/tmp", tmp_bytes), ("/dev/shm", shm_bytes)):
+        options = "size=%s,nr_inodes=%s,mode=1777" % (size, inodes)
+        check(libc.mount(b"tmpfs", target.encode(), b"tmpfs", ms_nosuid | ms_nodev, options.encode()), target)
+    os.makedirs(work)
+    os.chmod(work, 0o1777)
+    for name in os.listdir(given):
+        source = os.open(name, os.O_RDONLY, dir_fd=given)
+        with os.fdopen(source, "rb") as f:
+            data = f.read()
+        path = os.path.join(work, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chmod(path, 0o444)
+    os.close(given)
+    os.chdir(work)
+    if uid != "-":
+        clone_newuser, pr_capbset_drop, pr_cap_ambient, pr_cap_ambient_clear_all = 0x10000000, 24, 47, 4
+        check(libc.unshare(clone_newuser), "unshare")
+        for name, text in (("uid_map", "%s 0 1" % uid), ("setgroups", "deny"), ("gid_map", "%s 0 1" % gid)):
+            with open("/proc/self/" + name, "w") as f:
+                f.write(text)
+        cap = 0
+        while libc.prctl(pr_capbset_drop, cap, 0, 0, 0) == 0:
+            cap += 1  # until the first number past the last capability this Linux knows
+        check(cap == 0, "bounding set")
+        check(libc.prctl(pr_cap_ambient, pr_cap_ambient_clear_all, 0, 0, 0), "ambient set")
+    os.execv(program[0], program)
+
+
+@functools.lru_cache(maxsize=None)
+def _setup_program():
+    """The source that ``python -I -S -c`` runs first in the sandbox (:func:`_mount_bounded_tmpfs`)."""
+    return inspect.getsource(_mount_bounded_tmpfs) + "\n\n_mount_bounded_tmpfs(__import__('sys').argv[1:])\n"
 
 
 def command(argv, workdir, limits, uid=None):
@@ -192,7 +275,8 @@ def command(argv, workdir, limits, uid=None):
     workdir : str
         A host folder of files the grader wrote (the kernel, the helpers):
         they are copied, read-only, into the kernel's working directory, a
-        size-limited tmpfs (``limits.disk_mb``) that vanishes with the kernel.
+        tmpfs bounded in bytes (``limits.disk_mb``) and, where :func:`inode_limits`,
+        in files (``limits.tmp_inodes``), that vanishes with the kernel.
     limits : grader.limits.Limits
     uid : int, optional
         The kernel's own uid (:class:`KernelUid`), when running as root.
@@ -243,6 +327,9 @@ def command(argv, workdir, limits, uid=None):
         with open(os.path.join(workdir, name), "rb") as f:
             fds.append(_data_fd(f.read()))
         args += ["--perms", "0444", "--file", str(fds[-1]), os.path.join(INSIDE, name)]
+    # Without these, in a user namespace (not root) the sandbox's root and /dev are tmpfs owned
+    # by the kernel's uid, writable without any bound.
+    args += ["--remount-ro", "/", "--remount-ro", "/dev"]
     args += [
         "--chdir",
         INSIDE,
@@ -269,6 +356,7 @@ def command(argv, workdir, limits, uid=None):
         fds.append(_data_fd(seccomp.program()))
         args += ["--seccomp", str(fds[-1])]
     program = list(argv)
+    user = ("-", "-")
     if uid is not None:
         program = [
             shutil.which("setpriv"),
@@ -281,6 +369,26 @@ def command(argv, workdir, limits, uid=None):
         ] + program
     elif os.geteuid() != 0:
         args.insert(0, "--unshare-user")
+        if inode_limits():
+            # Root of bubblewrap's user namespace, with the capabilities the mount step needs:
+            # CAP_SYS_ADMIN to mount, CAP_SETFCAP to map the real uid onto this namespace's
+            # uid 0 in the namespace of its own it then leaves for (Linux 5.12 and later).
+            args[1:1] = ["--uid", "0", "--gid", "0", "--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETFCAP"]
+            user = (str(os.getuid()), str(os.getgid()))
+    if inode_limits():
+        program = [
+            python_inside(),
+            "-I",
+            "-S",
+            "-c",
+            _setup_program(),
+            INSIDE,
+            str(limits.disk_mb * mb),
+            str(limits.shm_mb * mb),
+            str(limits.tmp_inodes),
+            *user,
+            "--",
+        ] + program
     # The options (which name host paths) travel by descriptor: /proc/1/cmdline inside shows
     # only bubblewrap and the program, whose paths are the neutral ones.
     fds.append(_data_fd(b"\0".join(a.encode() for a in args) + b"\0"))

@@ -1,5 +1,7 @@
 """Fast checks of the feedback page's parts: math typesetting, sanitizing, metadata."""
 
+import glob
+import html
 import os
 import re
 
@@ -24,6 +26,84 @@ def test_every_formula_of_the_release_typesets_as_mathml():
     for tex, display in formulas:
         mathml = texmath.to_mathml(tex, display)
         assert mathml.startswith("<math") and "merror" not in mathml, tex
+
+
+def _tree(markup):
+    """``markup`` as comparable data: ``(name, attributes, children)`` or the text."""
+
+    def node(n):
+        if getattr(n, "name", None) is None:
+            return str(n)
+        return (n.name, sorted(n.attrs.items()), [node(c) for c in n.contents])
+
+    return [node(n) for n in BeautifulSoup(markup, "html.parser").contents]
+
+
+def test_every_formula_of_every_notebook_typesets_as_latex2mathml_does():
+    from latex2mathml.converter import convert
+
+    paths = glob.glob(os.path.join(ROOT, "source", "*", "*.ipynb")) + glob.glob(
+        os.path.join(ROOT, "notebooks", "*", "*.ipynb")
+    )
+    formulas = {f for path in paths for f in _formulas(path)}
+    assert len(formulas) >= 40  # the two assignments have 41 distinct formulas
+    for tex, display in formulas:
+        # The sanitized MathML is latex2mathml's own, element for element, for the course's TeX.
+        expected = convert(tex.strip(), display="block" if display else "inline")
+        assert _tree(texmath.to_mathml(tex, display)) == _tree(expected), tex
+
+
+MATH_PAYLOADS = [
+    r'$\text{<meta http-equiv="refresh" content="0;url=http://x">}$',
+    r'$\text{<div style="position:fixed;top:0">20 / 20</div>}$',
+    r"$\text{<script>alert(1)</script>}$",
+    r"$\href{javascript:alert(1)}{x}$",
+    r"$\text{</mtext></math><script>alert(1)</script>}$",
+    r"$\text{<img src=x onerror=alert(1)>}$",
+    r"$\style{position:fixed;top:0}{20 / 20}$",
+]
+
+
+@pytest.mark.parametrize("tex", MATH_PAYLOADS)
+def test_typeset_tex_adds_only_mathml_with_plain_attributes(tex):
+    # As nbconvert writes a markdown cell's math: its TeX as text, escaped.
+    soup = BeautifulSoup(f"<p>{html.escape(tex)}</p>", "html.parser")
+    done, _ = texmath.typeset(soup, [soup.p])
+    assert done == 1
+    math = soup.p.math
+    assert [c.name for c in soup.p.contents] == ["math"]
+    for element in math.find_all(True):
+        assert element.name in texmath._MATHML_ELEMENTS, element.name
+        for name, value in element.attrs.items():
+            assert name in texmath._MATHML_ATTRIBUTES or (name, element.name) == ("xmlns", "math")
+            assert ":" not in value or name == "xmlns", (name, value)
+    # The page as a browser reads it again: no element came out of the formula's text.
+    again = BeautifulSoup(str(soup), "html.parser")
+    assert {e.name for e in again.find_all(True)} <= texmath._MATHML_ELEMENTS | {"p"}
+
+
+def test_the_text_of_a_formula_stays_visible_as_text():
+    tex = r"$\text{<div style='x'>20 / 20</div> &#x3C;b&#x3E;}$"
+    soup = BeautifulSoup(f"<p>{html.escape(tex)}</p>", "html.parser")
+    texmath.typeset(soup, [soup.p])
+    again = BeautifulSoup(str(soup), "html.parser")
+    assert again.find("mtext").get_text().replace("\xa0", " ") == "<div style='x'>20 / 20</div> <b>"
+    assert again.find("div") is None and again.find("b") is None
+
+
+def test_finish_page_shows_no_summary_a_formula_draws():
+    page = finish_page(
+        "<html><head></head><body><div class='jp-RenderedMarkdown'>"
+        + html.escape(" ".join(MATH_PAYLOADS))
+        + "</div></body></html>",
+        "<section id='grader-summary'>summary</section>",
+    )
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.find("script") is None and soup.find("div", style=True) is None
+    assert [m["http-equiv"] for m in soup.find_all("meta", attrs={"http-equiv": True})] == [
+        "Content-Security-Policy"
+    ]
+    assert "javascript:" not in "".join(str(e.attrs) for e in soup.find_all(True))
 
 
 def test_typeset_replaces_tex_in_text_but_not_in_code():

@@ -225,10 +225,67 @@ def _under(path, folder):
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
+def _setup(result):
+    """``(setup arguments, program)`` of the mount step that runs first in the sandbox."""
+    program = result.argv[result.argv.index("--") + 1 :]
+    assert program[:5] == [sandbox.python_inside(), "-I", "-S", "-c", sandbox._setup_program()]
+    end = program.index("--", 5)
+    return program[5:end], program[end + 1 :]
+
+
 def test_no_host_path_of_the_course_is_on_the_command_line(launch):
     result = launch()
     assert not any(ROOT in arg or sandbox.sys.prefix in arg for arg in result.argv)
-    assert result.argv[result.argv.index("--") + 1 :] == [sandbox.python_inside(), "-I", "_grader_kernel.py"]
+    assert _setup(result)[1] == [sandbox.python_inside(), "-I", "_grader_kernel.py"]
+
+
+def test_the_mount_step_gets_the_sizes_and_the_inode_limit(launch, monkeypatch):
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
+    limits, mb = Limits(), 1024 * 1024
+    arguments, _ = _setup(launch())
+    assert arguments == [sandbox.INSIDE, str(limits.disk_mb * mb), str(limits.shm_mb * mb), "10000", "-", "-"]
+    assert str(limits.tmp_inodes) == "10000"
+
+
+def test_not_as_root_the_mount_step_alone_gets_capabilities_and_then_the_real_uid(launch, monkeypatch):
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(sandbox.os, "getuid", lambda: 1000)
+    monkeypatch.setattr(sandbox.os, "getgid", lambda: 1001)
+    result = launch()
+    options = _options(result)
+    assert options[:9] == [
+        "--unshare-user",
+        "--uid",
+        "0",
+        "--gid",
+        "0",
+        "--cap-add",
+        "CAP_SYS_ADMIN",
+        "--cap-add",
+        "CAP_SETFCAP",
+    ]
+    arguments, program = _setup(result)
+    assert arguments[-2:] == ["1000", "1001"]
+    assert program == [sandbox.python_inside(), "-I", "_grader_kernel.py"]
+
+
+def test_the_mount_step_is_standalone_code():
+    source = sandbox._setup_program()
+    compile(source, "<setup>", "exec")
+    assert "grader" not in source.replace("_mount_bounded_tmpfs", "")
+    assert source.rstrip().endswith("_mount_bounded_tmpfs(__import__('sys').argv[1:])")
+
+
+def test_the_root_and_dev_are_read_only(launch):
+    options = _options(launch())
+    pairs = [options[i + 1] for i, a in enumerate(options) if a == "--remount-ro"]
+    assert pairs == ["/", "/dev"]
+    # After every mount bubblewrap makes below them, or a later one would be refused.
+    assert options.index("--remount-ro") > max(i for i, a in enumerate(options) if a in ("--file", "--dir"))
+
+
+def test_the_descriptors_bubblewrap_reads_are_never_the_kernels_channel(launch):
+    assert all(fd >= 10 for fd in launch().fds)
 
 
 def test_the_course_root_is_only_ever_a_bind_source(launch):
@@ -301,7 +358,7 @@ def test_the_seccomp_program_travels_by_descriptor(launch):
 
 def test_a_kernel_uid_runs_the_program_through_setpriv(launch):
     result = launch(uid=234_567)
-    program = result.argv[result.argv.index("--") + 1 :]
+    _, program = _setup(result)
     assert program[0].endswith("setpriv")
     assert {"--reuid=234567", "--regid=234567", "--clear-groups", "--no-new-privs"} <= set(program)
     assert program[-3:] == [sandbox.python_inside(), "-I", "_grader_kernel.py"]
