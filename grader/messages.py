@@ -374,6 +374,10 @@ RELEASE_STALE = (
     "{folder} 已过期，请运行 make release 并提交 / {folder} is stale; run `make release` "
     "and commit. Differs: {files}"
 )
+REGISTERED = (
+    "已在成绩册中登记 {assignment}（笔记本、评分单元与分值）/ registered {assignment} in the gradebook "
+    "(notebook, graded cells and points)"
+)
 RELEASE_UP_TO_DATE = "{folder} 与 {source} 一致 / {folder} is up to date with {source}"
 WROTE = "已写入 / wrote {path}"
 CLASS_REPORT_WRITTEN = "班级报告 / class report: {path}"
