@@ -695,3 +695,26 @@ def test_make_collect_passes_timezone_on(root):
 def test_make_collect_reads_utc_unless_told_even_with_a_shell_tz(root):
     """The shell's own TZ is the instructor's zone, not the LMS's: make does not pass it on."""
     assert "--timezone" not in _make_collect(root, tz="Europe/Berlin")
+
+
+def formgrader_name(first, last):
+    """A student's name as formgrader's Manage Students and Submissions pages print it."""
+    return f"{'None' if last is None else last}, {'None' if first is None else first}"
+
+
+def test_a_moodle_name_of_one_word_is_stored_without_none(course, empty_gradebook):
+    """Moodle's folder holds the full name in one field; '张伟' is no '张伟, None' in formgrader."""
+    shutil.copy(empty_gradebook, course / "gb.db")
+    db = f"sqlite:///{course}/gb.db"
+    z = make_zip(
+        course / "m.zip",
+        [
+            ("张伟_88_assignsubmission_file_/planar_classification.ipynb", notebook("88")),
+            ("Jane van Doe_4321_assignsubmission_file_/planar_classification.ipynb", notebook("m")),
+        ],
+    )
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"), db_url=db)
+    assert report.names == {"88": ("", "张伟"), "4321": ("Jane van", "Doe")}
+    with Gradebook(db) as gb:
+        shown = {s.id: formgrader_name(s.first_name, s.last_name) for s in gb.students}
+    assert shown == {"88": "张伟, ", "4321": "Doe, Jane van"}
