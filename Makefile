@@ -35,7 +35,8 @@ help:
 	@echo "make grade     autograde every submission in submitted/ (WORKERS=n, default: CPU count)"
 	@echo "make feedback  feedback pages for every graded student"
 	@echo "make report    class report reports/L1W3.html and grades_by_exercise.csv"
-	@echo "make collect ZIP=downloads.zip [LMS=canvas|moodle]   file an LMS download into submitted/"
+	@echo "make collect ZIP=downloads.zip [LMS=canvas|moodle] [TIMEZONE=Asia/Shanghai]   file an LMS download into"
+	@echo "               submitted/ (TIMEZONE: the zone of the zip's file times, default UTC)"
 	@echo "make roster CSV=roster.csv   import students' names (id,first_name,last_name,email)"
 	@echo "make bench     stock nbgrader autograde against make grade, on 40 submissions"
 	@echo "make validate NB=path/to/notebook.ipynb   run the public self-checks"
@@ -95,10 +96,13 @@ feedback: $(STAMP)
 report: $(STAMP)
 	$(BIN)/python -m grader report $(ASSIGNMENT)
 
-# An LMS download (Canvas or Moodle file names: see grader/lms/collect.py).
+# An LMS download (Canvas or Moodle file names: see grader/lms/collect.py).  TIMEZONE is the
+# zone the zip's file times are in (the LMS server's; default UTC).  Not TZ: that is the
+# shell's own zone, which make would pass on unasked and which need not be the LMS's.
 collect: $(STAMP)
-	@test -n "$(ZIP)" || { echo "usage: make collect ZIP=downloads.zip [LMS=canvas|moodle]"; exit 2; }
-	$(BIN)/python -m grader collect "$(ZIP)" --assignment $(ASSIGNMENT) $(if $(LMS),--lms "$(LMS)")
+	@test -n "$(ZIP)" || { echo "usage: make collect ZIP=downloads.zip [LMS=canvas|moodle] [TIMEZONE=Asia/Shanghai]"; exit 2; }
+	$(BIN)/python -m grader collect "$(ZIP)" --assignment $(ASSIGNMENT) $(if $(LMS),--lms "$(LMS)") \
+	    $(if $(TIMEZONE),--timezone "$(TIMEZONE)")
 
 # Students' names and emails from a roster CSV (id,first_name,last_name,email).
 roster: $(STAMP)

@@ -74,6 +74,11 @@ if not os.path.isdir(EXCHANGE):
 c.Exchange.root = EXCHANGE
 c.Exchange.path_includes_course = True
 c.Exchange.timezone = "UTC"
+# Release Feedback (nbgrader release_feedback, formgrader's button) releases every page the
+# exchange can deliver and names each student it cannot (filed by make collect or make demo,
+# without nbgrader submit's submission_secret.txt) instead of stopping at the first one
+# (grader/nbgrader_ext/exchange.py).  A name, not an import, as for the feedback classes below.
+c.ExchangeFactory.release_feedback = "grader.nbgrader_ext.exchange.ReleaseFeedback"
 
 # Due dates live in the gradebook (nbgrader db assignment add L1W3
 # --duedate="2026-12-01 23:59:00 UTC", or formgrader's Manage Assignments).

@@ -121,9 +121,19 @@ def _release_options(parser):
     )
 
 
-@command("release", "generate notebooks/<id> from source/<id> (all assignments by default)", _release_options)
+@command(
+    "release",
+    "generate notebooks/<id> from source/<id> and register it in the gradebook (all assignments by default)",
+    _release_options,
+    db_option,
+)
 def cmd_release(args):
-    """Release (or with ``--check``, compare with a fresh release) each named assignment."""
+    """Release and register (or with ``--check``, compare with a fresh release) each named assignment.
+
+    A release registers the assignment in the gradebook (``--db``, default
+    nbgrader_config.py's), so stock ``nbgrader autograde`` finds it; ``--check``
+    writes to no gradebook.
+    """
     from grader.course import release
     from grader.course.assignment import ids
 
@@ -132,7 +142,10 @@ def cmd_release(args):
         assignment = assignment_of(name)
         folder, source = f"notebooks/{name}", f"source/{name}"
         if not args.check:
-            print(msg.RELEASED_TO.format(folder=os.path.relpath(release.release(assignment), ROOT)))
+            released, registered = release.release(assignment, db_url(args))
+            print(msg.RELEASED_TO.format(folder=os.path.relpath(released, ROOT)))
+            if registered:
+                print(msg.REGISTERED.format(assignment=name))
             continue
         stale = release.check(assignment)
         if stale:

@@ -374,6 +374,16 @@ RELEASE_STALE = (
     "{folder} 已过期，请运行 make release 并提交 / {folder} is stale; run `make release` "
     "and commit. Differs: {files}"
 )
+FEEDBACK_NOT_THROUGH_EXCHANGE = (
+    "{student} 未通过交换区提交（没有 submission_secret.txt，例如由 make collect 或 make demo 归档），"
+    "其反馈无法经交换区发布，请通过 LMS 返还 {page} / {student} did not submit through the exchange "
+    "(no submission_secret.txt: filed by make collect or make demo, say), so the exchange cannot deliver "
+    "their feedback; return {page} through the LMS"
+)
+REGISTERED = (
+    "已在成绩册中登记 {assignment}（笔记本、评分单元与分值）/ registered {assignment} in the gradebook "
+    "(notebook, graded cells and points)"
+)
 RELEASE_UP_TO_DATE = "{folder} 与 {source} 一致 / {folder} is up to date with {source}"
 WROTE = "已写入 / wrote {path}"
 CLASS_REPORT_WRITTEN = "班级报告 / class report: {path}"

@@ -50,6 +50,14 @@ class InvalidStudents(ValueError):
         self.reasons = list(reasons)
 
 
+# nbgrader's own files beside an exchange submission (``nbgrader submit`` writes them, collect
+# keeps them), not the student's: no note names them, and they go beside the autograded
+# notebook as nbgrader's autograde copies them, for generate_feedback to put beside the page
+# and release_feedback to read (the secret names the page in the exchange).
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+EXCHANGE_FILE_BYTES = 4096  # nbgrader's are a line each: anything larger is no such file
+
+
 def discover(submitted, assignment, students=None):
     """Yield ``(student, notebook path or None, notes, timestamp)`` for each student folder.
 
@@ -128,7 +136,7 @@ def _inspect(submitted, student, assignment):
         notes.insert(0, msg.NOTEBOOK_LINKS_OUTSIDE)
         path = None
     extra = sorted(
-        n for n in os.listdir(folder) if os.path.join(folder, n) != candidate and n != "timestamp.txt"
+        n for n in os.listdir(folder) if os.path.join(folder, n) != candidate and n not in EXCHANGE_FILES
     )
     if extra:
         notes.append(msg.OTHER_FILES_IGNORED.format(files=", ".join(extra[:10])))
@@ -284,6 +292,28 @@ def grade_remote(student, data_notes, assignment_id, limits):
         return grade_one(student, path, notes, assignment, master, limits)
 
 
+def copy_exchange_files(submitted, autograded, student, assignment_id):
+    """Put the submission's :data:`EXCHANGE_FILES` beside its autograded notebook (or remove stale ones).
+
+    Only regular files inside the student's folder, of at most
+    :data:`EXCHANGE_FILE_BYTES`, are copied; a name the submission no longer has
+    is removed from ``autograded`` so that an old secret never outlives its submission.
+    """
+    source = os.path.join(submitted, student, assignment_id)
+    dest = os.path.join(autograded, student, assignment_id)
+    for name in EXCHANGE_FILES:
+        path, target = os.path.join(source, name), os.path.join(dest, name)
+        if (
+            os.path.isfile(path)
+            and not _escapes(path, source)
+            and os.path.getsize(path) <= EXCHANGE_FILE_BYTES
+        ):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                write_atomic(target, f.read(EXCHANGE_FILE_BYTES))
+        elif os.path.isfile(target):
+            os.unlink(target)
+
+
 def save(result, autograded, gb, timestamp, assignment, write_notebook=True):
     """Write a result's autograded notebook and grading report, then its gradebook rows."""
     folder = os.path.join(autograded, result.student, assignment.id)
@@ -367,6 +397,7 @@ def run(
         for student, result in completed:
             try:
                 save(result, autograded, gb, stamps.get(student), assignment)
+                copy_exchange_files(submitted, autograded, student, assignment.id)
             except Exception as exc:  # one unrecordable result must not cost the rest of the batch
                 failures.append(student)
                 print(

@@ -10,6 +10,10 @@ Registering an assignment in a gradebook (its notebook, graded cells and
 points) does not run ``generate_assignment``: :func:`register` runs
 nbgrader's own cell-saving preprocessors on the source notebook in this
 process, and only when the gradebook does not already hold the same cells.
+:func:`release` registers the assignment in the course's gradebook, so that
+stock ``nbgrader autograde`` and formgrader's Autograde find it right after a
+release (as after formgrader's Generate); :func:`check` builds against a
+throwaway gradebook and writes to none.
 """
 
 import filecmp
@@ -42,16 +46,42 @@ def generate(assignment, release_root=None, db_url=None):
     return os.path.join(release_root or os.path.join(assignment.root, "notebooks"), assignment.id)
 
 
-def release(assignment):
-    """Regenerate ``notebooks/<id>`` (a throwaway gradebook: releasing never touches grades)."""
+def release(assignment, db_url):
+    """Register ``assignment`` in the gradebook at ``db_url``, then regenerate ``notebooks/<id>``.
+
+    The files are generated against a throwaway gradebook, so they are the
+    same bytes whatever the course's gradebook holds; the course's gradebook
+    gets the assignment's notebook, graded cells and points from
+    :func:`register` (exactly what ``generate_assignment`` records), written
+    only when they differ.  Registering comes first: when nbgrader refuses to
+    change the graded cells of a notebook that has submissions, nothing is
+    written, as ``generate_assignment`` would leave it.
+
+    Parameters
+    ----------
+    assignment : grader.course.assignment.Assignment
+        The assignment to release.
+    db_url : str
+        The course's gradebook (nbgrader_config.py's ``db_url`` unless told otherwise).
+
+    Returns
+    -------
+    tuple of (str, bool)
+        The release folder, and whether the gradebook was written.
+    """
+    registered = register(assignment, db_url)
     with tempfile.TemporaryDirectory() as tmp:
-        return generate(
+        folder = generate(
             assignment, os.path.join(assignment.root, "notebooks"), "sqlite:///" + os.path.join(tmp, "gb.db")
         )
+    return folder, registered
 
 
 def check(assignment):
-    """Return a list of files that differ between a fresh release and ``notebooks/<id>``."""
+    """Return a list of files that differ between a fresh release and ``notebooks/<id>``.
+
+    The fresh release is built against a throwaway gradebook: a check writes to no gradebook.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         fresh = generate(assignment, os.path.join(tmp, "release"), "sqlite:///" + os.path.join(tmp, "gb.db"))
         return _diff(fresh, assignment.release_dir)

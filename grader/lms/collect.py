@@ -64,6 +64,7 @@ import zipfile
 from grader import ROOT
 from grader import messages as msg
 from grader.ids import check_id, check_name, terminal
+from grader.lms.roster import name_fields
 from grader.lms.unzip import MB, ArchiveLimits, MemberError, declared_problem, extract, write_new
 
 CANVAS = re.compile(r"(?P<id>[^_/]+)_(?:late_)?(?P<account>\d+)_\d+_(?P<file>[^/]+)", re.I)
@@ -117,7 +118,8 @@ class Report:
     problems : list of Problem
         Everything not filed as it is, in archive order then per student.
     names : dict
-        Student id -> ``(first_name, last_name)`` found in the download.
+        Student id -> ``(first_name, last_name)`` found in the download (both
+        strings: :func:`grader.lms.roster.name_fields`).
     """
 
     lms: str
@@ -382,8 +384,11 @@ def _names(students, report):
                 Problem(msg.NAME_NOT_RECORDED.format(reason=reason), student=student, filed=True)
             )
             continue
+        # Moodle gives the full name in one field: its last word is taken as the last name; a
+        # name of one word (a Chinese name, written without a space) is kept whole there, with
+        # an empty (not a missing) first name.
         first, _, last = name.rpartition(" ")
-        report.names[student] = (first or None, last)
+        report.names[student] = name_fields(first, last)
 
 
 def _record_names(db_url, names):

@@ -11,6 +11,28 @@ from grader.ids import check_id, check_name, terminal
 _ROSTER_FIELDS = ("id", "first_name", "last_name", "email")
 
 
+def name_fields(first, last):
+    """The gradebook's ``first_name`` and ``last_name`` of a student whose name is known in part.
+
+    Formgrader shows a student as ``last_name, first_name`` and prints a
+    missing one as ``None`` ("Zhang Wei, None"): once either part is known, the other
+    is stored empty, never missing.  A student with no name keeps both missing.
+
+    Parameters
+    ----------
+    first, last : str or None
+        The parts known (``None`` or empty: not known).
+
+    Returns
+    -------
+    tuple of (str or None, str or None)
+        ``(first_name, last_name)`` to store.
+    """
+    if not first and not last:
+        return None, None
+    return first or "", last or ""
+
+
 def import_roster(csv_path, db_url):
     """Add or update the students of a roster CSV in the gradebook.
 
@@ -53,6 +75,7 @@ def import_roster(csv_path, db_url):
                 rows.append((student_id, fields))
     with Gradebook(db_url) as gb:
         for student_id, fields in rows:
+            fields["first_name"], fields["last_name"] = name_fields(fields["first_name"], fields["last_name"])
             gb.update_or_create_student(student_id, **fields)
             stored.append(student_id)
     return stored, problems

@@ -8,11 +8,15 @@ setting is the nbgrader_config.py docs/instructors.md tells them to write.
 
 import glob
 import os
+import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from grader import messages as msg
 from grader.course import submissions
 from grader.course.assignment import load
 from grader_tests.helpers.jupyter_servers import (
@@ -91,3 +95,43 @@ def test_feedback_travels_back_through_the_exchange(exchange_run):
     # The course's page (summary from the gradebook), not nbgrader's stock one.
     assert 'id="grader-summary"' in page
     assert f"Grading summary: {STUDENT} — 20 / 20" in page
+
+
+def test_release_feedback_of_a_class_filed_by_the_exchange_and_by_make_demo(exchange_run):
+    """Issue 19: students filed by make demo (or make collect) have no submission_secret.txt.
+
+    The class is graded and its feedback written by the make targets' commands
+    (``make grade``, ``make feedback``), alice's earlier nbgrader autograde removed
+    first; Release Feedback for the whole assignment then delivers alice's page
+    and names each demo student, whose pages stay in feedback/ for the LMS.
+    """
+    course, teacher = exchange_run["course"], exchange_run["teacher"]
+    for folder in ("autograded", "feedback"):
+        shutil.rmtree(os.path.join(course, folder, STUDENT), ignore_errors=True)
+
+    def grader(*args):
+        proc = subprocess.run(
+            [sys.executable, "-m", "grader", *args],
+            cwd=course,
+            env=teacher,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=900,
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:]
+
+    grader("demo-submissions", ASSIGNMENT)
+    grader("grade", ASSIGNMENT)
+    grader("feedback", ASSIGNMENT)
+    page = NOTEBOOK.replace(".ipynb", ".html")
+    released = nbgrader(["release_feedback", ASSIGNMENT], course, teacher).stdout
+    for student in submissions.demo_students(L1W3):
+        where = os.path.join(course, "feedback", student, ASSIGNMENT, page)
+        assert msg.FEEDBACK_NOT_THROUGH_EXCHANGE.format(student=student, page=where) in released, released
+    work = exchange_run["work"]
+    shutil.rmtree(work / COURSE_ID / ASSIGNMENT / "feedback", ignore_errors=True)
+    nbgrader(["fetch_feedback", ASSIGNMENT, f"--student={STUDENT}"], work, exchange_run["student"])
+    [fetched] = glob.glob(str(work / COURSE_ID / ASSIGNMENT / "feedback" / "*" / page))
+    with open(fetched, encoding="utf-8") as f:
+        assert f"Grading summary: {STUDENT} — 20 / 20" in f.read()

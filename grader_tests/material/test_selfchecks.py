@@ -223,8 +223,8 @@ def test_message_says_how_to_reproduce_the_case():
         "tanh far from linear (n_x=3, n_h=2, m=4)"
     )
     assert (
-        lines[2]
-        == "输入 / inputs: func_forward_propagation(*testCases.func_forward_propagation_extra_case())"
+        lines[2] == "输入 / inputs: from testCases import func_forward_propagation_extra_case; "
+        "func_forward_propagation(*func_forward_propagation_extra_case())"
     )
 
 

@@ -227,6 +227,20 @@ def test_roster_stores_names_and_refuses_bad_ids(tmp_path, db, capsys):
     assert "imported 2 student(s)" in out.out and "\x1b" not in out.err
 
 
+def test_roster_with_one_name_part_stores_the_other_empty(tmp_path, db):
+    """Formgrader prints a missing part as 'None' ('张伟, None'); no name at all stays missing."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,first_name,last_name,email\n88,,张伟,\n89,Ada,,\n90,,,\n", encoding="utf-8")
+    stored, problems = import_roster(str(roster), db)
+    assert stored == ["88", "89", "90"] and problems == []
+    with Gradebook(db) as gb:
+        assert {s.id: (s.first_name, s.last_name) for s in gb.students} == {
+            "88": ("", "张伟"),
+            "89": ("Ada", ""),
+            "90": (None, None),
+        }
+
+
 def test_roster_without_an_id_column_is_refused(tmp_path, db):
     roster = tmp_path / "roster.csv"
     roster.write_text("name,email\nJane,j@x\n", encoding="utf-8")

@@ -509,7 +509,9 @@ class _Case:
     def __init__(self, key, label, call, inputs, expected, tolerances=_FULL, kwargs=None, half_columns=()):
         self.key = key  # "lesson" or "extra"
         self.label_zh, self.label_en = label
-        self.call = call  # how to reproduce it, as the student would type it
+        # How to reproduce it: one line a student pastes into a cell of the notebook, where only
+        # the import cell's names exist (an extra case's function is imported on the line).
+        self.call = call
         self.inputs = inputs  # () -> tuple of positional arguments
         self.kwargs = dict(kwargs or {})
         self.expected = expected
@@ -519,6 +521,16 @@ class _Case:
     def arguments(self):
         """Return fresh ``(args, kwargs)`` for one call."""
         return tuple(self.inputs()), {k: v for k, v in self.kwargs.items()}
+
+
+def _extra_call(exercise, more=""):
+    """The line that reproduces an extra case of ``exercise`` when pasted into a cell.
+
+    The notebook's import cell imports the lesson's test cases only, so the
+    line imports the extra case's function itself.
+    """
+    case = f"{exercise}_extra_case"
+    return f"from testCases import {case}; {exercise}(*{case}(){more})"
 
 
 _LESSON_LABEL = ("课程的测试用例", "the lesson's test case")
@@ -539,7 +551,7 @@ CASES = {
         _Case(
             "extra",
             ("特征数多于样本数（n_x=6, n_y=3, m=2）", "more features than examples (n_x=6, n_y=3, m=2)"),
-            "func_layer_sizes(*testCases.func_layer_sizes_extra_case())",
+            _extra_call("func_layer_sizes"),
             testCases.func_layer_sizes_extra_case,
             EXTRA["func_layer_sizes"],
         ),
@@ -573,7 +585,7 @@ CASES = {
         _Case(
             "extra",
             _BENT_TANH,
-            "func_forward_propagation(*testCases.func_forward_propagation_extra_case())",
+            _extra_call("func_forward_propagation"),
             testCases.func_forward_propagation_extra_case,
             EXTRA["func_forward_propagation"],
         ),
@@ -591,7 +603,7 @@ CASES = {
         _Case(
             "extra",
             ("0/1 标签（m=5）", "0/1 labels (m=5)"),
-            "func_compute_cost(*testCases.func_compute_cost_extra_case())",
+            _extra_call("func_compute_cost"),
             testCases.func_compute_cost_extra_case,
             EXTRA["func_compute_cost"],
         ),
@@ -608,7 +620,7 @@ CASES = {
         _Case(
             "extra",
             _BENT_TANH,
-            "func_backward_propagation(*testCases.func_backward_propagation_extra_case())",
+            _extra_call("func_backward_propagation"),
             testCases.func_backward_propagation_extra_case,
             EXTRA["func_backward_propagation"],
         ),
@@ -625,7 +637,7 @@ CASES = {
         _Case(
             "extra",
             ("学习率 lr=0.1，非零偏置", "learning rate lr=0.1, non-zero biases"),
-            "func_update_parameters(*testCases.func_update_parameters_extra_case(), lr=0.1)",
+            _extra_call("func_update_parameters", ", lr=0.1"),
             testCases.func_update_parameters_extra_case,
             EXTRA["func_update_parameters"],
             kwargs={"lr": 0.1},
@@ -644,7 +656,7 @@ CASES = {
         _Case(
             "extra",
             ("n_h=2，lr=0.9，3 轮", "n_h=2, lr=0.9, 3 epochs"),
-            "func_nn_model(*testCases.func_nn_model_extra_case(), n_h=2, lr=0.9, num_epochs=3)",
+            _extra_call("func_nn_model", ", n_h=2, lr=0.9, num_epochs=3"),
             testCases.func_nn_model_extra_case,
             EXTRA["func_nn_model"],
             kwargs={"n_h": 2, "lr": 0.9, "num_epochs": 3},
@@ -661,7 +673,7 @@ CASES = {
         _Case(
             "extra",
             ("两个类别，且有一个输出恰为 0.5", "both classes, and one output exactly 0.5"),
-            "func_predict(*testCases.func_predict_extra_case())",
+            _extra_call("func_predict"),
             testCases.func_predict_extra_case,
             EXTRA["func_predict"],
             half_columns=(2,),

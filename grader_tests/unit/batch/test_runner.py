@@ -198,3 +198,34 @@ def test_grade_one_without_a_notebook_gives_the_first_note_as_reason():
     result = runner.grade_one("ann", None, ["缺少 / missing", "more"], two_exercises(), master(), None)
     assert not result.gradable and not result.grader_error
     assert result.verdicts["add_values"].failures[0].message == "缺少 / missing"
+
+
+def test_discover_does_not_note_the_exchanges_own_files(tmp_path):
+    stamp = "2026-11-20 08:30:16.000000 UTC"
+    _submit(tmp_path, "ann", {"nb.ipynb": "{}", "timestamp.txt": stamp, "submission_secret.txt": "s"})
+    assert _discover(tmp_path)["ann"][1] == []
+
+
+def test_the_exchanges_files_go_beside_the_autograded_notebook(tmp_path):
+    """As nbgrader's autograde copies them: generate_feedback then puts them beside the page."""
+    submitted, autograded = tmp_path / "submitted", tmp_path / "autograded"
+    stamp = "2026-11-20 08:30:16.000000 UTC"
+    _submit(submitted, "ann", {"nb.ipynb": "{}", "timestamp.txt": stamp, "submission_secret.txt": "s" * 128})
+    runner.copy_exchange_files(str(submitted), str(autograded), "ann", "A1")
+    dest = autograded / "ann" / "A1"
+    assert sorted(os.listdir(dest)) == ["submission_secret.txt", "timestamp.txt"]
+    assert (dest / "submission_secret.txt").read_text() == "s" * 128
+    assert (dest / "timestamp.txt").read_text() == stamp
+    # Re-collected from the LMS: no secret any more, so the old one does not outlive it.
+    (submitted / "ann" / "A1" / "submission_secret.txt").unlink()
+    runner.copy_exchange_files(str(submitted), str(autograded), "ann", "A1")
+    assert sorted(os.listdir(dest)) == ["timestamp.txt"]
+
+
+def test_only_small_regular_files_of_the_students_folder_are_copied(tmp_path):
+    submitted, autograded = tmp_path / "submitted", tmp_path / "autograded"
+    (tmp_path / "elsewhere").write_text("not the student's")
+    base = _submit(submitted, "ann", {"timestamp.txt": "x" * (runner.EXCHANGE_FILE_BYTES + 1)})
+    (base / "submission_secret.txt").symlink_to(tmp_path / "elsewhere")
+    runner.copy_exchange_files(str(submitted), str(autograded), "ann", "A1")
+    assert not (autograded / "ann" / "A1").exists()

@@ -5,12 +5,15 @@ lying headers are written by hand (``raw_zip``), since ``zipfile`` only
 writes honest ones.
 """
 
+import argparse
 import datetime
 import os
 import resource
+import shlex
 import shutil
 import stat
 import struct
+import subprocess
 import types
 import zipfile
 import zlib
@@ -661,3 +664,57 @@ def test_a_login_claimed_by_a_second_account_keeps_the_earlier_submission(tmp_pa
     from grader_tests.helpers import hostile_cases_red as red
 
     assert red.canvas_login_collision(str(tmp_path))
+
+
+def _make_collect(root, *assignments, tz=None):
+    """The ``grader collect`` command line ``make collect`` runs, as argv (``make -n``: nothing runs)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
+    if tz is not None:
+        env["TZ"] = tz
+    out = subprocess.run(
+        ["make", "-n", "--no-print-directory", "collect", "ZIP=downloads.zip", *assignments],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(ln for ln in out.replace("\\\n", " ").splitlines() if " -m grader collect " in ln)
+    return shlex.split(line)[3:]
+
+
+def test_make_collect_passes_timezone_on(root):
+    argv = _make_collect(root, "TIMEZONE=Asia/Shanghai", "LMS=moodle")
+    assert argv[argv.index("--timezone") + 1] == "Asia/Shanghai"
+    parser = argparse.ArgumentParser()
+    collect.add_arguments(parser)
+    args, _ = parser.parse_known_args(argv[1:])
+    assert (args.zip, args.lms, args.timezone) == ("downloads.zip", "moodle", "Asia/Shanghai")
+
+
+def test_make_collect_reads_utc_unless_told_even_with_a_shell_tz(root):
+    """The shell's own TZ is the instructor's zone, not the LMS's: make does not pass it on."""
+    assert "--timezone" not in _make_collect(root, tz="Europe/Berlin")
+
+
+def formgrader_name(first, last):
+    """A student's name as formgrader's Manage Students and Submissions pages print it."""
+    return f"{'None' if last is None else last}, {'None' if first is None else first}"
+
+
+def test_a_moodle_name_of_one_word_is_stored_without_none(course, empty_gradebook):
+    """Moodle's folder holds the full name in one field; '张伟' is no '张伟, None' in formgrader."""
+    shutil.copy(empty_gradebook, course / "gb.db")
+    db = f"sqlite:///{course}/gb.db"
+    z = make_zip(
+        course / "m.zip",
+        [
+            ("张伟_88_assignsubmission_file_/planar_classification.ipynb", notebook("88")),
+            ("Jane van Doe_4321_assignsubmission_file_/planar_classification.ipynb", notebook("m")),
+        ],
+    )
+    report = collect.collect(z, L1W3, submitted=str(course / "submitted"), db_url=db)
+    assert report.names == {"88": ("", "张伟"), "4321": ("Jane van", "Doe")}
+    with Gradebook(db) as gb:
+        shown = {s.id: formgrader_name(s.first_name, s.last_name) for s in gb.students}
+    assert shown == {"88": "张伟, ", "4321": "Doe, Jane van"}

@@ -1,0 +1,71 @@
+"""A self-check's "inputs:" line runs when pasted into the notebook (issue 19, must-have 8).
+
+A failed public check of L1W3 prints the call that reproduces its case
+(``输入 / inputs: ...``).  The line a student copies runs in a fresh kernel of
+the released notebook, where only the notebook's import cell has run: each
+case's printed line is executed in exactly that namespace, and it must call the
+exercise with the very inputs the check used.
+"""
+
+import itertools
+import os
+import re
+
+import nbformat
+import numpy as np
+import pytest
+
+from grader_tests.helpers.course import L1W3
+
+INPUTS = re.compile(r"^输入 / inputs: (.+)$", re.M)
+CASES = [(name, index) for name, cases in L1W3.helpers["checks"].CASES.items() for index in range(len(cases))]
+
+
+def import_cell(notebook):
+    """The release notebook's import cell (its first code cell), without IPython's ``%`` lines."""
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    return "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith("%"))
+
+
+@pytest.fixture
+def fresh_kernel(notebook_folder):
+    """The namespace of a fresh kernel of the released notebook after its import cell."""
+    notebook_folder(L1W3.release_dir)
+    namespace = {"__name__": "__main__"}
+    exec(import_cell(os.path.join(L1W3.release_dir, L1W3.notebook)), namespace)
+    return namespace
+
+
+def printed_inputs(checks, exercise, index):
+    """The "inputs:" line the released check prints when case ``index`` of ``exercise`` fails."""
+    cases = checks.CASES[exercise]
+    calls = itertools.count()
+
+    def failing_at_the_case(*args, **kwargs):  # noqa: ARG001 (any signature: it answers by position)
+        call = next(calls)
+        if call == index:
+            raise ValueError("the case to reproduce")
+        return cases[call].expected  # passes every case before it
+
+    check = getattr(checks, "check_" + exercise[len("func_") :])
+    with pytest.raises(checks.Mismatch) as info:
+        check(failing_at_the_case)
+    [line] = INPUTS.findall(str(info.value))
+    assert cases[index].label_en in str(info.value).splitlines()[0]
+    return line
+
+
+@pytest.mark.parametrize("exercise, index", CASES)
+def test_the_printed_inputs_line_runs_in_a_fresh_kernel(fresh_kernel, exercise, index):
+    import checks  # the released copy, imported by the notebook's import cell
+
+    line = printed_inputs(checks, exercise, index)
+    received = []
+    namespace = dict(fresh_kernel)
+    namespace[exercise] = lambda *args, **kwargs: received.append((args, kwargs))
+    exec(line, namespace)
+    args, kwargs = checks.CASES[exercise][index].arguments()
+    [(got_args, got_kwargs)] = received
+    np.testing.assert_equal(got_args, args)
+    assert got_kwargs == kwargs

@@ -1,0 +1,91 @@
+"""Release Feedback with students who never used the exchange (issue 19, must-have 8).
+
+A feedback folder without ``submission_secret.txt`` (a student filed by
+``make collect`` or ``make demo``) stops stock nbgrader's release with
+``FileNotFoundError``; the course's ``ReleaseFeedback`` releases everyone else
+exactly as nbgrader does and names each student it skips.
+"""
+
+import glob
+import logging
+import os
+
+import pytest
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange import ExchangeFactory
+from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
+from nbgrader.utils import notebook_hash
+from traitlets.config import Config
+
+from grader import messages as msg
+from grader.config import load as load_config
+from grader.nbgrader_ext.exchange import ReleaseFeedback
+
+COURSE = "course-id"
+SECRETS = {"alice": "a" * 128, "bob": None, "carol": "c" * 128}  # bob was filed by make collect
+
+
+@pytest.fixture
+def feedback(tmp_path):
+    """A course whose feedback/ holds three students' pages, and an empty exchange."""
+    for student, secret in SECRETS.items():
+        folder = tmp_path / "course" / "feedback" / student / "L1W3"
+        folder.mkdir(parents=True)
+        (folder / "nb.html").write_text(f"page of {student}")
+        (folder / "timestamp.txt").write_text("2026-11-20 08:30:16.000000 UTC")
+        if secret:
+            (folder / "submission_secret.txt").write_text(secret)
+    (tmp_path / "exchange").mkdir()
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path / "course")
+    config.CourseDirectory.course_id = COURSE
+    config.CourseDirectory.assignment_id = "L1W3"
+    config.Exchange.root = str(tmp_path / "exchange")
+    return tmp_path, config
+
+
+def _release(cls, config, exclude=""):
+    coursedir = CourseDirectory(config=config, student_id_exclude=exclude)
+    log = logging.getLogger("test_release_feedback")
+    app = cls(coursedir=coursedir, authenticator=Authenticator(config=config), config=config, log=log)
+    app.start()
+    return coursedir
+
+
+def _released(tmp_path):
+    pages = glob.glob(str(tmp_path / "exchange" / COURSE / "feedback" / "*.html"))
+    return {os.path.basename(p): open(p).read() for p in pages}
+
+
+def _name(student):
+    return notebook_hash(secret=SECRETS[student], notebook_id="nb") + ".html"
+
+
+def test_stock_release_feedback_stops_at_a_student_without_a_secret(feedback):
+    tmp_path, config = feedback
+    with pytest.raises(FileNotFoundError, match="submission_secret.txt"):
+        _release(ExchangeReleaseFeedback, config)
+
+
+def test_the_others_are_released_and_the_skipped_student_is_named(feedback, caplog):
+    tmp_path, config = feedback
+    with caplog.at_level(logging.WARNING, logger="test_release_feedback"):
+        coursedir = _release(ReleaseFeedback, config)
+    assert _released(tmp_path) == {_name("alice"): "page of alice", _name("carol"): "page of carol"}
+    page = str(tmp_path / "course" / "feedback" / "bob" / "L1W3" / "nb.html")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [msg.FEEDBACK_NOT_THROUGH_EXCHANGE.format(student="bob", page=page)]
+    assert coursedir.student_id_exclude == ""  # the instructor's setting is left as it was
+
+
+def test_the_instructors_own_exclusions_still_hold(feedback):
+    tmp_path, config = feedback
+    coursedir = _release(ReleaseFeedback, config, exclude="carol")
+    assert _released(tmp_path) == {_name("alice"): "page of alice"}
+    assert coursedir.student_id_exclude == "carol"
+
+
+def test_nbgrader_config_selects_the_class():
+    factory = ExchangeFactory(config=load_config())
+    assert factory.release_feedback is ReleaseFeedback
