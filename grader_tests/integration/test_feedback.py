@@ -1,13 +1,11 @@
-"""Feedback pages and the class report, by every path, in a real browser.
+"""Feedback pages and the class report written by ``python -m grader feedback`` and ``report``.
 
 One graded course (the three demo submissions, graded by the real pipeline)
 plus hand-made students built from the correct submission's autograded
 notebook: hostile HTML of every kind, broken ``language_info`` metadata, a
-model run that builds a 3,000-level directory tree, and a kernel that dies.
-Pages are written by ``python -m grader feedback``, by ``nbgrader
-generate_feedback`` with and without ``--force`` after a manual grade, and by
-formgrader's API call; all must be the course's page, the same bytes.
-"""
+notebook whose export fails.  The pages keep their summary, hold no hidden
+test, no live markup and no TeX left untypeset; the class report explains
+every lost point once."""
 
 import os
 import re

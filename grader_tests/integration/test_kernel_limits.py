@@ -1,11 +1,4 @@
-"""One source of limits (grader.limits.Limits.load): its precedence, its refusals, every path's use of it.
-
-The order is defaults < ``c.Limits`` of the nbgrader configuration < ``GRADER_LIMITS`` <
-``--limit``.  Each grading path (the command line, the runner and its Dask workers, nbgrader's
-autograde and feedback classes, the feedback extra) is run here as far as the limits it hands
-on, with a temporary nbgrader configuration and environment, and must hand on what
-``Limits.load`` gives for them.  The README's table of limits must be the fields.
-"""
+"""A real sandboxed kernel held to the limits: display data and streams within their caps, ``/tmp`` and ``/dev/shm`` within ``tmp_inodes`` files."""
 
 from grader.limits import Limits
 from grader.sandbox import kernel_child

@@ -1,18 +1,4 @@
-"""L1W2, the second assignment: proof that an assignment is data (issue 11).
-
-The fast tests read the source notebook, load the assignment's helpers by
-path (beside L1W3's, which this process may already have imported under the
-same names), build the grading spec and run the reference solutions on every
-hidden case.  They also show that the hidden cases catch, for every
-exercise, a realistic mistake that the lesson's own test case (and so the
-public self-check) lets through.
-
-The slow tests grade L1W2 through the same commands as L1W3:
-``python -m grader grade L1W2`` sequentially and with two workers,
-``nbgrader autograde L1W2``, ``python -m grader feedback`` and ``report``.
-The release check, nbval on the source notebook and the filled release's
-run cover every assignment (``test_release_built.py`` and ``make test``).
-"""
+"""L1W2 graded for real: two workers cost each mistake its own points; its feedback pages and class report."""
 
 import csv
 import re

@@ -1,12 +1,4 @@
-"""The command line (grader/cli.py), the import-time state (grader/environment.py) and one-student runs.
-
-- every subcommand runs one ``cmd_*`` function of grader.cli, and an option
-  several commands share is defined in one place;
-- importing grader and every module of it changes neither ``os.environ`` nor
-  ``sys.modules`` (the rfc3987 stub is installed by ``prepare`` alone);
-- a run for named students looks at no other folder and writes no class run
-  summary; nbgrader's CourseAutograde reports a failed grading as an error.
-"""
+"""``grade --student``: a one-student run grades that student only, beside a broken neighbour, and writes no class run summary."""
 
 import os
 import subprocess

@@ -1,13 +1,5 @@
-"""Feedback pages and the class report, by every path, in a real browser.
-
-One graded course (the three demo submissions, graded by the real pipeline)
-plus hand-made students built from the correct submission's autograded
-notebook: hostile HTML of every kind, broken ``language_info`` metadata, a
-model run that builds a 3,000-level directory tree, and a kernel that dies.
-Pages are written by ``python -m grader feedback``, by ``nbgrader
-generate_feedback`` with and without ``--force`` after a manual grade, and by
-formgrader's API call; all must be the course's page, the same bytes.
-"""
+"""Feedback by every path and in a real browser: a manual grade shown by each path (no stale page
+survives), the feedback page and the class report opened in headless Chromium."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""The late-work policy: the plugin's arithmetic, its configuration, and nbgrader applying it."""
+"""nbgrader's own autograde applies the course's late policy to a late submission, as ``make grade`` does."""
 
 import csv
 import datetime

@@ -1,4 +1,4 @@
-"""Parallel, distributed and shared-database grading give the sequential run's grades."""
+"""Grading on a Dask cluster, into PostgreSQL and through ``nbgrader autograde`` gives the sequential run's grades."""
 
 import os
 

@@ -1,4 +1,4 @@
-"""``make validate``: nbgrader's Validate on the public self-checks, with an exit code that tells."""
+"""``make validate`` on the demo's solution and on a wrong derivative: every self-check passes, or fails with a bilingual mismatch."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Every catalogued bug is caught on its own exercise only; every equivalent gets full marks."""
+"""The mutation catalog covers every exercise with enough bugs and equivalents, each with an id of its own."""
 
 from grader_tests.helpers.mutation import MUTANTS
 
