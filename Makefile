@@ -32,7 +32,8 @@ help:
 	@echo "make check     the linter, the format check and the unit tests (the edit loop, under a minute)"
 	@echo "make format    let ruff fix the imports and the formatting that make check refuses"
 	@echo "make release   regenerate notebooks/ (the student release) from source/"
-	@echo "make grade     autograde every submission in submitted/ (WORKERS=n, default: CPU count)"
+	@echo "make grade     autograde every submission in submitted/ (WORKERS=n, default: CPU count;"
+	@echo "               ALLOW_UNISOLATED=1 grades where bubblewrap cannot isolate, printing the risk)"
 	@echo "make feedback  feedback pages for every graded student"
 	@echo "make report    class report reports/L1W3.html and grades_by_exercise.csv"
 	@echo "make collect ZIP=downloads.zip [LMS=canvas|moodle] [TIMEZONE=Asia/Shanghai]   file an LMS download into"
@@ -69,7 +70,8 @@ submissions: $(STAMP)
 	$(BIN)/python -m grader demo-submissions $(ASSIGNMENT)
 
 grade: $(STAMP)
-	$(BIN)/python -m grader grade $(ASSIGNMENT) $(if $(WORKERS),--workers $(WORKERS))
+	$(BIN)/python -m grader grade $(ASSIGNMENT) $(if $(WORKERS),--workers $(WORKERS)) \
+	    $(if $(ALLOW_UNISOLATED),--allow-unisolated)
 
 table: $(STAMP)
 	$(BIN)/python -m grader table $(ASSIGNMENT)

@@ -47,6 +47,9 @@ c.ClearSolutions.enforce_metadata = True
 # pipeline (grader/nbgrader_ext/autograde.py), which writes what `make grade` writes.
 c.Autograde.sanitize_preprocessors = ["grader.nbgrader_ext.autograde.CourseAutograde"]
 c.Autograde.autograde_preprocessors = []
+# Where bubblewrap cannot isolate students' code the grader refuses to run it (README, Threat
+# model); True grades anyway, with a warning that names the risk.
+c.CourseAutograde.allow_unisolated = False
 # `nbgrader export` writes grades.csv with formula cells escaped (grader/nbgrader_ext/export.py).
 c.ExportApp.plugin_class = "grader.nbgrader_ext.export.SafeCsvExportPlugin"
 

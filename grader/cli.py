@@ -217,6 +217,12 @@ def _grade_options(parser):
         help="grade only this student, looking at no other folder (repeatable)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--allow-unisolated",
+        action="store_true",
+        help="grade even where bubblewrap cannot isolate students' code (prints the risk; "
+        "the same as GRADER_ALLOW_UNISOLATED=1)",
+    )
 
 
 @command(
@@ -233,7 +239,10 @@ def cmd_grade(args):
     from grader.batch import runner
     from grader.ids import terminal
     from grader.limits import LimitError, Limits
+    from grader.sandbox.launch import ALLOW_UNISOLATED, SandboxUnavailable
 
+    if args.allow_unisolated:  # for this process and every worker and kernel it starts
+        os.environ[ALLOW_UNISOLATED] = "1"
     assignment = assignment_of(args.assignment)
     try:
         limits = Limits.load(args.limit)
@@ -252,7 +261,7 @@ def cmd_grade(args):
             students=args.student,
             quiet=args.quiet,
         )
-    except runner.InvalidStudents as exc:
+    except (runner.InvalidStudents, SandboxUnavailable) as exc:
         print(exc, file=sys.stderr)
         return 2
     except (runner.RecordError, runner.GraderErrors) as exc:

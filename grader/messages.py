@@ -358,7 +358,33 @@ LIMITS_TRAIT_DEPRECATED = (
     "nbgrader_config.py instead (its items still apply, as --limit would)"
 )
 
-# --- the command line (__main__, assignment) ------------------------------------------------------
+# --- the sandbox's isolation (sandbox.launch) -----------------------------------------------------
+
+SANDBOX_NO_BWRAP = (
+    "未安装 bubblewrap：学生的代码将能读取课程文件、其他学生的作业和评分规格，因此拒绝评分。"
+    "请安装 bubblewrap（例如 sudo apt-get install bubblewrap）/ "
+    "bubblewrap is not installed: students' code could read the course, other students' work and "
+    "the grading specs, so the grader refuses to run it. Install bubblewrap (e.g. sudo apt-get "
+    "install bubblewrap)"
+)
+SANDBOX_NO_USERNS = (
+    "bubblewrap 无法启动（非特权用户命名空间被禁用）：学生的代码将能读取课程文件、其他学生的作业和评分规格，"
+    "因此拒绝评分。请以 root 评分，或启用非特权用户命名空间（Ubuntu：sudo sysctl "
+    "kernel.apparmor_restrict_unprivileged_userns=0；Debian：sudo sysctl kernel.unprivileged_userns_clone=1）/ "
+    "bubblewrap cannot start here (unprivileged user namespaces are disabled): students' code could "
+    "read the course, other students' work and the grading specs, so the grader refuses to run it. "
+    "Grade as root, or enable unprivileged user namespaces (Ubuntu: sudo sysctl "
+    "kernel.apparmor_restrict_unprivileged_userns=0; Debian: sudo sysctl kernel.unprivileged_userns_clone=1)"
+)
+SANDBOX_HOW_TO_OPT_IN = (
+    "若明白风险仍要评分：--allow-unisolated，或设置 GRADER_ALLOW_UNISOLATED=1 / "
+    "to grade anyway, knowing the risk: --allow-unisolated, or GRADER_ALLOW_UNISOLATED=1"
+)
+SANDBOX_OPTED_OUT = (
+    "警告：在没有隔离的情况下运行学生代码（按要求）：{reason} / "
+    "WARNING: running students' code without isolation, as asked: {reason}"
+)
+
 # --- nbgrader's autograde step (nbgrader_ext.autograde) ------------------------------------------
 
 AUTOGRADE_FAILED = (

@@ -358,8 +358,10 @@ def run(
     (``grader.pipeline.report_file.RunSummary``, read by the class report) as the
     last full run wrote it.
 
-    Raises :class:`InvalidStudents` (before anything is done) when a named
-    student's id is not valid, :class:`RecordError` when grades could not be
+    Raises :class:`grader.sandbox.launch.SandboxUnavailable` (before anything
+    is done) where students' code cannot be isolated and nobody opted in
+    (``GRADER_ALLOW_UNISOLATED=1``), :class:`InvalidStudents` (also before
+    anything is done) when a named student's id is not valid, :class:`RecordError` when grades could not be
     recorded and :class:`GraderErrors` when the grader failed on some
     submissions (after recording everything else).
     """
@@ -371,6 +373,7 @@ def run(
 
     if students is not None:
         check_students(students)
+    unisolated = sandbox.require_isolation()  # refuses before anything is written
     started = time.monotonic()
     cgroups.sweep()
     limits = limits or Limits.load()  # the Dask workers and forked workers get these very limits
@@ -379,11 +382,10 @@ def run(
     release.register(assignment, db_url, master)
     jobs = list(discover(submitted, assignment, students))
     out = sys.stderr
-    if not quiet:
-        active = sandbox.protections()
-        print(
-            "protections: " + "; ".join(f"{k}: {'on' if v else 'OFF'}" for k, v in active.items()), file=out
-        )
+    # On every path, quiet or not (nbgrader's autograde logs it): what holds is never silent.
+    print(sandbox.protections_line(), file=out)
+    if unisolated:
+        print(unisolated, file=out)
     gb = open_gradebook(db_url)
     results, failures = {}, []
     progress = Progress(len(jobs), out if not quiet else None)

@@ -42,6 +42,8 @@ class Kernel:
     """
 
     def __init__(self, workdir, limits):
+        # Every path that runs students' code starts here: none runs it unisolated unasked.
+        sandbox.require_isolation()
         self.limits = limits
         self.peak_cgroup_mb = 0.0
         self.deadline = time.monotonic() + limits.notebook_timeout

@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 
+from grader import messages as msg
 from grader.sandbox import cgroups, seccomp
 
 UID_BASE = 200_000  # kernel uids: one per live submission, machine-wide
@@ -82,6 +83,55 @@ def inode_limits():
     before the kernel starts.
     """
     return bwrap_works()
+
+
+# The instructor's explicit opt-in to running students' code without bubblewrap's isolation
+# (``python -m grader grade --allow-unisolated`` sets it for the run and its workers).
+ALLOW_UNISOLATED = "GRADER_ALLOW_UNISOLATED"
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot isolate students' code here, and nobody opted in to running it anyway."""
+
+
+def isolation_problem():
+    """``None`` when bubblewrap isolates here; else the bilingual reason and what to do about it."""
+    if bwrap_works():
+        return None
+    return msg.SANDBOX_NO_BWRAP if not _bwrap() else msg.SANDBOX_NO_USERNS
+
+
+def require_isolation(environ=None):
+    """Refuse to run students' code where it cannot be isolated, unless the instructor opted in.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        Where the opt-in :data:`ALLOW_UNISOLATED` is looked up (default: ``os.environ``).
+
+    Returns
+    -------
+    str or None
+        ``None`` when bubblewrap isolates; the warning to print (bilingual, naming the
+        risk) when it does not and :data:`ALLOW_UNISOLATED` is ``1``.
+
+    Raises
+    ------
+    SandboxUnavailable
+        When it does not isolate and nobody opted in; the message says what to install or
+        enable, and how to opt in.
+    """
+    problem = isolation_problem()
+    if problem is None:
+        return None
+    if (os.environ if environ is None else environ).get(ALLOW_UNISOLATED) == "1":
+        return msg.SANDBOX_OPTED_OUT.format(reason=problem)
+    raise SandboxUnavailable(f"{problem}\n{msg.SANDBOX_HOW_TO_OPT_IN}")
+
+
+def protections_line():
+    """The one line every grading path prints: which protections hold on this machine."""
+    return "protections: " + "; ".join(f"{k}: {'on' if v else 'OFF'}" for k, v in protections().items())
 
 
 def protections():
