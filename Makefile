@@ -123,7 +123,7 @@ validate: $(STAMP)
 # one test file per worker at a time, so module fixtures are built once): the grader and
 # material tests without the long suites, nbval on every source notebook against its stored
 # outputs, the committed release rebuilt and compared, and the release with the solutions
-# filled in run from top to bottom (grader_tests/test_release_built.py).  Temporary files
+# filled in run from top to bottom (grader_tests/material/test_release_built.py).  Temporary files
 # stay in this checkout's build/: no test depends on, or is disturbed by, another test run on
 # the machine (pytest's default basetemp is shared by every run of a user).
 test: system-deps $(STAMP) render-tools lint
@@ -132,7 +132,7 @@ test: system-deps $(STAMP) render-tools lint
 	    --basetemp=$(CURDIR)/build/pytest grader_tests/unit grader_tests/integration grader_tests/material \
 	    --nbval $(SOURCE_NBS) --nbval-sanitize-with grader_tests/nbval_sanitize.cfg --nbval-cell-timeout=600
 
-# The long suites (pytest marker `long`, see pytest.ini): the adversarial catalog, the
+# The long suites (grader_tests/long/, marked `long` by its conftest): the adversarial catalog, the
 # mutation catalog, real Jupyter servers in a real browser, the exchange, kill/rerun and
 # concurrent writers, and the nbgrader paths' equivalence.  About 20 minutes on 2 cores;
 # .ci/run runs them after `make test`.
@@ -164,7 +164,7 @@ mutation: $(STAMP)
 	$(BIN)/python -m grader_tests.helpers.mutation
 
 # The markdown/formula checker's node packages (marked, MathJax), pinned by
-# grader_tests/render/package-lock.json; grader_tests/test_markdown.py runs it.
+# grader_tests/render/package-lock.json; grader_tests/material/test_markdown.py runs it.
 render-tools:
 	npm ci --prefix grader_tests/render --no-audit --no-fund
 
