@@ -27,7 +27,7 @@ export PYTHONHASHSEED := 0
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
-	@echo "make test      what every change must pass (about 4 minutes on 2 cores)"
+	@echo "make test      what every change must pass (about 6 minutes on 2 cores)"
 	@echo "make test-long the long suites: adversarial, mutation, browser, exchange, robustness (CI runs both)"
 	@echo "make check     the linter, the format check and the unit tests (the edit loop, under a minute)"
 	@echo "make format    let ruff fix the imports and the formatting that make check refuses"
