@@ -19,6 +19,7 @@ import shutil
 import tempfile
 
 from grader import messages as msg
+from grader.pipeline.report_file import write_atomic
 from grader.sandbox.workspace import remove_tree
 
 
@@ -101,10 +102,7 @@ def extra_answer(nb_path, assignment, limits=None, use_cache=True):
     result = _run_extra(data, extra, assignment, limits)
     if use_cache:
         try:
-            tmp = cache + ".tmp"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump({"key": key, "kind": result[0], "value": result[1]}, f)
-            os.replace(tmp, cache)
+            write_atomic(cache, json.dumps({"key": key, "kind": result[0], "value": result[1]}))
         except (OSError, TypeError, ValueError):
             pass
     return result
