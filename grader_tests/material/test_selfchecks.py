@@ -10,6 +10,7 @@ notebook execution.
 import contextlib
 import functools
 import io
+import linecache
 import os
 import pickle
 import sys
@@ -53,7 +54,10 @@ def solutions(mutant=None):
             for old, new in mutant.edits:
                 assert source.count(old) == 1, (mutant.id, old)
                 source = source.replace(old, new)
-        exec(compile(source, f"<solution {name}>", "exec"), namespace)
+        filename = f"<solution {name}>"
+        # As IPython does for a cell: the traceback shows the line that raised.
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), namespace)
     return namespace
 
 
@@ -119,7 +123,11 @@ def test_every_bug_fails_its_exercise_check(mutant):
     assert error.exercise == mutant.exercise and error.case is not None
     first = str(error).splitlines()[0]
     assert first.startswith(f"{mutant.exercise} 未通过公开自检，用例：") and first.endswith(error.case)
-    assert error.problem.variable in str(error) and error.problem.kind in checks.KINDS
+    if error.problem is None:
+        # It raised: every such bug of the catalog is told what to change.
+        assert "the call raised" in str(error) and error.hints, str(error)
+    else:
+        assert error.problem.variable in str(error) and error.problem.kind in checks.KINDS
 
 
 @pytest.mark.parametrize("mutant", [m for m in MUTANTS if m.equivalent], ids=lambda m: m.id)
@@ -173,7 +181,46 @@ HINTS = {
     "nn_model_parameters_not_reassigned": ("parameters['W1']", "does not change when num_epochs does"),
     "predict_threshold_ge_half": ("preds", "the rule is A2 > 0.5, not A2 >= 0.5"),
     "predict_no_threshold": ("preds", "preds must hold only 0 and 1"),
+    "layer_sizes_shape_tuple": ("n_x", "X.shape is (rows, columns)"),
+    "backward_db2_scalar": ("grads['db2']", "a number, but it must be an array of shape (1, 1)"),
+    "backward_dW2_elementwise": ("grads['dW2']", "a matrix product, which sums over the examples"),
+    "predict_mean_scalar": ("preds", "compare the whole array A2"),
 }
+
+# Bugs the student's code raises on: (exercise's line that raised, the hint).
+RAISE_HINTS = {
+    "init_b1_scalar": ("b1.shape", "b1 is a number, but it must be an array: write np.zeros((n_h, 1))"),
+    "init_b2_1d": ("assert (b2.shape == (n_y, 1))", "the function's own check"),
+    "forward_w1_times_x": ("Z1 = W1 * X + b1", "write np.dot(W1, X) + b1; * multiplies element by element"),
+    "forward_w2_times_a1": ("Z2 = W2 * A1 + b2", "write np.dot(W2, A1) + b2"),
+    "forward_dot_order": ("np.dot(X, W1)", "the weights come first, then X"),
+    "cost_dot_without_T": ("np.dot(Y, np.log(A2))", "write np.dot(Y, np.log(A2).T)"),
+    "backward_dZ1_dot": ("dZ1 = np.dot(", "multiply element-wise: use * or np.multiply, not np.dot"),
+    "backward_W2_not_transposed": ("np.dot(W2, dZ2)", "W2 is transposed, np.dot(W2.T, dZ2)"),
+    "backward_dW1_X_not_transposed": ("np.dot(dZ1, X)", "np.dot(dZ1, X.T)"),
+    "backward_dW2_A1_not_transposed": ("np.dot(dZ2, A1)", "np.dot(dZ2, A1.T)"),
+    "predict_if_on_array": ("1 if A2 > 0.5 else 0", "compare the whole array instead"),
+}
+
+
+@pytest.mark.parametrize("mutant_id", sorted(RAISE_HINTS))
+def test_a_bug_that_raises_gets_the_line_and_a_hint(mutant_id):
+    line, hint = RAISE_HINTS[mutant_id]
+    error = failure(mutant_id)
+    text = str(error)
+    assert "the call raised" in text and error.problem is None
+    assert line in text  # the line that raised, as Jupyter shows it
+    assert any(hint in h for h in error.hints), text
+    assert text.splitlines()[-1].startswith("提示：") and " / Hint: " in text.splitlines()[-1]
+
+
+def test_a_bug_that_raises_where_no_hint_knows_why_gets_none():
+    def func_compute_cost(A2, Y):
+        raise KeyError("nothing numpy says")
+
+    with pytest.raises(checks.Mismatch) as info:
+        checks.check_compute_cost(func_compute_cost)
+    assert info.value.hints == () and "Hint" not in str(info.value)
 
 
 @pytest.mark.parametrize("mutant_id", sorted(HINTS))
