@@ -7,21 +7,17 @@ notebook's solution cells compute.  In-process and fast: no kernel, no
 notebook execution.
 """
 
-import contextlib
-import functools
-import io
-import linecache
 import os
 import pickle
 import sys
 import warnings
 
-import nbformat
 import numpy as np
 import pytest
 
 from grader import ROOT
-from grader_tests.helpers.course import checks, planar_utils, star, testCases
+from grader_tests.helpers import selfcheck
+from grader_tests.helpers.course import checks, testCases
 from grader_tests.helpers.mutants import MUTANTS
 
 SOURCE_NOTEBOOK = os.path.join(ROOT, "source", "L1W3", "planar_classification.ipynb")
@@ -30,65 +26,23 @@ CHECKS = {name: getattr(checks, "check_" + name[len("func_") :]) for name in EXE
 BY_ID = {m.id: m for m in MUTANTS}
 
 
-@functools.lru_cache(maxsize=None)
-def solution_sources():
-    """``{exercise: source}`` of the source notebook's solution cells."""
-    nb = nbformat.read(SOURCE_NOTEBOOK, as_version=4)
-    sources = {}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and meta.get("grade_id") in EXERCISES:
-            sources[meta["grade_id"]] = cell.source
-    assert sorted(sources) == sorted(EXERCISES)
-    return sources
-
-
 def solutions(mutant=None):
     """The eight solution cells executed in one namespace, ``mutant``'s edits applied to its cell."""
-    namespace = {"__name__": "solutions"}
-    exec("import numpy as np", namespace)
-    namespace.update(star(planar_utils))  # as the notebook's `from planar_utils import *`
-    namespace.update(star(testCases))
-    for name, source in solution_sources().items():
-        if mutant is not None and mutant.exercise == name:
-            for old, new in mutant.edits:
-                assert source.count(old) == 1, (mutant.id, old)
-                source = source.replace(old, new)
-        filename = f"<solution {name}>"
-        # As IPython does for a cell: the traceback shows the line that raised.
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        exec(compile(source, filename, "exec"), namespace)
-    return namespace
+    return selfcheck.solutions("L1W3", mutant)
 
 
 def reference():
     return solutions()
 
 
-@functools.lru_cache(maxsize=None)
 def outcome(mutant_id):
-    """Run the check of the mutant's exercise once; return ``(exception or None, stdout)``.
-
-    Several tests look at the same run: func_nn_model's check trains for
-    10,000 epochs on the lesson's case, so each run is kept.
-    """
-    mutant = BY_ID[mutant_id]
-    namespace = solutions(mutant)
-    out = io.StringIO()
-    with warnings.catch_warnings(), contextlib.redirect_stdout(out):
-        warnings.simplefilter("ignore")  # a bug may well divide by zero on the way
-        try:
-            CHECKS[mutant.exercise](namespace[mutant.exercise])
-        except Exception as exc:
-            return exc, out.getvalue()
-    return None, out.getvalue()
+    """Run the check of the mutant's exercise once (kept: nn_model's trains 10,000 epochs)."""
+    return selfcheck.outcome("L1W3", mutant_id)
 
 
 def failure(mutant_id):
     """The Mismatch the check of the mutant's exercise raises."""
-    error, _ = outcome(mutant_id)
-    assert isinstance(error, checks.Mismatch), repr(error)
-    return error
+    return selfcheck.failure("L1W3", mutant_id)
 
 
 # --------------------------------------------------------------------------- the catalog

@@ -110,6 +110,8 @@ class Mismatch(AssertionError):
 
 
 def _fmt(x):
+    if isinstance(x, np.generic):
+        x = x.item()  # a plain number: no numpy 2 repr (np.int64(1)) in a message
     return (
         np.format_float_positional(x, precision=10, unique=True, trim="-")
         if isinstance(x, (float, np.floating))
