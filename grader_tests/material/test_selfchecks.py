@@ -432,3 +432,30 @@ def test_extra_inputs_are_fresh_on_every_call():
                     assert a is not b
                 if isinstance(a, dict):
                     assert all(a[k] is not b[k] for k in a)
+
+
+def test_in_ipython_a_bug_that_raises_shows_its_line_and_hint():
+    # IPython keeps each cell's source for tracebacks: the hint reads the line that raised.
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shown = []
+    shell._showtraceback = lambda etype, evalue, stb: shown.append(stb)
+    forward = solutions(BY_ID["forward_w1_times_x"])["func_forward_propagation"]
+    source = (
+        "def func_forward_propagation(X, parameters):\n"
+        "    W1, b1, W2, b2 = (parameters[k] for k in ('W1', 'b1', 'W2', 'b2'))\n"
+        "    Z1 = W1 * X + b1\n"
+        "    return forward(X, parameters)\n"
+    )
+    try:
+        shell.user_ns.update(check=checks.check_forward_propagation, forward=forward, np=np)
+        shell.run_cell(source, store_history=True)
+        shell.run_cell("check(func_forward_propagation)", store_history=True)
+    finally:
+        InteractiveShell.clear_instance()
+    [lines] = shown
+    assert "    Z1 = W1 * X + b1" in lines
+    assert lines[-1].endswith(
+        "Hint: Z1 = W1·X + b1 is a matrix product: write np.dot(W1, X) + b1; * multiplies element by element"
+    )
