@@ -1016,4 +1016,122 @@ MUTANTS = [
         "(A2 > 0.5) * 1",
         (("preds = np.round(A2)", "preds = (A2 > 0.5) * 1"),),
     ),
+    # ------------------------------------------------------------------ bugs numpy refuses, or a number for an array
+    # Each raises in numpy (a broadcast or alignment error), in the function's own assertion, or
+    # returns a number where an array belongs: the self-check names the line and says what to change.
+    Mutant(
+        "layer_sizes_shape_tuple",
+        LS,
+        False,
+        "n_x = X.shape, the whole shape tuple",
+        (("n_x = X.shape[0]", "n_x = X.shape"),),
+    ),
+    Mutant(
+        "init_b1_scalar",
+        INIT,
+        False,
+        "b1 = 0, a number, not an array of zeros",
+        (("b1 = np.zeros((n_h, 1))", "b1 = 0"),),
+    ),
+    Mutant(
+        "init_b2_1d",
+        INIT,
+        False,
+        "b2 = np.zeros(n_y), a 1-d array",
+        (("b2 = np.zeros((n_y, 1))", "b2 = np.zeros(n_y)"),),
+    ),
+    Mutant(
+        "forward_w1_times_x",
+        FWD,
+        False,
+        "Z1 = W1 * X + b1: element-wise * where the matrix product is meant",
+        (("Z1 = np.dot(W1, X) + b1", "Z1 = W1 * X + b1"),),
+    ),
+    Mutant(
+        "forward_w2_times_a1",
+        FWD,
+        False,
+        "Z2 = W2 * A1 + b2: element-wise * where the matrix product is meant",
+        (("Z2 = np.dot(W2, A1) + b2", "Z2 = W2 * A1 + b2"),),
+    ),
+    Mutant(
+        "forward_dot_order",
+        FWD,
+        False,
+        "np.dot(X, W1): the factors in the wrong order",
+        (("Z1 = np.dot(W1, X) + b1", "Z1 = np.dot(X, W1) + b1"),),
+    ),
+    Mutant(
+        "cost_dot_without_T",
+        COST,
+        False,
+        "np.dot(Y, np.log(A2)) without the transpose",
+        (
+            (
+                "log_probs = np.multiply(np.log(A2), Y) + np.multiply(np.log(1 - A2), 1 - Y)",
+                "log_probs = np.dot(Y, np.log(A2)) + np.dot(1 - Y, np.log(1 - A2))",
+            ),
+        ),
+    ),
+    Mutant(
+        "backward_dZ1_dot",
+        BWD,
+        False,
+        "np.dot where the element-wise * is meant in dZ1",
+        (
+            (
+                "dZ1 = np.multiply(np.dot(W2.T, dZ2), 1 - np.power(A1, 2))",
+                "dZ1 = np.dot(np.dot(W2.T, dZ2), 1 - np.power(A1, 2))",
+            ),
+        ),
+    ),
+    Mutant(
+        "backward_W2_not_transposed",
+        BWD,
+        False,
+        "np.dot(W2, dZ2) in dZ1: W2 not transposed",
+        (("np.dot(W2.T, dZ2)", "np.dot(W2, dZ2)"),),
+    ),
+    Mutant(
+        "backward_dW1_X_not_transposed",
+        BWD,
+        False,
+        "dW1 = np.dot(dZ1, X) / m: X not transposed",
+        (("np.dot(dZ1, X.T)", "np.dot(dZ1, X)"),),
+    ),
+    Mutant(
+        "backward_dW2_A1_not_transposed",
+        BWD,
+        False,
+        "dW2 = np.dot(dZ2, A1) / m: A1 not transposed",
+        (("np.dot(dZ2, A1.T)", "np.dot(dZ2, A1)"),),
+    ),
+    Mutant(
+        "backward_dW2_elementwise",
+        BWD,
+        False,
+        "dW2 = dZ2 * A1 / m: element-wise * where the matrix product is meant",
+        (("np.dot(dZ2, A1.T)", "dZ2 * A1"),),
+    ),
+    Mutant(
+        "backward_db2_scalar",
+        BWD,
+        False,
+        "db2 = np.sum(dZ2) / m, a number, not a (1, 1) array",
+        (("db2 = 1 / m * np.sum(dZ2, axis=1, keepdims=True)", "db2 = 1 / m * np.sum(dZ2)"),),
+    ),
+    Mutant(
+        "predict_if_on_array",
+        PRED,
+        False,
+        "preds = 1 if A2 > 0.5 else 0, an if on a whole array",
+        (("preds = np.round(A2)", "preds = 1 if A2 > 0.5 else 0"),),
+    ),
+    Mutant(
+        "predict_mean_scalar",
+        PRED,
+        False,
+        "preds = float(np.mean(A2) > 0.5), one number for all the examples",
+        (("preds = np.round(A2)", "preds = float(np.mean(A2) > 0.5)"),),
+    ),
 ]

@@ -1,11 +1,12 @@
 """Mutation testing of the grader: every catalogued bug and equivalent, graded for real.
 
-Each mutant of ``mutants.py`` becomes a student submission (the release with
+Each mutant of an assignment's catalog (``mutants.py`` for L1W3,
+``mutants_l1w2.py`` for L1W2) becomes a student submission (the release with
 every solution filled in, one of them mutated); the whole folder is graded
 by the real pipeline (``grader.batch.runner.run``, as ``make grade`` does).  A bug
 must lose points on its own exercise and only there; an equivalent must get
-full marks.  ``make mutation`` prints the table and the score; the test
-suite asserts it.
+full marks.  ``make mutation`` prints the tables and the scores; the test
+suite asserts them.
 """
 
 import os
@@ -16,6 +17,9 @@ from grader.batch import runner  # noqa: E402
 from grader.course import submissions
 from grader.course.assignment import load  # noqa: E402
 from grader_tests.helpers.mutants import MUTANTS  # noqa: E402
+from grader_tests.helpers.mutants_l1w2 import MUTANTS as L1W2_MUTANTS
+
+CATALOGS = {"L1W3": MUTANTS, "L1W2": L1W2_MUTANTS}
 
 
 def mutate(mutant, sources):
@@ -27,12 +31,12 @@ def mutate(mutant, sources):
     return dict(sources, **{mutant.exercise: source})
 
 
-def grade_all(workdir, workers=None):
-    """Grade every mutant; return ``{mutant id: {exercise: (score, points)}}``."""
-    assignment = load("L1W3")
+def grade_all(workdir, workers=None, assignment_id="L1W3"):
+    """Grade every mutant of an assignment's catalog; return ``{mutant id: {exercise: (score, points)}}``."""
+    assignment = load(assignment_id)
     sources = assignment.solution_sources
     submitted = os.path.join(workdir, "submitted")
-    for mutant in MUTANTS:
+    for mutant in CATALOGS[assignment_id]:
         submissions.write(
             submissions.fill(assignment, mutate(mutant, sources)), mutant.id, submitted, assignment
         )
@@ -40,7 +44,7 @@ def grade_all(workdir, workers=None):
         submitted,
         os.path.join(workdir, "autograded"),
         f"sqlite:///{os.path.join(workdir, 'gradebook.db')}",
-        "L1W3",
+        assignment_id,
         workers=workers,
         quiet=True,
     )
@@ -59,11 +63,14 @@ def verdict(mutant, scores):
     return False, "cascade: lost points on " + ", ".join(lost)
 
 
-def main():
+def report(assignment_id):
+    """Grade one catalog, print its table and score; return whether every mutant behaved."""
+    catalog = CATALOGS[assignment_id]
     with tempfile.TemporaryDirectory() as tmp:
-        graded = grade_all(tmp)
+        graded = grade_all(tmp, assignment_id=assignment_id)
+    total_points = sum(p for _, p in next(iter(graded.values())).values())
     rows, bugs_ok, eq_ok = [], 0, 0
-    for m in MUTANTS:
+    for m in catalog:
         ok, why = verdict(m, graded[m.id])
         total = sum(s for s, _ in graded[m.id].values())
         rows.append(
@@ -71,7 +78,7 @@ def main():
                 ("equivalent" if m.equivalent else "bug"),
                 m.exercise,
                 m.id,
-                f"{total:g}/20",
+                f"{total:g}/{total_points:g}",
                 "ok" if ok else "FAIL",
                 why,
             )
@@ -79,15 +86,21 @@ def main():
         bugs_ok += ok and not m.equivalent
         eq_ok += ok and m.equivalent
     widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
+    print(f"== {assignment_id}")
     for r in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)) + "  " + r[5])
-    bugs = sum(not m.equivalent for m in MUTANTS)
-    equivalents = len(MUTANTS) - bugs
+    bugs = sum(not m.equivalent for m in catalog)
+    equivalents = len(catalog) - bugs
     print(
-        f"\nmutation score: {bugs_ok}/{bugs} bugs caught on their own exercise with no cascade; "
-        f"{eq_ok}/{equivalents} equivalents at full marks"
+        f"\n{assignment_id} mutation score: {bugs_ok}/{bugs} bugs caught on their own exercise with no "
+        f"cascade; {eq_ok}/{equivalents} equivalents at full marks\n"
     )
-    return 0 if bugs_ok == bugs and eq_ok == equivalents else 1
+    return bugs_ok == bugs and eq_ok == equivalents
+
+
+def main():
+    results = [report(assignment_id) for assignment_id in CATALOGS]
+    return 0 if all(results) else 1
 
 
 if __name__ == "__main__":

@@ -17,7 +17,12 @@ import pytest
 from grader import ROOT
 
 RENDER = os.path.join(ROOT, "grader_tests", "render")
-NOTEBOOKS = ["source/L1W3/planar_classification.ipynb", "notebooks/L1W3/planar_classification.ipynb"]
+NOTEBOOKS = [
+    "source/L1W3/planar_classification.ipynb",
+    "notebooks/L1W3/planar_classification.ipynb",
+    "source/L1W2/logistic_regression.ipynb",
+    "notebooks/L1W2/logistic_regression.ipynb",
+]
 
 
 def _check(*paths):

@@ -38,8 +38,13 @@ def test_release_with_the_solutions_filled_in_runs_without_error(assignment_id, 
     shutil.copytree(assignment.release_dir, folder)
     path = folder / os.path.basename(assignment.release_notebook)
     nb = submissions.fill(assignment, release=str(path))
+    # Run All, as in JupyterLab: the exploratory cells too, which validate skips (skip-execution).
     client = NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+        skip_cells_with_tag="run-all-skips-nothing",
     )
     try:
         client.execute()

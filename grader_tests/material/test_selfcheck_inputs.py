@@ -1,6 +1,6 @@
 """A self-check's "inputs:" line runs when pasted into the notebook (issue 19, must-have 8).
 
-A failed public check of L1W3 prints the call that reproduces its case
+A failed public check (of L1W3, and of L1W2) prints the call that reproduces its case
 (``输入 / inputs: ...``).  The line a student copies runs in a fresh kernel of
 the released notebook, where only the notebook's import cell has run: each
 case's printed line is executed in exactly that namespace, and it must call the
@@ -15,10 +15,17 @@ import nbformat
 import numpy as np
 import pytest
 
+from grader.course.assignment import load
 from grader_tests.helpers.course import L1W3
 
 INPUTS = re.compile(r"^输入 / inputs: (.+)$", re.M)
-CASES = [(name, index) for name, cases in L1W3.helpers["checks"].CASES.items() for index in range(len(cases))]
+ASSIGNMENTS = {"L1W3": L1W3, "L1W2": load("L1W2")}
+CASES = [
+    (assignment_id, name, index)
+    for assignment_id, assignment in ASSIGNMENTS.items()
+    for name, cases in assignment.helpers["checks"].CASES.items()
+    for index in range(len(cases))
+]
 
 
 def import_cell(notebook):
@@ -28,12 +35,11 @@ def import_cell(notebook):
     return "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith("%"))
 
 
-@pytest.fixture
-def fresh_kernel(notebook_folder):
+def fresh_kernel(notebook_folder, assignment):
     """The namespace of a fresh kernel of the released notebook after its import cell."""
-    notebook_folder(L1W3.release_dir)
+    notebook_folder(assignment.release_dir)
     namespace = {"__name__": "__main__"}
-    exec(import_cell(os.path.join(L1W3.release_dir, L1W3.notebook)), namespace)
+    exec(import_cell(os.path.join(assignment.release_dir, assignment.notebook)), namespace)
     return namespace
 
 
@@ -56,13 +62,14 @@ def printed_inputs(checks, exercise, index):
     return line
 
 
-@pytest.mark.parametrize("exercise, index", CASES)
-def test_the_printed_inputs_line_runs_in_a_fresh_kernel(fresh_kernel, exercise, index):
+@pytest.mark.parametrize("assignment_id, exercise, index", CASES)
+def test_the_printed_inputs_line_runs_in_a_fresh_kernel(notebook_folder, assignment_id, exercise, index):
+    kernel = fresh_kernel(notebook_folder, ASSIGNMENTS[assignment_id])
     import checks  # the released copy, imported by the notebook's import cell
 
     line = printed_inputs(checks, exercise, index)
     received = []
-    namespace = dict(fresh_kernel)
+    namespace = dict(kernel)
     namespace[exercise] = lambda *args, **kwargs: received.append((args, kwargs))
     exec(line, namespace)
     args, kwargs = checks.CASES[exercise][index].arguments()

@@ -7,20 +7,17 @@ notebook's solution cells compute.  In-process and fast: no kernel, no
 notebook execution.
 """
 
-import contextlib
-import functools
-import io
 import os
 import pickle
 import sys
 import warnings
 
-import nbformat
 import numpy as np
 import pytest
 
 from grader import ROOT
-from grader_tests.helpers.course import checks, planar_utils, star, testCases
+from grader_tests.helpers import selfcheck
+from grader_tests.helpers.course import checks, testCases
 from grader_tests.helpers.mutants import MUTANTS
 
 SOURCE_NOTEBOOK = os.path.join(ROOT, "source", "L1W3", "planar_classification.ipynb")
@@ -29,62 +26,23 @@ CHECKS = {name: getattr(checks, "check_" + name[len("func_") :]) for name in EXE
 BY_ID = {m.id: m for m in MUTANTS}
 
 
-@functools.lru_cache(maxsize=None)
-def solution_sources():
-    """``{exercise: source}`` of the source notebook's solution cells."""
-    nb = nbformat.read(SOURCE_NOTEBOOK, as_version=4)
-    sources = {}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and meta.get("grade_id") in EXERCISES:
-            sources[meta["grade_id"]] = cell.source
-    assert sorted(sources) == sorted(EXERCISES)
-    return sources
-
-
 def solutions(mutant=None):
     """The eight solution cells executed in one namespace, ``mutant``'s edits applied to its cell."""
-    namespace = {"__name__": "solutions"}
-    exec("import numpy as np", namespace)
-    namespace.update(star(planar_utils))  # as the notebook's `from planar_utils import *`
-    namespace.update(star(testCases))
-    for name, source in solution_sources().items():
-        if mutant is not None and mutant.exercise == name:
-            for old, new in mutant.edits:
-                assert source.count(old) == 1, (mutant.id, old)
-                source = source.replace(old, new)
-        exec(compile(source, f"<solution {name}>", "exec"), namespace)
-    return namespace
+    return selfcheck.solutions("L1W3", mutant)
 
 
 def reference():
     return solutions()
 
 
-@functools.lru_cache(maxsize=None)
 def outcome(mutant_id):
-    """Run the check of the mutant's exercise once; return ``(exception or None, stdout)``.
-
-    Several tests look at the same run: func_nn_model's check trains for
-    10,000 epochs on the lesson's case, so each run is kept.
-    """
-    mutant = BY_ID[mutant_id]
-    namespace = solutions(mutant)
-    out = io.StringIO()
-    with warnings.catch_warnings(), contextlib.redirect_stdout(out):
-        warnings.simplefilter("ignore")  # a bug may well divide by zero on the way
-        try:
-            CHECKS[mutant.exercise](namespace[mutant.exercise])
-        except Exception as exc:
-            return exc, out.getvalue()
-    return None, out.getvalue()
+    """Run the check of the mutant's exercise once (kept: nn_model's trains 10,000 epochs)."""
+    return selfcheck.outcome("L1W3", mutant_id)
 
 
 def failure(mutant_id):
     """The Mismatch the check of the mutant's exercise raises."""
-    error, _ = outcome(mutant_id)
-    assert isinstance(error, checks.Mismatch), repr(error)
-    return error
+    return selfcheck.failure("L1W3", mutant_id)
 
 
 # --------------------------------------------------------------------------- the catalog
@@ -119,7 +77,11 @@ def test_every_bug_fails_its_exercise_check(mutant):
     assert error.exercise == mutant.exercise and error.case is not None
     first = str(error).splitlines()[0]
     assert first.startswith(f"{mutant.exercise} 未通过公开自检，用例：") and first.endswith(error.case)
-    assert error.problem.variable in str(error) and error.problem.kind in checks.KINDS
+    if error.problem is None:
+        # It raised: every such bug of the catalog is told what to change.
+        assert "the call raised" in str(error) and error.hints, str(error)
+    else:
+        assert error.problem.variable in str(error) and error.problem.kind in checks.KINDS
 
 
 @pytest.mark.parametrize("mutant", [m for m in MUTANTS if m.equivalent], ids=lambda m: m.id)
@@ -173,7 +135,46 @@ HINTS = {
     "nn_model_parameters_not_reassigned": ("parameters['W1']", "does not change when num_epochs does"),
     "predict_threshold_ge_half": ("preds", "the rule is A2 > 0.5, not A2 >= 0.5"),
     "predict_no_threshold": ("preds", "preds must hold only 0 and 1"),
+    "layer_sizes_shape_tuple": ("n_x", "X.shape is (rows, columns)"),
+    "backward_db2_scalar": ("grads['db2']", "a number, but it must be an array of shape (1, 1)"),
+    "backward_dW2_elementwise": ("grads['dW2']", "a matrix product, which sums over the examples"),
+    "predict_mean_scalar": ("preds", "compare the whole array A2"),
 }
+
+# Bugs the student's code raises on: (exercise's line that raised, the hint).
+RAISE_HINTS = {
+    "init_b1_scalar": ("b1.shape", "b1 is a number, but it must be an array: write np.zeros((n_h, 1))"),
+    "init_b2_1d": ("assert (b2.shape == (n_y, 1))", "the function's own check"),
+    "forward_w1_times_x": ("Z1 = W1 * X + b1", "write np.dot(W1, X) + b1; * multiplies element by element"),
+    "forward_w2_times_a1": ("Z2 = W2 * A1 + b2", "write np.dot(W2, A1) + b2"),
+    "forward_dot_order": ("np.dot(X, W1)", "the weights come first, then X"),
+    "cost_dot_without_T": ("np.dot(Y, np.log(A2))", "write np.dot(Y, np.log(A2).T)"),
+    "backward_dZ1_dot": ("dZ1 = np.dot(", "multiply element-wise: use * or np.multiply, not np.dot"),
+    "backward_W2_not_transposed": ("np.dot(W2, dZ2)", "W2 is transposed, np.dot(W2.T, dZ2)"),
+    "backward_dW1_X_not_transposed": ("np.dot(dZ1, X)", "np.dot(dZ1, X.T)"),
+    "backward_dW2_A1_not_transposed": ("np.dot(dZ2, A1)", "np.dot(dZ2, A1.T)"),
+    "predict_if_on_array": ("1 if A2 > 0.5 else 0", "compare the whole array instead"),
+}
+
+
+@pytest.mark.parametrize("mutant_id", sorted(RAISE_HINTS))
+def test_a_bug_that_raises_gets_the_line_and_a_hint(mutant_id):
+    line, hint = RAISE_HINTS[mutant_id]
+    error = failure(mutant_id)
+    text = str(error)
+    assert "the call raised" in text and error.problem is None
+    assert line in text  # the line that raised, as Jupyter shows it
+    assert any(hint in h for h in error.hints), text
+    assert text.splitlines()[-1].startswith("提示：") and " / Hint: " in text.splitlines()[-1]
+
+
+def test_a_bug_that_raises_where_no_hint_knows_why_gets_none():
+    def func_compute_cost(A2, Y):
+        raise KeyError("nothing numpy says")
+
+    with pytest.raises(checks.Mismatch) as info:
+        checks.check_compute_cost(func_compute_cost)
+    assert info.value.hints == () and "Hint" not in str(info.value)
 
 
 @pytest.mark.parametrize("mutant_id", sorted(HINTS))
@@ -431,3 +432,30 @@ def test_extra_inputs_are_fresh_on_every_call():
                     assert a is not b
                 if isinstance(a, dict):
                     assert all(a[k] is not b[k] for k in a)
+
+
+def test_in_ipython_a_bug_that_raises_shows_its_line_and_hint():
+    # IPython keeps each cell's source for tracebacks: the hint reads the line that raised.
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shown = []
+    shell._showtraceback = lambda etype, evalue, stb: shown.append(stb)
+    forward = solutions(BY_ID["forward_w1_times_x"])["func_forward_propagation"]
+    source = (
+        "def func_forward_propagation(X, parameters):\n"
+        "    W1, b1, W2, b2 = (parameters[k] for k in ('W1', 'b1', 'W2', 'b2'))\n"
+        "    Z1 = W1 * X + b1\n"
+        "    return forward(X, parameters)\n"
+    )
+    try:
+        shell.user_ns.update(check=checks.check_forward_propagation, forward=forward, np=np)
+        shell.run_cell(source, store_history=True)
+        shell.run_cell("check(func_forward_propagation)", store_history=True)
+    finally:
+        InteractiveShell.clear_instance()
+    [lines] = shown
+    assert "    Z1 = W1 * X + b1" in lines
+    assert lines[-1].endswith(
+        "Hint: Z1 = W1·X + b1 is a matrix product: write np.dot(W1, X) + b1; * multiplies element by element"
+    )

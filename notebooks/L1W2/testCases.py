@@ -80,3 +80,95 @@ def func_predict_test_case():
     b = -0.3
     X = np.array([[1.0, -1.1, -3.2], [1.2, 2.0, 0.1]])
     return w, b, X
+
+
+# ---------------------------------------------------------------------------
+# Extra public cases: where the lesson's cases cannot see a mistake (checks.py).
+# Fixed numbers, like the lesson's.
+
+
+def func_sigmoid_number_case():
+    """A number, not an array, for ``func_sigmoid``.
+
+    Returns
+    -------
+    z : float
+        -1.5.
+    """
+    return -1.5
+
+
+def func_sigmoid_extra_case():
+    """A 2-d array for ``func_sigmoid``.
+
+    Returns
+    -------
+    z : ndarray of shape (2, 3)
+    """
+    return np.array([[-3.0, -0.5, 0.0], [0.25, 1.0, 4.0]])
+
+
+def func_initialize_with_zeros_extra_case():
+    """Another size for ``func_initialize_with_zeros``.
+
+    Returns
+    -------
+    dim : int
+        5.
+    """
+    return 5
+
+
+def func_propagate_extra_case():
+    """Inputs for ``func_propagate`` with other sizes than the lesson's (n_x=3, m=5) and a negative bias.
+
+    Returns
+    -------
+    w : ndarray of shape (3, 1)
+    b : float
+    X : ndarray of shape (3, 5)
+    Y : ndarray of shape (1, 5)
+        Labels 0 or 1.
+    """
+    w = np.array([[0.5], [-1.0], [0.25]])
+    b = -0.5
+    X = np.array([[1.0, -2.0, 0.5, 3.0, -1.0], [0.5, 1.5, -1.0, 2.0, 0.0], [-1.0, 2.0, 1.0, 0.5, -3.0]])
+    Y = np.array([[1, 0, 1, 0, 1]])
+    return w, b, X, Y
+
+
+def func_optimize_extra_case():
+    """Inputs for ``func_optimize`` (n_x=2, m=4); the check calls it with 201 iterations and rate 0.1.
+
+    Returns
+    -------
+    w : ndarray of shape (2, 1)
+    b : float
+    X : ndarray of shape (2, 4)
+    Y : ndarray of shape (1, 4)
+        Labels 0 or 1.
+    """
+    w = np.array([[0.1], [-0.2]])
+    b = 0.3
+    X = np.array([[1.0, -0.5, 2.0, -1.5], [0.5, 1.0, -1.0, -2.0]])
+    Y = np.array([[1, 0, 1, 0]])
+    return w, b, X, Y
+
+
+def func_predict_extra_case():
+    """Inputs for ``func_predict`` where two activations are exactly 0.5 (m=5).
+
+    w·x + b is exactly 0 for the first and the fourth example (every number
+    here is exact in binary), so their activation is exactly 0.5: they are
+    predicted 0.  The third is predicted 1 only thanks to the bias.
+
+    Returns
+    -------
+    w : ndarray of shape (2, 1)
+    b : float
+    X : ndarray of shape (2, 5)
+    """
+    w = np.array([[1.0], [-1.0]])
+    b = 0.5
+    X = np.array([[0.5, 2.0, 0.5, 1.25, -1.2], [1.0, 0.5, 0.75, 1.75, -2.0]])
+    return w, b, X

@@ -110,6 +110,8 @@ class Mismatch(AssertionError):
 
 
 def _fmt(x):
+    if isinstance(x, np.generic):
+        x = x.item()  # a plain number: no numpy 2 repr (np.int64(1)) in a message
     return (
         np.format_float_positional(x, precision=10, unique=True, trim="-")
         if isinstance(x, (float, np.floating))
@@ -741,6 +743,8 @@ def _generic_hints(case, problem, expected, actual, m=None):
                     "a dimension of length 1 is missing: sum with keepdims=True, or reshape",
                 )
             )
+    if problem.kind == "type":
+        hints += _type_hints(problem.variable, expected, actual)
     if problem.kind != "values":
         return hints
     try:
@@ -908,6 +912,15 @@ def _hints_backward_propagation(case, problem, expected, actual, result):
             (
                 "偏置的梯度要对样本求和（axis=1），不是 axis=0",
                 "a bias gradient sums over the examples (axis=1), not axis=0",
+            )
+        ]
+    if problem.kind == "shape" and name in ("grads['dW1']", "grads['dW2']") and actual.shape[-1:] == (m,):
+        factors = "np.dot(dZ1, X.T)" if name == "grads['dW1']" else "np.dot(dZ2, A1.T)"
+        return [
+            (
+                f"{name} 每个样本占一列：它是对样本求和的矩阵乘积 {factors}，不是逐元素的 *",
+                f"{name} has one column per example: it is a matrix product, which sums over the "
+                f"examples, {factors}, not the element-wise *",
             )
         ]
     if problem.kind != "values":
@@ -1092,6 +1105,233 @@ def _scale_m(exercise, case):
     return None
 
 
+# What keeps a result an array, by the variable that came back as a number.
+_KEEP_ARRAY = {
+    "db1": "1 / m * np.sum(dZ1, axis=1, keepdims=True)",
+    "db2": "1 / m * np.sum(dZ2, axis=1, keepdims=True)",
+    "b1": "np.zeros((n_h, 1))",
+    "b2": "np.zeros((n_y, 1))",
+}
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Number) or (isinstance(value, np.ndarray) and value.shape == ())
+
+
+def _type_hints(name, expected, actual):
+    """Hints for a number where an array belongs, an array where a number belongs, a tuple for an int."""
+    key = name.rsplit("'", 2)[-2] if name.endswith("']") else name
+    if isinstance(expected, np.ndarray) and _is_number(actual):
+        shape = expected.shape
+        if key in _KEEP_ARRAY:
+            return [
+                (
+                    f"{name} 是一个数，但应为形状 {shape} 的数组：写作 {_KEEP_ARRAY[key]}",
+                    f"{name} is a number, but it must be an array of shape {shape}: write {_KEEP_ARRAY[key]}",
+                )
+            ]
+        if key == "preds":
+            return [
+                (
+                    f"preds 是一个数，但应为形状 {shape} 的数组：对整个数组 A2 做比较（A2 > 0.5），"
+                    f"不要先求平均或取出一个元素",
+                    f"preds is a number, but it must be an array of shape {shape}: compare the whole "
+                    f"array A2 (A2 > 0.5), without averaging it or taking one element",
+                )
+            ]
+        return [
+            (
+                f"{name} 是一个数，但应为形状 {shape} 的数组：求和或求平均时保留维度（axis=..., keepdims=True）",
+                f"{name} is a number, but it must be an array of shape {shape}: keep the dimensions "
+                f"when summing or averaging (axis=..., keepdims=True)",
+            )
+        ]
+    if isinstance(expected, numbers.Real) and isinstance(actual, np.ndarray):
+        if isinstance(expected, numbers.Integral):
+            return []
+        return [
+            (
+                f"{name} 应为一个数，实际是形状为 {actual.shape} 的数组：用 float(np.squeeze({name}))，"
+                f"或不带 axis 的 np.sum",
+                f"{name} must be a number, not an array of shape {actual.shape}: use "
+                f"float(np.squeeze({name})), or np.sum without axis",
+            )
+        ]
+    if isinstance(expected, numbers.Integral) and isinstance(actual, tuple):
+        return [
+            (
+                f"{name} 是一个 tuple：X.shape 是（行数, 列数），层的大小是其中的行数，如 X.shape[0]",
+                f"{name} is a tuple: X.shape is (rows, columns), and a layer's size is the number "
+                f"of rows, e.g. X.shape[0]",
+            )
+        ]
+    return []
+
+
+# ---------------------------------------------------------------------------
+# Hints where the student's code raises: numpy's broadcast and alignment
+# errors, and the function's own shape assertions.  The line that raised (as
+# the traceback shows it) says which variable was being computed.
+
+_SHAPES = re.compile(r"shapes \(([\d, ]*)\),? (?:and )?\(([\d, ]*)\)")
+
+# Per variable being computed: what to write when numpy refuses the shapes.
+_RAISE_HINTS = {
+    ("Z1", "broadcast"): (
+        "Z1 = W1·X + b1 是矩阵乘积：写作 np.dot(W1, X) + b1；* 是逐元素相乘",
+        "Z1 = W1·X + b1 is a matrix product: write np.dot(W1, X) + b1; * multiplies element by element",
+    ),
+    ("Z2", "broadcast"): (
+        "Z2 = W2·A1 + b2 是矩阵乘积：写作 np.dot(W2, A1) + b2；* 是逐元素相乘",
+        "Z2 = W2·A1 + b2 is a matrix product: write np.dot(W2, A1) + b2; * multiplies element by element",
+    ),
+    ("Z1", "aligned"): (
+        "Z1 = np.dot(W1, X) + b1：权重在前，X 在后",
+        "Z1 = np.dot(W1, X) + b1: the weights come first, then X",
+    ),
+    ("Z2", "aligned"): (
+        "Z2 = np.dot(W2, A1) + b2：权重在前，A1 在后",
+        "Z2 = np.dot(W2, A1) + b2: the weights come first, then A1",
+    ),
+    ("dZ1", "same"): (
+        "dZ1 中 W2ᵀ·dZ2 与 tanh 的导数 1 - A1² 是逐元素相乘：用 * 或 np.multiply，不是 np.dot",
+        "in dZ1, W2ᵀ·dZ2 and the tanh derivative 1 - A1² multiply element-wise: use * or np.multiply, "
+        "not np.dot",
+    ),
+    ("dZ1", "aligned"): (
+        "dZ1 = (W2ᵀ·dZ2) * (1 - A1²)：W2 要转置，np.dot(W2.T, dZ2)",
+        "dZ1 = (W2ᵀ·dZ2) * (1 - A1²): W2 is transposed, np.dot(W2.T, dZ2)",
+    ),
+    ("dW1", "aligned"): (
+        "dW1 = (1/m)·dZ1·Xᵀ：第二个因子要转置，np.dot(dZ1, X.T)",
+        "dW1 = (1/m)·dZ1·Xᵀ: the second factor is transposed, np.dot(dZ1, X.T)",
+    ),
+    ("dW2", "aligned"): (
+        "dW2 = (1/m)·dZ2·A1ᵀ：第二个因子要转置，np.dot(dZ2, A1.T)",
+        "dW2 = (1/m)·dZ2·A1ᵀ: the second factor is transposed, np.dot(dZ2, A1.T)",
+    ),
+    ("dW1", "broadcast"): (
+        "dW1 = (1/m)·dZ1·Xᵀ 是矩阵乘积：np.dot(dZ1, X.T)",
+        "dW1 = (1/m)·dZ1·Xᵀ is a matrix product: np.dot(dZ1, X.T)",
+    ),
+    ("dW2", "broadcast"): (
+        "dW2 = (1/m)·dZ2·A1ᵀ 是矩阵乘积：np.dot(dZ2, A1.T)",
+        "dW2 = (1/m)·dZ2·A1ᵀ is a matrix product: np.dot(dZ2, A1.T)",
+    ),
+}
+_COST_NAMES = ("cost", "log_probs", "logprobs", "logprob", "log_prob", "loss")
+
+
+def _target(line):
+    """The variable a line of code assigns (``"Z1"`` for ``Z1 = ...``), or None."""
+    match = re.match(r"\s*([A-Za-z_]\w*)\s*(?:[-+*/]?=)(?!=)", line or "")
+    return match.group(1) if match else None
+
+
+def _raise_kind(exc, line):
+    """``"broadcast"``, ``"same"`` (np.dot of two arrays of one shape), ``"aligned"`` or None."""
+    text = str(exc)
+    if not isinstance(exc, ValueError):
+        return None
+    if "could not be broadcast" in text:
+        return "broadcast"
+    shapes = _SHAPES.search(text)
+    if "not aligned" in text:
+        return "same" if shapes and shapes.group(1) == shapes.group(2) else "aligned"
+    if "matmul: Input operand" in text or "mismatch in its core dimension" in text:
+        return "aligned"
+    return None
+
+
+def _raise_hints(exercise, exc, line):
+    """Hints for an exception the student's function raised on ``line`` (its source text, or None)."""
+    kind = _raise_kind(exc, line)
+    target = _target(line)
+    text = str(exc)
+    if isinstance(exc, AssertionError) and line and line.strip().startswith("assert"):
+        return [
+            (
+                f"函数自己的检查 `{line.strip()}` 没有通过：按它要求的形状和类型返回",
+                f"the function's own check `{line.strip()}` failed: return the shape and type it requires",
+            )
+        ]
+    number = re.search(r"'(?:int|float|numpy\.float64)' object has no attribute '(\w+)'", text)
+    if isinstance(exc, AttributeError) and number:
+        used = re.search(r"([A-Za-z_]\w*)\." + number.group(1), line or "")
+        if used and used.group(1) in _KEEP_ARRAY:
+            name = used.group(1)
+            return [
+                (
+                    f"{name} 是一个数，但应为数组：写作 {_KEEP_ARRAY[name]}",
+                    f"{name} is a number, but it must be an array: write {_KEEP_ARRAY[name]}",
+                )
+            ]
+        return [
+            (
+                "一个数被当作数组使用：让它成为数组（如 np.zeros((n, 1))），求和时保留维度（keepdims=True）",
+                "a number is used where an array is meant: make it an array (e.g. np.zeros((n, 1))) "
+                "and keep the dimensions when summing (keepdims=True)",
+            )
+        ]
+    if isinstance(exc, ValueError) and "truth value of an array" in text:
+        return [
+            (
+                "if/else 只能判断一个数：对整个数组做比较，如 (A2 > 0.5)，或用 np.where",
+                "if/else decides on one number: compare the whole array instead, e.g. (A2 > 0.5), "
+                "or use np.where",
+            )
+        ]
+    if kind is None:
+        return []
+    if target in _COST_NAMES and kind in ("same", "aligned"):
+        return [
+            (
+                "np.dot(Y, np.log(A2)) 的两个因子形状都是 (1, m)：写作 np.dot(Y, np.log(A2).T)，"
+                "或用逐元素的 np.multiply 再 np.sum",
+                "both factors of np.dot(Y, np.log(A2)) have shape (1, m): write np.dot(Y, np.log(A2).T), "
+                "or the element-wise np.multiply and then np.sum",
+            )
+        ]
+    specific = _RAISE_HINTS.get((target, kind)) or (
+        _RAISE_HINTS.get((target, "aligned")) if kind == "same" else None
+    )
+    if specific:
+        return [specific]
+    shapes = _SHAPES.search(text)
+    if kind == "broadcast":
+        first = shapes and tuple(int(d) for d in shapes.group(1).split(",") if d.strip())
+        second = shapes and tuple(int(d) for d in shapes.group(2).split(",") if d.strip())
+        if first and second and first == second[::-1]:
+            return [
+                (
+                    f"{first} 和 {second} 正好互为转置：是否多了或少了一个 .T？",
+                    f"{first} and {second} are each other's transpose: a .T too many or missing?",
+                )
+            ]
+        return [
+            (
+                "numpy 无法逐元素地组合这两个形状：矩阵乘积用 np.dot，* 是逐元素相乘；并检查 .T",
+                "numpy cannot combine these shapes element by element: a matrix product is np.dot, "
+                "* multiplies element-wise; check for a missing or extra .T too",
+            )
+        ]
+    if kind == "same":
+        return [
+            (
+                "np.dot 的两个因子形状相同：要的是逐元素相乘（*），还是少了一个 .T？",
+                "np.dot of two arrays of the same shape: do you mean the element-wise product (*), "
+                "or is a .T missing?",
+            )
+        ]
+    return [
+        (
+            "矩阵乘积 np.dot(A, B) 要求 A 的列数等于 B 的行数：检查因子的顺序和 .T",
+            "the matrix product np.dot(A, B) needs as many columns in A as rows in B: check the order "
+            "of the factors and for a missing .T",
+        )
+    ]
+
+
 def _hints(exercise, case, problem, expected, actual, result, func):
     try:
         if exercise == "func_nn_model":
@@ -1158,6 +1398,18 @@ def _student_frames(exc):
     return ["出错位置 / where:"] + [line.rstrip("\n") for line in traceback.format_list(frames)]
 
 
+def _raising_line(exc):
+    """The source text of the student's line that raised ``exc`` (None when it is not known)."""
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if os.path.abspath(f.filename) != os.path.abspath(__file__)
+    ]
+    # numpy's own frames are below the student's: the last frame outside numpy is theirs.
+    own = [f for f in frames if os.sep + "numpy" + os.sep not in f.filename]
+    return (own or frames)[-1].line if (own or frames) else None
+
+
 def _verify(exercise, func, active=frozenset()):
     """Run every public case of ``exercise`` on ``func``; raise :class:`Mismatch` on the first problem."""
     active = active | {exercise}
@@ -1174,7 +1426,12 @@ def _verify(exercise, func, active=frozenset()):
                 f"调用时出错 / the call raised {type(exc).__name__}: {exc}",
                 f"输入 / inputs: {case.call}",
             ]
-            raise Mismatch("\n".join(lines + _student_frames(exc)), exercise, case.label_en) from None
+            try:
+                hints = _raise_hints(exercise, exc, _raising_line(exc))
+            except Exception:  # a hint is a bonus: never let it replace the message
+                hints = []
+            lines += _student_frames(exc) + [f"提示：{zh} / Hint: {en}" for zh, en in hints]
+            raise Mismatch("\n".join(lines), exercise, case.label_en, hints=[en for _, en in hints]) from None
         found = _diff_result(exercise, case.expected, result, case.tolerances)
         if found:
             problem, expected, actual = found
