@@ -193,7 +193,11 @@ def grade_one(student, path, notes, assignment, master, limits):
     try:
         return grade_submission(student, path, assignment, master, limits, notes)
     except Exception as exc:  # the grader's own failure: this student only, reported as such
-        reason = msg.GRADER_ERROR.format(error=f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        # Out of processes (EAGAIN) even after the retries: say so, not "a grader error".
+        reason = (msg.FORK_FAILED if isinstance(exc, BlockingIOError) else msg.GRADER_ERROR).format(
+            error=error
+        )
         result = zero_result(student, assignment, master, reason, list(notes) + [reason], grader_error=True)
         result.notes.append(traceback.format_exc(limit=5)[-2000:])
         return result
@@ -225,21 +229,37 @@ def _child(conn, job, assignment, master, limits):
     """Body of a forked worker: grade one submission, send the result, exit without cleanup."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        # Orphans of the kernel (a process that detached itself) become this worker's, whatever the
+        # sandbox: none of them outlives the submission (with a cgroup or bubblewrap, they are gone already).
+        sandbox.become_subreaper()
         limit_own_memory(limits)
         student, path, notes, _ = job
         conn.send(grade_one(student, path, notes, assignment, master, limits))
         conn.close()
     finally:
-        os._exit(0)
+        try:
+            sandbox.kill_descendants()
+        finally:
+            os._exit(0)
+
+
+FORK_ATTEMPTS = 6  # forks tried for one submission's worker before it is reported not graded
+FORK_BACKOFF = 0.25  # seconds before the second try when no worker runs; doubled each time
 
 
 def forked(jobs, workers, assignment, master, limits):
-    """Yield ``(student, result)`` for each job, each graded in a forked process of its own."""
+    """Yield ``(student, result)`` for each job, each graded in a forked process of its own.
+
+    A fork that fails (the machine or this user is out of processes) is tried again once
+    a running worker has ended, or after a growing pause, at most :data:`FORK_ATTEMPTS`
+    times; then that submission alone is reported as not graded (``msg.FORK_FAILED``).
+    """
     from grader.pipeline.result import zero_result
 
     context = multiprocessing.get_context("fork")
     pending = list(jobs)
     running = {}  # sentinel -> (student, process, connection)
+    failed_forks = {}  # student -> forks that failed for it
     while pending or running:
         while pending and len(running) < workers:
             job = pending.pop(0)
@@ -247,9 +267,24 @@ def forked(jobs, workers, assignment, master, limits):
             process = context.Process(
                 target=_child, args=(writer, job, assignment, master, limits), daemon=True
             )
-            process.start()
+            try:
+                process.start()
+            except OSError as exc:  # out of processes (EAGAIN), e.g. a fork bomb beside it: this job only
+                reader.close()
+                writer.close()
+                tries = failed_forks[job[0]] = failed_forks.get(job[0], 0) + 1
+                if tries >= FORK_ATTEMPTS:
+                    reason = msg.FORK_FAILED.format(error=f"{type(exc).__name__}: {exc}")
+                    yield job[0], zero_result(job[0], assignment, master, reason, grader_error=True)
+                    continue
+                pending.insert(0, job)
+                if not running:  # nothing will end to free a process: wait a little, growing
+                    time.sleep(FORK_BACKOFF * 2 ** (tries - 1))
+                break  # else try again once a running worker has ended
             writer.close()
             running[process.sentinel] = (job[0], process, reader)
+        if not running:
+            continue
         ready = multiprocessing.connection.wait([r for _, _, r in running.values()] + list(running))
         for sentinel, (student, process, reader) in list(running.items()):
             if reader not in ready and sentinel not in ready:

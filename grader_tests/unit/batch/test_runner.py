@@ -8,6 +8,7 @@ import types
 
 import pytest
 
+from grader import messages as msg
 from grader.batch import runner
 from grader.pipeline.result import Result
 from grader_tests.helpers.fakes import master, two_exercises
@@ -176,6 +177,50 @@ def test_forked_with_one_worker_grades_in_order(monkeypatch):
     monkeypatch.setattr(runner, "grade_one", _fake_grade_one)
     jobs = [(s, None, [], None) for s in ("c", "sigkill", "a")]
     assert [s for s, _ in runner.forked(jobs, 1, two_exercises(), master(), None)] == ["c", "sigkill", "a"]
+
+
+@pytest.fixture
+def failing_forks(monkeypatch):
+    """``fail[student] = n``: the first ``n`` forks of that student's worker fail with EAGAIN."""
+    import multiprocessing.context
+
+    fail, start = {}, multiprocessing.context.ForkProcess.start
+
+    def flaky(process):
+        student = process._args[1][0]
+        if fail.get(student, 0) > 0:
+            fail[student] -= 1
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        start(process)
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", flaky)
+    monkeypatch.setattr(runner, "grade_one", _fake_grade_one)
+    monkeypatch.setattr(runner, "FORK_BACKOFF", 0.001)
+    return fail
+
+
+def test_a_failed_fork_is_tried_again_and_costs_nobody_anything(failing_forks):
+    failing_forks.update(alice=2, bob=runner.FORK_ATTEMPTS - 1)
+    jobs = [(s, f"/{s}.ipynb", [], None) for s in ("alice", "bob", "carol")]
+    results = dict(runner.forked(jobs, 2, two_exercises(), master(), None))
+    assert {s: r.notes for s, r in results.items()} == {
+        s: [f"graded /{s}.ipynb"] for s in ("alice", "bob", "carol")
+    }
+    assert failing_forks == {"alice": 0, "bob": 0}
+
+
+def test_a_fork_that_keeps_failing_costs_only_its_own_submission(failing_forks):
+    failing_forks.update(bob=10**6)
+    jobs = [(s, f"/{s}.ipynb", [], None) for s in ("alice", "bob", "carol")]
+    results = dict(runner.forked(jobs, 1, two_exercises(), master(), None))
+    assert sorted(results) == ["alice", "bob", "carol"]
+    assert not results["alice"].grader_error and not results["carol"].grader_error
+    bob = results["bob"]
+    assert bob.grader_error and bob.score == 0
+    assert bob.notes[0] == msg.FORK_FAILED.format(
+        error="BlockingIOError: [Errno 11] Resource temporarily unavailable"
+    )
+    assert failing_forks["bob"] == 10**6 - runner.FORK_ATTEMPTS
 
 
 def test_forked_of_no_jobs_yields_nothing():
