@@ -22,6 +22,8 @@ def _random_seq():
     return secrets.randbits(62)
 
 
+MEMORY_SAMPLE_SECONDS = 0.25  # without a cgroup: how often a busy kernel's processes are measured
+
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel_child.py")
 
 
@@ -148,11 +150,15 @@ class Kernel:
                 self.rusage = rusage
         return self.returncode
 
-    def _kill(self):
+    def _sample_memory(self):
+        """Without a cgroup: the submission's memory now (all its live processes), kept if a new peak."""
         if self.cgroup is None and self.returncode is None:
-            # Without a cgroup the submission's peak is its live processes' (an exited child's is lost).
             tree = [self.proc.pid, *sandbox.descendants(self.proc.pid)]
-            self.peak_tree_mb = max(self.peak_tree_mb, sandbox.peak_memory_mb(tree))
+            now = max(sandbox.memory_mb(tree), sandbox.memory_mb(tree[:1], "VmHWM"))
+            self.peak_tree_mb = max(self.peak_tree_mb, now)
+
+    def _kill(self):
+        self._sample_memory()
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -194,8 +200,11 @@ class Kernel:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
-            ready, _, _ = select.select([self._resp_r], [], [], left)
+            # Without a cgroup the peak memory is sampled while the kernel works (children included).
+            wait = left if self.cgroup is not None else min(left, MEMORY_SAMPLE_SECONDS)
+            ready, _, _ = select.select([self._resp_r], [], [], wait)
             if not ready:
+                self._sample_memory()
                 continue
             chunk = os.read(self._resp_r, min(n, 1 << 20))
             if not chunk:

@@ -498,12 +498,16 @@ def descendants(pid, proc="/proc"):
     return found
 
 
-def peak_memory_mb(pids):
-    """The sum of the peak resident sizes (``VmHWM``) of ``pids``, in MB: a submission's, without a cgroup."""
+def memory_mb(pids, field="VmRSS"):
+    """The sum of ``field`` (``VmRSS``: resident now; ``VmHWM``: each one's peak) over ``pids``, in MB.
+
+    Without a cgroup this is a submission's memory: sampled while it runs, the largest
+    sum is its peak (pages shared after a fork are counted in each process).
+    """
     total = 0
     for pid in pids:
         try:
-            total += int(_status(pid)["VmHWM"].split()[0])
+            total += int(_status(pid)[field].split()[0])
         except (KeyError, ValueError, IndexError):
             continue  # gone, or a zombie
     return total / 1024
