@@ -274,3 +274,55 @@ def test_only_small_regular_files_of_the_students_folder_are_copied(tmp_path):
     (base / "submission_secret.txt").symlink_to(tmp_path / "elsewhere")
     runner.copy_exchange_files(str(submitted), str(autograded), "ann", "A1")
     assert not (autograded / "ann" / "A1").exists()
+
+
+# --- no fixed cost before the first submission is graded ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-03-01 10:00:00.000000 UTC",
+        "2024-03-01 10:00:00.123456 Asia/Shanghai",
+        "2024-03-01 10:00:00 -0800",
+        "2024-03-01T10:00:00+02:00",
+        "2024-03-01 10:00:00",
+    ],
+)
+def test_timestamps_are_read_as_nbgrader_reads_them(text):
+    from nbgrader.utils import parse_utc
+
+    assert runner.parse_utc(text) == parse_utc(text)
+
+
+def test_the_gradebook_is_opened_while_the_first_workers_grade(monkeypatch):
+    monkeypatch.setattr(runner, "grade_one", _fake_grade_one)
+    seen = []
+    jobs = [(s, f"/{s}.ipynb", [], None) for s in ("a", "b", "c")]
+    for student, _ in runner.forked(jobs, 2, two_exercises(), master(), None, lambda: seen.append("opened")):
+        seen.append(student)
+    assert seen[0] == "opened" and sorted(seen[1:]) == ["a", "b", "c"]
+    seen.clear()
+    assert list(runner.forked([], 2, two_exercises(), master(), None, lambda: seen.append("opened"))) == []
+    assert seen == ["opened"]  # no submission: the assignment is registered all the same
+
+
+def test_workers_still_running_when_the_caller_stops_are_killed(monkeypatch):
+    import time
+
+    def slow(student, *args):
+        time.sleep(60)
+
+    monkeypatch.setattr(runner, "grade_one", slow)
+    jobs = [(s, f"/{s}.ipynb", [], None) for s in ("a", "b")]
+
+    def broken():
+        raise RuntimeError("the gradebook cannot be opened")
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError):
+        list(runner.forked(jobs, 2, two_exercises(), master(), None, broken))
+    assert time.monotonic() - started < 30  # not left to grade for a minute
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []
