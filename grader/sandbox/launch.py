@@ -12,9 +12,12 @@ its arguments reach bubblewrap by descriptor, so ``/proc/1/cmdline`` shows
 no host path.  Run as root, each submission's kernel gets a uid of its own,
 unique on the machine while it lives (:class:`KernelUid`), which makes the
 process limit effective (root is exempt from RLIMIT_NPROC) and shares
-nothing owned by a uid with another submission.  Without bubblewrap only
-the resource limits apply; :func:`protections` says which protections are
-active, and the grader prints it.
+nothing owned by a uid with another submission.  As a normal user the
+kernels share that user's uid, and their process limit is ``RLIMIT_NPROC`` at
+what the user already runs plus the submission's (:func:`process_limit`); a
+cgroup's ``pids.max``, where one is writable, bounds the submission exactly.
+Without bubblewrap only the resource limits apply; :func:`protections` says
+which protections are active, and the grader prints it.
 """
 
 import fcntl
