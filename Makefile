@@ -23,12 +23,14 @@ export PYTHONHASHSEED := 0
 
 .PHONY: help venv release goldens demo grade submissions table export test check \
         validate clean system-deps mutation lint format \
-        feedback report collect roster bench render-tools test-long
+        feedback report collect roster bench render-tools test-long test-field
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
 	@echo "make test      what every change must pass (about 6 minutes on 2 cores)"
 	@echo "make test-long the long suites: adversarial, mutation, browser, exchange, robustness (CI runs both)"
+	@echo "make test-field the hostile cases that hurt neighbours (fork bomb, memory, tmpfs, survivor) graded"
+	@echo "               on this machine as you: prints the protections and whether each neighbour kept its points"
 	@echo "make check     the linter, the format check and the unit tests (the edit loop, under a minute)"
 	@echo "make format    let ruff fix the imports and the formatting that make check refuses"
 	@echo "make release   regenerate notebooks/ (the student release) from source/"
@@ -139,6 +141,15 @@ test: system-deps $(STAMP) render-tools lint
 test-long: system-deps $(STAMP) render-tools
 	mkdir -p build
 	$(BIN)/python -m pytest grader_tests/long -p no:cacheprovider --basetemp=$(CURDIR)/build/pytest-long
+
+# The hostile cases that could cost a neighbour points (fork bomb, memory, tmpfs bytes and
+# inodes, a detached survivor), each graded beside an innocent submission on this machine, as
+# whoever runs it (root, a normal user, cgroup v1 or v2): prints the protections table and per
+# case whether the neighbour kept its points and whether a process was left.  Exit 1 if not;
+# 2 where the grader refuses to run students' code (GRADER_ALLOW_UNISOLATED=1 runs it anyway).
+test-field: $(STAMP)
+	mkdir -p build
+	$(BIN)/python -m grader_tests.helpers.field --base $(CURDIR)/build
 
 # The edit loop: the linter, the format check and every unit test (no kernel, no notebook
 # execution, no server); under a minute on 2 cores.

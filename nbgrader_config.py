@@ -97,16 +97,21 @@ c.PercentPerDayLate.grace_seconds = 0.0
 
 # The release shows, after each exercise, what a correct solution prints: the
 # source notebook's stored outputs, read before ClearOutput wipes them.
-from nbgrader.converters.generate_assignment import GenerateAssignment  # noqa: E402
-from nbgrader.preprocessors import ClearOutput  # noqa: E402
+# The grader's own reading of these settings (grader.config.load: limits, the gradebook,
+# the late policy) never releases an assignment and skips it: importing nbgrader's
+# converters (nbconvert's exporters) cost every grading run, and every submission graded
+# through nbgrader autograde, half a second.
+if not globals().get("GRADER_SETTINGS_ONLY"):
+    from nbgrader.converters.generate_assignment import GenerateAssignment
+    from nbgrader.preprocessors import ClearOutput
 
-# A class, not its dotted name: nbgrader calls class_traits() on each entry.
-from grader.nbgrader_ext.expected_outputs import AddExpectedOutputs  # noqa: E402
+    # A class, not its dotted name: nbgrader calls class_traits() on each entry.
+    from grader.nbgrader_ext.expected_outputs import AddExpectedOutputs
 
-_stock = list(GenerateAssignment.class_traits()["preprocessors"].default())
-c.GenerateAssignment.preprocessors = (
-    _stock[: _stock.index(ClearOutput)] + [AddExpectedOutputs] + _stock[_stock.index(ClearOutput) :]
-)
+    _stock = list(GenerateAssignment.class_traits()["preprocessors"].default())
+    c.GenerateAssignment.preprocessors = (
+        _stock[: _stock.index(ClearOutput)] + [AddExpectedOutputs] + _stock[_stock.index(ClearOutput) :]
+    )
 
 # --- Feedback pages (grader/pages/feedback.py, grader/pages/feedback_page.py) -----------------------------
 # nbgrader generate_feedback (with or without --force), formgrader's "Generate Feedback"

@@ -49,6 +49,41 @@ def skip_iri_checker():
         sys.modules["rfc3987_syntax"] = None
 
 
+def nbgrader_without_server_extensions():
+    """Make ``import nbgrader.<module>`` skip the package's own ``__init__`` (its server extensions).
+
+    nbgrader's ``__init__`` imports its four Jupyter server extensions (tornado, the
+    Jupyter server, the exchange, formgrader's handlers): 0.7 s of every command that only
+    needs the gradebook (``nbgrader.api``) or a preprocessor, run once per submission on
+    nbgrader's own autograde path.  Here ``nbgrader`` becomes a bare package module over
+    the same folder, with its ``__version__``; its submodules import as usual.  Only the
+    command line calls it (never ``prepare``: a Jupyter server needs the real package), and
+    only before anything imported nbgrader; it returns whether it did.
+    """
+    if "nbgrader" in sys.modules:
+        return False
+    import importlib.machinery
+    import importlib.util
+    import types
+
+    spec = importlib.util.find_spec("nbgrader")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    module = types.ModuleType("nbgrader", "nbgrader, imported without its server extensions")
+    module.__path__ = list(spec.submodule_search_locations)
+    module.__file__, module.__package__ = spec.origin, "nbgrader"
+    module.__spec__ = importlib.machinery.ModuleSpec("nbgrader", None, is_package=True)
+    module.__spec__.submodule_search_locations = module.__path__
+    sys.modules["nbgrader"] = module
+    try:
+        from nbgrader._version import __version__
+    except ImportError:
+        del sys.modules["nbgrader"]
+        return False
+    module.__version__ = __version__
+    return True
+
+
 def put_interpreter_on_path():
     """Put this interpreter's ``bin`` folder first on ``PATH`` unless it is on it already.
 

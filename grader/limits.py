@@ -76,8 +76,9 @@ class Limits:
     )
     processes: int = _limit(
         64,
-        "processes and threads of the submission (per kernel uid, when kernels run under a "
-        "separate uid, and per cgroup, where cgroups are writable)",
+        "processes and threads of the submission: its cgroup's `pids.max` where cgroups are "
+        "writable (v1 or v2), else `RLIMIT_NPROC` per kernel uid as root, and as a normal user "
+        "`RLIMIT_NPROC` at what that user already runs plus this",
     )
     output_kb: int = _limit(
         64,

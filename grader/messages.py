@@ -165,6 +165,11 @@ WORKER_DIED = (
     "评分进程意外终止（{how}）/ the grading worker died ({how}), "
     "e.g. out of memory; this submission was not graded"
 )
+FORK_FAILED = (
+    "无法启动评分进程（系统或此用户的进程数已满：{error}），此提交未评分，请重新评分 / "
+    "no process could be started to grade this submission (the machine or this user is out of "
+    "processes: {error}); it was not graded: grade it again"
+)
 NOT_GRADED_GRADER_ERROR = "评分程序出错未评分 / not graded because of a grader error: {students}"
 GRADES_NOT_RECORDED = "成绩无法写入 / could not record the grades: {error}"
 NAMED_STUDENTS_INVALID = (

@@ -20,7 +20,6 @@ import time
 import traceback
 
 from grader import messages as msg
-from grader.batch.gradebook import open_gradebook, record
 from grader.batch.progress import Progress
 from grader.environment import prepare
 from grader.ids import check_id, terminal
@@ -167,10 +166,32 @@ def _escapes(path, folder):
     return os.path.islink(path) or not (real == base or real.startswith(base + os.sep))
 
 
+def parse_utc(text):
+    """A timestamp as nbgrader's ``nbgrader.utils.parse_utc`` reads it: a naive UTC ``datetime``.
+
+    The same rules (``"<date> <time> <zone name or numeric offset>"``, else anything
+    ``dateutil`` parses), without importing ``nbgrader.utils`` (setuptools, tornado, nbformat:
+    0.4 s before the first submission could be graded).
+    """
+    import dateutil.parser
+    import dateutil.tz
+
+    parts = text.split(" ")
+    if len(parts) == 3:
+        try:
+            zone = int(parts[2])
+        except ValueError:
+            zone = dateutil.tz.gettz(parts[2])
+        ts = dateutil.parser.parse(" ".join(parts[:2] + ["TZ"]), tzinfos={"TZ": zone})
+    else:
+        ts = dateutil.parser.parse(text)
+    if ts.tzinfo is not None:
+        ts = (ts - ts.utcoffset()).replace(tzinfo=None)
+    return ts
+
+
 def _timestamp(folder, notes):
     """The submission time from nbgrader's ``timestamp.txt``, or ``None`` (with a note if unreadable)."""
-    from nbgrader.utils import parse_utc
-
     stamp = os.path.join(folder, "timestamp.txt")
     if not os.path.isfile(stamp) or _escapes(stamp, folder):
         return None
@@ -193,7 +214,11 @@ def grade_one(student, path, notes, assignment, master, limits):
     try:
         return grade_submission(student, path, assignment, master, limits, notes)
     except Exception as exc:  # the grader's own failure: this student only, reported as such
-        reason = msg.GRADER_ERROR.format(error=f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        # Out of processes (EAGAIN) even after the retries: say so, not "a grader error".
+        reason = (msg.FORK_FAILED if isinstance(exc, BlockingIOError) else msg.GRADER_ERROR).format(
+            error=error
+        )
         result = zero_result(student, assignment, master, reason, list(notes) + [reason], grader_error=True)
         result.notes.append(traceback.format_exc(limit=5)[-2000:])
         return result
@@ -225,21 +250,51 @@ def _child(conn, job, assignment, master, limits):
     """Body of a forked worker: grade one submission, send the result, exit without cleanup."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        # Orphans of the kernel (a process that detached itself) become this worker's, whatever the
+        # sandbox: none of them outlives the submission (with a cgroup or bubblewrap, they are gone already).
+        sandbox.become_subreaper()
         limit_own_memory(limits)
         student, path, notes, _ = job
         conn.send(grade_one(student, path, notes, assignment, master, limits))
         conn.close()
     finally:
-        os._exit(0)
+        try:
+            sandbox.kill_descendants()
+        finally:
+            os._exit(0)
 
 
-def forked(jobs, workers, assignment, master, limits):
-    """Yield ``(student, result)`` for each job, each graded in a forked process of its own."""
+FORK_ATTEMPTS = 6  # forks tried for one submission's worker before it is reported not graded
+FORK_BACKOFF = 0.25  # seconds before the second try when no worker runs; doubled each time
+
+
+def forked(jobs, workers, assignment, master, limits, while_starting=None):
+    """Yield ``(student, result)`` for each job, each graded in a forked process of its own.
+
+    A fork that fails (the machine or this user is out of processes) is tried again once
+    a running worker has ended, or after a growing pause, at most :data:`FORK_ATTEMPTS`
+    times; then that submission alone is reported as not graded (``msg.FORK_FAILED``).
+    ``while_starting()`` is called once, after the first workers were started: what the
+    main process needs only for the results (the gradebook) is done while they grade.
+    Workers still running when the caller stops (an exception) are killed.
+    """
+    running = {}  # sentinel -> (student, process, connection)
+    try:
+        yield from _forked(jobs, workers, assignment, master, limits, while_starting, running)
+    finally:
+        for _, process, reader in running.values():
+            if process.is_alive():
+                process.kill()
+            process.join()
+            reader.close()
+
+
+def _forked(jobs, workers, assignment, master, limits, while_starting, running):
     from grader.pipeline.result import zero_result
 
     context = multiprocessing.get_context("fork")
     pending = list(jobs)
-    running = {}  # sentinel -> (student, process, connection)
+    failed_forks = {}  # student -> forks that failed for it
     while pending or running:
         while pending and len(running) < workers:
             job = pending.pop(0)
@@ -247,9 +302,27 @@ def forked(jobs, workers, assignment, master, limits):
             process = context.Process(
                 target=_child, args=(writer, job, assignment, master, limits), daemon=True
             )
-            process.start()
+            try:
+                process.start()
+            except OSError as exc:  # out of processes (EAGAIN), e.g. a fork bomb beside it: this job only
+                reader.close()
+                writer.close()
+                tries = failed_forks[job[0]] = failed_forks.get(job[0], 0) + 1
+                if tries >= FORK_ATTEMPTS:
+                    reason = msg.FORK_FAILED.format(error=f"{type(exc).__name__}: {exc}")
+                    yield job[0], zero_result(job[0], assignment, master, reason, grader_error=True)
+                    continue
+                pending.insert(0, job)
+                if not running:  # nothing will end to free a process: wait a little, growing
+                    time.sleep(FORK_BACKOFF * 2 ** (tries - 1))
+                break  # else try again once a running worker has ended
             writer.close()
             running[process.sentinel] = (job[0], process, reader)
+        if while_starting is not None:
+            while_starting()
+            while_starting = None
+        if not running:
+            continue
         ready = multiprocessing.connection.wait([r for _, _, r in running.values()] + list(running))
         for sentinel, (student, process, reader) in list(running.items()):
             if reader not in ready and sentinel not in ready:
@@ -271,6 +344,8 @@ def forked(jobs, workers, assignment, master, limits):
                 reason = msg.WORKER_DIED.format(how=how)
                 result = zero_result(student, assignment, master, reason, grader_error=True)
             yield student, result
+    if while_starting is not None:  # no job at all: called all the same
+        while_starting()
 
 
 def grade_remote(student, data_notes, assignment_id, limits):
@@ -316,6 +391,8 @@ def copy_exchange_files(submitted, autograded, student, assignment_id):
 
 def save(result, autograded, gb, timestamp, assignment, write_notebook=True):
     """Write a result's autograded notebook and grading report, then its gradebook rows."""
+    from grader.batch.gradebook import record
+
     folder = os.path.join(autograded, result.student, assignment.id)
     if result.notebook and write_notebook:
         write_atomic(os.path.join(folder, assignment.notebook), result.notebook)
@@ -379,24 +456,34 @@ def run(
     limits = limits or Limits.load()  # the Dask workers and forked workers get these very limits
     assignment = load(assignment_id)
     master = prepared_master(assignment)
-    release.register(assignment, db_url, master)
     jobs = list(discover(submitted, assignment, students))
     out = sys.stderr
     # On every path, quiet or not (nbgrader's autograde logs it): what holds is never silent.
     print(sandbox.protections_line(), file=out)
     if unisolated:
         print(unisolated, file=out)
-    gb = open_gradebook(db_url)
+    gradebook = []
+
+    def open_the_gradebook():
+        # nbgrader's gradebook (sqlalchemy, 0.7 s of CPU) is needed only for the results: the
+        # forked workers are grading meanwhile.
+        from grader.batch.gradebook import open_gradebook
+
+        release.register(assignment, db_url, master)
+        gradebook.append(open_gradebook(db_url))
+
     results, failures = {}, []
     progress = Progress(len(jobs), out if not quiet else None)
     stamps = {student: stamp for student, _, _, stamp in jobs}
     workers = workers or os.cpu_count() or 1
     try:
         if scheduler:
+            open_the_gradebook()
             completed = _dask(scheduler, jobs, assignment, limits)
         else:
-            completed = forked(jobs, workers, assignment, master, limits)
+            completed = forked(jobs, workers, assignment, master, limits, while_starting=open_the_gradebook)
         for student, result in completed:
+            gb = gradebook[0]
             try:
                 save(result, autograded, gb, stamps.get(student), assignment)
                 copy_exchange_files(submitted, autograded, student, assignment.id)
@@ -410,7 +497,8 @@ def run(
             progress.step(student)
     finally:
         progress.close()
-        gb.close()
+        for gb in gradebook:
+            gb.close()
     if students is None:  # a partial run's few submissions would misdescribe the class's run
         RunSummary(
             assignment.id,

@@ -22,6 +22,8 @@ def _random_seq():
     return secrets.randbits(62)
 
 
+MEMORY_SAMPLE_SECONDS = 0.25  # without a cgroup: how often a busy kernel's processes are measured
+
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel_child.py")
 
 
@@ -46,6 +48,7 @@ class Kernel:
         sandbox.require_isolation()
         self.limits = limits
         self.peak_cgroup_mb = 0.0
+        self.peak_tree_mb = 0.0
         self.deadline = time.monotonic() + limits.notebook_timeout
         shutil.copy(CHILD, os.path.join(workdir, "_grader_kernel.py"))
         self.uid = sandbox.KernelUid() if sandbox.separate_uid() else None
@@ -87,23 +90,27 @@ class Kernel:
                 memory_mb=limits.memory_mb + limits.disk_mb + limits.shm_mb,
                 processes=limits.processes,
             )
-        limit_fn = sandbox.preexec(limits, self.cgroup, nproc=self.uid is not None)
+        limit_fn = sandbox.preexec(
+            limits, self.cgroup, nproc=sandbox.process_limit(limits, self.uid is not None)
+        )
 
         def child_setup():
             limit_fn()
             os.dup2(resp_w, 3)
 
         try:
-            self.proc = subprocess.Popen(
-                launch.argv,
-                cwd=launch.cwd,
-                stdin=req_r,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                env=env,
-                pass_fds=(3, resp_w, *launch.fds),
-                preexec_fn=child_setup,
-                close_fds=True,
+            self.proc = sandbox.retry_fork(
+                lambda: subprocess.Popen(
+                    launch.argv,
+                    cwd=launch.cwd,
+                    stdin=req_r,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                    pass_fds=(3, resp_w, *launch.fds),
+                    preexec_fn=child_setup,
+                    close_fds=True,
+                )
             )
         except BaseException:
             for fd in (req_r, resp_w, self._req_w, self._resp_r):
@@ -143,7 +150,15 @@ class Kernel:
                 self.rusage = rusage
         return self.returncode
 
+    def _sample_memory(self):
+        """Without a cgroup: the submission's memory now (all its live processes), kept if a new peak."""
+        if self.cgroup is None and self.returncode is None:
+            tree = [self.proc.pid, *sandbox.descendants(self.proc.pid)]
+            now = max(sandbox.memory_mb(tree), sandbox.memory_mb(tree[:1], "VmHWM"))
+            self.peak_tree_mb = max(self.peak_tree_mb, now)
+
     def _kill(self):
+        self._sample_memory()
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -153,10 +168,10 @@ class Kernel:
         self._reap()
 
     def peak_rss_mb(self):
-        """Peak memory of the submission's processes (its cgroup's, else the kernel's RSS), in MB."""
+        """Peak memory of the submission's processes, in MB: its cgroup's, else the sum over its live processes."""
         if self.peak_cgroup_mb:
             return self.peak_cgroup_mb
-        return self.rusage.ru_maxrss / 1024 if self.rusage else 0.0
+        return max(self.peak_tree_mb, self.rusage.ru_maxrss / 1024 if self.rusage else 0.0)
 
     def _die(self, reason):
         self.dead = reason
@@ -185,8 +200,11 @@ class Kernel:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
-            ready, _, _ = select.select([self._resp_r], [], [], left)
+            # Without a cgroup the peak memory is sampled while the kernel works (children included).
+            wait = left if self.cgroup is not None else min(left, MEMORY_SAMPLE_SECONDS)
+            ready, _, _ = select.select([self._resp_r], [], [], wait)
             if not ready:
+                self._sample_memory()
                 continue
             chunk = os.read(self._resp_r, min(n, 1 << 20))
             if not chunk:

@@ -12,9 +12,12 @@ its arguments reach bubblewrap by descriptor, so ``/proc/1/cmdline`` shows
 no host path.  Run as root, each submission's kernel gets a uid of its own,
 unique on the machine while it lives (:class:`KernelUid`), which makes the
 process limit effective (root is exempt from RLIMIT_NPROC) and shares
-nothing owned by a uid with another submission.  Without bubblewrap only
-the resource limits apply; :func:`protections` says which protections are
-active, and the grader prints it.
+nothing owned by a uid with another submission.  As a normal user the
+kernels share that user's uid, and their process limit is ``RLIMIT_NPROC`` at
+what the user already runs plus the submission's (:func:`process_limit`); a
+cgroup's ``pids.max``, where one is writable, bounds the submission exactly.
+Without bubblewrap only the resource limits apply; :func:`protections` says
+which protections are active, and the grader prints it.
 """
 
 import fcntl
@@ -24,8 +27,10 @@ import os
 import resource
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 from grader import messages as msg
 from grader.sandbox import cgroups, seccomp
@@ -147,7 +152,10 @@ def protections():
         "bounded /tmp and /dev/shm of its own; no network; own process and IPC namespaces (bubblewrap)": bw,
         "a bounded number of files in /tmp and /dev/shm (bubblewrap)": inode_limits(),
         "no kernel keyrings, BPF, perf or io_uring (seccomp)": bw and seccomp.supported(),
-        "a uid of its own per submission, process limit (root + bubblewrap)": uid,
+        "a uid of its own per submission (root + bubblewrap)": uid,
+        "a bounded number of processes per submission (cgroup pids.max, else RLIMIT_NPROC)": (
+            process_limit_active()
+        ),
         "one CPU, total memory and process count per submission (cgroups)": cgroups.available(),
     }
 
@@ -445,11 +453,151 @@ def command(argv, workdir, limits, uid=None):
     return Launch([_bwrap(), "--args", str(fds[-1]), "--"] + program, workdir, INSIDE, fds)
 
 
-def preexec(limits, cgroup=None, nproc=False):
+def user_tasks(uid, proc="/proc"):
+    """How many tasks (processes and threads) run with real uid ``uid``: what ``RLIMIT_NPROC`` counts."""
+    count = 0
+    for name in os.listdir(proc):
+        if not name.isdigit():
+            continue
+        fields = _status(name, proc)
+        try:
+            if int(fields["Uid"].split()[0]) == uid:
+                count += int(fields.get("Threads", "1").split()[0])
+        except (KeyError, ValueError, IndexError):
+            continue  # ended meanwhile
+    return count
+
+
+def _status(pid, proc="/proc"):
+    """``{field: value}`` of ``/proc/<pid>/status`` (empty when the process is gone)."""
+    try:
+        with open(f"{proc}/{pid}/status") as f:
+            return dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
+    except (OSError, ValueError):
+        return {}
+
+
+def descendants(pid, proc="/proc"):
+    """The live descendants of ``pid`` (by ``/proc``'s parent links, this PID namespace).
+
+    ``pid`` itself and zombies (which hold no memory and run nothing) are left out.
+    """
+    children, zombies = {}, set()
+    for name in os.listdir(proc):
+        if name.isdigit():
+            fields = _status(name, proc)
+            try:
+                children.setdefault(int(fields["PPid"].split()[0]), []).append(int(name))
+            except (KeyError, ValueError, IndexError):
+                continue
+            if fields.get("State", "").split()[:1] == ["Z"]:
+                zombies.add(int(name))
+    found, todo = [], list(children.get(pid, ()))
+    while todo:
+        child = todo.pop()
+        if child not in zombies:
+            found.append(child)
+        todo.extend(children.get(child, ()))
+    return found
+
+
+def memory_mb(pids, field="VmRSS"):
+    """The sum of ``field`` (``VmRSS``: resident now; ``VmHWM``: each one's peak) over ``pids``, in MB.
+
+    Without a cgroup this is a submission's memory: sampled while it runs, the largest
+    sum is its peak (pages shared after a fork are counted in each process).
+    """
+    total = 0
+    for pid in pids:
+        try:
+            total += int(_status(pid)[field].split()[0])
+        except (KeyError, ValueError, IndexError):
+            continue  # gone, or a zombie
+    return total / 1024
+
+
+def kill_descendants(pid=None):
+    """SIGKILL every descendant of ``pid`` (default: this process), repeated until none is left.
+
+    A grading worker that is a child subreaper (``PR_SET_CHILD_SUBREAPER``) inherits the
+    processes a kernel detached, even without bubblewrap's PID namespace: killing its
+    descendants once the submission is graded leaves none of them running.
+    """
+    pid = os.getpid() if pid is None else pid
+    for _ in range(50):
+        found = descendants(pid)
+        if not found:
+            return
+        for child in found:
+            try:
+                os.kill(child, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.02)
+
+
+def become_subreaper():
+    """Make this process adopt its descendants' orphans (Linux ``PR_SET_CHILD_SUBREAPER``; best effort)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def process_limit(limits, own_uid):
+    """The ``RLIMIT_NPROC`` a kernel gets, or ``None`` where it would mean nothing.
+
+    With a uid of its own (``own_uid``, root + bubblewrap) it is ``limits.processes``.
+    As a normal user every kernel shares the user's count, so it is what that user
+    runs now plus ``limits.processes``: a fork bomb stops there, and neither the
+    grader's next fork nor the user's other work finds the user's own limit used up
+    (where a cgroup exists, its ``pids.max`` also bounds the submission exactly).
+    Root without a uid per kernel is exempt from the limit (its cgroup's ``pids.max`` alone holds).
+    """
+    if own_uid:
+        return limits.processes
+    if os.geteuid() == 0:
+        return None
+    return user_tasks(os.getuid()) + limits.processes
+
+
+def process_limit_active():
+    """Whether a submission's processes are bounded here (its cgroup's ``pids.max``, or ``RLIMIT_NPROC``)."""
+    return separate_uid() or os.geteuid() != 0 or cgroups.available()
+
+
+FORK_ATTEMPTS = 5  # a kernel's start tried this often while the machine or this user is out of processes
+FORK_PAUSE = 0.1  # seconds before the second try, doubled each time
+
+
+def retry_fork(start, attempts=None, pause=None):
+    """``start()``, tried again after a growing pause while a fork fails with EAGAIN (``BlockingIOError``).
+
+    A fork bomb of another submission (or the user's other work) may use up the
+    processes for a moment; the last failure is raised (the runner reports it for
+    that submission only, ``msg.FORK_FAILED``).
+    """
+    attempts, pause = attempts or FORK_ATTEMPTS, FORK_PAUSE if pause is None else pause
+    for attempt in range(attempts):
+        try:
+            return start()
+        except BlockingIOError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(pause * 2**attempt)
+
+
+def preexec(limits, cgroup=None, nproc=None):
     """A ``preexec_fn`` that applies ``limits`` (and joins ``cgroup``) in the child before it execs.
 
-    ``nproc``: apply the process limit (only meaningful for a uid of the kernel's own).
+    ``nproc``: the ``RLIMIT_NPROC`` to set (see :func:`process_limit`; ``True``:
+    ``limits.processes``), or ``None`` for none.  A normal user cannot raise its hard
+    limit, so the value is capped at it.
     """
+    if nproc is True:
+        nproc = limits.processes
 
     def apply():
         os.setsid()
@@ -462,6 +610,8 @@ def preexec(limits, cgroup=None, nproc=False):
         resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files,) * 2)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if nproc:
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes,) * 2)
+            _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+            value = nproc if hard == resource.RLIM_INFINITY or os.geteuid() == 0 else min(nproc, hard)
+            resource.setrlimit(resource.RLIMIT_NPROC, (value, value))
 
     return apply

@@ -35,6 +35,7 @@ class Channel:
         )
         kernel.stalled = False
         kernel.proc, kernel.cgroup, kernel.uid, kernel.peak_cgroup_mb = self.process, None, None, 0.0
+        kernel.peak_tree_mb = 0.0
         self.kernel = kernel
 
     def send(self, *messages, raw=b""):

@@ -102,11 +102,11 @@ class _Gradebook:
 
 def _quiet_run(monkeypatch):
     """Let ``runner.run`` go no further than handing its limits on (no gradebook, no kernel)."""
-    from grader.batch import runner
+    from grader.batch import gradebook, runner
     from grader.course import release
 
     monkeypatch.setattr(release, "register", lambda *a, **kw: None)
-    monkeypatch.setattr(runner, "open_gradebook", lambda url: _Gradebook())
+    monkeypatch.setattr(gradebook, "open_gradebook", lambda url: _Gradebook())
     return runner
 
 

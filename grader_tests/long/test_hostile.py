@@ -27,16 +27,15 @@ from grader.course import submissions
 from grader.limits import Limits
 from grader.pages import table
 from grader.pipeline.report_file import GradingReport
-from grader.sandbox import launch as sandbox
 from grader_tests.helpers import hostile_cases as hc
 from grader_tests.helpers import hostile_cases_red as red
 from grader_tests.helpers.hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
+from grader_tests.helpers.leftovers import leftover_processes, process_ids
 
 # Short, so that timeouts are quick to reach, yet long enough for a busy 2-core machine.
 # submission_timeout: twice notebook_timeout, the whole submission's time these cases were written for.
 LIMITS = Limits(cell_timeout=8, notebook_timeout=40, submission_timeout=80, memory_mb=1024, grace=2)
 WORKERS = 2
-KERNEL_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT)  # one uid per submission
 REPO_DIRS = ("source", "notebooks", "utils", "grader", "grading")
 CONTROLS = {hc.CONTROL_FULL: hc.full(), hc.CONTROL_RELEASE: hc.zero()}
 
@@ -87,34 +86,10 @@ def site_packages_listing():
     return sorted(os.listdir(hc.SITE_PACKAGES))
 
 
-def kernel_processes():
-    """``[(pid, uid, command)]`` of live processes running as a kernel uid."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                status = f.read()
-            uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
-            state = next(line for line in status.splitlines() if line.startswith("State:"))
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")[:120]
-        except (OSError, StopIteration, ValueError):
-            continue
-        if uid in KERNEL_UIDS:
-            found.append((int(pid), uid, state, cmd))
-    return found
-
-
-def _leftover_processes(wait=10.0):
-    """Kernel processes still alive after a batch (given ``wait`` seconds to go away)."""
-    deadline = time.monotonic() + wait
-    leftovers = kernel_processes()
-    while leftovers and time.monotonic() < deadline:
-        time.sleep(0.25)
-        leftovers = kernel_processes()
-    return leftovers
+def _leftover_processes(before, wait=10.0):
+    """Kernel processes still alive after a batch (given ``wait`` seconds to go away), in every mode:
+    kernel uids as root, the grading user's sandboxed or kernel-environment processes otherwise."""
+    return leftover_processes(before, wait=wait)
 
 
 # --------------------------------------------------------------------------- the batch
@@ -159,11 +134,12 @@ def batch(tmp_path_factory):
     db_url = f"sqlite:///{paths['gradebook']}"
     autograded = paths["autograded"]
     started = time.monotonic()
+    running = process_ids()
     results = runner.run(submitted, autograded, db_url, "L1W3", workers=WORKERS, limits=LIMITS, quiet=True)
     seconds = time.monotonic() - started
     _, scores, max_points = table.scores(db_url, L1W3)
 
-    leftovers = _leftover_processes()
+    leftovers = _leftover_processes(running)
     return Batch(
         paths=paths,
         autograded=autograded,
@@ -312,6 +288,7 @@ def starvation(tmp_path_factory):
     submissions.write(nb, "a_cpu_bomb", submitted, L1W3)  # sorted first: graded first
     for student in VICTIMS:
         submissions.write(hc.solved(), student, submitted, L1W3)
+    running = process_ids()
     results = runner.run(
         submitted,
         str(course / "autograded"),
@@ -321,7 +298,7 @@ def starvation(tmp_path_factory):
         limits=LIMITS,
         quiet=True,
     )
-    return {r.student: r for r in results}, _leftover_processes()
+    return {r.student: r for r in results}, _leftover_processes(running)
 
 
 def test_cpu_bomb_does_not_cost_other_students_points(starvation):
@@ -401,6 +378,7 @@ def test_nothing_passes_from_one_submission_to_the_next(tmp_path):
         hc.insert_after(hc.solved(), "func_predict_values", LEAVE_BEHIND), "a_writer", submitted, L1W3
     )
     submissions.write(hc._leak_probe(FIND_LEFTOVERS)(hc.course_paths(submitted)), "b_reader", submitted, L1W3)
+    running = process_ids()
     results = runner.run(
         submitted,
         str(tmp_path / "autograded"),
@@ -413,7 +391,7 @@ def test_nothing_passes_from_one_submission_to_the_next(tmp_path):
     by_student = {r.student: r for r in results}
     assert by_student["a_writer"].score == 20
     assert by_student["b_reader"].score == 20, [v.message for v in by_student["b_reader"].verdicts.values()]
-    assert not _leftover_processes()
+    assert not _leftover_processes(running)
 
 
 RUN_TWICE = """

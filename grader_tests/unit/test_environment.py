@@ -103,3 +103,79 @@ def test_students_requirements_provide_every_import_of_the_release(root):
     unpinned = [m for m in missing if not {_norm(d) for d in providers.get(m, [])} & set(constraints)]
     assert unpinned == []
     assert set(missing) <= {"IPython"}, missing
+
+
+FIRST_FORK = """
+import os, sys
+from grader.batch import runner
+def child(conn, *args):
+    with open(sys.argv[1], "w") as f:
+        f.write("\\n".join(sorted(sys.modules)))
+    os._exit(0)
+runner._child = child
+from grader.cli import main
+main(["grade", "L1W3", "--submitted", sys.argv[2], "--autograded", sys.argv[3], "--db", sys.argv[4], "--quiet"])
+"""
+
+
+def test_a_grading_run_forks_its_first_worker_before_importing_nbgrader(tmp_path):
+    """The gradebook's imports (nbgrader, sqlalchemy) and nbgrader's server extensions, nbconvert's
+    exporters and tornado cost every run about a second before any submission was graded."""
+    import subprocess
+    import sys
+
+    from grader import ROOT
+    from grader.course import submissions
+    from grader.course.assignment import load
+
+    assignment = load("L1W3")
+    submissions.write(submissions.fill(assignment), "alice", str(tmp_path / "s"), assignment)
+    out = tmp_path / "modules"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FIRST_FORK,
+            str(out),
+            str(tmp_path / "s"),
+            str(tmp_path / "a"),
+            f"sqlite:///{tmp_path}/gb.db",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    modules = set(out.read_text().split())
+    assert "grader.pipeline.grade" in modules, run.stderr
+    heavy = {
+        "nbgrader.api",
+        "nbgrader.server_extensions",
+        "nbgrader.converters",
+        "nbconvert",
+        "sqlalchemy",
+        "tornado",
+    }
+    assert not heavy & modules, sorted(heavy & modules)
+    assert (tmp_path / "gb.db").exists()  # the gradebook was opened all the same, meanwhile
+
+
+def test_nbgrader_imports_without_its_server_extensions_in_the_command_line():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from grader import environment\n"
+        "assert environment.nbgrader_without_server_extensions()\n"
+        "assert not environment.nbgrader_without_server_extensions()  # once only\n"
+        "import nbgrader.api, nbgrader.preprocessors\n"
+        "from nbgrader._version import __version__\n"
+        "assert nbgrader.__version__ == __version__\n"
+        "print(sorted(m for m in sys.modules if m.startswith('nbgrader.server_extensions')))\n"
+    )
+    from grader import ROOT
+
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"

@@ -163,7 +163,9 @@ def test_the_runners_default_limits_are_the_loaded_ones_and_its_summary_says_so(
 ):
     runner = _quiet_run(monkeypatch)
     seen = []
-    monkeypatch.setattr(runner, "forked", lambda jobs, workers, a, m, limits: seen.append(limits) or iter(()))
+    monkeypatch.setattr(
+        runner, "forked", lambda jobs, workers, a, m, limits, while_starting: seen.append(limits) or iter(())
+    )
     (tmp_path / "submitted").mkdir()
     autograded = tmp_path / "autograded"
     assert runner.run(str(tmp_path / "submitted"), str(autograded), "sqlite://", "L1W3", quiet=True) == []

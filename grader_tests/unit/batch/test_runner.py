@@ -8,6 +8,7 @@ import types
 
 import pytest
 
+from grader import messages as msg
 from grader.batch import runner
 from grader.pipeline.result import Result
 from grader_tests.helpers.fakes import master, two_exercises
@@ -178,6 +179,50 @@ def test_forked_with_one_worker_grades_in_order(monkeypatch):
     assert [s for s, _ in runner.forked(jobs, 1, two_exercises(), master(), None)] == ["c", "sigkill", "a"]
 
 
+@pytest.fixture
+def failing_forks(monkeypatch):
+    """``fail[student] = n``: the first ``n`` forks of that student's worker fail with EAGAIN."""
+    import multiprocessing.context
+
+    fail, start = {}, multiprocessing.context.ForkProcess.start
+
+    def flaky(process):
+        student = process._args[1][0]
+        if fail.get(student, 0) > 0:
+            fail[student] -= 1
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        start(process)
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", flaky)
+    monkeypatch.setattr(runner, "grade_one", _fake_grade_one)
+    monkeypatch.setattr(runner, "FORK_BACKOFF", 0.001)
+    return fail
+
+
+def test_a_failed_fork_is_tried_again_and_costs_nobody_anything(failing_forks):
+    failing_forks.update(alice=2, bob=runner.FORK_ATTEMPTS - 1)
+    jobs = [(s, f"/{s}.ipynb", [], None) for s in ("alice", "bob", "carol")]
+    results = dict(runner.forked(jobs, 2, two_exercises(), master(), None))
+    assert {s: r.notes for s, r in results.items()} == {
+        s: [f"graded /{s}.ipynb"] for s in ("alice", "bob", "carol")
+    }
+    assert failing_forks == {"alice": 0, "bob": 0}
+
+
+def test_a_fork_that_keeps_failing_costs_only_its_own_submission(failing_forks):
+    failing_forks.update(bob=10**6)
+    jobs = [(s, f"/{s}.ipynb", [], None) for s in ("alice", "bob", "carol")]
+    results = dict(runner.forked(jobs, 1, two_exercises(), master(), None))
+    assert sorted(results) == ["alice", "bob", "carol"]
+    assert not results["alice"].grader_error and not results["carol"].grader_error
+    bob = results["bob"]
+    assert bob.grader_error and bob.score == 0
+    assert bob.notes[0] == msg.FORK_FAILED.format(
+        error="BlockingIOError: [Errno 11] Resource temporarily unavailable"
+    )
+    assert failing_forks["bob"] == 10**6 - runner.FORK_ATTEMPTS
+
+
 def test_forked_of_no_jobs_yields_nothing():
     assert list(runner.forked([], 4, two_exercises(), master(), None)) == []
 
@@ -229,3 +274,55 @@ def test_only_small_regular_files_of_the_students_folder_are_copied(tmp_path):
     (base / "submission_secret.txt").symlink_to(tmp_path / "elsewhere")
     runner.copy_exchange_files(str(submitted), str(autograded), "ann", "A1")
     assert not (autograded / "ann" / "A1").exists()
+
+
+# --- no fixed cost before the first submission is graded ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-03-01 10:00:00.000000 UTC",
+        "2024-03-01 10:00:00.123456 Asia/Shanghai",
+        "2024-03-01 10:00:00 -0800",
+        "2024-03-01T10:00:00+02:00",
+        "2024-03-01 10:00:00",
+    ],
+)
+def test_timestamps_are_read_as_nbgrader_reads_them(text):
+    from nbgrader.utils import parse_utc
+
+    assert runner.parse_utc(text) == parse_utc(text)
+
+
+def test_the_gradebook_is_opened_while_the_first_workers_grade(monkeypatch):
+    monkeypatch.setattr(runner, "grade_one", _fake_grade_one)
+    seen = []
+    jobs = [(s, f"/{s}.ipynb", [], None) for s in ("a", "b", "c")]
+    for student, _ in runner.forked(jobs, 2, two_exercises(), master(), None, lambda: seen.append("opened")):
+        seen.append(student)
+    assert seen[0] == "opened" and sorted(seen[1:]) == ["a", "b", "c"]
+    seen.clear()
+    assert list(runner.forked([], 2, two_exercises(), master(), None, lambda: seen.append("opened"))) == []
+    assert seen == ["opened"]  # no submission: the assignment is registered all the same
+
+
+def test_workers_still_running_when_the_caller_stops_are_killed(monkeypatch):
+    import time
+
+    def slow(student, *args):
+        time.sleep(60)
+
+    monkeypatch.setattr(runner, "grade_one", slow)
+    jobs = [(s, f"/{s}.ipynb", [], None) for s in ("a", "b")]
+
+    def broken():
+        raise RuntimeError("the gradebook cannot be opened")
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError):
+        list(runner.forked(jobs, 2, two_exercises(), master(), None, broken))
+    assert time.monotonic() - started < 30  # not left to grade for a minute
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []

@@ -17,7 +17,7 @@ def named_in_config():
     with open(os.path.join(ROOT, "nbgrader_config.py"), encoding="utf-8") as f:
         text = f.read()
     names = set(re.findall(r"[\"'](grader\.[\w.]+)[\"']", text))
-    for module, imported in re.findall(r"^from (grader\.[\w.]+) import ([\w, ]+)", text, flags=re.M):
+    for module, imported in re.findall(r"^\s*from (grader\.[\w.]+) import ([\w, ]+)", text, flags=re.M):
         names |= {f"{module}.{name.strip()}" for name in imported.split(",")}
     return names
 

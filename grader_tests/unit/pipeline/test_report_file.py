@@ -109,9 +109,11 @@ def test_a_report_written_before_the_class_loads_as_the_same_report(tmp_path):
 
 
 def test_the_runner_saves_through_the_class(tmp_path, monkeypatch):
+    from grader.batch import gradebook
+
     recorded = []
     monkeypatch.setattr(
-        runner,
+        gradebook,
         "record",
         lambda gb, result, assignment_id, timestamp: recorded.append((result.student, assignment_id)),
     )

@@ -384,3 +384,148 @@ def test_without_bubblewrap_the_program_runs_as_given(tmp_path, monkeypatch):
         str(tmp_path),
         [],
     )
+
+
+# --- the process limit in every mode ------------------------------------------------------------
+
+
+def _fake_proc(folder, processes):
+    """A /proc with ``{pid: (real uid, threads, parent pid, state)}``."""
+    for pid, (uid, threads, ppid, state) in processes.items():
+        (folder / str(pid)).mkdir(parents=True)
+        (folder / str(pid) / "status").write_text(
+            f"Name:\tx\nState:\t{state} (x)\nPPid:\t{ppid}\n"
+            f"Uid:\t{uid}\t0\t0\t0\nThreads:\t{threads}\nVmHWM:\t   2048 kB\n"
+        )
+    (folder / "self").mkdir()
+    return str(folder)
+
+
+def test_user_tasks_counts_the_threads_of_the_users_processes_by_real_uid(tmp_path):
+    proc = _fake_proc(
+        tmp_path, {1: (0, 1, 0, "S"), 10: (1000, 4, 1, "S"), 11: (1000, 1, 10, "R"), 12: (1001, 9, 1, "S")}
+    )
+    assert sandbox.user_tasks(1000, proc) == 5 and sandbox.user_tasks(1002, proc) == 0
+    assert sandbox.user_tasks(os.getuid()) >= 1  # the real /proc: this process at least
+
+
+def test_descendants_leave_out_zombies_but_not_their_children(tmp_path):
+    proc = _fake_proc(
+        tmp_path, {10: (0, 1, 1, "S"), 11: (0, 1, 10, "Z"), 12: (0, 1, 11, "S"), 13: (0, 1, 1, "S")}
+    )
+    assert sorted(sandbox.descendants(10, proc)) == [12]
+
+
+@pytest.mark.parametrize(
+    "euid, own_uid, expected",
+    [
+        (0, True, 64),  # root, a uid per kernel: the submission's own count
+        (0, False, None),  # root without: exempt from RLIMIT_NPROC, the cgroup's pids.max alone
+        (1000, False, 500 + 64),  # a normal user: what it runs now, plus the submission's
+    ],
+)
+def test_the_process_limit_of_each_mode(monkeypatch, euid, own_uid, expected):
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: euid)
+    monkeypatch.setattr(sandbox, "user_tasks", lambda uid: 500)
+    assert sandbox.process_limit(Limits(processes=64), own_uid) == expected
+
+
+def test_the_process_limit_is_active_for_a_normal_user_without_cgroups(monkeypatch):
+    from grader.sandbox import cgroups
+
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(cgroups, "available", lambda: False)
+    assert sandbox.process_limit_active()
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(sandbox, "separate_uid", lambda: False)
+    assert not sandbox.process_limit_active()
+
+
+@pytest.mark.parametrize("nproc, expected", [(None, "unlimited"), (True, "64"), (4321, "4321")])
+def test_preexec_sets_the_process_limit_it_is_given(nproc, expected):
+    import resource
+    import subprocess
+    import sys
+
+    code = "import resource; print(resource.getrlimit(resource.RLIMIT_NPROC)[0])"
+    hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        preexec_fn=sandbox.preexec(Limits(processes=64), nproc=nproc),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if expected == "unlimited":
+        assert int(out) in (resource.getrlimit(resource.RLIMIT_NPROC)[0], hard, resource.RLIM_INFINITY)
+    else:
+        assert out == expected
+
+
+def test_a_fork_that_fails_for_want_of_processes_is_tried_again(monkeypatch):
+    monkeypatch.setattr(sandbox.time, "sleep", lambda seconds: pauses.append(seconds))
+    pauses, failures = [], [BlockingIOError(11, "again")] * 2
+
+    def start():
+        if failures:
+            raise failures.pop()
+        return "started"
+
+    assert sandbox.retry_fork(start, attempts=3, pause=0.1) == "started" and pauses == [0.1, 0.2]
+    failures[:] = [BlockingIOError(11, "again")] * 3
+    with pytest.raises(BlockingIOError):
+        sandbox.retry_fork(start, attempts=3, pause=0.1)
+
+
+# --- a submission's processes without a cgroup: peak memory and what is left --------------------
+
+
+def test_descendants_and_their_peak_memory_cover_the_whole_tree():
+    import subprocess
+
+    shell = subprocess.Popen(["sh", "-c", "sleep 30 & sleep 30 & wait"])
+    try:
+        for _ in range(100):
+            found = sandbox.descendants(shell.pid)
+            if len(found) == 2:
+                break
+            import time
+
+            time.sleep(0.02)
+        assert len(found) == 2 and shell.pid not in found
+        alone = sandbox.memory_mb([shell.pid])
+        assert sandbox.memory_mb([shell.pid, *found]) > alone > 0
+        assert sandbox.memory_mb([shell.pid], "VmHWM") >= alone
+    finally:
+        sandbox.kill_descendants(shell.pid)
+        assert sandbox.descendants(shell.pid) == []
+        shell.kill()
+        shell.wait()
+
+
+def test_a_subreaper_worker_kills_the_processes_a_kernel_detached(tmp_path):
+    """Without bubblewrap's PID namespace a double fork escapes its parent: not a subreaper's tree."""
+    import subprocess
+    import time
+
+    marker = tmp_path / "pid"
+    pid = os.fork()
+    if pid == 0:
+        try:
+            sandbox.become_subreaper()
+            subprocess.run(["sh", "-c", f"setsid sleep 60 & echo $! > {marker}"], check=True)
+            survivor = int(marker.read_text())
+            for _ in range(100):  # adopted once its shell exited
+                if survivor in sandbox.descendants(os.getpid()):
+                    break
+                time.sleep(0.02)
+            else:
+                os._exit(3)
+            sandbox.kill_descendants()
+            os._exit(0 if not sandbox.descendants(os.getpid()) else 2)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    survivor = int(marker.read_text())
+    assert not os.path.exists(f"/proc/{survivor}") or "Z" in open(f"/proc/{survivor}/stat").read().split()[2]

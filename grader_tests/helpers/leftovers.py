@@ -1,0 +1,74 @@
+"""Kernel processes left behind after grading, in every mode (root with kernel uids, or a normal user).
+
+As root every kernel runs under a uid of its own (``grader.sandbox.launch.UID_BASE`` ...); as a
+normal user kernels run as that user, so a process of this user counts as a kernel's when it is
+in another PID namespace than this process (bubblewrap's) or carries the kernel's environment
+(``GRADER_STREAM_CAP``, set for every kernel).  In both, so does a process of this user whose
+command line has ``marker``.
+Only processes that did not exist before (``before``, from :func:`process_ids`) count, so the
+user's other work is not taken for a leftover.
+"""
+
+import os
+import time
+
+from grader.sandbox import launch as sandbox
+
+KERNEL_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT)
+KERNEL_ENV = b"GRADER_STREAM_CAP="
+
+
+def process_ids():
+    """The pids alive now."""
+    return {int(p) for p in os.listdir("/proc") if p.isdigit()}
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def _pid_namespace(pid):
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return None
+
+
+def kernel_processes(before=(), marker=None):
+    """``[(pid, command)]`` of live kernel processes (see the module's docstring), zombies aside."""
+    own_ns, me, found = _pid_namespace("self"), os.getuid(), []
+    for pid in process_ids() - set(before) - {os.getpid()}:
+        status = _read(f"/proc/{pid}/status").decode(errors="replace")
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        try:
+            uid = int(fields["Uid"].split()[0])
+        except (KeyError, ValueError, IndexError):
+            continue
+        if fields.get("State", "").split()[:1] == ["Z"]:
+            continue
+        cmd = _read(f"/proc/{pid}/cmdline").replace(b"\0", b" ").decode(errors="replace").strip()
+        if uid in KERNEL_UIDS:
+            found.append((pid, cmd[:120]))
+        elif uid == me and (
+            (marker and marker in cmd)
+            # As root a kernel runs as a kernel uid: root's own sandboxed processes (bubblewrap's
+            # pid 1) may be another grading run's, on a shared machine.
+            or (me != 0 and _pid_namespace(pid) not in (own_ns, None))
+            or (me != 0 and KERNEL_ENV in _read(f"/proc/{pid}/environ"))
+        ):
+            found.append((pid, cmd[:120]))
+    return sorted(found)
+
+
+def leftover_processes(before=(), marker=None, wait=10.0):
+    """Kernel processes still alive after a batch, given ``wait`` seconds to go away."""
+    deadline = time.monotonic() + wait
+    left = kernel_processes(before, marker)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.25)
+        left = kernel_processes(before, marker)
+    return left

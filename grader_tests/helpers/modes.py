@@ -1,0 +1,150 @@
+"""Run a command as a normal user, with or without unprivileged user namespaces (needs root).
+
+The modes the grader meets on other machines, produced on this one for real:
+
+- **a normal user with user namespaces** (Debian's default): the command runs under a uid of
+  its own (no passwd entry is needed), without capabilities;
+- **a normal user without them** (Ubuntu 24.04's restriction, ``kernel.unprivileged_userns_clone=0``):
+  the same, inside a user namespace that maps every uid onto itself and whose
+  ``user.max_user_namespaces`` is 0, so that bubblewrap cannot create one.  The sysctl is the
+  private namespace's own: nothing machine-wide changes, and tests beside it are not disturbed.
+
+Both run in a mount namespace of their own, where ``/tmp`` and ``/dev/shm`` are small tmpfs
+(an unisolated kernel fills those, not the machine's), and where the interpreter's home is
+reachable: this machine's Python lives under ``/root`` (mode 0700), so a tmpfs covers ``/root``
+and only the interpreter's folder is bound back into it.  ``python -m grader_tests.helpers.modes
+UID USERNS(0|1) HOME -- COMMAND...`` is the launcher itself (run as root; see :func:`run_as`).
+"""
+
+import ctypes
+import os
+import subprocess
+import sys
+
+from grader import ROOT
+
+CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+TMPFS_MB = 256  # /tmp and /dev/shm of the user's run
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result, what):
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, os.strerror(error), what)
+
+
+def _mount(source, target, fstype, flags, data=None):
+    _check(
+        _libc.mount(
+            source.encode() if source else None,
+            target.encode(),
+            fstype.encode() if fstype else None,
+            flags,
+            data.encode() if data else None,
+        ),
+        f"mount {target}",
+    )
+
+
+def _interpreter_home():
+    """The folder under ``/root`` that holds this interpreter (``None`` when it is elsewhere)."""
+    real = os.path.realpath(sys.executable)
+    parts = real.split("/")
+    return "/".join(parts[:3]) if real.startswith("/root/") else None
+
+
+def _private_mounts(scratch):
+    """A mount namespace of its own: small /tmp and /dev/shm, the interpreter reachable under /root."""
+    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    home = _interpreter_home()
+    if home:
+        keep = os.path.join(scratch, "interpreter")
+        os.makedirs(keep, exist_ok=True)
+        _mount(home, keep, None, MS_BIND | MS_REC)
+        _mount("tmpfs", "/root", "tmpfs", 0, "mode=0755,size=1m")
+        os.makedirs(home)
+        _mount(keep, home, None, MS_BIND | MS_REC)
+    for target in ("/tmp", "/dev/shm"):
+        _mount("tmpfs", target, "tmpfs", 0, f"mode=1777,size={TMPFS_MB}m")
+
+
+def _without_user_namespaces():
+    """Move into a user namespace mapping every uid onto itself, where no user namespace can be made."""
+    ready_r, ready_w = os.pipe()
+    mapped_r, mapped_w = os.pipe()
+    pid = os.fork()
+    if pid:  # the parent, still root of the machine's namespace, writes the child's maps
+        os.close(ready_w)
+        os.close(mapped_r)
+        os.read(ready_r, 1)
+        for name in ("uid_map", "gid_map"):
+            with open(f"/proc/{pid}/{name}", "w") as f:
+                f.write("0 0 4294967295\n")
+        os.write(mapped_w, b"1")
+        _, status = os.waitpid(pid, 0)
+        os._exit(os.waitstatus_to_exitcode(status))
+    os.close(ready_r)
+    os.close(mapped_w)
+    _check(_libc.unshare(CLONE_NEWUSER), "unshare(CLONE_NEWUSER)")
+    os.write(ready_w, b"1")
+    os.read(mapped_r, 1)
+    with open("/proc/sys/user/max_user_namespaces", "w") as f:
+        f.write("0\n")  # this namespace's own limit: bubblewrap's --unshare-user fails with ENOSPC
+
+
+def launch(uid, user_namespaces, home, argv):
+    """The launcher's body: set the mode up, become ``uid`` (no groups, no capabilities), exec ``argv``."""
+    _private_mounts(home)
+    if not user_namespaces:
+        _without_user_namespaces()
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    env = {
+        "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
+        "HOME": home,
+        "USER": "grader-field",
+        "LOGNAME": "grader-field",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",  # the checkout is root's
+        "PYTHONPATH": ROOT,
+    }
+    env.update({k: v for k, v in os.environ.items() if k.startswith("GRADER_")})
+    os.chdir(home)
+    os.execvpe(argv[0], argv, env)
+
+
+def run_as(uid, argv, home, user_namespaces=True, env=None, timeout=1800, cwd=None):
+    """Run ``argv`` as ``uid`` in the given mode; return the ``subprocess.CompletedProcess`` (text).
+
+    ``home`` (made and given to ``uid``) is its home and working directory; it must not be under
+    ``/tmp``, which the mode covers.  ``env``: ``GRADER_*`` variables to pass on.
+    """
+    os.makedirs(home, exist_ok=True)
+    os.chown(home, uid, uid)
+    command = [
+        sys.executable,
+        "-m",
+        "grader_tests.helpers.modes",
+        str(uid),
+        "1" if user_namespaces else "0",
+        home,
+    ]
+    return subprocess.run(
+        command + ["--"] + list(argv),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd or ROOT,
+        env=dict(os.environ, **(env or {})),
+    )
+
+
+if __name__ == "__main__":
+    uid, userns, home, sep, *command = sys.argv[1:]
+    assert sep == "--" and command, __doc__
+    launch(int(uid), userns == "1", home, command)

@@ -1,0 +1,98 @@
+"""The grader in the modes other machines give it, produced on this one for real (needs root).
+
+A normal user with user namespaces, and one without them (``grader_tests.helpers.modes``), each
+grading ``make test-field``'s hostile cases beside an innocent neighbour: the neighbour keeps its
+points, no kernel process is left, the protections line says what holds; without user
+namespaces nothing runs unless the instructor opts in.  (Root with cgroup v1, this machine's own
+mode, is the rest of the long suite.)
+"""
+
+import json
+import os
+import sys
+
+import pytest
+
+from grader import ROOT
+from grader import messages as msg
+from grader_tests.helpers import field, modes
+
+USER = 150_123  # a uid of no account and outside the kernel uids: the grading user
+UID_OFF = "a uid of its own per submission (root + bubblewrap)"
+PROCESS_LIMIT = "a bounded number of processes per submission (cgroup pids.max, else RLIMIT_NPROC)"
+BUBBLEWRAP = "only the system and Python visible, read-only; course, submissions, home hidden (bubblewrap)"
+
+
+@pytest.fixture(scope="module")
+def home():
+    assert os.geteuid() == 0, "producing a normal user's modes needs root (CI runs the long suite as root)"
+    # Not under /tmp (each mode has a /tmp of its own) nor pytest's tmp folder (private to root).
+    path = os.path.join(ROOT, "build", f"modes-{os.getpid()}")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _field(home, name, user_namespaces, cases=(), env=None):
+    out = os.path.join(home, name, "report.json")  # written by the grading user, in its home
+    argv = [sys.executable, "-m", "grader_tests.helpers.field", "--json", out]
+    for case in cases:
+        argv += ["--case", case]
+    run = modes.run_as(USER, argv, os.path.join(home, name), user_namespaces=user_namespaces, env=env)
+    with open(out) as f:
+        return run, json.load(f)
+
+
+def _neighbours_kept_their_points(report):
+    for row in report["cases"]:
+        assert row["neighbour_score"] == 20, (row["case"], row["neighbour_notes"])
+        assert row["left_processes"] == [], row
+
+
+@pytest.fixture(scope="module")
+def with_user_namespaces(home):
+    return _field(home, "userns", True)
+
+
+def test_a_normal_user_with_user_namespaces_is_isolated_and_bounded(with_user_namespaces):
+    run, report = with_user_namespaces
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert report["mode"] == {
+        "user": f"a normal user (uid {USER})",
+        "cgroups": "none usable",
+        "bubblewrap": "isolates",
+    }
+    protections = report["protections"]
+    assert protections[BUBBLEWRAP] and protections[PROCESS_LIMIT] and not protections[UID_OFF]
+    assert "protections:" in run.stdout and "OFF  " + UID_OFF in run.stdout
+    _neighbours_kept_their_points(report)
+    assert sorted(r["case"] for r in report["cases"]) == sorted(field.CASES)
+
+
+def test_a_normal_users_fork_bomb_stops_at_its_process_limit(with_user_namespaces):
+    _, report = with_user_namespaces
+    bomb = next(r for r in report["cases"] if r["case"] == "fork bomb")
+    assert bomb["hostile_score"] == 20  # the run went on: the bomb cost nobody, itself included
+
+
+def test_a_normal_users_peak_memory_is_the_submissions(with_user_namespaces):
+    _, report = with_user_namespaces
+    hog = next(r for r in report["cases"] if r["case"].startswith("memory"))
+    assert hog["hostile_peak_mb"] > 6 * 512, hog  # six processes at once, not one process's RSS
+
+
+def test_without_user_namespaces_nothing_runs_unless_the_instructor_opts_in(home):
+    run, report = _field(home, "nouserns", False)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert report["refused"] == f"{msg.SANDBOX_NO_USERNS}\n{msg.SANDBOX_HOW_TO_OPT_IN}"
+    assert "cases" not in report
+
+
+def test_without_user_namespaces_opted_in_the_risk_is_printed_and_neighbours_keep_their_points(home):
+    cases = ["fork bomb", "memory: six processes of 512 MB", "survivor: a detached process"]
+    run, report = _field(home, "optedin", False, cases, env={"GRADER_ALLOW_UNISOLATED": "1"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert msg.SANDBOX_OPTED_OUT.format(reason=msg.SANDBOX_NO_USERNS) in run.stdout
+    protections = report["protections"]
+    assert not protections[BUBBLEWRAP] and protections[PROCESS_LIMIT]
+    assert "OFF  " + BUBBLEWRAP in run.stdout
+    _neighbours_kept_their_points(report)  # the survivor, detached from its session, is gone too
