@@ -24,7 +24,7 @@ import html
 import re
 
 from jinja2 import pass_context
-from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+from nbconvert.filters.markdown_mistune import InvalidNotebook, IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import Preprocessor
 
 from grader.pipeline import sanitize
@@ -144,6 +144,19 @@ class SanitizeSubmission(Preprocessor):
         return nb, resources
 
 
+class _Renderer(IPythonRenderer):
+    """nbconvert's renderer, showing a reference to a missing attachment as an empty image.
+
+    nbconvert raises instead, and formgrader then answers the whole page with an error.
+    """
+
+    def _embed_image_or_attachment(self, src):
+        try:
+            return super()._embed_image_or_attachment(src)
+        except InvalidNotebook:
+            return ""
+
+
 @pass_context
 def markdown2html(context, source):
     """Markdown as nbconvert's ``HTMLExporter`` renders it, then cleaned (``c.HTMLExporter.filters``).
@@ -153,5 +166,5 @@ def markdown2html(context, source):
     formulas' TeX as text for the page's MathJax.
     """
     cell = context.get("cell", {}) or {}
-    renderer = IPythonRenderer(escape=False, attachments=_attachments(cell.get("attachments")))
+    renderer = _Renderer(escape=False, attachments=_attachments(cell.get("attachments")))
     return sanitize.clean_html(MarkdownWithMath(renderer=renderer).render(str(source)))

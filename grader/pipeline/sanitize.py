@@ -20,9 +20,9 @@ not known to be inert is dropped.
 - :func:`clean_svg` keeps an SVG's drawing elements and presentation
   attributes (no script, ``foreignObject``, animation, event handler or
   reference outside the image); viewers show SVG outputs as images anyway.
-- :func:`neutralize_markdown` escapes every ``<`` of a student's markdown, so
-  it holds no raw HTML whatever renders it (markdown's own links and images
-  stay; the renderer drops ``javascript:`` URLs).
+- :func:`neutralize_markdown` escapes every ``<`` and ``![`` of a student's
+  markdown, so it holds no raw HTML and loads no image whatever renders it
+  (markdown's links stay; the renderer drops ``javascript:`` URLs).
 - :func:`clean_data` keeps only the output formats a notebook page shows
   without running anything, each cleaned; JavaScript, widgets and
   formats loaded by script (mermaid) are replaced by a note.
@@ -263,13 +263,18 @@ def clean_svg(text: str) -> str | None:
 
 
 def neutralize_markdown(text: str) -> str:
-    """``text`` (a student's markdown) with no raw HTML: every ``<`` written as ``&lt;``.
+    """``text`` (a student's markdown) with no raw HTML, image or attachment.
 
-    Markdown's own syntax stays; a ``<`` inside a code span then shows as
-    ``&lt;``, the price of never having to decide what a renderer will read
-    as code.
+    Every ``<`` is written as ``&lt;`` and every ``![`` as ``!\\[``; the rest
+    of markdown's syntax stays (links; the renderer drops ``javascript:``
+    URLs).  Inside a code span these then show as written, the price of
+    never having to decide what a renderer will read as code.
     """
-    return text.replace("<", "&lt;")
+    # Attachments are not kept (a student's may be anything), and nbconvert's renderer raises on
+    # a reference to a missing one, failing the whole page: the reference goes too.
+    # Nor images: each would be a request to a host of the student's choosing when the page opens.
+    text = text.replace("<", "&lt;").replace("![", "!\\[")
+    return re.sub(r"attachment:", "attachment-removed:", text, flags=re.I)
 
 
 # Formats shown as text, or as an image from inline data; every other one is dropped.

@@ -208,7 +208,7 @@ def findings(page, beacon, scope=None):
     ----------
     page : str
     beacon : str
-        The listener's address: no attribute or style may name it.
+        The listener's address: no attribute or style may name it, but a link's ``href``.
     scope : str, optional
         A CSS selector: only what is inside the elements it selects is looked at
         (formgrader's own page has scripts of its own outside ``#notebook-container``).
@@ -248,8 +248,53 @@ def findings(page, beacon, scope=None):
                 low = value.replace("\t", "").replace("\n", "").strip().lower()
                 if attr.lower().startswith(ACTIVE_ATTRIBUTE_PREFIXES):
                     found.append(f"{name}[{attr}]")
-                if low.startswith(ACTIVE_URL_SCHEMES) or beacon in value:
+                # A link to a web page is content (it loads nothing until clicked); anything
+                # else naming the listener would load it by itself.
+                link = name == "a" and attr.lower() == "href" and low.startswith(("http:", "https:"))
+                if low.startswith(ACTIVE_URL_SCHEMES) or (beacon in value and not link):
                     found.append(f"{name}[{attr}={value[:80]}]")
                 if attr.lower() == "style" and "url(" in low:
                     found.append(f"{name}[style url()]")
     return found
+
+
+class Beacon:
+    """A local HTTP listener that records every request a payload makes (a context manager).
+
+    ``url`` is its address for :func:`outputs` and the other builders; ``hits``
+    the paths requested so far.  It answers 204, so a navigation to it (a
+    refresh) leaves the page where it was.
+    """
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        hits = self.hits = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                hits.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            do_POST = do_GET
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
+
+    def payload_hits(self):
+        """The requests made by payloads (not the test's own ``/sentinel-…`` requests)."""
+        return [h for h in self.hits if not h.startswith("/sentinel")]
