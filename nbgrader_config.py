@@ -113,6 +113,18 @@ if not globals().get("GRADER_SETTINGS_ONLY"):
         _stock[: _stock.index(ClearOutput)] + [AddExpectedOutputs] + _stock[_stock.index(ClearOutput) :]
     )
 
+# --- Formgrader's notebook views (grader/nbgrader_ext/formgrade.py) ---------------------------
+# Formgrader's Manual Grading view renders the autograded notebook with an nbconvert HTMLExporter
+# built from this configuration, on the instructor's logged-in Jupyter origin.  These two
+# settings clean what it shows: every output, cell and metadata field (no student HTML, SVG
+# script, JavaScript or widget runs; the student's name is escaped), and the markdown's HTML
+# after rendering.  The autograded notebook is written cleaned too (grader/pipeline/sanitize.py);
+# either holds alone.  The feedback page's exporter (a subclass) keeps its own sanitizing.
+c.HTMLExporter.preprocessors = ["grader.nbgrader_ext.formgrade.SanitizeSubmission"]
+c.HTMLExporter.filters = {"markdown2html": "grader.nbgrader_ext.formgrade.markdown2html"}
+c.FeedbackPage.preprocessors = []
+c.FeedbackPage.filters = {}
+
 # --- Feedback pages (grader/pages/feedback.py, grader/pages/feedback_page.py) -----------------------------
 # nbgrader generate_feedback (with or without --force), formgrader's "Generate Feedback"
 # button and `python -m grader feedback` all write the course's page: nbgrader's GetGrades

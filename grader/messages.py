@@ -104,6 +104,10 @@ DELETED_CELL_RESTORED = "被删除的单元格 {gid} 已恢复 / deleted cell {g
 # --- running and probing (grade) ------------------------------------------------------------------
 
 OUTPUT_DROPPED = "输出超出整个笔记本的限额，已省略 / output dropped: over the notebook's output budget"
+OUTPUT_NOT_SHOWN = (
+    "此输出的格式（{formats}）可能运行代码，评分页面不显示 / output not shown: its formats ({formats}) "
+    "could run code in a grading page"
+)
 HIDDEN_TESTS_INTERRUPTED = "隐藏测试超时或被中断 / the hidden tests timed out or were interrupted"
 HIDDEN_TESTS_COULD_NOT_RUN = "隐藏测试无法运行 / the hidden tests could not run: {error}"
 KERNEL_STOPPED = "内核终止 / kernel stopped: {reason}"

@@ -19,6 +19,7 @@ import nbformat
 
 from grader import messages as msg
 from grader.course.cells import grade_id as _grade_id
+from grader.pipeline import sanitize
 
 if TYPE_CHECKING:  # for annotations only: no import at run time
     from grader.course.cells import Master
@@ -227,16 +228,33 @@ def render(cells: list[dict], verdicts: dict[str, Verdict], master: Master) -> s
 
     The notebook metadata is the release's: a student's metadata (e.g. a
     malformed ``language_info``) cannot break what reads the notebook later.
+    Nothing of the student's in it can run in a page that shows it (formgrader
+    renders it on the instructor's Jupyter origin): every display output is
+    cleaned (:func:`grader.pipeline.sanitize.clean_display`), and the markdown
+    of cells that are not the release's own has no raw HTML
+    (:func:`grader.pipeline.sanitize.neutralize_markdown`).
     """
     out = nbformat.v4.new_notebook()
     out.metadata = copy.deepcopy(master.release.metadata)
     out.cells = [nbformat.from_dict(c) for c in cells]
     for i, cell in enumerate(out.cells):
         cell["id"] = f"cell-{i}"  # restored and student cells may share ids
+        gid = _grade_id(cell)
+        if cell.cell_type == "markdown" and gid not in master.locked:
+            cell["source"] = sanitize.neutralize_markdown(cell.get("source", ""))
+            cell.pop("attachments", None)
         if cell.cell_type == "code":
             cell.setdefault("outputs", [])
-            cell.setdefault("execution_count", None)
-            gid = _grade_id(cell)
+            count = cell.get("execution_count")
+            cell["execution_count"] = (
+                count if isinstance(count, int) and not isinstance(count, bool) else None
+            )
+            cell["outputs"] = [
+                nbformat.from_dict(sanitize.clean_display(o))
+                if o.get("output_type") in ("display_data", "execute_result")
+                else o
+                for o in cell["outputs"]
+            ]
             if gid in verdicts:
                 cell["outputs"] = [nbformat.from_dict(o) for o in _verdict_outputs(verdicts[gid])]
                 cell["execution_count"] = None

@@ -28,6 +28,7 @@ from grader import ROOT
 from grader.course import submissions
 from grader.course.assignment import load
 from grader.environment import tool_env
+from grader_tests.helpers import payloads
 from grader_tests.helpers.jupyter_servers import (
     COURSE_ID,
     JupyterServer,
@@ -451,3 +452,158 @@ def test_manual_grade_reaches_the_feedback_page(instructor, browser, tmp_path):
         total = gb.find_submission_notebook(NOTEBOOK[: -len(".ipynb")], ASSIGNMENT, WRONG).score
     assert total == 18 and auto == 15  # the autograder's 15 plus 3 points given by hand
     assert f"{WRONG} — 18 / 20" in text, text[:2000]
+
+
+# --- d. No student script in formgrader's views (issue 17, must-have 2) ---------------------
+
+HOSTILE = "fg_hostile"  # graded by the course's pipeline: both layers of sanitizing
+HOSTILE_RAW = "fg_hostile_raw"  # autograded notebook replaced by the raw one: formgrader's layer alone
+
+
+@pytest.fixture(scope="module")
+def beacon():
+    with payloads.Beacon() as listener:
+        yield listener
+
+
+@pytest.fixture(scope="module")
+def hostile_graded(instructor, beacon):
+    """Two hostile submissions in the instructor's course, graded, with hostile names; their ids."""
+    tmp, course, _ = instructor
+    solved = submissions.fill(L1W3, L1W3.solution_sources)
+    hostile = payloads.hostile_notebook(solved, beacon.url)
+    for student in (HOSTILE, HOSTILE_RAW):
+        submissions.write(hostile, student, os.path.join(course, "submitted"), L1W3)
+    db = "sqlite:///" + os.path.join(course, "gradebook.db")
+    subprocess.run(
+        [sys.executable, "-m", "grader", "grade", ASSIGNMENT, "--student", HOSTILE, "--student", HOSTILE_RAW]
+        + [
+            "--submitted",
+            os.path.join(course, "submitted"),
+            "--autograded",
+            os.path.join(course, "autograded"),
+        ]
+        + ["--db", db, "--workers", "1", "--quiet"],
+        cwd=course,
+        env=tool_env(),
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+    # As if written by anything but the course's grader: the payloads stored unsanitized.
+    raw = payloads.hostile_notebook(solved, beacon.url, with_outputs=True)
+    nbformat.write(raw, os.path.join(course, "autograded", HOSTILE_RAW, ASSIGNMENT, NOTEBOOK))
+    ids = {}
+    with Gradebook(db) as gb:
+        for student in (HOSTILE, HOSTILE_RAW):
+            gb.update_or_create_student(
+                student, first_name=payloads.name(beacon.url), last_name=payloads.name(beacon.url)
+            )
+            ids[student] = gb.find_submission_notebook(NOTEBOOK[: -len(".ipynb")], ASSIGNMENT, student).id
+    return ids
+
+
+def _settle(driver, beacon, name):
+    """Wait until the page has loaded and a request of the test's own has reached the beacon.
+
+    Every payload runs while the page parses or loads (no timers), so once the
+    load is complete and a later request has arrived, whatever a payload did is seen.
+    """
+    _wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    driver.execute_script(f"new Image().src = '{beacon.url}/sentinel-{name}';")
+    _wait(driver, 30).until(lambda _: f"/sentinel-{name}" in beacon.hits)
+
+
+def _ran(driver):
+    """What the payloads' script left in the page: ``window.pwned`` and the title."""
+    return driver.execute_script("return [window.pwned || null, document.title]")
+
+
+@pytest.mark.parametrize("student", [HOSTILE, HOSTILE_RAW])
+def test_manual_grading_view_runs_no_student_script(
+    instructor, hostile_graded, beacon, browser, student, tmp_path
+):
+    _, _, server = instructor
+    del beacon.hits[:]
+    with screenshot_on_failure(browser, tmp_path / "hostile.png"):
+        # Logged in as an instructor is: by the cookie a first page with the token sets (its path is
+        # the folder of that page, so the first page is formgrader's own list, not the submission).
+        browser.get(server.page("formgrader/gradebook"))
+        browser.get(f"{server.url}/formgrader/submissions/{hostile_graded[student]}/")
+        # The page works: formgrader's own script filled every score box from its API.
+        _wait(browser).until(
+            lambda d: d.execute_script(
+                "const s = document.querySelectorAll('input.score');"
+                "return s.length > 0 && [...s].every(e => e.placeholder !== '');"
+            )
+        )
+        _settle(browser, beacon, student)
+        pwned, title = _ran(browser)
+        page = browser.page_source
+        boxes = len(browser.find_elements(By.CSS_SELECTOR, "input.score"))
+        comments = len(browser.find_elements(By.CSS_SELECTOR, "textarea.comment"))
+        shown_name = browser.execute_script(
+            "return document.querySelector('.name-shown') && document.querySelector('.name-shown').textContent"
+        )
+        url = browser.current_url
+    assert pwned is None and title == NOTEBOOK[: -len(".ipynb")], (pwned, title)
+    assert beacon.payload_hits() == []
+    assert f"/formgrader/submissions/{hostile_graded[student]}/" in url
+    assert payloads.findings(page, beacon.url, "#notebook-container") == []
+    assert boxes == _graded_cells() and comments > 0
+    assert "<img" in shown_name  # the hostile name is shown as text
+
+
+def _graded_cells():
+    """How many score boxes formgrader shows for a submission: the release's graded cells."""
+    release = nbformat.read(os.path.join(ROOT, "notebooks", ASSIGNMENT, NOTEBOOK), as_version=4)
+    return sum(1 for c in release.cells if c.metadata.get("nbgrader", {}).get("grade"))
+
+
+def _stock_formgrade_page(path, tmp_path, name):
+    """``path`` exported by formgrader's template with nbconvert's stock settings (no course config)."""
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+    from traitlets.config import Config
+
+    config = Config()
+    config.HTMLExporter.template_name = "formgrade"
+    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    resources = {
+        "assignment_id": ASSIGNMENT,
+        "notebook_id": NOTEBOOK[: -len(".ipynb")],
+        "submission_id": name,
+        "index": 0,
+        "total": 1,
+        "base_url": "",
+        "student": name,
+        "notebook_path": name,
+    }
+    page, _ = HTMLExporter(config=config).from_filename(path, resources=resources)
+    out = tmp_path / f"{name}.html"
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def test_autograded_notebook_is_inert_even_in_stock_formgrader(
+    instructor, hostile_graded, beacon, browser, tmp_path
+):
+    """The autograded notebook the grader writes holds alone: stock formgrader's template runs nothing of it.
+
+    The raw notebook, exported the same way, runs its payloads: the check can fail.
+    """
+    _, course, _ = instructor
+    ran = {}
+    for student in (HOSTILE, HOSTILE_RAW):
+        del beacon.hits[:]
+        page = _stock_formgrade_page(
+            os.path.join(course, "autograded", student, ASSIGNMENT, NOTEBOOK), tmp_path, student
+        )
+        with screenshot_on_failure(browser, tmp_path / f"stock-{student}.png"):
+            browser.get(page.as_uri())
+            _settle(browser, beacon, f"stock-{student}")
+            ran[student] = (_ran(browser), beacon.payload_hits())
+    (pwned, title), hits = ran[HOSTILE]
+    assert pwned is None and title == NOTEBOOK[: -len(".ipynb")] and hits == [], ran[HOSTILE]
+    (pwned, title), hits = ran[HOSTILE_RAW]
+    assert pwned and title == payloads.TITLE and hits, ran[HOSTILE_RAW]

@@ -37,11 +37,23 @@ def extension_classes():
     return found
 
 
+# Functions the configuration names as nbconvert filters (not classes, so not extension points).
+FILTERS = {"grader.nbgrader_ext.formgrade.markdown2html"}
+
+
 def test_the_package_defines_exactly_the_classes_the_configuration_names():
     # The process set-up it calls (grader.environment.prepare) is a function, not an extension.
     named = {n for n in named_in_config() if n.startswith(package.__name__ + ".")}
-    assert extension_classes() == named
+    assert extension_classes() == named - FILTERS
     assert named_in_config() - named == {"grader.environment.prepare"}
+
+
+def test_the_named_filters_are_functions_of_the_package():
+    for name in FILTERS:
+        module, _, attr = name.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), attr))
+        assert not inspect.isclass(getattr(importlib.import_module(module), attr))
+    assert FILTERS <= named_in_config()
 
 
 def test_the_check_reads_both_forms_of_naming():

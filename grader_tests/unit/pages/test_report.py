@@ -9,6 +9,7 @@ import pytest
 from grader.pages import report
 from grader.pipeline.judge import Failure, Verdict
 from grader.pipeline.report_file import GradingReport
+from grader_tests.helpers import payloads
 
 TEST_CELLS = {"func_a": "func_a_values", "func_b": "func_b_values"}
 MAX = {"func_a_values": 2.0, "func_b_values": 3.0}
@@ -167,3 +168,26 @@ def test_load_all_skips_unreadable_files(tmp_path):
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "grading_report_L1W3.json").write_text("{not json")
     assert list(GradingReport.load_all(str(tmp_path), "L1W3")) == ["ann"]
+
+
+BEACON = "http://127.0.0.1:9"
+HOSTILE_HTML = payloads.html_payloads(BEACON)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_HTML))
+def test_the_class_report_shows_each_payload_of_the_catalog_only_as_text(name):
+    # What of a student reaches the report: the id (validated where it enters, escaped here
+    # whatever it is), notes on the submission and the failures' variables.
+    evil = HOSTILE_HTML[name]
+    reports = {
+        evil: GradingReport.from_dict(
+            grading_report(
+                evil, [verdict("func_a", 0, 2, [failure("values", evil)])], gradable=False, notes=[evil]
+            )
+        )
+    }
+    summary = report.summarize({evil: {"func_a_values": 0}}, reports, MAX, TEST_CELLS)
+    page = report.render(
+        summary, {"histogram": "h.png", "pass_rate": "p.png", "time": "t.png"}, "L1W3", "timing"
+    )
+    assert payloads.findings(page, BEACON, "body") == []
