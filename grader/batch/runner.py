@@ -182,8 +182,12 @@ def _timestamp(folder, notes):
         return None
 
 
-def grade_one(student, path, notes, assignment, master, limits):
-    """Grade one discovered submission (``path`` None: not gradable, the reason first in ``notes``)."""
+def grade_one(student, path, notes, assignment, master, limits, seed=None):
+    """Grade one discovered submission (``path`` None: not gradable, the reason first in ``notes``).
+
+    ``seed``: the submission's seed of its hidden inputs (default: derived here from the course
+    secret, ``assignment.submission_seed``).
+    """
     from grader.pipeline.grade import grade_submission
     from grader.pipeline.result import zero_result
 
@@ -191,7 +195,7 @@ def grade_one(student, path, notes, assignment, master, limits):
         reason = notes[0] if notes else "no notebook"
         return zero_result(student, assignment, master, reason, notes)
     try:
-        return grade_submission(student, path, assignment, master, limits, notes)
+        return grade_submission(student, path, assignment, master, limits, notes, seed=seed)
     except Exception as exc:  # the grader's own failure: this student only, reported as such
         reason = msg.GRADER_ERROR.format(error=f"{type(exc).__name__}: {exc}")
         result = zero_result(student, assignment, master, reason, list(notes) + [reason], grader_error=True)
@@ -221,20 +225,24 @@ def limit_own_memory(limits):
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def _child(conn, job, assignment, master, limits):
+def _child(conn, job, assignment, master, limits, seed=None):
     """Body of a forked worker: grade one submission, send the result, exit without cleanup."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         limit_own_memory(limits)
         student, path, notes, _ = job
-        conn.send(grade_one(student, path, notes, assignment, master, limits))
+        conn.send(grade_one(student, path, notes, assignment, master, limits, seed))
         conn.close()
     finally:
         os._exit(0)
 
 
-def forked(jobs, workers, assignment, master, limits):
-    """Yield ``(student, result)`` for each job, each graded in a forked process of its own."""
+def forked(jobs, workers, assignment, master, limits, seeds=None):
+    """Yield ``(student, result)`` for each job, each graded in a forked process of its own.
+
+    ``seeds``: ``{student: seed}`` of the hidden inputs (a student left out: derived in the worker).
+    """
+    seeds = seeds or {}
     from grader.pipeline.result import zero_result
 
     context = multiprocessing.get_context("fork")
@@ -245,7 +253,9 @@ def forked(jobs, workers, assignment, master, limits):
             job = pending.pop(0)
             reader, writer = context.Pipe(duplex=False)
             process = context.Process(
-                target=_child, args=(writer, job, assignment, master, limits), daemon=True
+                target=_child,
+                args=(writer, job, assignment, master, limits, seeds.get(job[0])),
+                daemon=True,
             )
             process.start()
             writer.close()
@@ -273,8 +283,12 @@ def forked(jobs, workers, assignment, master, limits):
             yield student, result
 
 
-def grade_remote(student, data_notes, assignment_id, limits):
-    """The task a Dask worker runs (the submission travels as its bytes; the worker has the course)."""
+def grade_remote(student, data_notes, assignment_id, limits, seed=None):
+    """The task a Dask worker runs (the submission travels as its bytes; the worker has the course).
+
+    ``seed`` comes from the scheduling process, so that a worker on another machine (another
+    checkout, another course secret) draws the same hidden inputs.
+    """
     import tempfile
 
     from grader.course.assignment import load
@@ -284,12 +298,12 @@ def grade_remote(student, data_notes, assignment_id, limits):
     master = prepared_master(assignment)
     data, notes = data_notes
     if data is None:
-        return grade_one(student, None, notes, assignment, master, limits)
+        return grade_one(student, None, notes, assignment, master, limits, seed)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, assignment.notebook)
         with open(path, "wb") as f:
             f.write(data)
-        return grade_one(student, path, notes, assignment, master, limits)
+        return grade_one(student, path, notes, assignment, master, limits, seed)
 
 
 def copy_exchange_files(submitted, autograded, student, assignment_id):
@@ -348,6 +362,7 @@ def run(
     limits=None,
     quiet=False,
     students=None,
+    secret=None,
 ):
     """Grade every submission of ``assignment_id``; return the results (in student order).
 
@@ -358,6 +373,10 @@ def run(
     (``grader.pipeline.report_file.RunSummary``, read by the class report) as the
     last full run wrote it.
 
+    Each student's hidden inputs are drawn from their own seed, derived here
+    (``grader.course.secret``) from ``secret`` (default: the course secret of
+    the course root, made on first need), the assignment's id and the student's.
+
     Raises :class:`grader.sandbox.launch.SandboxUnavailable` (before anything
     is done) where students' code cannot be isolated and nobody opted in
     (``GRADER_ALLOW_UNISOLATED=1``), :class:`InvalidStudents` (also before
@@ -366,6 +385,7 @@ def run(
     submissions (after recording everything else).
     """
     from grader.course import release
+    from grader.course import secret as course_secret
     from grader.course.assignment import load
     from grader.limits import Limits
     from grader.pipeline.grade import prepared_master
@@ -381,6 +401,9 @@ def run(
     master = prepared_master(assignment)
     release.register(assignment, db_url, master)
     jobs = list(discover(submitted, assignment, students))
+    if secret is None:
+        secret = course_secret.load(assignment.root)
+    seeds = {student: assignment.submission_seed(student, secret) for student, _, _, _ in jobs}
     out = sys.stderr
     # On every path, quiet or not (nbgrader's autograde logs it): what holds is never silent.
     print(sandbox.protections_line(), file=out)
@@ -393,9 +416,9 @@ def run(
     workers = workers or os.cpu_count() or 1
     try:
         if scheduler:
-            completed = _dask(scheduler, jobs, assignment, limits)
+            completed = _dask(scheduler, jobs, assignment, limits, seeds)
         else:
-            completed = forked(jobs, workers, assignment, master, limits)
+            completed = forked(jobs, workers, assignment, master, limits, seeds)
         for student, result in completed:
             try:
                 save(result, autograded, gb, stamps.get(student), assignment)
@@ -431,7 +454,7 @@ def run(
     return ordered
 
 
-def _dask(scheduler, jobs, assignment, limits):
+def _dask(scheduler, jobs, assignment, limits, seeds):
     from distributed import Client, as_completed
 
     client = Client(scheduler)
@@ -452,6 +475,7 @@ def _dask(scheduler, jobs, assignment, limits):
                     (data, notes),
                     assignment.id,
                     limits,
+                    seeds[student],
                     key=f"grade-{student}",
                     pure=False,
                 )
