@@ -6,6 +6,10 @@ by the real pipeline (``grader.batch.runner.run``, as ``make grade`` does).  A b
 must lose points on its own exercise and only there; an equivalent must get
 full marks.  ``make mutation`` prints the table and the score; the test
 suite asserts it.
+
+Hidden inputs differ per student (``grader.course.secret``), so every mutant is
+handed in by two students (:data:`SEEDS`: two submission seeds), under a course
+secret of this catalog's own, so that the table is the same on every checkout.
 """
 
 import os
@@ -16,6 +20,14 @@ from grader.batch import runner  # noqa: E402
 from grader.course import submissions
 from grader.course.assignment import load  # noqa: E402
 from grader_tests.helpers.mutants import MUTANTS  # noqa: E402
+
+SECRET = b"mutation catalog, a fixed secret"  # 32 bytes: the same seeds on every checkout
+SEEDS = ("", ".2")  # each mutant is handed in by the students <id> and <id>.2
+
+
+def students(mutant):
+    """The students who hand in ``mutant`` (one per submission seed)."""
+    return [mutant.id + suffix for suffix in SEEDS]
 
 
 def mutate(mutant, sources):
@@ -28,14 +40,14 @@ def mutate(mutant, sources):
 
 
 def grade_all(workdir, workers=None):
-    """Grade every mutant; return ``{mutant id: {exercise: (score, points)}}``."""
+    """Grade every mutant, twice; return ``{student: {exercise: (score, points)}}`` (see :func:`students`)."""
     assignment = load("L1W3")
     sources = assignment.solution_sources
     submitted = os.path.join(workdir, "submitted")
     for mutant in MUTANTS:
-        submissions.write(
-            submissions.fill(assignment, mutate(mutant, sources)), mutant.id, submitted, assignment
-        )
+        nb = submissions.fill(assignment, mutate(mutant, sources))
+        for student in students(mutant):
+            submissions.write(nb, student, submitted, assignment)
     results = runner.run(
         submitted,
         os.path.join(workdir, "autograded"),
@@ -43,6 +55,7 @@ def grade_all(workdir, workers=None):
         "L1W3",
         workers=workers,
         quiet=True,
+        secret=SECRET,
     )
     return {r.student: {v.exercise: (v.score, v.points) for v in r.verdicts.values()} for r in results}
 
@@ -64,14 +77,16 @@ def main():
         graded = grade_all(tmp)
     rows, bugs_ok, eq_ok = [], 0, 0
     for m in MUTANTS:
-        ok, why = verdict(m, graded[m.id])
-        total = sum(s for s, _ in graded[m.id].values())
+        checked = [verdict(m, graded[student]) for student in students(m)]
+        ok = all(good for good, _ in checked)
+        why = "; ".join(dict.fromkeys(reason for _, reason in checked))
+        total = "/".join(f"{sum(s for s, _ in graded[student].values()):g}" for student in students(m))
         rows.append(
             (
                 ("equivalent" if m.equivalent else "bug"),
                 m.exercise,
                 m.id,
-                f"{total:g}/20",
+                f"{total} of 20",
                 "ok" if ok else "FAIL",
                 why,
             )
@@ -85,7 +100,7 @@ def main():
     equivalents = len(MUTANTS) - bugs
     print(
         f"\nmutation score: {bugs_ok}/{bugs} bugs caught on their own exercise with no cascade; "
-        f"{eq_ok}/{equivalents} equivalents at full marks"
+        f"{eq_ok}/{equivalents} equivalents at full marks, each under {len(SEEDS)} submission seeds"
     )
     return 0 if bugs_ok == bugs and eq_ok == equivalents else 1
 

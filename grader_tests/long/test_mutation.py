@@ -1,8 +1,11 @@
-"""Every catalogued bug is caught on its own exercise only; every equivalent gets full marks."""
+"""Every catalogued bug is caught on its own exercise only; every equivalent gets full marks.
+
+Each mutant is graded for two students, so on two submission seeds' hidden inputs.
+"""
 
 import pytest
 
-from grader_tests.helpers.mutation import MUTANTS, grade_all, verdict
+from grader_tests.helpers.mutation import MUTANTS, SECRET, grade_all, students, verdict
 
 
 @pytest.fixture(scope="module")
@@ -12,5 +15,14 @@ def graded(tmp_path_factory):
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.id for m in MUTANTS])
 def test_mutant(graded, mutant):
-    ok, why = verdict(mutant, graded[mutant.id])
-    assert ok, why
+    for student in students(mutant):
+        ok, why = verdict(mutant, graded[student])
+        assert ok, f"{student}: {why}"
+
+
+def test_each_mutant_is_graded_on_two_seeds():
+    from grader.course.secret import submission_seed
+
+    for mutant in MUTANTS:
+        seeds = {submission_seed(SECRET, "L1W3", student) for student in students(mutant)}
+        assert len(seeds) == 2

@@ -78,8 +78,20 @@ def _cases(testCases, sigmoid, seed):
     add(
         "func_initialize_parameters", "n_x=2, n_h=4, n_y=1", *testCases.func_initialize_parameters_test_case()
     )
-    add("func_initialize_parameters", "n_x=3, n_h=7, n_y=1", 3, 7, 1)
-    add("func_initialize_parameters", "n_x=1, n_h=2, n_y=3", 1, 2, 3)
+    # Sizes are this exercise's only inputs, and numbers are free arguments of a callee stub: sizes
+    # every student shared would let one student's answers score for another.  Drawn from a
+    # range wide enough that no table of answers covers it.
+    rng = case_rng("func_initialize_parameters", seed)
+    n_x = int(rng.randint(2, 31))
+    n_h = int(rng.choice([n for n in range(2, 31) if n != n_x]))
+    add("func_initialize_parameters", "n_x, n_h from 2 to 30 (n_h != n_x), n_y=1", n_x, n_h, 1)
+    add(
+        "func_initialize_parameters",
+        "n_x=1, n_h from 2 to 30, n_y from 2 to 5",
+        1,
+        int(rng.randint(2, 31)),
+        int(rng.randint(2, 6)),
+    )
 
     rng = case_rng("func_forward_propagation", seed)
     add("func_forward_propagation", "lesson test case", *testCases.func_forward_propagation_test_case())
