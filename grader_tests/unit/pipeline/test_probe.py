@@ -1,5 +1,6 @@
 """Probes and callee answers (grader.pipeline.probe): what enters the kernel and what the grader answers."""
 
+import base64
 import json
 import re
 
@@ -49,7 +50,58 @@ def test_answer_call_encodes_an_array_result():
     assignment = two_exercises()
     assignment.references["add"] = lambda a, b: np.array([[a, b]], dtype=np.float64)
     reply = answer_call(assignment, "twice", _call("add", (1.0, 2.0)))
-    assert reply == {"op": "return", "value": {"__nd__": [1.0, 2.0], "dtype": "float64", "shape": [1, 2]}}
+    raw = base64.b64encode(np.array([1.0, 2.0], dtype="<f8").tobytes()).decode("ascii")
+    assert reply == {"op": "return", "value": {"__b64__": raw, "dtype": "float64", "shape": [1, 2]}}
+    assert np.array_equal(decode(reply["value"]), [[1.0, 2.0]])
+
+
+def _b64(values, dtype="float64", shape=None):
+    raw = base64.b64encode(np.asarray(values, dtype="<f8").tobytes()).decode("ascii")
+    return {"__b64__": raw, "dtype": dtype, "shape": [len(values)] if shape is None else shape}
+
+
+@pytest.mark.parametrize(
+    "value, dtype",
+    [
+        (np.arange(6.0).reshape(2, 3) / 7, "float64"),
+        (np.array([[1, -2, 3]], dtype=np.int64), "int64"),
+        (np.array([True, False]), "bool"),
+        (np.zeros((0, 3)), "float64"),
+        (np.array([np.nan, np.inf, -0.0]), "float64"),
+    ],
+)
+def test_arrays_travel_exactly_as_base64_both_ways(value, dtype):
+    # The grader's encoding, through JSON and the kernel's decoder, and back the kernel's way.
+    seen = []
+    [result] = _run_probe("f", [Case("a", (value,))], (), {"f": lambda x: seen.append(x) or x})
+    [got] = seen
+    assert got.dtype == dtype and got.shape == value.shape
+    assert np.array_equal(got, value, equal_nan=True) and got.flags.writeable
+    back = decode(json.loads(json.dumps(result))["value"])
+    assert back.dtype == dtype and np.array_equal(back, value, equal_nan=True)
+    assert "__b64__" in result["value"]
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        dict(_b64([1.0, 2.0]), shape=[3]),  # fewer bytes than the shape needs
+        dict(_b64([1.0, 2.0]), shape=[1]),  # more
+        dict(_b64([1.0]), __b64__="AAAA!AAAAAA="),  # not base64
+        dict(_b64([1.0]), __b64__="AAAAAAAA AAA="),  # whitespace is no base64 either
+        dict(_b64([1.0]), __b64__=7),
+        dict(_b64([1.0]), dtype="object"),
+        dict(_b64([1.0]), dtype="complex128"),
+        dict(_b64([1.0]), shape=[-1]),
+        dict(_b64([1.0]), shape=[True]),
+        dict(_b64([1.0]), shape="1"),
+        dict(_b64([1.0] * 1), shape=[1] * 9),  # too many dimensions
+        {"__b64__": _b64([1.0])["__b64__"], "shape": [1]},  # no dtype
+    ],
+)
+def test_base64_arrays_are_decoded_strictly(encoded):
+    with pytest.raises(probe.Unsupported):
+        decode(encoded)
 
 
 @pytest.mark.parametrize(
