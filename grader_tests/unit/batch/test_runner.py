@@ -152,6 +152,16 @@ def _fake_grade_one(student, path, notes, assignment, master, limits, seed=None)
     return Result(student, {}, notes=[f"graded {path}"])
 
 
+def test_forked_hands_each_worker_its_students_seed(monkeypatch):
+    def grade_one(student, path, notes, assignment, master, limits, seed=None):  # noqa: ARG001
+        return Result(student, {}, notes=[f"seed {seed}"])
+
+    monkeypatch.setattr(runner, "grade_one", grade_one)
+    jobs = [(s, f"/{s}.ipynb", [], None) for s in ("alice", "bob")]
+    results = dict(runner.forked(jobs, 2, two_exercises(), master(), None, {"alice": 11, "bob": 2**127}))
+    assert results["alice"].notes == ["seed 11"] and results["bob"].notes == [f"seed {2**127}"]
+
+
 def test_forked_reports_a_dead_worker_for_that_student_only(monkeypatch):
     monkeypatch.setattr(runner, "grade_one", _fake_grade_one)
     students = ["alice", "sigkill", "bob", "exits", "carol", "segfault", "dave"]
