@@ -80,7 +80,7 @@ def main():
         checked = [verdict(m, graded[student]) for student in students(m)]
         ok = all(good for good, _ in checked)
         why = "; ".join(dict.fromkeys(reason for _, reason in checked))
-        total = "/".join(f"{sum(s for s, _ in graded[student].values()):g}" for student in students(m))
+        total = ", ".join(f"{sum(s for s, _ in graded[student].values()):g}" for student in students(m))
         rows.append(
             (
                 ("equivalent" if m.equivalent else "bug"),
