@@ -114,8 +114,11 @@ class Limits:
     answer_kb: int = _limit(
         2048, "KiB: the largest answer of one exercise's hidden tests; a larger one stops the kernel"
     )
+    # Over twice the most calls any assignment's hidden cases need with the reference
+    # solutions (grader_tests/material/test_callee_calls.py checks it and docs/architecture.md
+    # gives the numbers); 5,000 let one buggy loop take 46 s of a grading run.
     callee_calls: int = _limit(
-        5000,
+        1000,
         "calls to the functions a composite exercise uses answered per run of its hidden "
         "tests; later calls raise an error in the kernel",
     )

@@ -112,6 +112,12 @@ HIDDEN_TESTS_INTERRUPTED = "隐藏测试超时或被中断 / the hidden tests ti
 HIDDEN_TESTS_COULD_NOT_RUN = "隐藏测试无法运行 / the hidden tests could not run: {error}"
 KERNEL_STOPPED = "内核终止 / kernel stopped: {reason}"
 NOT_RUN = "未运行 / not run"
+# A callee stub's call refused (grader.pipeline.probe.Answerer): the student's kernel raises it.
+CALLEE_FOREIGN_ARGUMENT = (
+    "{name} 只对评分程序交给本次隐藏测试的数组（测试输入或之前的返回值）作答 / "
+    "{name} answers only for arrays the grader handed to these hidden tests "
+    "(their inputs or earlier answers); argument {where} is none of them"
+)
 # The sandboxed kernel's own copy (grader/sandbox/kernel_child.py cannot import this module).
 CELL_TIMED_OUT = "单元格运行超时 / cell timed out"
 
@@ -445,6 +451,14 @@ SPEC_BAD_FEEDBACK = (
     "the spec's feedback extra lacks {missing} (see grader.spec.FeedbackExtra)"
 )
 SPEC_NO_CASES = "评分规格中每个练习至少需要一个隐藏测试 / the spec needs at least one hidden case for every exercise: {names}"
+SPEC_DRAW_LABELS = (
+    "评分规格的 draw(seed) 给出的隐藏测试（标签、数量）必须与固定的 cases 相同：{names} / "
+    "the hidden cases the spec's draw(seed) makes must have the labels, in order, of its fixed cases: {names}"
+)
+SPEC_BAD_OPEN_CALLEES = (
+    "评分规格中 {exercise} 的 open_callees 必须是它的被调用函数 / "
+    "the spec's open_callees of {exercise} must be among its callees"
+)
 SPEC_UNKNOWN_EXERCISES = (
     "评分规格的 short_names 或 demo 提到了不是练习的名字 / "
     "the spec's short_names or demo name what is no exercise: {names}"

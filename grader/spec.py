@@ -4,6 +4,15 @@ A spec module defines ``build(helpers) -> Spec``, where ``helpers`` maps the
 names of the assignment's helper modules (``source/<id>/*.py``) to the modules,
 loaded by path for that assignment alone (see ``grader.course.assignment``).  The
 spec is never released to students: it holds the hidden cases.
+
+Hidden cases come in two views.  ``Spec.cases`` is the fixed view, drawn from the
+spec's own private seed: what the source notebook's hidden-test cells, stock
+nbgrader and the material's tests see.  ``Spec.draw(seed)`` makes the cases one
+submission is graded on, from that submission's seed
+(``grader.course.secret.submission_seed``: the course secret, the assignment and
+the student), so every student gets hidden inputs of their own and a regrade the
+same ones.  Both views have the same labels in the same order (labels name
+shapes and kinds, never values); the lesson's own cases are the same in both.
 """
 
 import hashlib
@@ -28,8 +37,9 @@ def case_rng(exercise, seed):
     exercise : str
         The exercise's name; it selects the stream.
     seed : int
-        The assignment's private seed (never the course seed: the hidden
-        inputs must not be reproducible from the release).
+        A submission's seed (``Spec.draw``'s argument), or the spec's private
+        seed of the fixed view; never the course seed of the lesson (the
+        hidden inputs must not be reproducible from the release).
 
     Returns
     -------
@@ -115,12 +125,32 @@ class Spec:
         ``{exercise: test cell grade id}`` in notebook order.  The exercise's
         solution cell has the exercise's name as its grade id.
     cases : dict
-        ``{exercise: [Case, ...]}``, the hidden cases (the lesson's first).
+        ``{exercise: [Case, ...]}``, the hidden cases (the lesson's first), the
+        fixed view: drawn from the spec's private seed.  Stock nbgrader's
+        hidden-test cells and the material's tests use it; grading uses
+        ``draw``.
+    draw : callable, optional
+        ``draw(seed) -> {exercise: [Case, ...]}``: the hidden cases of one
+        submission, drawn from its seed (an int below 2**128).  The labels,
+        and so the number of cases, must be those of ``cases``
+        (:meth:`cases_for` checks it); the lesson's cases stay as they are.
+        Without it every submission is graded on ``cases``.
     result_names : dict
         ``{exercise: name}``: what a message calls the function's result.
     callees : dict
         ``{composite exercise: (exercise, ...)}``: the functions a composite
-        exercise calls, replaced by the reference while it is graded.
+        exercise calls, replaced by the reference while it is graded.  A
+        callee stub is answered only when every array among its arguments
+        equals, by value, an array the grader handed to that probe (an input
+        of its cases or an earlier answer): a probe is no oracle for other
+        inputs (``grader.pipeline.probe.Answerer``).
+    open_callees : dict, optional
+        ``{composite exercise: (callee, ...)}``: callees answered on any
+        arguments, for a composite that calls them on values it computes
+        itself (a sigmoid of its own linear step, a step on its own updated
+        weights).  Their answers on foreign inputs are then an oracle: keep
+        it to callees whose hidden cases no other student shares (they
+        never do, under ``draw``).
     solution_globals : dict
         Names the solution cells need (``np``, helper functions).
     compare : callable
@@ -150,6 +180,8 @@ class Spec:
     compare: Callable[[Any, Any, str], str | None]
     result_names: dict[str, str] = field(default_factory=dict)
     callees: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    draw: Callable[[int], dict[str, list[Case]]] | None = None
+    open_callees: dict[str, tuple[str, ...]] = field(default_factory=dict)
     solution_globals: dict[str, Any] = field(default_factory=dict)
     feedback: FeedbackExtra | None = None
     short_names: dict[str, str] = field(default_factory=dict)
@@ -162,6 +194,9 @@ class Spec:
         for exercise, callees in self.callees.items():
             if exercise not in self.exercises or not set(callees) <= set(self.exercises):
                 raise ValueError(msg.SPEC_BAD_CALLEES.format(exercise=exercise))
+        for exercise, names in self.open_callees.items():
+            if not set(names) <= set(self.callees.get(exercise, ())):
+                raise ValueError(msg.SPEC_BAD_OPEN_CALLEES.format(exercise=exercise))
         if self.feedback is not None and not isinstance(self.feedback, FeedbackExtra):
             missing = [
                 n
@@ -177,3 +212,20 @@ class Spec:
             unknown |= set(edits) - set(self.exercises)
         if unknown:
             raise ValueError(msg.SPEC_UNKNOWN_EXERCISES.format(names=", ".join(sorted(unknown))))
+
+    def cases_for(self, seed):
+        """The hidden cases of the submission whose seed is ``seed`` (``draw(seed)``, else ``cases``).
+
+        Raises ``ValueError`` when ``draw`` makes cases whose labels differ
+        from the fixed view's: verdicts, reports and the gradebook count and
+        name cases by them.
+        """
+        if self.draw is None:
+            return self.cases
+        cases = self.draw(seed)
+        labels = {e: [c.label for c in cs] for e, cs in self.cases.items()}
+        drawn = {e: [c.label for c in cs] for e, cs in cases.items()}
+        if drawn != labels:
+            differ = sorted(set(labels) ^ set(drawn) | {e for e in labels if labels[e] != drawn.get(e)})
+            raise ValueError(msg.SPEC_DRAW_LABELS.format(names=", ".join(differ)))
+        return cases

@@ -203,8 +203,12 @@ def _timestamp(folder, notes):
         return None
 
 
-def grade_one(student, path, notes, assignment, master, limits):
-    """Grade one discovered submission (``path`` None: not gradable, the reason first in ``notes``)."""
+def grade_one(student, path, notes, assignment, master, limits, seed=None):
+    """Grade one discovered submission (``path`` None: not gradable, the reason first in ``notes``).
+
+    ``seed``: the submission's seed of its hidden inputs (default: derived here from the course
+    secret, ``assignment.submission_seed``).
+    """
     from grader.pipeline.grade import grade_submission
     from grader.pipeline.result import zero_result
 
@@ -212,7 +216,7 @@ def grade_one(student, path, notes, assignment, master, limits):
         reason = notes[0] if notes else "no notebook"
         return zero_result(student, assignment, master, reason, notes)
     try:
-        return grade_submission(student, path, assignment, master, limits, notes)
+        return grade_submission(student, path, assignment, master, limits, notes, seed=seed)
     except Exception as exc:  # the grader's own failure: this student only, reported as such
         error = f"{type(exc).__name__}: {exc}"
         # Out of processes (EAGAIN) even after the retries: say so, not "a grader error".
@@ -246,7 +250,7 @@ def limit_own_memory(limits):
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def _child(conn, job, assignment, master, limits):
+def _child(conn, job, assignment, master, limits, seed=None):
     """Body of a forked worker: grade one submission, send the result, exit without cleanup."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -255,7 +259,7 @@ def _child(conn, job, assignment, master, limits):
         sandbox.become_subreaper()
         limit_own_memory(limits)
         student, path, notes, _ = job
-        conn.send(grade_one(student, path, notes, assignment, master, limits))
+        conn.send(grade_one(student, path, notes, assignment, master, limits, seed))
         conn.close()
     finally:
         try:
@@ -268,19 +272,20 @@ FORK_ATTEMPTS = 6  # forks tried for one submission's worker before it is report
 FORK_BACKOFF = 0.25  # seconds before the second try when no worker runs; doubled each time
 
 
-def forked(jobs, workers, assignment, master, limits, while_starting=None):
+def forked(jobs, workers, assignment, master, limits, seeds=None, while_starting=None):
     """Yield ``(student, result)`` for each job, each graded in a forked process of its own.
 
     A fork that fails (the machine or this user is out of processes) is tried again once
     a running worker has ended, or after a growing pause, at most :data:`FORK_ATTEMPTS`
     times; then that submission alone is reported as not graded (``msg.FORK_FAILED``).
+    ``seeds``: ``{student: seed}`` of the hidden inputs (a student left out: derived in the worker).
     ``while_starting()`` is called once, after the first workers were started: what the
     main process needs only for the results (the gradebook) is done while they grade.
     Workers still running when the caller stops (an exception) are killed.
     """
     running = {}  # sentinel -> (student, process, connection)
     try:
-        yield from _forked(jobs, workers, assignment, master, limits, while_starting, running)
+        yield from _forked(jobs, workers, assignment, master, limits, seeds or {}, while_starting, running)
     finally:
         for _, process, reader in running.values():
             if process.is_alive():
@@ -289,7 +294,7 @@ def forked(jobs, workers, assignment, master, limits, while_starting=None):
             reader.close()
 
 
-def _forked(jobs, workers, assignment, master, limits, while_starting, running):
+def _forked(jobs, workers, assignment, master, limits, seeds, while_starting, running):
     from grader.pipeline.result import zero_result
 
     context = multiprocessing.get_context("fork")
@@ -300,7 +305,9 @@ def _forked(jobs, workers, assignment, master, limits, while_starting, running):
             job = pending.pop(0)
             reader, writer = context.Pipe(duplex=False)
             process = context.Process(
-                target=_child, args=(writer, job, assignment, master, limits), daemon=True
+                target=_child,
+                args=(writer, job, assignment, master, limits, seeds.get(job[0])),
+                daemon=True,
             )
             try:
                 process.start()
@@ -348,8 +355,12 @@ def _forked(jobs, workers, assignment, master, limits, while_starting, running):
         while_starting()
 
 
-def grade_remote(student, data_notes, assignment_id, limits):
-    """The task a Dask worker runs (the submission travels as its bytes; the worker has the course)."""
+def grade_remote(student, data_notes, assignment_id, limits, seed=None):
+    """The task a Dask worker runs (the submission travels as its bytes; the worker has the course).
+
+    ``seed`` comes from the scheduling process, so that a worker on another machine (another
+    checkout, another course secret) draws the same hidden inputs.
+    """
     import tempfile
 
     from grader.course.assignment import load
@@ -359,12 +370,12 @@ def grade_remote(student, data_notes, assignment_id, limits):
     master = prepared_master(assignment)
     data, notes = data_notes
     if data is None:
-        return grade_one(student, None, notes, assignment, master, limits)
+        return grade_one(student, None, notes, assignment, master, limits, seed)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, assignment.notebook)
         with open(path, "wb") as f:
             f.write(data)
-        return grade_one(student, path, notes, assignment, master, limits)
+        return grade_one(student, path, notes, assignment, master, limits, seed)
 
 
 def copy_exchange_files(submitted, autograded, student, assignment_id):
@@ -425,6 +436,7 @@ def run(
     limits=None,
     quiet=False,
     students=None,
+    secret=None,
 ):
     """Grade every submission of ``assignment_id``; return the results (in student order).
 
@@ -435,6 +447,10 @@ def run(
     (``grader.pipeline.report_file.RunSummary``, read by the class report) as the
     last full run wrote it.
 
+    Each student's hidden inputs are drawn from their own seed, derived here
+    (``grader.course.secret``) from ``secret`` (default: the course secret of
+    the course root, made on first need), the assignment's id and the student's.
+
     Raises :class:`grader.sandbox.launch.SandboxUnavailable` (before anything
     is done) where students' code cannot be isolated and nobody opted in
     (``GRADER_ALLOW_UNISOLATED=1``), :class:`InvalidStudents` (also before
@@ -443,6 +459,7 @@ def run(
     submissions (after recording everything else).
     """
     from grader.course import release
+    from grader.course import secret as course_secret
     from grader.course.assignment import load
     from grader.limits import Limits
     from grader.pipeline.grade import prepared_master
@@ -457,6 +474,9 @@ def run(
     assignment = load(assignment_id)
     master = prepared_master(assignment)
     jobs = list(discover(submitted, assignment, students))
+    if secret is None:
+        secret = course_secret.load(assignment.root)
+    seeds = {student: assignment.submission_seed(student, secret) for student, _, _, _ in jobs}
     out = sys.stderr
     # On every path, quiet or not (nbgrader's autograde logs it): what holds is never silent.
     print(sandbox.protections_line(), file=out)
@@ -479,9 +499,11 @@ def run(
     try:
         if scheduler:
             open_the_gradebook()
-            completed = _dask(scheduler, jobs, assignment, limits)
+            completed = _dask(scheduler, jobs, assignment, limits, seeds)
         else:
-            completed = forked(jobs, workers, assignment, master, limits, while_starting=open_the_gradebook)
+            completed = forked(
+                jobs, workers, assignment, master, limits, seeds, while_starting=open_the_gradebook
+            )
         for student, result in completed:
             gb = gradebook[0]
             try:
@@ -519,7 +541,7 @@ def run(
     return ordered
 
 
-def _dask(scheduler, jobs, assignment, limits):
+def _dask(scheduler, jobs, assignment, limits, seeds):
     from distributed import Client, as_completed
 
     client = Client(scheduler)
@@ -540,6 +562,7 @@ def _dask(scheduler, jobs, assignment, limits):
                     (data, notes),
                     assignment.id,
                     limits,
+                    seeds[student],
                     key=f"grade-{student}",
                     pure=False,
                 )

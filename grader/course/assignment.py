@@ -26,6 +26,7 @@ import nbformat
 
 from grader import ROOT
 from grader import messages as msg
+from grader.course import secret as course_secret
 
 EXPLORATORY = "exploratory"  # tag of the cells grading skips
 _IMPORT_LOCK = threading.Lock()
@@ -142,15 +143,34 @@ class Assignment:
             exec(compile(source, f"<solution {self.id} {name}>", "exec"), namespace)
         return {name: namespace[name] for name in self.exercises}
 
-    def expected(self, exercise):
-        """The reference results of ``exercise``'s hidden cases (computed once)."""
+    def expected(self, exercise, cases=None):
+        """The reference results of ``exercise``'s hidden ``cases``.
+
+        ``cases`` default to the fixed view (``spec.cases[exercise]``), whose
+        results are computed once; a submission's own cases
+        (:meth:`hidden_cases`) are computed each time.
+        """
+        function = self.reference[exercise]
+        if cases is not None:
+            return [function(*copy_value(c.args), **copy_value(c.kwargs)) for c in cases]
         cache = self.__dict__.setdefault("_expected", {})
         if exercise not in cache:
-            function = self.reference[exercise]
-            cache[exercise] = [
-                function(*copy_value(c.args), **copy_value(c.kwargs)) for c in self.spec.cases[exercise]
-            ]
+            cache[exercise] = self.expected(exercise, self.spec.cases[exercise])
         return cache[exercise]
+
+    def submission_seed(self, student, secret=None):
+        """The seed of ``student``'s hidden inputs (``grader.course.secret.submission_seed``).
+
+        ``secret`` defaults to the course secret of this assignment's course
+        root, created there on first need.
+        """
+        if secret is None:
+            secret = course_secret.load(self.root)
+        return course_secret.submission_seed(secret, self.id, student)
+
+    def hidden_cases(self, seed):
+        """``{exercise: [Case, ...]}``: the hidden cases of the submission whose seed is ``seed``."""
+        return self.spec.cases_for(seed)
 
     def call_reference(self, name, args, kwargs):
         """Call the reference ``name`` (a callee stub's request) on copies of the arguments."""

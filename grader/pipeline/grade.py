@@ -10,7 +10,8 @@ README point here).
 3. :func:`run_cells` - the cells grading needs, in a sandboxed kernel; at each test
    cell the kernel records the exercise's function as it is there.
 4. :func:`probe_all` - once every cell has run, each recorded function is called on
-   the hidden cases (composites with callee stubs answered here).  No student cell
+   the submission's own hidden cases (drawn from its seed, sent as data; composites
+   with callee stubs answered here, only on arrays handed to that probe).  No student cell
    runs after the first probe.  If the kernel dies, a fresh one re-runs the cells
    before the fatal one, so what was recorded before it is still judged.
 5. :func:`grader.pipeline.judge.judge` - typed verdicts, decided in this process.
@@ -24,7 +25,6 @@ the result.
 
 from __future__ import annotations
 
-import functools
 import os
 import resource
 import tempfile
@@ -66,6 +66,12 @@ class Run:
     peak_mb: float = 0.0
     kernel: Kernel | None = None
     restarts: int = 0
+    # {exercise: [Case, ...]}: this submission's hidden cases (None: the spec's fixed view)
+    cases: dict | None = None
+
+    def cases_of(self, assignment: Assignment, exercise: str) -> list:
+        """The hidden cases ``exercise`` is probed and judged on in this run."""
+        return (self.cases if self.cases is not None else assignment.spec.cases)[exercise]
 
     def start(self) -> Kernel:
         """A fresh kernel with ``notebook_timeout``, or what is left of the submission's time if less."""
@@ -130,15 +136,14 @@ def run_cells(run: Run, upto: int | None = None, budget: OutputBudget | None = N
 def prepared_master(assignment: Assignment) -> Master:
     """The :class:`~grader.course.cells.Master` of ``assignment``, with every exercise's probe built.
 
-    Called once per grading run, before the workers fork: building the probes
-    (the hidden cases encoded as the kernel-side code that calls the recorded
-    functions) costs tens of milliseconds, which no submission should pay again.
+    Called once per grading run, before the workers fork.  A probe's source is
+    the same for every submission (the kernel-side code that calls the
+    recorded function); the submission's hidden cases travel with the probe
+    request as data (:func:`probe_all`).
     """
     master = cells.load(assignment)
     master.probes = {
-        exercise: probe.build(
-            exercise, assignment.spec.cases[exercise], assignment.spec.callees.get(exercise, ())
-        )
+        exercise: probe.build(exercise, assignment.spec.callees.get(exercise, ()))
         for exercise, _ in master.tests.values()
     }
     return master
@@ -157,23 +162,28 @@ def probe_all(run: Run, assignment: Assignment, answers: dict[str, judge.Verdict
     for exercise in order:
         if exercise in answers:
             continue
+        cases = run.cases_of(assignment, exercise)
         try:
             answer = run.kernel.probe(
                 master.probes[exercise],
                 f"testing {exercise}",
-                on_call=functools.partial(probe.answer_call, assignment, exercise),
+                # One answerer per probe: it answers only on what it handed to this probe.
+                on_call=probe.Answerer(assignment, exercise, cases),
+                cases=probe.encode_cases(cases),
             )
         except KernelDied as exc:
             exc.exercise = exercise
             raise
         # Judged at once: only the verdict is kept, never the raw answers of every probe.
-        answers[exercise] = verdict_of(assignment, exercise, points[exercise], answer)
+        answers[exercise] = verdict_of(assignment, exercise, points[exercise], answer, cases)
 
 
-def verdict_of(assignment: Assignment, exercise: str, points: float, answer: dict) -> judge.Verdict:
-    """The verdict on the kernel's ``answer`` to ``exercise``'s probe (step 5)."""
+def verdict_of(
+    assignment: Assignment, exercise: str, points: float, answer: dict, cases: list | None = None
+) -> judge.Verdict:
+    """The verdict on the kernel's ``answer`` to ``exercise``'s probe on ``cases`` (step 5)."""
     if answer.get("op") == "probe" and "error" not in answer:
-        return judge.judge(assignment, exercise, points, answer.get("result"))
+        return judge.judge(assignment, exercise, points, answer.get("result"), cases)
     if answer.get("status") == "interrupted":
         return judge.not_graded(assignment, exercise, points, msg.HIDDEN_TESTS_INTERRUPTED)
     return judge.not_graded(
@@ -245,8 +255,14 @@ def grade_submission(
     master: Master,
     limits: Limits,
     extra_notes: Iterable[str] = (),
+    seed: int | None = None,
 ) -> Result:
-    """Grade the notebook at ``path`` for ``student``; return a :class:`Result`."""
+    """Grade the notebook at ``path`` for ``student``; return a :class:`Result`.
+
+    The hidden cases are ``assignment.hidden_cases(seed)``; ``seed`` defaults
+    to the student's seed under the course secret
+    (``assignment.submission_seed(student)``).
+    """
     started = time.monotonic()
     notes = list(extra_notes)
     try:
@@ -261,10 +277,11 @@ def grade_submission(
     for cell in cells:
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
+    cases = assignment.hidden_cases(assignment.submission_seed(student) if seed is None else seed)
     workdir = tempfile.mkdtemp(prefix="grade-")
     # The whole submission's time, restarts included; each kernel also stops at notebook_timeout
     # (Run.start), so one hung kernel cannot leave nothing for the re-runs.
-    run = Run(cells, master, limits, workdir, deadline=started + limits.submission_timeout)
+    run = Run(cells, master, limits, workdir, deadline=started + limits.submission_timeout, cases=cases)
     try:
         for name, content in master.helpers.items():
             with open(os.path.join(workdir, name), "w", encoding="utf-8") as f:

@@ -210,7 +210,9 @@ def _clip(text, limit=MESSAGE_CHARS):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def judge(assignment: Assignment, exercise: str, points: float, answer: object) -> Verdict:
+def judge(
+    assignment: Assignment, exercise: str, points: float, answer: object, cases: list | None = None
+) -> Verdict:
     """Judge the kernel's ``answer`` to the probe of ``exercise``.
 
     Parameters
@@ -221,13 +223,19 @@ def judge(assignment: Assignment, exercise: str, points: float, answer: object) 
     answer : object
         What the kernel sent back: a list with one ``{"value": ...}`` or
         ``{"error": ...}`` per hidden case, or anything else (then 0 points).
+    cases : list of grader.spec.Case, optional
+        The cases the probe ran (the submission's own); default: the spec's
+        fixed view.  Only their labels reach the verdict, never their values.
     """
-    cases = assignment.spec.cases[exercise]
+    if cases is None:
+        cases, expected = assignment.spec.cases[exercise], assignment.expected(exercise)
+    else:
+        expected = assignment.expected(exercise, cases)
     grade_id = assignment.test_cells[exercise]
     if not isinstance(answer, list) or len(answer) != len(cases):
         return not_graded(assignment, exercise, points, msg.NO_USABLE_RESULT, kind="no_result")
     failures = []
-    for case, want, got in zip(cases, assignment.expected(exercise), answer):
+    for case, want, got in zip(cases, expected, answer):
         failure = _problem(assignment, exercise, case.label, want, got)
         if failure:
             failures.append(failure)

@@ -6,27 +6,43 @@ decides nothing: the grading process decodes the results with
 :func:`decode`, which accepts only numbers, strings, lists, dicts and
 arrays of numbers, and compares them with its own reference values.
 
+The probe's source is the same for every submission (:func:`build`, once per
+run); the hidden cases, which differ per submission, travel as data in the
+probe request (:func:`encode_cases`; the kernel puts them in the probe's
+namespace as ``__cases__``).
+
 A composite exercise (one that calls other exercises' functions) is run
 with **callee stubs**: calling one sends its arguments to the grading
-process (:func:`answer_call`), which computes the reference result there
+process (an :class:`Answerer`), which computes the reference result there
 and sends the value back.  No reference source or bytecode ever enters the
-kernel, so nothing running there can keep it.
+kernel, so nothing running there can keep it.  The answerer answers only
+calls whose arrays are values it handed to that probe itself (the cases'
+inputs, its earlier answers), so a probe is no oracle for anyone's inputs.
 """
 
-import json
+import base64
+import binascii
+import hashlib
+import math
 
 import numpy as np
 
-# Runs inside the student's kernel.  ``__CASES__``, ``__EXERCISE__`` and
-# ``__CALLEES__`` are filled in by :func:`build`.
+from grader import messages as msg
+
+# Runs inside the student's kernel.  ``__EXERCISE__`` and ``__CALLEES__`` are filled in by
+# :func:`build`; ``__cases__`` is a global the kernel gives the probe (the request's cases).
 _TEMPLATE = r"""
 def __probe__(user_ns, recorded, call):
     import numpy as _np
-    cases = __CASES__
+    from binascii import a2b_base64 as _a2b, b2a_base64 as _b2a
+    cases = __cases__
     exercise, callees = __EXERCISE__, __CALLEES__
 
     def dec(o):
         if isinstance(o, dict):
+            if "__b64__" in o:
+                raw = _a2b(o["__b64__"])
+                return _np.frombuffer(raw, dtype="<f8").reshape(o["shape"]).astype(o["dtype"])
             if "__nd__" in o:
                 return _np.array(o["__nd__"], dtype=o["dtype"]).reshape(o["shape"])
             if "__tuple__" in o:
@@ -42,8 +58,9 @@ def __probe__(user_ns, recorded, call):
         if isinstance(o, _np.ndarray):
             if o.dtype.kind not in "biuf" or o.size > 1000000:
                 return {"__unsupported__": "array of dtype %s and size %d" % (o.dtype, o.size)}
-            return {"__nd__": o.astype(float).ravel().tolist() if o.dtype.kind != "b"
-                    else o.ravel().tolist(), "dtype": str(o.dtype), "shape": list(o.shape)}
+            raw = _np.ascontiguousarray(o, dtype="<f8").tobytes()
+            return {"__b64__": _b2a(raw, newline=False).decode("ascii"), "dtype": str(o.dtype),
+                    "shape": list(o.shape)}
         if isinstance(o, _np.generic):
             return {"__scalar__": o.item(), "dtype": str(o.dtype)}
         if isinstance(o, bool) or o is None:
@@ -100,9 +117,14 @@ def __probe__(user_ns, recorded, call):
 
 
 def encode(o):
-    """Encode grader-side values (inputs, reference results) in the probe's format."""
+    """Encode grader-side values (inputs, reference results) in the probe's format.
+
+    An array travels as base64 of its float64 little-endian C-order bytes, with its dtype
+    and shape (``{"__b64__", "dtype", "shape"}``): exact, and cheaper to make and to parse
+    than a JSON list of numbers.
+    """
     if isinstance(o, np.ndarray):
-        return {"__nd__": o.ravel().tolist(), "dtype": str(o.dtype), "shape": list(o.shape)}
+        return {"__b64__": _b64(o), "dtype": str(o.dtype), "shape": list(o.shape)}
     if isinstance(o, np.generic):
         return o.item()
     if isinstance(o, tuple):
@@ -114,44 +136,132 @@ def encode(o):
     return o
 
 
-def build(exercise, cases, callees):
-    """The probe's source for ``exercise`` on ``cases`` (``grader.spec.Case`` list).
+def build(exercise, callees):
+    """The probe's source for ``exercise``, whose callee stubs are ``callees``.
 
-    Contains the hidden inputs and the callees' names, never reference code.
+    Contains the exercise's and the callees' names only: no hidden input (the
+    cases travel in the request, :func:`encode_cases`) and no reference code.
     """
-    encoded = [{"args": encode(tuple(c.args)), "kwargs": encode(dict(c.kwargs))} for c in cases]
-    return (
-        _TEMPLATE.replace("__CASES__", repr(json.loads(json.dumps(encoded))))
-        .replace("__EXERCISE__", repr(exercise))
-        .replace("__CALLEES__", repr(tuple(callees)))
-    )
+    return _TEMPLATE.replace("__EXERCISE__", repr(exercise)).replace("__CALLEES__", repr(tuple(callees)))
+
+
+def _b64(array):
+    return base64.b64encode(np.ascontiguousarray(array, dtype="<f8").tobytes()).decode("ascii")
+
+
+def _decode_b64(o):
+    """An array sent as ``{"__b64__", "dtype", "shape"}``, checked strictly."""
+    dtype, shape, text = o.get("dtype"), o.get("shape"), o["__b64__"]
+    if (
+        dtype not in _DTYPES
+        or not isinstance(shape, list)
+        or not isinstance(text, str)
+        or len(shape) > 8
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
+        or math.prod(shape) * 8 != len(text) // 4 * 3 - text[-2:].count("=")
+    ):
+        raise Unsupported("malformed array")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise Unsupported("malformed array") from None
+    if len(raw) != math.prod(shape) * 8:
+        raise Unsupported("malformed array")
+    array = np.frombuffer(raw, dtype="<f8").reshape(shape)
+    return array.astype(np.bool_) if dtype == "bool" else array.astype(dtype)
+
+
+def encode_cases(cases):
+    """The probe request's ``cases``: each ``grader.spec.Case``'s arguments in the probe's format."""
+    return [{"args": encode(tuple(c.args)), "kwargs": encode(dict(c.kwargs))} for c in cases]
 
 
 MAX_CALL_ELEMENTS = 1_000_000  # numbers a callee request, or its result, may carry
 
 
-def answer_call(assignment, exercise, message):
-    """The grader's reply to a callee stub's ``call`` during ``exercise``'s probe.
+def digest(array):
+    """An array's value, as the answerer compares it: SHA-256 of its float64 C-order bytes.
+
+    Shape and dtype do not count, so a student's ``copy()``, ``astype(float)``,
+    ``reshape`` or transposed-back copy of a handed-out array is the same value.
+    """
+    return hashlib.sha256(np.ascontiguousarray(array, dtype=np.float64).tobytes()).digest()
+
+
+def _arrays(value, where):
+    """``(where, array)`` for every array in ``value`` (tuples, lists, dicts), depth first."""
+    if isinstance(value, np.ndarray):
+        yield where, value
+    elif isinstance(value, (tuple, list)):
+        for i, v in enumerate(value):
+            yield from _arrays(v, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _arrays(v, f"{where}[{k!r}]" if len(str(k)) <= 20 else f"{where}[...]")
+
+
+class Answerer:
+    """The grader's replies to the callee stubs of one probe (``on_call`` of ``Kernel.probe``).
 
     Only the exercise's own callees are answered, on strictly decoded
     arguments of bounded size; the reference runs here and only its result
-    is sent back.
+    is sent back.  A call is answered only when every array among its
+    arguments (in tuples, lists and dicts too) equals, by value
+    (:func:`digest`), an array this answerer handed to the probe: an input of
+    its ``cases`` or an array of an earlier answer.  Numbers and strings are
+    free.  The spec's ``open_callees`` of the exercise are answered on any
+    arguments.  Make one per probe: what it handed out is that probe's alone.
+
+    Parameters
+    ----------
+    assignment : grader.course.assignment.Assignment
+    exercise : str
+        The composite exercise being probed.
+    cases : list of grader.spec.Case
+        The cases the probe was sent.
     """
-    name = message.get("name")
-    if name not in assignment.spec.callees.get(exercise, ()):
-        return {"op": "raise", "error": f"{name!r} is not a function {exercise} uses"}
-    try:
-        args, kwargs = decode(message.get("args")), decode(message.get("kwargs"))
-        if not isinstance(args, tuple) or not isinstance(kwargs, dict):
-            raise Unsupported("malformed call")
-        if _elements(args) + _elements(kwargs) > MAX_CALL_ELEMENTS:
-            raise Unsupported("arguments too large")
-        value = assignment.call_reference(name, args, kwargs)
-        if _elements(value) > MAX_CALL_ELEMENTS:  # e.g. asked for a 3000 x 3000 initialization
-            raise Unsupported("result too large")
-        return {"op": "return", "value": encode(value)}
-    except Exception as exc:  # a bad call fails the student's case, never the grader (MemoryError too)
-        return {"op": "raise", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+
+    def __init__(self, assignment, exercise, cases):
+        self.assignment, self.exercise = assignment, exercise
+        self.open = frozenset(getattr(assignment.spec, "open_callees", {}).get(exercise, ()))
+        self.handed = set()
+        for case in cases:
+            self._hand(tuple(case.args))
+            self._hand(dict(case.kwargs))
+
+    def _hand(self, value):
+        for _, array in _arrays(value, ""):
+            self.handed.add(digest(array))
+
+    def foreign(self, args, kwargs):
+        """Where the first argument array this probe was not handed sits (``"args[1]['W1']"``), or None."""
+        for where, array in (*_arrays(args, "args"), *_arrays(kwargs, "kwargs")):
+            if digest(array) not in self.handed:
+                return where
+        return None
+
+    def __call__(self, message):
+        """The reply (``{"op": "return", "value"}`` or ``{"op": "raise", "error"}``) to one ``call``."""
+        exercise = self.exercise
+        name = message.get("name")
+        if name not in self.assignment.spec.callees.get(exercise, ()):
+            return {"op": "raise", "error": f"{name!r} is not a function {exercise} uses"}
+        try:
+            args, kwargs = decode(message.get("args")), decode(message.get("kwargs"))
+            if not isinstance(args, tuple) or not isinstance(kwargs, dict):
+                raise Unsupported("malformed call")
+            if _elements(args) + _elements(kwargs) > MAX_CALL_ELEMENTS:
+                raise Unsupported("arguments too large")
+            where = None if name in self.open else self.foreign(args, kwargs)
+            if where is not None:
+                return {"op": "raise", "error": msg.CALLEE_FOREIGN_ARGUMENT.format(name=name, where=where)}
+            value = self.assignment.call_reference(name, args, kwargs)
+            if _elements(value) > MAX_CALL_ELEMENTS:  # e.g. asked for a 3000 x 3000 initialization
+                raise Unsupported("result too large")
+            self._hand(value)
+            return {"op": "return", "value": encode(value)}
+        except Exception as exc:  # a bad call fails the student's case, never the grader (MemoryError too)
+            return {"op": "raise", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
 
 
 def _elements(o):
@@ -196,6 +306,8 @@ def decode(o, depth=0):
         raise Unsupported(type(o).__name__)
     if "__unsupported__" in o:
         raise Unsupported(str(o["__unsupported__"])[:200])
+    if "__b64__" in o:
+        return _decode_b64(o)
     if "__nd__" in o:
         dtype, shape, flat = o.get("dtype"), o.get("shape"), o["__nd__"]
         if (

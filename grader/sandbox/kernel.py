@@ -308,17 +308,21 @@ class Kernel:
         """Keep the kernel's function ``name`` as it is now, for a later probe."""
         return self._request({"op": "record", "name": name}, what, "recorded")
 
-    def probe(self, code, what="running hidden tests", on_call=None):
+    def probe(self, code, what="running hidden tests", on_call=None, cases=None):
         """Exec grader code defining ``__probe__(user_ns, recorded, call)``; return the kernel's answer.
 
         ``on_call(message) -> reply`` answers the probe's ``call`` requests
         (a composite exercise's callee stubs); without it they get no answer.
+        ``cases`` (JSON data) travel in the request and are the global
+        ``__cases__`` of the probe's code, so the code itself can be the same
+        for every submission.
         """
+        request = {"op": "probe", "code": code}
+        if cases is not None:
+            request["cases"] = cases
         # A probe's answer is a few results: it gets a small size limit of its own, which bounds
         # what parsing a forged answer can cost the grading process.
-        return self._request(
-            {"op": "probe", "code": code}, what, "probe", on_call, max_bytes=self.limits.answer_kb * 1024
-        )
+        return self._request(request, what, "probe", on_call, max_bytes=self.limits.answer_kb * 1024)
 
     def close(self):
         """Kill every process of the kernel, free its cgroup and uid (idempotent)."""

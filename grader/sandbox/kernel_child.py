@@ -10,9 +10,10 @@ UTF-8 JSON:
   ``display``, inline figures); answer ``done`` with its outputs in nbformat shape.
 - ``{"op": "record", "name": ...}``: keep the function ``name`` as it is now
   (at its test cell); answer ``recorded``.
-- ``{"op": "probe", "code": ...}``: exec grader-supplied code that defines
-  ``__probe__(user_ns, recorded, call)``, and answer ``probe`` with what it
-  returns.  ``call(name, args, kwargs)`` sends a ``call`` message and waits
+- ``{"op": "probe", "code": ..., "cases": ...}``: exec grader-supplied code
+  that defines ``__probe__(user_ns, recorded, call)``, with the request's
+  ``cases`` (JSON data, optional) as its global ``__cases__``, and answer
+  ``probe`` with what it returns.  ``call(name, args, kwargs)`` sends a ``call`` message and waits
   for the grader's ``return`` (or ``raise``): a composite exercise's callees
   are computed by the grader, so no reference code is ever sent here.
 
@@ -338,7 +339,8 @@ def main():
                         os.kill(-1, signal.SIGKILL)
                     except OSError:
                         pass
-                namespace = {}
+                # The request's cases (if any) are the probe's data: its code is the same for everyone.
+                namespace = {"__cases__": request.get("cases")}
                 # Hooks a cell installed must not watch the grader's probe (threads still run:
                 # what they see of it cannot leave, as verdicts echo nothing of the student's).
                 sys.setprofile(None)

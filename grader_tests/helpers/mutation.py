@@ -7,6 +7,10 @@ by the real pipeline (``grader.batch.runner.run``, as ``make grade`` does).  A b
 must lose points on its own exercise and only there; an equivalent must get
 full marks.  ``make mutation`` prints the tables and the scores; the test
 suite asserts them.
+
+Hidden inputs differ per student (``grader.course.secret``), so every mutant is
+handed in by two students (:data:`SEEDS`: two submission seeds), under a course
+secret of this catalog's own, so that the table is the same on every checkout.
 """
 
 import os
@@ -21,6 +25,14 @@ from grader_tests.helpers.mutants_l1w2 import MUTANTS as L1W2_MUTANTS
 
 CATALOGS = {"L1W3": MUTANTS, "L1W2": L1W2_MUTANTS}
 
+SECRET = b"mutation catalog, a fixed secret"  # 32 bytes: the same seeds on every checkout
+SEEDS = ("", ".2")  # each mutant is handed in by the students <id> and <id>.2
+
+
+def students(mutant):
+    """The students who hand in ``mutant`` (one per submission seed)."""
+    return [mutant.id + suffix for suffix in SEEDS]
+
 
 def mutate(mutant, sources):
     source = sources[mutant.exercise]
@@ -32,14 +44,17 @@ def mutate(mutant, sources):
 
 
 def grade_all(workdir, workers=None, assignment_id="L1W3"):
-    """Grade every mutant of an assignment's catalog; return ``{mutant id: {exercise: (score, points)}}``."""
+    """Grade every mutant of a catalog, twice; return ``{student: {exercise: (score, points)}}``.
+
+    See :func:`students` for the two students who hand in each mutant.
+    """
     assignment = load(assignment_id)
     sources = assignment.solution_sources
     submitted = os.path.join(workdir, "submitted")
     for mutant in CATALOGS[assignment_id]:
-        submissions.write(
-            submissions.fill(assignment, mutate(mutant, sources)), mutant.id, submitted, assignment
-        )
+        nb = submissions.fill(assignment, mutate(mutant, sources))
+        for student in students(mutant):
+            submissions.write(nb, student, submitted, assignment)
     results = runner.run(
         submitted,
         os.path.join(workdir, "autograded"),
@@ -47,6 +62,7 @@ def grade_all(workdir, workers=None, assignment_id="L1W3"):
         assignment_id,
         workers=workers,
         quiet=True,
+        secret=SECRET,
     )
     return {r.student: {v.exercise: (v.score, v.points) for v in r.verdicts.values()} for r in results}
 
@@ -71,14 +87,16 @@ def report(assignment_id):
     total_points = sum(p for _, p in next(iter(graded.values())).values())
     rows, bugs_ok, eq_ok = [], 0, 0
     for m in catalog:
-        ok, why = verdict(m, graded[m.id])
-        total = sum(s for s, _ in graded[m.id].values())
+        checked = [verdict(m, graded[student]) for student in students(m)]
+        ok = all(good for good, _ in checked)
+        why = "; ".join(dict.fromkeys(reason for _, reason in checked))
+        total = ", ".join(f"{sum(s for s, _ in graded[student].values()):g}" for student in students(m))
         rows.append(
             (
                 ("equivalent" if m.equivalent else "bug"),
                 m.exercise,
                 m.id,
-                f"{total:g}/{total_points:g}",
+                f"{total} of {total_points:g}",
                 "ok" if ok else "FAIL",
                 why,
             )
@@ -93,7 +111,7 @@ def report(assignment_id):
     equivalents = len(catalog) - bugs
     print(
         f"\n{assignment_id} mutation score: {bugs_ok}/{bugs} bugs caught on their own exercise with no "
-        f"cascade; {eq_ok}/{equivalents} equivalents at full marks\n"
+        f"cascade; {eq_ok}/{equivalents} equivalents at full marks, each under {len(SEEDS)} submission seeds\n"
     )
     return bugs_ok == bugs and eq_ok == equivalents
 

@@ -5,14 +5,14 @@ These start real kernels, so they are marked slow; everything else in the
 """
 
 import dataclasses
-import functools
 import json
 import time
 
+import numpy as np
 import pytest
 
 from grader.limits import Limits
-from grader.pipeline.probe import answer_call, build, decode
+from grader.pipeline.probe import Answerer, build, decode, encode_cases
 from grader.sandbox.kernel import Kernel, KernelDied
 from grader.spec import Case
 from grader_tests.helpers.fakes import FakeAssignment
@@ -108,9 +108,9 @@ def test_a_probe_gets_its_callees_from_the_grader_and_nothing_else(kernel):
     assignment = _callee_assignment()
     kernel.run(STUDENT)
     kernel.record("comp")
+    cases = assignment.spec.cases["comp"]
     answer = kernel.probe(
-        build("comp", assignment.spec.cases["comp"], ("g",)),
-        on_call=functools.partial(answer_call, assignment, "comp"),
+        build("comp", ("g",)), on_call=Answerer(assignment, "comp", cases), cases=encode_cases(cases)
     )
     [result] = answer["result"]
     assert decode(result["value"]) == (30, "refused")
@@ -126,8 +126,9 @@ def test_a_probe_of_an_exercise_without_callees_gets_no_answers(kernel):
         "    return sys._getframe(1).f_locals['call']('g', {'__tuple__': [a]}, {'__dict__': []})"
     )
     kernel.record("solo")
+    cases = [Case("one", (1,))]
     answer = kernel.probe(
-        build("solo", [Case("one", (1,))], ()), on_call=functools.partial(answer_call, assignment, "solo")
+        build("solo", ()), on_call=Answerer(assignment, "solo", cases), cases=encode_cases(cases)
     )
     assert answer["result"] == [{"error": "RuntimeError"}]
     assert assignment.reference_calls == []
@@ -147,25 +148,58 @@ def test_calls_per_probe_are_bounded(kernel, monkeypatch):
         "    return out"
     )
     kernel.record("many")
+    cases = [Case("two", (2,))]
     answer = kernel.probe(
-        build("many", [Case("two", (2,))], ("g",)), on_call=functools.partial(answer_call, assignment, "comp")
+        build("many", ("g",)), on_call=Answerer(assignment, "comp", cases), cases=encode_cases(cases)
     )
     assert decode(answer["result"][0]["value"]) == [20, 20, 20, "refused", "refused"]
     assert len(assignment.reference_calls) == 3
+
+
+ORACLE = """
+def ask(a):
+    import numpy as np
+    out = []
+    for x in (a, a.copy().reshape(-1), a + 1, np.ones((2, 2))):
+        try:
+            out.append(float(np.sum(g(x))))
+        except RuntimeError as exc:
+            out.append('refused' if 'handed' in str(exc) else str(exc))
+    return out
+"""
+
+
+def test_a_probe_is_answered_only_on_the_arrays_it_was_handed(kernel):
+    # The cases arrive as data (not in the probe's source); the stubs answer on them, on what
+    # was answered, and on copies of either, never on an array the grader did not hand out.
+    assignment = FakeAssignment(
+        {"ask": [Case("a", (np.arange(4.0).reshape(2, 2),))]},
+        {"ask": [None]},
+        callees={"ask": ("g",)},
+        references={"g": lambda a: a * 10},
+    )
+    kernel.run(ORACLE)
+    kernel.record("ask")
+    cases = assignment.spec.cases["ask"]
+    code = build("ask", ("g",))
+    assert "__nd__" not in code.split("def dec", 1)[0]
+    answer = kernel.probe(code, on_call=Answerer(assignment, "ask", cases), cases=encode_cases(cases))
+    assert decode(answer["result"][0]["value"]) == [60.0, 60.0, "refused", "refused"]
+    assert len(assignment.reference_calls) == 2
 
 
 def test_record_keeps_the_function_as_it_was(kernel):
     kernel.run("def f(x):\n    return x + 1")
     kernel.record("f")
     kernel.run("def f(x):\n    return x + 100\nf.__code__ = (lambda x: x + 1000).__code__")
-    answer = kernel.probe(build("f", [Case("one", (1,))], ()))
+    answer = kernel.probe(build("f", ()), cases=encode_cases([Case("one", (1,))]))
     assert answer["result"] == [{"value": 2}]
 
 
 def test_a_name_recorded_before_it_exists_is_reported_missing(kernel):
     kernel.record("not_yet")
     kernel.run("def not_yet():\n    return 1")
-    answer = kernel.probe(build("not_yet", [Case("a")], ()))
+    answer = kernel.probe(build("not_yet", ()), cases=encode_cases([Case("a")]))
     assert answer["result"][0]["error"].startswith("NameError")
 
 

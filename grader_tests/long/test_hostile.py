@@ -28,6 +28,7 @@ from grader.limits import Limits
 from grader.pages import table
 from grader.pipeline.report_file import GradingReport
 from grader_tests.helpers import hostile_cases as hc
+from grader_tests.helpers import hostile_cases_oracle as oracle
 from grader_tests.helpers import hostile_cases_red as red
 from grader_tests.helpers.hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
 from grader_tests.helpers.leftovers import leftover_processes, process_ids
@@ -44,8 +45,9 @@ def student_of(index, case):
     return f"h{index:02d}_{case.id}"
 
 
-# The catalog, and the attacks an internal red team found against this design (all fixed).
-CASES = hc.CASES + red.CASES
+# The catalog, the attacks an internal red team found against this design (all fixed), and a
+# probe used as an oracle with an accomplice's answers replayed (issue 17.1).
+CASES = hc.CASES + red.CASES + oracle.CASES
 STUDENTS = {case.id: student_of(i, case) for i, case in enumerate(CASES)}
 
 
@@ -228,7 +230,11 @@ def test_controls(batch, student):
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case(batch, case):
-    student = STUDENTS[case.id]
+    check_case(batch, case, STUDENTS[case.id])
+
+
+def check_case(batch, case, student):
+    """``case``'s expected scores, notes and extra checks on ``student``'s result in ``batch``."""
     assert student in batch.results, "the batch did not grade this student"
     result = check_result(batch, student, case.expected, case.note_contains, case.gradable)
     if case.check:

@@ -164,7 +164,9 @@ def test_the_runners_default_limits_are_the_loaded_ones_and_its_summary_says_so(
     runner = _quiet_run(monkeypatch)
     seen = []
     monkeypatch.setattr(
-        runner, "forked", lambda jobs, workers, a, m, limits, while_starting: seen.append(limits) or iter(())
+        runner,
+        "forked",
+        lambda jobs, workers, a, m, limits, seeds, while_starting: seen.append(limits) or iter(()),
     )
     (tmp_path / "submitted").mkdir()
     autograded = tmp_path / "autograded"
@@ -208,8 +210,13 @@ def test_the_dask_workers_grade_with_the_runners_limits(course, monkeypatch, tmp
             "L1W3",
             scheduler="tcp://nowhere:1",
             quiet=True,
+            secret=b"s" * 32,
         )
-    assert [(fn, args[0], args[-1]) for fn, args in submitted] == [(runner.grade_remote, "ann", course)]
+    assert [(fn, args[0], args[3]) for fn, args in submitted] == [(runner.grade_remote, "ann", course)]
+    # The seed of the student's hidden inputs travels too: a worker elsewhere has another secret.
+    from grader.course.secret import submission_seed
+
+    assert submitted[0][1][4] == submission_seed(b"s" * 32, "L1W3", "ann")
 
 
 def test_the_feedback_extra_runs_with_the_loaded_limits(course, monkeypatch, tmp_path, l1w3):

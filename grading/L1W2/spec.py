@@ -10,17 +10,24 @@ on cases the lesson's cannot tell apart from a mistake: other numbers of
 features and examples, non-zero biases, other learning rates and iteration
 counts (so that ``costs`` holds several entries, or none after iteration 0),
 keyword arguments, a scalar for the sigmoid and activations of exactly 0.5
-for the prediction.  Inputs come from a private seed, one stream per exercise
-(``grader.spec.case_rng``), so every grading run sees the same cases and a
-change to one exercise's cases leaves the others' alone; expected values are
-computed by the reference implementations at grading time.
+for the prediction.  Inputs come from a seed, one stream per exercise
+(``grader.spec.case_rng``), so a change to one exercise's cases leaves the
+others' alone: when grading, the submission's own seed (``Spec.draw``: every
+student gets inputs of their own, a regrade the same ones), elsewhere
+(``Spec.cases``) the private ``_SEED``; the lesson's own cases and the fixed
+inputs (the scalars, the large and tied activations) are the same in both.
+Expected values are computed by the reference implementations at grading time.
+
+The composites call their callees on values they compute themselves
+(``func_sigmoid(np.dot(w.T, X) + b)``, ``func_propagate`` on the weights they
+update), so those callees are ``open_callees``: answered on any arguments.
 """
 
 import numpy as np
 
 from grader.spec import Case, Spec, case_rng
 
-# Private to grading: the cases must not be reproducible from the release.
+# Private to grading (the fixed view's seed): the cases must not be reproducible from the release.
 _SEED = 640_517
 
 
@@ -50,9 +57,49 @@ def build(helpers):
     spec : grader.spec.Spec
     """
     testCases = helpers["testCases"]
+    exercises = {
+        "func_sigmoid": "func_sigmoid_values",
+        "func_initialize_with_zeros": "func_initialize_with_zeros_values",
+        "func_propagate": "func_propagate_values",
+        "func_optimize": "func_optimize_values",
+        "func_predict": "func_predict_values",
+    }
+    return Spec(
+        notebook="logistic_regression.ipynb",
+        exercises=exercises,
+        cases=_cases(testCases, _SEED),
+        draw=lambda seed: _cases(testCases, seed),
+        result_names={
+            "func_sigmoid": "s",
+            "func_initialize_with_zeros": "(w, b)",
+            "func_propagate": "(grads, cost)",
+            "func_optimize": "(params, grads, costs)",
+            "func_predict": "Y_prediction",
+        },
+        # A bug in one exercise costs its own points only: the functions that
+        # call another exercise are graded with the correct version of it.
+        callees={
+            "func_propagate": ("func_sigmoid",),
+            "func_optimize": ("func_propagate",),
+            "func_predict": ("func_sigmoid",),
+        },
+        # Each composite calls its callee on values it computed itself (see the module's doc).
+        open_callees={
+            "func_propagate": ("func_sigmoid",),
+            "func_optimize": ("func_propagate",),
+            "func_predict": ("func_sigmoid",),
+        },
+        solution_globals={"np": np},
+        compare=helpers["checks"].compare,
+        # The score table's columns: the names without the prefix every exercise shares.
+        short_names={name: name.removeprefix("func_") for name in exercises},
+    )
 
+
+def _cases(testCases, seed):
+    """``{exercise: [Case, ...]}`` drawn from ``seed``; the labels never depend on it."""
     # Each exercise draws from its own stream: a case added to one leaves the others' inputs alone.
-    rng = case_rng("func_sigmoid", _SEED)
+    rng = case_rng("func_sigmoid", seed)
     sigmoid = [
         Case("lesson test case", args=(testCases.func_sigmoid_test_case(),)),
         Case("a number, not an array: z=0.0", args=(0.0,)),
@@ -71,7 +118,7 @@ def build(helpers):
         Case("dim=12", args=(12,)),
     ]
 
-    rng = case_rng("func_propagate", _SEED)
+    rng = case_rng("func_propagate", seed)
     propagate = [
         Case("lesson test case", args=testCases.func_propagate_test_case()),
         Case("n_x=4, m=6, b=-0.7", args=_problem(rng, 4, 6, -0.7)),
@@ -80,7 +127,7 @@ def build(helpers):
         Case("n_x=2, m=9, b=0.0", args=_problem(rng, 2, 9, 0.0)),
     ]
 
-    rng = case_rng("func_optimize", _SEED)
+    rng = case_rng("func_optimize", seed)
     lesson_w, lesson_b, lesson_X, lesson_Y, lesson_iterations, lesson_rate = (
         testCases.func_optimize_test_case()
     )
@@ -104,7 +151,7 @@ def build(helpers):
         ),
     ]
 
-    rng = case_rng("func_predict", _SEED)
+    rng = case_rng("func_predict", seed)
     tie_X = np.array([[1.0, 2.0, -0.5, 3.0, 0.0], [1.0, 1.0, -0.5, 3.0, 0.0]])
     predict = [
         Case("lesson test case", args=testCases.func_predict_test_case()),
@@ -114,39 +161,10 @@ def build(helpers):
         Case("some activations exactly 0.5", args=(np.array([[1.0], [-1.0]]), 0.0, tie_X)),
     ]
 
-    exercises = {
-        "func_sigmoid": "func_sigmoid_values",
-        "func_initialize_with_zeros": "func_initialize_with_zeros_values",
-        "func_propagate": "func_propagate_values",
-        "func_optimize": "func_optimize_values",
-        "func_predict": "func_predict_values",
+    return {
+        "func_sigmoid": sigmoid,
+        "func_initialize_with_zeros": initialize,
+        "func_propagate": propagate,
+        "func_optimize": optimize,
+        "func_predict": predict,
     }
-    return Spec(
-        notebook="logistic_regression.ipynb",
-        exercises=exercises,
-        cases={
-            "func_sigmoid": sigmoid,
-            "func_initialize_with_zeros": initialize,
-            "func_propagate": propagate,
-            "func_optimize": optimize,
-            "func_predict": predict,
-        },
-        result_names={
-            "func_sigmoid": "s",
-            "func_initialize_with_zeros": "(w, b)",
-            "func_propagate": "(grads, cost)",
-            "func_optimize": "(params, grads, costs)",
-            "func_predict": "Y_prediction",
-        },
-        # A bug in one exercise costs its own points only: the functions that
-        # call another exercise are graded with the correct version of it.
-        callees={
-            "func_propagate": ("func_sigmoid",),
-            "func_optimize": ("func_propagate",),
-            "func_predict": ("func_sigmoid",),
-        },
-        solution_globals={"np": np},
-        compare=helpers["checks"].compare,
-        # The score table's columns: the names without the prefix every exercise shares.
-        short_names={name: name.removeprefix("func_") for name in exercises},
-    )

@@ -4,10 +4,14 @@ Besides the lesson's own test case, each exercise is run on hidden cases that
 catch what the lesson's case cannot: other shapes (n_x != 2, n_h != 4,
 m != 3), non-zero biases, activations large enough that tanh(z) differs from
 z, non-default learning rates, few epochs and labels of both classes.  Inputs
-come from a private seed, one stream per exercise (``grader.spec.case_rng``),
-so every grading run sees the same cases and a change to one exercise's cases
-leaves the others' alone; expected values are computed by the reference
-implementations (the source notebook's solution cells) at grading time.
+come from a seed, one stream per exercise (``grader.spec.case_rng``), so a
+change to one exercise's cases leaves the others' alone: when grading, the
+submission's own seed (``Spec.draw``: every student gets inputs of their own,
+a regrade the same ones), elsewhere (``Spec.cases``: the source notebook's
+hidden-test cells, the material's tests) the private ``HIDDEN_SEED``.  The
+lesson's own cases are the same in both.  Expected values are computed by the
+reference implementations (the source notebook's solution cells) at grading
+time.
 """
 
 import importlib.util
@@ -17,7 +21,7 @@ import numpy as np
 
 from grader.spec import Case, Spec, case_rng
 
-HIDDEN_SEED = 918_273  # private: the hidden inputs; not the course seed
+HIDDEN_SEED = 918_273  # private: the fixed view's hidden inputs; not the course seed
 
 
 def _params(rng, n_x, n_h, n_y, scale=1.0):
@@ -57,16 +61,15 @@ def _feedback_extra():
     return module
 
 
-def build(helpers):
-    """The L1W3 spec; ``helpers`` are source/L1W3's modules (planar_utils, testCases, checks)."""
-    testCases, sigmoid = helpers["testCases"], helpers["planar_utils"].func_sigmoid
+def _cases(testCases, sigmoid, seed):
+    """``{exercise: [Case, ...]}`` drawn from ``seed``; the labels never depend on it."""
     cases = {}
 
     def add(exercise, label, *args, **kwargs):
         cases.setdefault(exercise, []).append(Case(label, args, kwargs))
 
     # Each exercise draws from its own stream: a case added to one leaves the others' inputs alone.
-    rng = case_rng("func_layer_sizes", HIDDEN_SEED)
+    rng = case_rng("func_layer_sizes", seed)
     add("func_layer_sizes", "lesson test case", *testCases.func_layer_sizes_test_case())
     add("func_layer_sizes", "n_x=3, n_y=1, m=7", rng.randn(3, 7), rng.randn(1, 7))
     add("func_layer_sizes", "n_x=1, n_y=3, m=2", rng.randn(1, 2), rng.randn(3, 2))
@@ -75,10 +78,22 @@ def build(helpers):
     add(
         "func_initialize_parameters", "n_x=2, n_h=4, n_y=1", *testCases.func_initialize_parameters_test_case()
     )
-    add("func_initialize_parameters", "n_x=3, n_h=7, n_y=1", 3, 7, 1)
-    add("func_initialize_parameters", "n_x=1, n_h=2, n_y=3", 1, 2, 3)
+    # Sizes are this exercise's only inputs, and numbers are free arguments of a callee stub: sizes
+    # every student shared would let one student's answers score for another.  Drawn from a
+    # range wide enough that no table of answers covers it.
+    rng = case_rng("func_initialize_parameters", seed)
+    n_x = int(rng.randint(2, 31))
+    n_h = int(rng.choice([n for n in range(2, 31) if n != n_x]))
+    add("func_initialize_parameters", "n_x, n_h from 2 to 30 (n_h != n_x), n_y=1", n_x, n_h, 1)
+    add(
+        "func_initialize_parameters",
+        "n_x=1, n_h from 2 to 30, n_y from 2 to 5",
+        1,
+        int(rng.randint(2, 31)),
+        int(rng.randint(2, 6)),
+    )
 
-    rng = case_rng("func_forward_propagation", HIDDEN_SEED)
+    rng = case_rng("func_forward_propagation", seed)
     add("func_forward_propagation", "lesson test case", *testCases.func_forward_propagation_test_case())
     add(
         "func_forward_propagation",
@@ -88,13 +103,13 @@ def build(helpers):
     )
     add("func_forward_propagation", "n_x=1, n_h=2, m=1", rng.randn(1, 1), _params(rng, 1, 2, 1, 3.0))
 
-    rng = case_rng("func_compute_cost", HIDDEN_SEED)
+    rng = case_rng("func_compute_cost", seed)
     a2, Y_assess, _ = testCases.func_compute_cost_test_case()
     add("func_compute_cost", "lesson test case", a2, Y_assess)
     add("func_compute_cost", "m=5, 0/1 labels", rng.uniform(0.05, 0.95, (1, 5)), _labels(rng, 5))
     add("func_compute_cost", "m=1, label 1", np.array([[0.3]]), np.array([[1.0]]))
 
-    rng = case_rng("func_backward_propagation", HIDDEN_SEED)
+    rng = case_rng("func_backward_propagation", seed)
     add("func_backward_propagation", "lesson test case", *testCases.func_backward_propagation_test_case())
     add(
         "func_backward_propagation",
@@ -103,7 +118,7 @@ def build(helpers):
     )
     add("func_backward_propagation", "n_x=2, n_h=3, m=4", *_backward_inputs(rng, sigmoid, 2, 3, 4))
 
-    rng = case_rng("func_update_parameters", HIDDEN_SEED)
+    rng = case_rng("func_update_parameters", seed)
     add("func_update_parameters", "lesson test case (lr=0.5)", *testCases.func_update_parameters_test_case())
     p, g = _params(rng, 3, 5, 1), _params(rng, 3, 5, 1)
     add("func_update_parameters", "n_x=3, n_h=5, lr=1.2", p, {"d" + k: v for k, v in g.items()}, lr=1.2)
@@ -111,41 +126,49 @@ def build(helpers):
     add("func_update_parameters", "n_x=2, n_h=3, lr=0.01", p, {"d" + k: v for k, v in g.items()}, 0.01)
 
     # Each epoch of a composite probe costs four round trips to the grading process (the
-    # callees are computed there), so the lesson's inputs get 20 epochs, not 10,000.
-    rng = case_rng("func_nn_model", HIDDEN_SEED)
+    # callees are computed there), so the cases get 3, 2 and 4 epochs, not 10,000: measured
+    # (issue 18), they catch every func_nn_model bug of the mutation catalog as 20, 7 and 30
+    # did, with 42 round trips instead of 234.
+    rng = case_rng("func_nn_model", seed)
     add(
         "func_nn_model",
-        "lesson inputs, n_h=4, 20 epochs",
+        "lesson inputs, n_h=4, 3 epochs",
         *testCases.func_nn_model_test_case(),
         n_h=4,
-        num_epochs=20,
+        num_epochs=3,
     )
     add(
         "func_nn_model",
-        "n_x=3, n_h=3, m=6, lr=1.2, 7 epochs",
+        "n_x=3, n_h=3, m=6, lr=1.2, 2 epochs",
         rng.randn(3, 6),
         _labels(rng, 6),
         3,
         lr=1.2,
-        num_epochs=7,
+        num_epochs=2,
     )
     add(
         "func_nn_model",
-        "n_x=2, n_h=5, m=8, lr=0.1, 30 epochs",
+        "n_x=2, n_h=5, m=8, lr=0.1, 4 epochs",
         rng.randn(2, 8),
         _labels(rng, 8),
         n_h=5,
         lr=0.1,
-        num_epochs=30,
+        num_epochs=4,
     )
 
-    rng = case_rng("func_predict", HIDDEN_SEED)
+    rng = case_rng("func_predict", seed)
     add("func_predict", "lesson test case", *testCases.func_predict_test_case())
     add("func_predict", "n_x=3, n_h=5, m=9, both classes", _params(rng, 3, 5, 1, 2.0), rng.randn(3, 9))
     zero_output = _params(rng, 2, 3, 1)
     zero_output["W2"][:] = 0.0
     zero_output["b2"][:] = 0.0
     add("func_predict", "activation exactly 0.5 predicts 0", zero_output, rng.randn(2, 4))
+    return cases
+
+
+def build(helpers):
+    """The L1W3 spec; ``helpers`` are source/L1W3's modules (planar_utils, testCases, checks)."""
+    testCases, sigmoid = helpers["testCases"], helpers["planar_utils"].func_sigmoid
 
     exercises = (
         "func_layer_sizes",
@@ -160,7 +183,8 @@ def build(helpers):
     return Spec(
         notebook="planar_classification.ipynb",
         exercises={name: name + "_values" for name in exercises},
-        cases=cases,
+        cases=_cases(testCases, sigmoid, HIDDEN_SEED),
+        draw=lambda seed: _cases(testCases, sigmoid, seed),
         compare=helpers["checks"].compare,
         # As the notebook names each result: the self-checks' own names (one place).
         result_names=helpers["checks"].RESULT_NAMES,

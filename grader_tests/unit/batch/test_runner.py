@@ -142,7 +142,7 @@ def test_discover_ignores_a_timestamp_linking_outside(tmp_path):
 # --- forked ---------------------------------------------------------------------------------
 
 
-def _fake_grade_one(student, path, notes, assignment, master, limits):
+def _fake_grade_one(student, path, notes, assignment, master, limits, seed=None):  # noqa: ARG001
     if student == "sigkill":
         os.kill(os.getpid(), signal.SIGKILL)
     if student == "exits":
@@ -151,6 +151,16 @@ def _fake_grade_one(student, path, notes, assignment, master, limits):
         faulthandler.disable()  # pytest's handler would print the test process's stack
         os.kill(os.getpid(), signal.SIGSEGV)
     return Result(student, {}, notes=[f"graded {path}"])
+
+
+def test_forked_hands_each_worker_its_students_seed(monkeypatch):
+    def grade_one(student, path, notes, assignment, master, limits, seed=None):  # noqa: ARG001
+        return Result(student, {}, notes=[f"seed {seed}"])
+
+    monkeypatch.setattr(runner, "grade_one", grade_one)
+    jobs = [(s, f"/{s}.ipynb", [], None) for s in ("alice", "bob")]
+    results = dict(runner.forked(jobs, 2, two_exercises(), master(), None, {"alice": 11, "bob": 2**127}))
+    assert results["alice"].notes == ["seed 11"] and results["bob"].notes == [f"seed {2**127}"]
 
 
 def test_forked_reports_a_dead_worker_for_that_student_only(monkeypatch):
@@ -299,11 +309,20 @@ def test_the_gradebook_is_opened_while_the_first_workers_grade(monkeypatch):
     monkeypatch.setattr(runner, "grade_one", _fake_grade_one)
     seen = []
     jobs = [(s, f"/{s}.ipynb", [], None) for s in ("a", "b", "c")]
-    for student, _ in runner.forked(jobs, 2, two_exercises(), master(), None, lambda: seen.append("opened")):
+    for student, _ in runner.forked(
+        jobs, 2, two_exercises(), master(), None, while_starting=lambda: seen.append("opened")
+    ):
         seen.append(student)
     assert seen[0] == "opened" and sorted(seen[1:]) == ["a", "b", "c"]
     seen.clear()
-    assert list(runner.forked([], 2, two_exercises(), master(), None, lambda: seen.append("opened"))) == []
+    assert (
+        list(
+            runner.forked(
+                [], 2, two_exercises(), master(), None, while_starting=lambda: seen.append("opened")
+            )
+        )
+        == []
+    )
     assert seen == ["opened"]  # no submission: the assignment is registered all the same
 
 
@@ -321,7 +340,7 @@ def test_workers_still_running_when_the_caller_stops_are_killed(monkeypatch):
 
     started = time.monotonic()
     with pytest.raises(RuntimeError):
-        list(runner.forked(jobs, 2, two_exercises(), master(), None, broken))
+        list(runner.forked(jobs, 2, two_exercises(), master(), None, while_starting=broken))
     assert time.monotonic() - started < 30  # not left to grade for a minute
     import multiprocessing
 

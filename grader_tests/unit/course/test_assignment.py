@@ -170,3 +170,53 @@ def test_copy_value_copies_arrays_inside_containers():
     copied["a"][1][0][0] = 5
     assert original["a"][0][0] == 0 and original["a"][1][0][0] == 1
     assert type(copied["a"]) is tuple and type(copied["a"][1]) is list
+
+
+# --- per-submission hidden cases (Spec.draw, Spec.cases_for) --------------------------------
+
+
+def _drawing_spec(draw):
+    return Spec(
+        notebook="n.ipynb",
+        exercises={"double": "double_values"},
+        cases={"double": [Case("lesson", (1,)), Case("hidden", (0,))]},
+        draw=draw,
+        compare=lambda expected, actual, name: None,
+    )
+
+
+def test_cases_for_a_seed_are_the_draw_of_that_seed():
+    spec = _drawing_spec(lambda seed: {"double": [Case("lesson", (1,)), Case("hidden", (seed,))]})
+    assert spec.cases_for(7)["double"][1].args == (7,)
+    assert spec.cases["double"][1].args == (0,)  # the fixed view is left as it was
+
+
+def test_a_spec_without_draw_grades_every_seed_on_its_fixed_cases():
+    spec = _drawing_spec(None)
+    assert spec.cases_for(7) is spec.cases
+
+
+@pytest.mark.parametrize(
+    "drawn",
+    [
+        {"double": [Case("lesson", (1,))]},  # a case fewer
+        {"double": [Case("lesson", (1,)), Case("hidden: 7", (7,))]},  # a label naming a value
+        {},
+    ],
+)
+def test_a_draw_whose_labels_differ_from_the_fixed_view_is_refused(drawn):
+    spec = _drawing_spec(lambda seed: drawn)
+    with pytest.raises(ValueError, match="labels"):
+        spec.cases_for(7)
+
+
+def test_open_callees_must_be_callees():
+    with pytest.raises(ValueError, match="open_callees"):
+        Spec(
+            notebook="n.ipynb",
+            exercises={"a": "a_values", "b": "b_values"},
+            cases={"a": [Case("x")], "b": [Case("y")]},
+            callees={"b": ("a",)},
+            open_callees={"a": ("b",)},
+            compare=lambda expected, actual, name: None,
+        )

@@ -103,7 +103,7 @@ class FakeKernel:
     def record(self, name):
         self.script.log.append(f"record {name}")
 
-    def probe(self, code, what, on_call=None):
+    def probe(self, code, what, on_call=None, cases=None):  # noqa: ARG002
         exercise = what.split()[-1]
         assert code == f"PROBE {exercise}"
         self.script.log.append(f"probe {exercise}")
@@ -306,7 +306,7 @@ def test_grade_submission_of_an_unreadable_notebook_grades_nothing(script, tmp_p
 )
 def test_grade_submission_explains_a_probe_without_results(script, tmp_path, monkeypatch, answer, reason):
     s = script()
-    monkeypatch.setattr(FakeKernel, "probe", lambda self, code, what, on_call=None: answer)
+    monkeypatch.setattr(FakeKernel, "probe", lambda self, code, what, on_call=None, cases=None: answer)
     path = tmp_path / "nb.ipynb"
     path.write_text(nbformat.writes(_release()))
     result = grade.grade_submission("ann", str(path), two_exercises(), _master(), Limits())
