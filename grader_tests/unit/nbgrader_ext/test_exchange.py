@@ -20,7 +20,7 @@ from traitlets.config import Config
 
 from grader import messages as msg
 from grader.config import load as load_config
-from grader.nbgrader_ext.exchange import ReleaseFeedback
+from grader.nbgrader_ext.exchange import Collect, List, ReleaseFeedback
 
 COURSE = "course-id"
 SECRETS = {"alice": "a" * 128, "bob": None, "carol": "c" * 128}  # bob was filed by make collect
@@ -37,6 +37,8 @@ def feedback(tmp_path):
         if secret:
             (folder / "submission_secret.txt").write_text(secret)
     (tmp_path / "exchange").mkdir()
+    (tmp_path / "course" / "source" / "L1W3").mkdir(parents=True)
+    (tmp_path / "course" / "source" / "L1W3" / "nb.ipynb").write_text("{}")
     config = Config()
     config.CourseDirectory.root = str(tmp_path / "course")
     config.CourseDirectory.course_id = COURSE
@@ -86,6 +88,42 @@ def test_the_instructors_own_exclusions_still_hold(feedback):
     assert coursedir.student_id_exclude == "carol"
 
 
-def test_nbgrader_config_selects_the_class():
+def test_nbgrader_config_selects_the_classes():
     factory = ExchangeFactory(config=load_config())
     assert factory.release_feedback is ReleaseFeedback
+    assert factory.collect is Collect
+    assert factory.list is List
+
+
+def test_a_page_that_is_a_symlink_or_no_notebooks_page_is_not_released(feedback, caplog):
+    """Issue 17: a student's x.html (a symlink to the grading spec, or her own file) is no feedback."""
+    tmp_path, config = feedback
+    secret_file = tmp_path / "course" / "grading-spec.py"
+    secret_file.write_text("HIDDEN CASES")
+    alice = tmp_path / "course" / "feedback" / "alice" / "L1W3"
+    (alice / "nb.html").unlink()
+    (alice / "nb.html").symlink_to(secret_file)
+    (alice / "spec.html").symlink_to(secret_file)
+    (alice / "mine.html").write_text("her own file")
+    with caplog.at_level(logging.WARNING, logger="test_release_feedback"):
+        _release(ReleaseFeedback, config)
+    released = _released(tmp_path)
+    assert released == {_name("carol"): "page of carol"}
+    assert all("HIDDEN" not in text for text in released.values())
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert (
+        msg.FEEDBACK_NOT_A_FILE.format(student="alice", page=str(alice / "nb.html"), kind=msg.KIND_SYMLINK)
+        in warnings
+    )
+    assert msg.FEEDBACK_NOT_A_NOTEBOOK.format(page=str(alice / "spec.html")) in warnings
+    assert msg.FEEDBACK_NOT_A_NOTEBOOK.format(page=str(alice / "mine.html")) in warnings
+
+
+def test_a_secret_that_is_a_symlink_is_not_read(feedback, caplog):
+    tmp_path, config = feedback
+    carol = tmp_path / "course" / "feedback" / "carol" / "L1W3"
+    (carol / "submission_secret.txt").unlink()
+    (carol / "submission_secret.txt").symlink_to(carol / "nb.html")
+    with caplog.at_level(logging.WARNING, logger="test_release_feedback"):
+        _release(ReleaseFeedback, config)
+    assert _released(tmp_path) == {_name("alice"): "page of alice"}
