@@ -406,6 +406,16 @@ FEEDBACK_NOT_THROUGH_EXCHANGE = (
     "(no submission_secret.txt: filed by make collect or make demo, say), so the exchange cannot deliver "
     "their feedback; return {page} through the LMS"
 )
+# --- the course root's privacy (course.privacy, cli) ----------------------------------------------
+
+COURSE_READABLE = (
+    "拒绝评分：其他用户可以读取课程的私密文件：{paths}。请运行 python -m grader secure（make 的评分目标会自动运行），"
+    "或 chmod go-rwx {chmod} / refusing to grade: other users can read the course's private files: "
+    "{paths}. Run `python -m grader secure` (the make targets that grade run it), or "
+    "chmod go-rwx {chmod}"
+)
+MADE_PRIVATE = "已设为私有 / made private: {path}"
+
 # --- the exchange's Collect (nbgrader_ext.exchange, nbgrader_ext.inbound) --------------------------
 
 KIND_SYMLINK = "符号链接 / a symbolic link"

@@ -179,6 +179,11 @@ class Collect(ExchangeCollect):
     def _write(self, folder, dest, time):
         """Write ``folder``'s files and ``timestamp.txt`` beside ``dest``, then put them in its place."""
         parent = os.path.dirname(dest)
+        top = self.coursedir.format_path(self.coursedir.submitted_directory, ".", ".")
+        if not os.path.isdir(top):
+            # submitted/ is private (grader/course/privacy.py): made so, not left to the umask.
+            os.makedirs(top, mode=0o700)
+            os.chmod(top, 0o700)
         os.makedirs(parent, exist_ok=True)
         staging = tempfile.mkdtemp(dir=parent, prefix="." + os.path.basename(dest) + ".collecting-")
         try:
