@@ -14,6 +14,11 @@ ASSIGNMENT ?= L1W3
 # Every assignment's source notebook (nbval and goldens cover them all).
 SOURCE_NBS := $(wildcard source/*/*.ipynb)
 
+# The course's private files (source, grading specs, gradebook, submissions, feedback, the course
+# secret, the grade exports): group and others lose access before every grading run and after
+# every target that writes them (grader/course/privacy.py); the grader refuses to grade otherwise.
+SECURE = $(BIN)/python -m grader secure
+
 # nbgrader runs alembic as a subprocess: the venv's bin must be on PATH.
 export PATH := $(BIN):$(PATH)
 # The source notebooks' hidden-test cells import the trusted `grader` package.
@@ -22,7 +27,7 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: help venv release goldens demo grade submissions table export test check \
-        validate clean system-deps mutation lint format \
+        validate clean system-deps mutation lint format secure \
         feedback report collect roster bench render-tools test-long test-field
 
 help:
@@ -33,6 +38,7 @@ help:
 	@echo "               on this machine as you: prints the protections and whether each neighbour kept its points"
 	@echo "make check     the linter, the format check and the unit tests (the edit loop, under a minute)"
 	@echo "make format    let ruff fix the imports and the formatting that make check refuses"
+	@echo "make secure    make the course's private files unreadable by other users (the grading targets do)"
 	@echo "make release   regenerate notebooks/ (the student release) from source/"
 	@echo "make grade     autograde every submission in submitted/ (WORKERS=n, default: CPU count;"
 	@echo "               ALLOW_UNISOLATED=1 grades where bubblewrap cannot isolate, printing the risk)"
@@ -68,10 +74,15 @@ goldens: $(STAMP)
 	done
 	$(BIN)/python -m grader release
 
+secure: $(STAMP)
+	$(SECURE)
+
 submissions: $(STAMP)
 	$(BIN)/python -m grader demo-submissions $(ASSIGNMENT)
+	$(SECURE)
 
 grade: $(STAMP)
+	$(SECURE)
 	$(BIN)/python -m grader grade $(ASSIGNMENT) $(if $(WORKERS),--workers $(WORKERS)) \
 	    $(if $(ALLOW_UNISOLATED),--allow-unisolated)
 
@@ -80,25 +91,30 @@ table: $(STAMP)
 
 export: $(STAMP)
 	$(BIN)/nbgrader export --to grades.csv
+	$(SECURE)
 
 demo: $(STAMP)
 	$(BIN)/python -m grader release
 	$(BIN)/python -m grader demo-submissions $(ASSIGNMENT)
+	$(SECURE)
 	$(BIN)/python -m grader grade $(ASSIGNMENT)
 	$(BIN)/nbgrader export --to grades.csv --log-level=WARN
 	@echo "grades.csv written"
 	$(BIN)/python -m grader table $(ASSIGNMENT)
 	$(BIN)/python -m grader feedback $(ASSIGNMENT)
 	$(BIN)/python -m grader report $(ASSIGNMENT)
+	$(SECURE)
 	@echo
 	@echo "Class report:   reports/$(ASSIGNMENT).html"
 	@echo "Feedback pages: feedback/<student>/$(ASSIGNMENT)/$(basename $(notdir $(wildcard source/$(ASSIGNMENT)/*.ipynb))).html"
 
 feedback: $(STAMP)
 	$(BIN)/python -m grader feedback $(ASSIGNMENT)
+	$(SECURE)
 
 report: $(STAMP)
 	$(BIN)/python -m grader report $(ASSIGNMENT)
+	$(SECURE)
 
 # An LMS download (Canvas or Moodle file names: see grader/lms/collect.py).  TIMEZONE is the
 # zone the zip's file times are in (the LMS server's; default UTC).  Not TZ: that is the
@@ -129,6 +145,7 @@ validate: $(STAMP)
 # stay in this checkout's build/: no test depends on, or is disturbed by, another test run on
 # the machine (pytest's default basetemp is shared by every run of a user).
 test: system-deps $(STAMP) render-tools lint
+	$(SECURE)
 	mkdir -p build
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -p no:cacheprovider \
 	    --basetemp=$(CURDIR)/build/pytest grader_tests/unit grader_tests/integration grader_tests/material \
@@ -139,6 +156,7 @@ test: system-deps $(STAMP) render-tools lint
 # concurrent writers, and the nbgrader paths' equivalence.  About 20 minutes on 2 cores;
 # .ci/run runs them after `make test`.
 test-long: system-deps $(STAMP) render-tools
+	$(SECURE)
 	mkdir -p build
 	$(BIN)/python -m pytest grader_tests/long -p no:cacheprovider --basetemp=$(CURDIR)/build/pytest-long
 

@@ -62,25 +62,27 @@ c.ExportApp.plugin_class = "grader.nbgrader_ext.export.SafeCsvExportPlugin"
 # c.Limits.memory_mb = 4096
 
 # --- Exchange and late work (docs/instructors.md) -------------------------
-# One machine: the exchange is the course's own exchange/ folder (gitignored),
-# world-writable as nbgrader requires.  Students point their own
-# ~/.jupyter/nbgrader_config.py at the same folder (docs/instructors.md).
-# On JupyterHub, set NBGRADER_EXCHANGE=/srv/nbgrader/exchange for instructors
-# and students alike; path_includes_course keeps several courses apart there.
-EXCHANGE = os.environ.get("NBGRADER_EXCHANGE", os.path.join(HERE, "exchange"))
-if not os.path.isdir(EXCHANGE):
-    try:
-        os.makedirs(EXCHANGE)
-        os.chmod(EXCHANGE, 0o777)  # release_assignment insists on 0777 anyway
-    except OSError:
-        pass  # e.g. a student without write access to the course: release creates it
+# The exchange lies outside the course root, which is private (`python -m grader secure`, run
+# by the make targets that grade: students must not read the source, the hidden cases, the
+# gradebook or each other's work).  One machine and JupyterHub alike: /srv/nbgrader/exchange,
+# or NBGRADER_EXCHANGE; `nbgrader release_assignment` creates it with nbgrader's modes (the
+# root 0777, the course's inbound folder 0733: students can add a submission, not list them).
+# Students point their own ~/.jupyter/nbgrader_config.py (or /etc/jupyter/) at the same folder;
+# path_includes_course keeps several courses apart there.
+EXCHANGE = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
 c.Exchange.root = EXCHANGE
 c.Exchange.path_includes_course = True
 c.Exchange.timezone = "UTC"
-# Release Feedback (nbgrader release_feedback, formgrader's button) releases every page the
-# exchange can deliver and names each student it cannot (filed by make collect or make demo,
-# without nbgrader submit's submission_secret.txt) instead of stopping at the first one
-# (grader/nbgrader_ext/exchange.py).  A name, not an import, as for the feedback classes below.
+# Collect (nbgrader collect, formgrader's button) files under a student's id only a folder that
+# student's uid owns, and in it only regular files of that uid, with the time the files arrived
+# (never timestamp.txt); it refuses the rest by name and exits 1.  `nbgrader list --inbound`
+# prints no name that is not a valid id.  Release Feedback (nbgrader release_feedback,
+# formgrader's button) releases only the notebooks' pages, regular files, and names each
+# student it cannot reach (filed by make collect or make demo, without nbgrader submit's
+# submission_secret.txt) instead of stopping at the first one (grader/nbgrader_ext/exchange.py).
+# Names, not imports, as for the feedback classes below.
+c.ExchangeFactory.collect = "grader.nbgrader_ext.exchange.Collect"
+c.ExchangeFactory.list = "grader.nbgrader_ext.exchange.List"
 c.ExchangeFactory.release_feedback = "grader.nbgrader_ext.exchange.ReleaseFeedback"
 
 # Due dates live in the gradebook (nbgrader db assignment add L1W3

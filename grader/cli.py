@@ -237,12 +237,17 @@ def _grade_options(parser):
 def cmd_grade(args):
     """Grade the submissions into the gradebook; print each student's notes."""
     from grader.batch import runner
+    from grader.course import privacy
     from grader.ids import terminal
     from grader.limits import LimitError, Limits
     from grader.sandbox.launch import ALLOW_UNISOLATED, SandboxUnavailable
 
     if args.allow_unisolated:  # for this process and every worker and kernel it starts
         os.environ[ALLOW_UNISOLATED] = "1"
+    refused = privacy.refusal(ROOT, **_private_paths(args))
+    if refused:
+        print(refused, file=sys.stderr)
+        return 2
     assignment = assignment_of(args.assignment)
     try:
         limits = Limits.load(args.limit)
@@ -271,6 +276,39 @@ def cmd_grade(args):
         for note in result.notes:
             print(f"{terminal(result.student)}: {terminal(note)}", file=sys.stderr)
     print(msg.GRADED_SUBMISSIONS.format(count=len(results)))
+    return 0
+
+
+def _private_paths(args):
+    """The private paths a command of ``args`` works on besides the course root's own."""
+    url = db_url(args)
+    gradebook = url[len("sqlite:///") :] if url.startswith("sqlite:///") else None
+    return {
+        "submitted": getattr(args, "submitted", None),
+        "autograded": getattr(args, "autograded", None),
+        "gradebook": gradebook,
+    }
+
+
+@command(
+    "secure",
+    "make the course's private files private (source, grading, gradebook, submissions, feedback, ...)",
+    autograded_option,
+    db_option,
+    _grade_options,
+)
+def cmd_secure(args):
+    """Take group and others' access to the course's private paths; then check that none is exposed."""
+    from grader.course import privacy
+    from grader.ids import terminal
+
+    given = _private_paths(args)
+    for path in privacy.secure(ROOT, **given):
+        print(msg.MADE_PRIVATE.format(path=terminal(path)))
+    refused = privacy.refusal(ROOT, **given)
+    if refused:  # e.g. a path owned by another user, which chmod cannot change
+        print(refused, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -421,6 +421,81 @@ FEEDBACK_NOT_THROUGH_EXCHANGE = (
     "(no submission_secret.txt: filed by make collect or make demo, say), so the exchange cannot deliver "
     "their feedback; return {page} through the LMS"
 )
+# --- the course root's privacy (course.privacy, cli) ----------------------------------------------
+
+COURSE_READABLE = (
+    "拒绝评分：其他用户可以读取课程的私密文件：{paths}。请运行 python -m grader secure（make 的评分目标会自动运行），"
+    "或 chmod go-rwx {chmod} / refusing to grade: other users can read the course's private files: "
+    "{paths}. Run `python -m grader secure` (the make targets that grade run it), or "
+    "chmod go-rwx {chmod}"
+)
+MADE_PRIVATE = "已设为私有 / made private: {path}"
+
+# --- the exchange's Collect (nbgrader_ext.exchange, nbgrader_ext.inbound) --------------------------
+
+KIND_SYMLINK = "符号链接 / a symbolic link"
+KIND_FIFO = "命名管道 / a named pipe (fifo)"
+KIND_DEVICE = "设备文件 / a device file"
+KIND_SOCKET = "套接字 / a socket"
+KIND_OTHER = "非普通文件 / not a regular file"
+EXCHANGE_BAD_NAME = (
+    "交换区收件箱中的 {name} 不含有效的学生 ID，已拒收：{reason} / {name} in the exchange's inbound "
+    "folder names no valid student id; refused: {reason}"
+)
+EXCHANGE_NO_SUCH_USER = (
+    "{student}：本机没有此用户，无法核对提交者，已拒收 {name} / {student}: no user of that name on this "
+    "machine, so the submitter cannot be checked; {name} refused"
+)
+EXCHANGE_REFUSED = "{student}：已拒收 {name}：{reason} / {student}: {name} refused: {reason}"
+EXCHANGE_NOT_A_FOLDER = "它不是文件夹，而是{kind} / it is not a folder but {kind}"
+EXCHANGE_FOLDER_OWNER = (
+    "它属于用户 {owner}，不属于该学生（以他人名义提交？）/ it belongs to user {owner}, not to this "
+    "student (submitted in another's name?)"
+)
+EXCHANGE_TOO_MANY_ENTRIES = "条目超过 {limit} 个 / it has more than {limit} entries"
+EXCHANGE_TOO_DEEP = "文件夹嵌套超过 {limit} 层 / its folders are nested more than {limit} deep"
+EXCHANGE_TOO_LARGE = "文件总大小超过 {mb:g} MB / its files add up to more than {mb:g} MB"
+EXCHANGE_ENTRY_SKIPPED = "{student}：{path} 未归档：{reason} / {student}: {path} not filed: {reason}"
+EXCHANGE_ENTRY_KIND = "它是{kind}，只归档普通文件 / it is {kind}; only regular files are filed"
+EXCHANGE_ENTRY_OWNER = "它属于用户 {owner}，不属于该学生 / it belongs to user {owner}, not to this student"
+EXCHANGE_ENTRY_HARD_LINK = "它是硬链接（{links} 个链接）/ it is a hard link ({links} links)"
+EXCHANGE_ENTRY_TOO_LARGE = "文件超过 {mb:g} MB / the file is over {mb:g} MB"
+EXCHANGE_ENTRY_CHANGED = (
+    "它在检查与读取之间被更换或删除 / it was swapped or removed between being checked and being read"
+)
+EXCHANGE_BAD_SECRET = (
+    "它不是 nbgrader submit 写的密钥，反馈将无法经交换区发布 / it is not a secret nbgrader submit "
+    "wrote, so the exchange cannot deliver this student's feedback"
+)
+EXCHANGE_COLLECTING = (
+    "收取 {student} 的提交（到达时间 {time}）/ collecting {student}'s submission (arrived {time})"
+)
+EXCHANGE_UPDATING = (
+    "更新 {student} 的提交（到达时间 {time}）/ updating {student}'s submission (arrived {time})"
+)
+EXCHANGE_ALREADY_COLLECTED = (
+    "{student} 的提交已收取，更新请加 --update / {student}'s submission is already collected; use "
+    "--update to update it"
+)
+EXCHANGE_NOTHING_NEWER = "{student} 没有更新的提交 / no newer submission of {student}"
+EXCHANGE_NO_SUBMISSIONS = "交换区中没有 {assignment} 的提交 / no submissions of {assignment} in the exchange"
+EXCHANGE_SOME_REFUSED = (
+    "交换区中有 {count} 项被拒收（见上文），其余提交已收取 / {count} item(s) of the exchange were refused "
+    "(see above); the other submissions are collected"
+)
+EXCHANGE_OWNER_UNCHECKED = (
+    "警告：未核对提交者（check_owner = False）：共享文件夹交换区无法区分学生 / WARNING: submitters are "
+    "not checked (check_owner = False): a shared-folder exchange cannot tell students apart"
+)
+FEEDBACK_NOT_A_FILE = (
+    "{student} 的反馈 {page} 不是普通文件（{kind}），未发布 / {student}'s feedback {page} is not a "
+    "regular file ({kind}); not released"
+)
+FEEDBACK_NOT_A_NOTEBOOK = (
+    "{page} 不是本作业笔记本的反馈页，未发布 / {page} is no feedback page of this assignment's "
+    "notebooks; not released"
+)
+
 REGISTERED = (
     "已在成绩册中登记 {assignment}（笔记本、评分单元与分值）/ registered {assignment} in the gradebook "
     "(notebook, graded cells and points)"

@@ -46,6 +46,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(name)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_course():
+    """This checkout's course made private, as the make targets that grade make it.
+
+    The grader refuses to grade while other users can read the course's private
+    files (grader/course/privacy.py), and a fresh clone has them 0755/0644: the
+    suite grades the checkout's own sources and specs, so it secures them first,
+    as `make test` does.  Course copies under pytest's basetemp (0700) are
+    private already.
+    """
+    from grader.course import privacy
+
+    privacy.secure(ROOT)
+
+
 @pytest.fixture(scope="session")
 def root():
     return ROOT

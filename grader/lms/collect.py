@@ -192,7 +192,10 @@ def collect(
         report = Report(lms=lms)
         students = _group(files, PATTERNS[lms], report)
         chosen, extras = _choose_notebooks(students, report, limits)
-        os.makedirs(submitted, exist_ok=True)
+        if not os.path.isdir(submitted):
+            # Private from the start (grader/course/privacy.py), not left to the umask.
+            os.makedirs(submitted, mode=0o700)
+            os.chmod(submitted, 0o700)
         # A sibling of submitted/ (same file system, so moving in is a rename), never inside it.
         staging = tempfile.mkdtemp(prefix=".collect-", dir=os.path.dirname(submitted))
         try:

@@ -215,10 +215,10 @@ def test_nbgrader_validate_cli_tells_the_truth(released_folder, variant):
 
 @pytest.fixture(scope="module")
 def exchange_course(tmp_path_factory):
-    """A course copy whose instructor has released L1W3 to the course-local exchange."""
+    """A course copy whose instructor has released L1W3 to an exchange beside it (outside the course)."""
     tmp = tmp_path_factory.mktemp("exchange-course")
     course = copy_course(tmp / "course")
-    teacher = plain_env(tmp / "instructor")
+    teacher = {**plain_env(tmp / "instructor"), "NBGRADER_EXCHANGE": str(tmp / "exchange")}
     nbgrader(["release_assignment", ASSIGNMENT], course, teacher)
     return tmp, course, teacher
 
@@ -228,7 +228,7 @@ def student_exchange_lab(exchange_course):
     tmp, course, _ = exchange_course
     root = tmp / "student-root"
     root.mkdir()
-    env = plain_env(tmp / "student-home", config=student_config(os.path.join(course, "exchange")))
+    env = plain_env(tmp / "student-home", config=student_config(tmp / "exchange"))
     server = _server(tmp, "student-exchange-lab", root, env)
     yield server, root
     server.stop()

@@ -337,6 +337,27 @@ NESTED = [
             ["smithjo"],
             ["doejane_1_2_planar_classification.ipynb", "doejane"],
         ),
+        # Issue 17's neighbours: a link to the course's own hidden cases or source notebook (by a
+        # relative path, any mode bits), a re-uploaded name, a late one: none is followed or filed.
+        (
+            [
+                ("doejane_1_2_planar_classification.ipynb", b"../../grading/L1W3/spec.py", WHEN, 0o120644),
+                (
+                    "roe_late_5_6_planar_classification-1.ipynb",
+                    b"/proc/self/cwd/source/L1W3/x.ipynb",
+                    WHEN,
+                    0o120000,
+                ),
+                ("smithjo_3_4_planar_classification.ipynb", notebook("s")),
+            ],
+            ["smithjo"],
+            [
+                "doejane_1_2_planar_classification.ipynb",
+                "doejane",
+                "roe_late_5_6_planar_classification-1.ipynb",
+                "roe",
+            ],
+        ),
     ],
 )
 def test_nothing_escapes_submitted_and_nested_archives_stay_packed(course, members, filed_ids, unfiled):
