@@ -296,7 +296,11 @@ NO_GRADES_IN_GRADEBOOK = (
 )
 GRADED_BY_HAND = "人工评分 / graded by hand"
 AUTOGRADED = "自动评分 / autograded"
-LATE_PENALTY = "迟交扣分 / late submission penalty"
+LATE_BREAKDOWN = (
+    "扣分前 {raw:g}，迟交扣分 −{penalty:g}，最终得分 {final:g} / "
+    "before the penalty {raw:g}, late submission penalty −{penalty:g}, final score {final:g}"
+)
+SCORE_AFTER_PENALTY = "总分已扣除迟交扣分 / the total is after the late submission penalty"
 NOTES_ON_SUBMISSION = "说明 / Notes on your submission"
 GRADING_SUMMARY = "评分摘要 / Grading summary"
 SUMMARY_INTRO = Pair(
@@ -323,6 +327,10 @@ NOTEBOOK_NOT_SHOWN = (
 CLASS_REPORT = "班级报告 / Class report"
 STUDENTS = "名学生 / students"
 MEAN_SCORE = "平均分 / mean score"
+MEAN_AFTER_PENALTY = (
+    "总分与平均分均已扣除迟交扣分；{late} 份迟交，扣分前平均分 {raw_mean:.2f} / totals and the mean are "
+    "after the late submission penalty; {late} late submission(s), mean before the penalty {raw_mean:.2f}"
+)
 SCORES_AND_PASS_RATES = "分数分布与各练习通过率 / Scores and pass rate per exercise"
 COMMON_FAILURES = "各练习最常见的失败原因 / Most common failure reasons per exercise"
 FULL_MARKS = "满分人数 / full marks"
@@ -330,6 +338,13 @@ COMMON_REASONS = "最常见原因（人数）/ most common reasons (students)"
 UNGRADABLE_SUBMISSIONS = "无法评分的提交 / Submissions that could not be graded"
 GRADING_TIME = "评分时间 / Grading time"
 NONE = "无 / none"
+
+# --- the score table (make table) -----------------------------------------------------------------
+
+TABLE_TOTAL_AFTER_PENALTY = (
+    "total = 扣分前得分 − 迟交扣分（formgrader 显示扣分前的总分）/ total = the score before the "
+    "penalty − the late submission penalty (formgrader shows the totals before the penalty)"
+)
 
 # --- the student release (expected_outputs) -------------------------------------------------------
 

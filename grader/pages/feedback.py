@@ -162,7 +162,12 @@ def summary_html(resources, extra_notes=(), log=None, limits=None):
         penalty = float(info.get("late_penalty") or 0.0)
     else:
         total -= penalty
-    late = f'<p class="late">{msg.LATE_PENALTY}: −{penalty:g}</p>' if penalty else ""
+    # The heading's total is after the penalty (as grades.csv's score); this line says so.
+    late = (
+        f'<p class="late">{msg.LATE_BREAKDOWN.format(raw=total + penalty, penalty=penalty, final=total)}</p>'
+        if penalty
+        else ""
+    )
     notes_html = (
         f"<h3>{msg.NOTES_ON_SUBMISSION}</h3><ul>"
         + "".join(f"<li>{html.escape(n)}</li>" for n in notes if n)
