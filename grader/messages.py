@@ -295,6 +295,8 @@ NO_GRADES_IN_GRADEBOOK = (
     "成绩簿中没有这份提交的成绩 / no grades for this submission in the gradebook ({error})"
 )
 GRADED_BY_HAND = "人工评分 / graded by hand"
+INSTRUCTOR_COMMENT = "教师评语 / Your instructor's comment:"
+SEE_THE_CELL = "在笔记本中查看 / see it in the notebook"
 AUTOGRADED = "自动评分 / autograded"
 LATE_BREAKDOWN = (
     "扣分前 {raw:g}，迟交扣分 −{penalty:g}，最终得分 {final:g} / "

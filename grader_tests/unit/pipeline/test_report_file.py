@@ -446,7 +446,7 @@ def pages(monkeypatch):
     monkeypatch.setattr(
         feedback,
         "gradebook_rows",
-        lambda *args: ({"add_values": (2.0, 2.0, 0.0, 2.0), "twice_values": (0.0, 3.0, 0.0, None)}, 0.0),
+        lambda *args: ({"add_values": (2.0, 2.0, 0.0, 2.0), "twice_values": (0.0, 3.0, 0.0, None)}, 0.0, {}),
     )
 
 
