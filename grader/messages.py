@@ -51,6 +51,7 @@ See Also
 grader_tests.test_unit_messages : the checks of this convention.
 """
 
+import re
 import string
 from typing import NamedTuple
 
@@ -272,8 +273,8 @@ MEMBER_ZIP_BOMB = (
 
 CHECK_PASSED = "通过 / passed"
 CHECK_FAILED = "未通过 / FAILED"
-CELL_TYPE_CHANGED = "单元格类型被改变 / a cell's type was changed: {source}"
-READ_ONLY_CELL_EDITED = "只读单元格被修改 / a read-only cell was edited: {source}"
+CELL_TYPE_CHANGED = "单元格类型被改变 / a cell's type was changed:"
+READ_ONLY_CELL_EDITED = "只读单元格被修改 / a read-only cell was edited:"
 CANNOT_BE_RUN = "无法运行 / cannot be run: {error}"
 NO_SELF_CHECKS = "没有找到自检单元格 / no self-check cells found"
 POINTS_UNIT = "分 / pt"
@@ -466,6 +467,35 @@ DEMO_STUDENT_RESERVED = (
     "演示学生 {student} 是引擎自带的，评分规格的 demo 不能再定义 / "
     "demo student {student} is the engine's own; the spec's demo cannot define it"
 )
+
+
+_SEPARATOR = re.compile(r" / |(?<=）)/ ")
+
+
+def halves(template):
+    """``(chinese, english)``: a message's two halves, split at its one separator.
+
+    Parameters
+    ----------
+    template : str
+        A message of this module (Chinese, ``" / "`` or ``"）/ "``, English), formatted or not.
+
+    Returns
+    -------
+    tuple of str
+    """
+    chinese, english = _SEPARATOR.split(template, maxsplit=1)
+    return chinese, english
+
+
+def two_lines(template, **fields):
+    """``template`` formatted with Chinese and English on lines of their own.
+
+    For the terminal and nbgrader's Validate dialog, where one long bilingual line is cut or
+    scrolls sideways.  A field only the English half names is filled there.
+    """
+    chinese, english = halves(template)
+    return chinese.format(**fields) + "\n" + english.format(**fields)
 
 
 def catalogue():
