@@ -24,6 +24,24 @@ def star(module):
     return {name: getattr(module, name) for name in names}
 
 
+def paragraphs(message):
+    """A self-check's message with each wrapped line joined again (``checks.fit`` continues with two spaces).
+
+    Returns
+    -------
+    list of str
+        One entry per line as it was before wrapping: the Chinese header, the English one, ...
+    """
+    out = []
+    for line in message.splitlines():
+        indent = out[-1][: len(out[-1]) - len(out[-1].lstrip(" "))] if out else ""
+        if out and line.startswith(indent + "  ") and not line.startswith(indent + "   "):
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line)
+    return out
+
+
 # Single bugs on different exercises: (exercise, text in the reference, replacement).
 BUGS = {
     "bug_predict": ("func_predict", "np.round(A2)", "np.round(A2 + 0.1)"),

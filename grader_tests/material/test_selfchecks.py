@@ -17,7 +17,7 @@ import pytest
 
 from grader import ROOT
 from grader_tests.helpers import selfcheck
-from grader_tests.helpers.course import checks, testCases
+from grader_tests.helpers.course import checks, paragraphs, testCases
 from grader_tests.helpers.mutants import MUTANTS
 
 SOURCE_NOTEBOOK = os.path.join(ROOT, "source", "L1W3", "planar_classification.ipynb")
@@ -75,8 +75,8 @@ def test_every_bug_fails_its_exercise_check(mutant):
     assert checks.PASSED not in outcome(mutant.id)[1]
     # Its own fault, not a callee's: the callees here are the correct solutions.
     assert error.exercise == mutant.exercise and error.case is not None
-    first = str(error).splitlines()[0]
-    assert first.startswith(f"{mutant.exercise} 未通过公开自检，用例：") and first.endswith(error.case)
+    chinese, english = paragraphs(str(error))[:2]
+    assert chinese.startswith(f"{mutant.exercise} 未通过公开自检，用例：") and english.endswith(error.case)
     if error.problem is None:
         # It raised: every such bug of the catalog is told what to change.
         assert "the call raised" in str(error) and error.hints, str(error)
@@ -218,15 +218,18 @@ def test_forward_names_the_variables_as_the_notebook_does():
 def test_message_says_how_to_reproduce_the_case():
     error = failure("forward_missing_b1")
     lines = str(error).splitlines()
-    assert lines[0] == (
-        "func_forward_propagation 未通过公开自检，用例：非零偏置，tanh 明显非线性（n_x=3, n_h=2, m=4） / "
-        "func_forward_propagation fails its public self-check, case: non-zero biases, "
-        "tanh far from linear (n_x=3, n_h=2, m=4)"
-    )
-    assert (
-        lines[2] == "输入 / inputs: from testCases import func_forward_propagation_extra_case; "
-        "func_forward_propagation(*func_forward_propagation_extra_case())"
-    )
+    # Chinese and English on lines of their own, each within checks.WIDTH columns.
+    assert lines[:4] == [
+        "func_forward_propagation 未通过公开自检，用例：非零偏置，tanh 明显非线性（n_x=3,",
+        "  n_h=2, m=4）",
+        "func_forward_propagation fails its public self-check, case: non-zero biases,",
+        "  tanh far from linear (n_x=3, n_h=2, m=4)",
+    ]
+    at = lines.index("输入 / inputs:")
+    assert lines[at + 1 : at + 3] == [
+        "from testCases import func_forward_propagation_extra_case",
+        "func_forward_propagation(*func_forward_propagation_extra_case())",
+    ]
 
 
 def test_lesson_case_runs_first_with_the_lessons_printed_values():
@@ -245,7 +248,7 @@ def test_an_exception_in_the_students_code_shows_only_the_students_frames():
     with pytest.raises(checks.Mismatch) as info:
         checks.check_compute_cost(func_compute_cost)
     text = str(info.value)
-    assert text.splitlines()[0].endswith("case: the lesson's test case")
+    assert paragraphs(text)[1].endswith("case: the lesson's test case")
     assert "the call raised ValueError: shapes (1,3) and (1,3) not aligned" in text
     assert "return np.dot(A2, Y)" in text and checks.__file__ not in text
     assert info.value.problem is None
@@ -274,12 +277,12 @@ def test_composite_check_names_the_failing_callee_first(exercise, callee, mutant
     namespace = solutions(BY_ID[mutant_id])
     with pytest.raises(checks.Mismatch) as info:
         CHECKS[exercise](namespace[exercise])
-    lines = str(info.value).splitlines()
-    assert lines[0] == (
-        f"{exercise} 调用的 {callee} 未通过自检，请先修正它 / "
-        f"{exercise} calls {callee}, which fails its own self-check: fix that first"
-    )
-    assert lines[1].startswith(f"    {callee} 未通过公开自检")
+    lines = paragraphs(str(info.value))
+    assert lines[:2] == [
+        f"{exercise} 调用的 {callee} 未通过自检，请先修正它",
+        f"{exercise} calls {callee}, which fails its own self-check: fix that first",
+    ]
+    assert lines[2].startswith(f"    {callee} 未通过公开自检")
     assert info.value.exercise == exercise and info.value.case is None
 
 
@@ -456,6 +459,56 @@ def test_in_ipython_a_bug_that_raises_shows_its_line_and_hint():
         InteractiveShell.clear_instance()
     [lines] = shown
     assert "    Z1 = W1 * X + b1" in lines
-    assert lines[-1].endswith(
+    # The hint is fitted to checks.WIDTH: it may wrap, so it is compared with its lines joined.
+    assert paragraphs("\n".join(lines))[-1] == (
         "Hint: Z1 = W1·X + b1 is a matrix product: write np.dot(W1, X) + b1; * multiplies element by element"
     )
+
+
+# --------------------------------------------------------------------------- messages that fit
+
+
+def _shown_by_nbgrader_validate(message):
+    """``message`` as ``nbgrader validate`` prints an error in a terminal (its own indent and cut)."""
+    from nbgrader.validator import Validator
+
+    return Validator()._indent(message)
+
+
+@pytest.mark.parametrize("mutant", [m for m in MUTANTS if not m.equivalent], ids=lambda m: m.id)
+def test_every_message_fits_the_validate_dialog_and_the_terminal(mutant):
+    """Chinese and English on lines of their own, none wider than checks.WIDTH, none cut by nbgrader."""
+    text = str(failure(mutant.id))
+    lines = text.splitlines()
+    assert max(checks._columns(line) for line in lines) <= checks.WIDTH <= 100, text
+    assert "..." not in _shown_by_nbgrader_validate(text), text
+    for line in lines:
+        # A line is in one language: no Chinese half followed by its English one.
+        assert checks._halves(line) is None or len(line) < 20, line
+    assert any(line.startswith("Hint: ") for line in lines) is bool(
+        error_hints := failure(mutant.id).hints
+    ), (
+        text,
+        error_hints,
+    )
+
+
+@pytest.mark.parametrize(
+    "text, width",
+    [
+        ("提示：sigmoid 的符号反了：sigmoid(z) = 1 / (1 + exp(-z)) / Hint: sign: 1 / (1 + exp(-z))", 80),
+        ("很长的中文" * 20 + " / " + "a long English sentence " * 10, 40),
+        ("x" * 120, 80),  # one word: kept whole rather than cut
+    ],
+)
+def test_fit_splits_the_languages_and_wraps(text, width):
+    lines = checks.fit(text, width).splitlines()
+    if "/" in text:
+        zh = [line for line in lines if checks._WIDE.search(line)]
+        en = [line for line in lines if not checks._WIDE.search(line)]
+        assert lines == zh + en and zh and en
+        assert "".join(s.strip() for s in zh).endswith(text.split(" / Hint")[0].split(" / a long")[0][-5:])
+        assert all(checks._columns(line) <= width for line in lines), lines
+    else:
+        assert lines == [text]
+    assert checks.fit(checks.fit(text, width), width) == checks.fit(text, width)

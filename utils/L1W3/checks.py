@@ -78,8 +78,107 @@ class Problem(str):
         return (Problem, (str(self), self.kind, self.variable, self.index))
 
 
+# The widest line of a message, in terminal columns (a Chinese character takes two):
+# `nbgrader validate` cuts a line of over 83 characters with "...", and JupyterLab's
+# Validate dialog scrolls sideways for a long one.  So the Chinese and the English of
+# each "中文 / English" line go on lines of their own, each wrapped to this width.
+WIDTH = 80
+_WIDE = re.compile(
+    r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+)
+_SEPARATOR = re.compile(r" / |(?<=）)/ ")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_INPUTS = "输入 / inputs: "
+_WHERE = "出错位置 / where:"
+
+
+def _columns(text):
+    """The terminal columns ``text`` takes (East Asian wide characters take two)."""
+    return len(text) + len(_WIDE.findall(text))
+
+
+def _halves(line):
+    """``(chinese, english)`` of a "中文 / English" line, or ``None`` for a line in one language.
+
+    The separator is the one before ``Hint:``, else the first one after the last Chinese
+    character (a formula in a Chinese half, ``1 / (1 + exp(-z))``, comes before its end).
+    """
+    if not _WIDE.search(line):
+        return None
+    at = line.find(" / Hint: ")
+    if at >= 0:
+        return line[:at], line[at + 3 :]
+    last = max(m.end() for m in _WIDE.finditer(line)) - 1
+    found = _SEPARATOR.search(line, last) or _SEPARATOR.search(line)
+    # An English half has words (not only a formula's end, as in "1 / (1 + exp(-z))").
+    if found is None or _WIDE.search(line, found.end()) or len(_WORD.findall(line, found.end())) < 3:
+        return None
+    return line[: found.start()].rstrip(), line[found.end() :]
+
+
+def _wrap(text, width):
+    """``text`` in lines of at most ``width`` columns, broken at spaces or beside Chinese characters.
+
+    A continued line starts with two spaces; a word longer than a line is not broken.
+    """
+    lines = []
+    while _columns(text) > width:
+        fits, columns = 0, 0
+        for i, char in enumerate(text):
+            columns += _columns(char)
+            if columns > width:
+                break
+            fits = i + 1
+        breaks = [
+            j
+            for j in range(3, fits + 1)
+            if j < len(text)
+            and text[j] not in "，。：；）、！？"
+            and (" " in (text[j - 1], text[j]) or _WIDE.match(text[j - 1]) or _WIDE.match(text[j]))
+        ]
+        if breaks:
+            cut = breaks[-1]
+        else:  # one long word: the line ends at the next space
+            cut = text.find(" ", fits)
+            if cut < 0:
+                break
+        head, rest = text[:cut].rstrip(), text[cut:].strip()
+        if not rest:
+            break
+        lines.append(head)
+        text = "  " + rest
+    lines.append(text)
+    return lines
+
+
+def fit(message, width=WIDTH):
+    """``message`` with its Chinese and English on lines of their own, none wider than ``width``.
+
+    The call after ``输入 / inputs:`` goes on lines of its own, one statement per line, as it
+    is pasted into a cell; the student's traceback after ``出错位置 / where:`` is kept as it is.
+    """
+    out = []
+    lines = message.splitlines()
+    for number, line in enumerate(lines):
+        body = line.lstrip(" ")
+        indent = line[: len(line) - len(body)]
+        if body == _WHERE:
+            out += lines[number:]
+            break
+        if body.startswith(_INPUTS):
+            out.append(indent + _INPUTS.rstrip())
+            out += [indent + statement for statement in body[len(_INPUTS) :].split("; ")]
+            continue
+        halves = _halves(body)
+        for part in halves if halves else (body,):
+            out += [indent + piece for piece in _wrap(part, max(width - len(indent), 20))]
+    return "\n".join(out)
+
+
 class Mismatch(AssertionError):
     """A self-check failed; the message (Chinese, then English) says where and why.
+
+    The message is :func:`fit` to :data:`WIDTH` columns.
 
     Parameters
     ----------
@@ -96,7 +195,7 @@ class Mismatch(AssertionError):
     """
 
     def __init__(self, message, exercise=None, case=None, problem=None, hints=()):
-        super().__init__(message)
+        super().__init__(fit(message))
         self.exercise = exercise
         self.case = case
         self.problem = problem

@@ -237,6 +237,7 @@ def _columns(assignment, monkeypatch):
     monkeypatch.setattr(
         table, "scores", lambda db_url, a: (grade_ids, {"ok": {}}, dict.fromkeys(grade_ids, 1.0))
     )
+    monkeypatch.setattr(table, "penalties", lambda db_url, a: {})
     head = table.render("unused", assignment).splitlines()[0]
     return [column.strip() for column in head.split("|")[1:-1]]
 
