@@ -1,6 +1,7 @@
 """The course's first assignment as the tests use it: its helper modules and sample classes.
 
-The helper modules (``checks``, ``planar_utils``, ``testCases``) are the ones the
+The helper modules (``checks``, ``planar_utils``, ``testCases``, and
+``selfcheck_core``, which every assignment's checks share) are the ones the
 grader loads, by path and for this assignment alone
 (``grader.course.assignment.load_helpers``): no test puts ``utils/`` on ``sys.path``.
 """
@@ -14,6 +15,7 @@ from grader.course.assignment import load
 
 L1W3 = load("L1W3")
 checks = L1W3.helpers["checks"]
+selfcheck_core = L1W3.helpers["selfcheck_core"]
 planar_utils = L1W3.helpers["planar_utils"]
 testCases = L1W3.helpers["testCases"]
 

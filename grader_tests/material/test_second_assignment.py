@@ -464,6 +464,13 @@ def test_a_failed_self_check_puts_chinese_and_english_on_lines_of_their_own(help
     checks = helpers["checks"]
     with pytest.raises(checks.Mismatch) as info:
         checks.check_propagate(lambda w, b, X, Y: ({"dw": np.zeros((2, 1)), "db": 0.0}, 5.0))
-    chinese, english = str(info.value).splitlines()
-    assert re.search(r"[\u4e00-\u9fff]", chinese) and english.startswith("(grads, cost)[0]['dw']")
-    assert not re.search(r"[\u4e00-\u9fff]", english) and len(english) <= 80
+    lines = str(info.value).splitlines()
+    # The header, then the difference, each as a Chinese line and its English one.
+    assert lines[2:4] == [
+        "grads['dw'][0, 0]：期望 0.99845601，实际 0",
+        "grads['dw'][0, 0]: expected 0.99845601, got 0",
+    ]
+    for chinese, english in (lines[0:2], lines[2:4]):
+        assert re.search(r"[\u4e00-\u9fff]", chinese) and " / " not in chinese
+        assert not re.search(r"[\u4e00-\u9fff]", english) and len(english) <= 80
+    assert lines[4:] == ["输入 / inputs:", "func_propagate(*func_propagate_test_case())"]
