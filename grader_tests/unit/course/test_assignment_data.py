@@ -151,7 +151,7 @@ def test_every_helper_in_source_is_a_relative_symlink_into_utils_of_its_assignme
         real = os.path.join(ROOT, "utils", folder, name)
         assert os.path.isfile(real) and not os.path.islink(real)
     own = sorted(n for n in os.listdir(utils) if n.endswith(".py"))
-    assert own + _shared() == helpers, (
+    assert sorted(own + _shared()) == helpers, (
         f"utils/{assignment_id}/ and utils/shared/ hold a helper that source/{assignment_id}/ does not link"
     )
     assert not set(own) & set(_shared()), "a helper is both the assignment's own and shared"
