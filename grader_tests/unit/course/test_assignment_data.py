@@ -182,7 +182,10 @@ def test_every_helper_says_its_release_is_generated_and_which_file_to_edit(assig
     assert f"edit utils/{folder}/{name} and run `make release`" in second
     # nbgrader releases the file's bytes, header included: each assignment's folder gets a real copy.
     assert released == [first, second]
-    assert not os.path.islink(os.path.join(ROOT, "notebooks", assignment_id, name))
+    copy = os.path.join(ROOT, "notebooks", assignment_id, name)
+    assert not os.path.islink(copy)
+    with open(copy, "rb") as a, open(os.path.join(ROOT, "utils", folder, name), "rb") as b:
+        assert a.read() == b.read(), f"notebooks/{assignment_id}/{name} is stale: run `make release`"
 
 
 # ------------------------------------------------------------------ the demo, from the spec
