@@ -27,7 +27,7 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: help venv release goldens demo grade submissions table export test check \
-        validate clean system-deps mutation lint format secure \
+        validate clean reset system-deps mutation lint format secure \
         feedback report collect roster bench render-tools test-long test-field
 
 help:
@@ -51,7 +51,9 @@ help:
 	@echo "make validate NB=path/to/notebook.ipynb   run the public self-checks"
 	@echo "make goldens   re-execute the source notebook and store its outputs"
 	@echo "make mutation  grade the catalog of buggy and equivalent submissions, print the table"
-	@echo "make clean     remove generated grading output and the venv"
+	@echo "make reset     remove every grading output (submissions, gradebook, autograded, feedback,"
+	@echo "               reports, CSVs, the course-local exchange): a fresh course; keeps the venv"
+	@echo "make clean     make reset, then also remove the venv, build/ and the caches (a rebuild takes minutes)"
 
 # Students' requirements plus the instructors' extras (requirements-instructor.txt
 # includes requirements.txt), all pinned by constraints.txt.
@@ -107,6 +109,7 @@ demo: $(STAMP)
 	@echo
 	@echo "Class report:   reports/$(ASSIGNMENT).html"
 	@echo "Feedback pages: feedback/<student>/$(ASSIGNMENT)/$(basename $(notdir $(wildcard source/$(ASSIGNMENT)/*.ipynb))).html"
+	@echo "make reset removes the demo's students and every grading output (the venv stays)."
 
 feedback: $(STAMP)
 	$(BIN)/python -m grader feedback $(ASSIGNMENT)
@@ -197,8 +200,13 @@ mutation: $(STAMP)
 render-tools:
 	npm ci --prefix grader_tests/render --no-audit --no-fund
 
-clean:
+# A fresh course without rebuilding the environment: everything grading writes (the demo's
+# students included) goes, the sources, the release and the venv stay.  It needs no venv.
+reset:
 	find autograded -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
-	rm -rf feedback submitted downloaded gradebook.db grades.csv grades_by_exercise.csv build \
-	    reports .pytest_cache
+	rm -rf submitted downloaded feedback reports exchange gradebook.db gradebook.db-journal \
+	    grades.csv grades_by_exercise.csv
+
+clean: reset
+	rm -rf build .pytest_cache
 	rm -rf $(VENV)

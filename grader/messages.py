@@ -51,6 +51,7 @@ See Also
 grader_tests.test_unit_messages : the checks of this convention.
 """
 
+import re
 import string
 from typing import NamedTuple
 
@@ -287,8 +288,8 @@ MEMBER_ZIP_BOMB = (
 
 CHECK_PASSED = "通过 / passed"
 CHECK_FAILED = "未通过 / FAILED"
-CELL_TYPE_CHANGED = "单元格类型被改变 / a cell's type was changed: {source}"
-READ_ONLY_CELL_EDITED = "只读单元格被修改 / a read-only cell was edited: {source}"
+CELL_TYPE_CHANGED = "单元格类型被改变 / a cell's type was changed:"
+READ_ONLY_CELL_EDITED = "只读单元格被修改 / a read-only cell was edited:"
 CANNOT_BE_RUN = "无法运行 / cannot be run: {error}"
 NO_SELF_CHECKS = "没有找到自检单元格 / no self-check cells found"
 POINTS_UNIT = "分 / pt"
@@ -310,8 +311,14 @@ NO_GRADES_IN_GRADEBOOK = (
     "成绩簿中没有这份提交的成绩 / no grades for this submission in the gradebook ({error})"
 )
 GRADED_BY_HAND = "人工评分 / graded by hand"
+INSTRUCTOR_COMMENT = "教师评语 / Your instructor's comment:"
+SEE_THE_CELL = "在笔记本中查看 / see it in the notebook"
 AUTOGRADED = "自动评分 / autograded"
-LATE_PENALTY = "迟交扣分 / late submission penalty"
+LATE_BREAKDOWN = (
+    "扣分前 {raw:g}，迟交扣分 −{penalty:g}，最终得分 {final:g} / "
+    "before the penalty {raw:g}, late submission penalty −{penalty:g}, final score {final:g}"
+)
+SCORE_AFTER_PENALTY = "总分已扣除迟交扣分 / the total is after the late submission penalty"
 NOTES_ON_SUBMISSION = "说明 / Notes on your submission"
 GRADING_SUMMARY = "评分摘要 / Grading summary"
 SUMMARY_INTRO = Pair(
@@ -338,6 +345,10 @@ NOTEBOOK_NOT_SHOWN = (
 CLASS_REPORT = "班级报告 / Class report"
 STUDENTS = "名学生 / students"
 MEAN_SCORE = "平均分 / mean score"
+MEAN_AFTER_PENALTY = (
+    "总分与平均分均已扣除迟交扣分；{late} 份迟交，扣分前平均分 {raw_mean:.2f} / totals and the mean are "
+    "after the late submission penalty; {late} late submission(s), mean before the penalty {raw_mean:.2f}"
+)
 SCORES_AND_PASS_RATES = "分数分布与各练习通过率 / Scores and pass rate per exercise"
 COMMON_FAILURES = "各练习最常见的失败原因 / Most common failure reasons per exercise"
 FULL_MARKS = "满分人数 / full marks"
@@ -345,6 +356,13 @@ COMMON_REASONS = "最常见原因（人数）/ most common reasons (students)"
 UNGRADABLE_SUBMISSIONS = "无法评分的提交 / Submissions that could not be graded"
 GRADING_TIME = "评分时间 / Grading time"
 NONE = "无 / none"
+
+# --- the score table (make table) -----------------------------------------------------------------
+
+TABLE_TOTAL_AFTER_PENALTY = (
+    "total = 扣分前得分 − 迟交扣分（formgrader 显示扣分前的总分）/ total = the score before the "
+    "penalty − the late submission penalty (formgrader shows the totals before the penalty)"
+)
 
 # --- the student release (expected_outputs) -------------------------------------------------------
 
@@ -547,6 +565,35 @@ DEMO_STUDENT_RESERVED = (
     "演示学生 {student} 是引擎自带的，评分规格的 demo 不能再定义 / "
     "demo student {student} is the engine's own; the spec's demo cannot define it"
 )
+
+
+_SEPARATOR = re.compile(r" / |(?<=）)/ ")
+
+
+def halves(template):
+    """``(chinese, english)``: a message's two halves, split at its one separator.
+
+    Parameters
+    ----------
+    template : str
+        A message of this module (Chinese, ``" / "`` or ``"）/ "``, English), formatted or not.
+
+    Returns
+    -------
+    tuple of str
+    """
+    chinese, english = _SEPARATOR.split(template, maxsplit=1)
+    return chinese, english
+
+
+def two_lines(template, **fields):
+    """``template`` formatted with Chinese and English on lines of their own.
+
+    For the terminal and nbgrader's Validate dialog, where one long bilingual line is cut or
+    scrolls sideways.  A field only the English half names is filled there.
+    """
+    chinese, english = halves(template)
+    return chinese.format(**fields) + "\n" + english.format(**fields)
 
 
 def catalogue():

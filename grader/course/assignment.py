@@ -4,7 +4,8 @@ An assignment is data, laid out by convention under the course root::
 
     source/<id>/<notebook>.ipynb   the instructor notebook (solutions, hidden-test markers)
     source/<id>/*.py               helper modules, released with the notebook (relative
-                                   symlinks to utils/<id>/*.py, the files to edit)
+                                   symlinks to utils/<id>/*.py, the files to edit, or to
+                                   utils/shared/*.py, those every assignment shares)
     notebooks/<id>/                the student release (nbgrader generate_assignment)
     grading/<id>/spec.py           never released: ``build(helpers) -> grader.spec.Spec``
 

@@ -142,11 +142,22 @@ def validate(path, limits=None):
     results = validator.validate(os.path.abspath(path))
     problems = []
     for cell in results.get("type_changed", []):
-        problems.append(msg.CELL_TYPE_CHANGED.format(source=cell["source"][:80]))
+        problems.append(msg.two_lines(msg.CELL_TYPE_CHANGED) + "\n" + _first_line(cell["source"]))
     for cell in results.get("changed", []):
-        problems.append(msg.READ_ONLY_CELL_EDITED.format(source=cell["source"][:80]))
+        problems.append(msg.two_lines(msg.READ_ONLY_CELL_EDITED) + "\n" + _first_line(cell["source"]))
     errors = {cell["source"]: _clean(cell["raw_error"]) for cell in results.get("failed", [])}
     return [(gid, points, errors.get(source)) for gid, points, source in graded], problems
+
+
+# The widest line printed (terminal columns): nbgrader's Validate output cuts longer ones.
+WIDTH = 80
+
+
+def _first_line(source):
+    """The first line of a cell's source, indented, cut to fit :data:`WIDTH`."""
+    lines = source.strip().splitlines() or [""]
+    line = lines[0] if len(lines[0]) <= WIDTH - 8 else lines[0][: WIDTH - 11] + "..."
+    return "    " + line + (" ..." if len(lines) > 1 else "")
 
 
 def _clean(text):
@@ -161,7 +172,7 @@ def main(path):
     try:
         results, problems = validate(path)
     except Exception as exc:  # a notebook that cannot even be read or run
-        print(f"{path}: " + msg.CANNOT_BE_RUN.format(error=f"{type(exc).__name__}: {exc}"))
+        print(f"{path}:\n" + msg.two_lines(msg.CANNOT_BE_RUN, error=f"{type(exc).__name__}: {exc}"))
         return 2
     for problem in problems:
         print(problem)
@@ -173,8 +184,10 @@ def main(path):
         print(f"{FAILED if error else PASSED}  {grade_id} ({points:g} {msg.POINTS_UNIT})")
         if error:
             print("\n".join("    " + line for line in error.splitlines()))
-    print(
-        f"{len(results) - len(failed)}/{len(results)} {msg.SELF_CHECKS_PASSED}"
-        f" （{msg.GRADING_ADDS_HIDDEN_TESTS})"
+    passed = f"{len(results) - len(failed)}/{len(results)}"
+    (zh, en), (zh_hidden, en_hidden) = (
+        msg.halves(msg.SELF_CHECKS_PASSED),
+        msg.halves(msg.GRADING_ADDS_HIDDEN_TESTS),
     )
+    print(f"{passed} {zh}（{zh_hidden}）\n{passed} {en} ({en_hidden})")
     return 1 if failed or problems else 0

@@ -10,7 +10,9 @@ formgrader's "Generate Feedback" button, and ``python -m grader feedback``
 feedback extras in parallel).
 
 The summary shows, per exercise, the score **from the gradebook** (so a
-manual grade counts, and is labelled ``messages.GRADED_BY_HAND``), what failed
+manual grade counts, and is labelled ``messages.GRADED_BY_HAND``, with a link to its cell),
+the instructor's comments entered in formgrader's Manual Grading (each with a link to
+its cell further down the page), what failed
 and why (from the grading report beside the autograded submission), the notes
 on the submission, and the assignment's feedback extra, if its spec has one
 (a plot of the student's model beside the reference one, say).
@@ -52,6 +54,9 @@ SUMMARY_CSS = """
 #grader-summary tr.fail td:nth-child(2) { background: #fdecea; }
 #grader-summary .by-hand { display: inline-block; background: #fff3cd; border: 1px solid #d4a200;
   border-radius: 4px; padding: 0 4px; font-size: 12px; }
+#grader-summary .manual-comment { background: #fff8e1; border-left: 4px solid #d4a200; padding: 4px 6px;
+  margin-bottom: 6px; }
+#grader-summary .manual-comment pre { font-size: 14px; margin-top: 2px; }
 #grader-summary img { max-width: 100%; height: auto; }
 #grader-summary h2 { font-size: 1.6em; }
 @media (max-width: 600px) {
@@ -73,13 +78,34 @@ def load_assignment(assignment_id):
 
 
 def gradebook_rows(db_url, notebook_id, assignment_id, student):
-    """``({grade_id: (score, max_score, auto_score, manual_score)}, late_penalty)`` from the gradebook."""
+    """The student's grades, late penalty and the instructor's comments, from the gradebook.
+
+    Returns
+    -------
+    tuple
+        ``({grade_id: (score, max_score, auto_score, manual_score)}, late_penalty,
+        {cell name: manual comment})``; the comments are those entered in formgrader's Manual
+        Grading (on a solution or task cell), empty ones left out.
+    """
     from nbgrader.api import Gradebook
 
     with Gradebook(db_url) as gb:
         nb = gb.find_submission_notebook(notebook_id, assignment_id, student)
         rows = {g.name: (g.score, g.max_score, g.auto_score, g.manual_score) for g in nb.grades}
-        return rows, nb.late_submission_penalty or 0.0
+        comments = {c.name: c.manual_comment for c in nb.comments if (c.manual_comment or "").strip()}
+        return rows, nb.late_submission_penalty or 0.0, comments
+
+
+def _comment_html(name, comment):
+    """The instructor's comment on cell ``name``, with a link to it in the notebook below.
+
+    nbgrader's feedback template anchors a solution or task cell as ``comment-<grade id>``.
+    """
+    return (
+        f'<div class="manual-comment"><b>{msg.INSTRUCTOR_COMMENT}</b> '
+        f'<a href="#comment-{html.escape(name)}">{msg.SEE_THE_CELL}</a>'
+        f"<pre>{html.escape(comment.strip())}</pre></div>"
+    )
 
 
 def _result_html(verdict):
@@ -119,9 +145,9 @@ def summary_html(resources, extra_notes=(), log=None, limits=None):
     )
     if report is None:
         notes.append(msg.NO_GRADING_REPORT)
-    rows, penalty = {}, 0.0
+    rows, penalty, comments = {}, 0.0, {}
     try:
-        rows, penalty = gradebook_rows(info["db_url"], info["notebook"], assignment_id, student)
+        rows, penalty, comments = gradebook_rows(info["db_url"], info["notebook"], assignment_id, student)
     except Exception as exc:
         notes.append(msg.NO_GRADES_IN_GRADEBOOK.format(error=type(exc).__name__))
     notes += report.notes if report is not None else []
@@ -150,19 +176,29 @@ def summary_html(resources, extra_notes=(), log=None, limits=None):
             by_hand = (
                 f'<br><span class="by-hand">{msg.GRADED_BY_HAND}</span>'
                 f"<br><small>{msg.AUTOGRADED}: {float(auto or 0):g}</small>"
+                f'<br><small><a href="#{html.escape(gid)}">{msg.SEE_THE_CELL}</a></small>'
             )
         name = exercise_of.get(gid, gid)
+        # The comment on the exercise's solution cell (named as the exercise), or on the cell itself.
+        said = "".join(_comment_html(c, comments.pop(c)) for c in dict.fromkeys((name, gid)) if c in comments)
         table.append(
             f'<tr class="{"ok" if score >= points else "fail"}">'
             f"<td><code>{html.escape(name)}</code></td>"
-            f"<td>{score:g} / {points:g}{by_hand}</td><td>{_result_html(verdict)}</td></tr>"
+            f"<td>{score:g} / {points:g}{by_hand}</td><td>{said}{_result_html(verdict)}</td></tr>"
         )
     if "score" in info and info.get("score") is not None:
         total = float(info["score"])
         penalty = float(info.get("late_penalty") or 0.0)
     else:
         total -= penalty
-    late = f'<p class="late">{msg.LATE_PENALTY}: −{penalty:g}</p>' if penalty else ""
+    # The heading's total is after the penalty (as grades.csv's score); this line says so.
+    late = (
+        f'<p class="late">{msg.LATE_BREAKDOWN.format(raw=total + penalty, penalty=penalty, final=total)}</p>'
+        if penalty
+        else ""
+    )
+    # Comments on cells of no exercise (a task, a cell the assignment added), after the table.
+    other_comments = "".join(_comment_html(name, comment) for name, comment in sorted(comments.items()))
     notes_html = (
         f"<h3>{msg.NOTES_ON_SUBMISSION}</h3><ul>"
         + "".join(f"<li>{html.escape(n)}</li>" for n in notes if n)
@@ -181,6 +217,7 @@ def summary_html(resources, extra_notes=(), log=None, limits=None):
 <tr><th>{msg.EXERCISE}</th><th>{msg.SCORE}</th><th>{msg.RESULT}</th></tr>
 {"".join(table)}
 </table>
+{other_comments}
 {notes_html}
 {extra}
 </section>

@@ -6,7 +6,8 @@ submission.  The reasons are built from the verdicts' typed failures
 (``kind``, ``variable``), never from their messages, so rewording a message
 changes no count.  Shows the score histogram, the pass rate per exercise,
 the most common failure reasons per exercise, the submissions that could
-not be graded and why, and the grading time.  The page is self-contained
+not be graded and why, and the grading time.  Totals are after the late penalty (as
+``grades.csv``'s ``score``), and the page says so with the figures before it.  The page is self-contained
 (no script, no network) and fits screens from 400 to 1280 px.
 """
 
@@ -90,7 +91,7 @@ def reasons_of(verdict):
     return reasons
 
 
-def summarize(scores, reports, max_points, test_cells):
+def summarize(scores, reports, max_points, test_cells, penalties=None):
     """The class's numbers, from the gradebook's scores and the grading reports.
 
     Parameters
@@ -104,17 +105,24 @@ def summarize(scores, reports, max_points, test_cells):
         ``{grade_id: points}``.
     test_cells : dict
         ``{exercise: test grade id}``, in the assignment's order.
+    penalties : dict, optional
+        ``{student: late penalty}`` from the gradebook (``grader.pages.table.penalties``).
 
     Returns
     -------
     dict
-        ``students``, ``totals``, ``passed`` (per exercise), ``reasons``
+        ``students``, ``totals`` (after the late penalty), ``raw_totals`` (before it),
+        ``penalties`` (the late students' only), ``passed`` (per exercise), ``reasons``
         (per exercise, a Counter of students per reason), ``ungradable``
         (student -> notes), ``seconds``, ``exercises``, ``max_total``.
     """
     exercises = [e for e, gid in test_cells.items() if gid in max_points]
     students = sorted(set(scores) | set(reports))
-    totals = {s: sum(scores.get(s, {}).get(test_cells[e], 0) or 0 for e in exercises) for s in students}
+    from grader.pages.table import after_penalty
+
+    raw_totals = {s: sum(scores.get(s, {}).get(test_cells[e], 0) or 0 for e in exercises) for s in students}
+    late = {s: p for s, p in (penalties or {}).items() if p and s in raw_totals}
+    totals = {s: after_penalty(raw, late.get(s, 0.0)) for s, raw in raw_totals.items()}
     passed = {
         e: sum(
             1 for s in students if (scores.get(s, {}).get(test_cells[e]) or 0) >= max_points[test_cells[e]]
@@ -135,6 +143,8 @@ def summarize(scores, reports, max_points, test_cells):
     return {
         "students": students,
         "totals": totals,
+        "raw_totals": raw_totals,
+        "penalties": late,
         "passed": passed,
         "reasons": reasons,
         "ungradable": ungradable,
@@ -159,7 +169,7 @@ def _figures(summary, folder, assignment):
     fig, ax = plt.subplots(figsize=(6, 3.2))
     bins = [x - 0.5 for x in range(int(summary["max_total"]) + 2)]
     ax.hist(list(summary["totals"].values()), bins=bins, color="#4c72b0", edgecolor="white")
-    ax.set_xlabel("total score")
+    ax.set_xlabel("total score (after the late penalty)" if summary.get("penalties") else "total score")
     ax.set_ylabel("students")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Score histogram")
@@ -224,6 +234,16 @@ def render(summary, files, assignment, timing):
     )
     totals = list(summary["totals"].values())
     mean = sum(totals) / len(totals) if totals else 0
+    late = summary.get("penalties") or {}
+    penalty_note = ""
+    if late:
+        raw = list(summary["raw_totals"].values())
+        penalty_note = "<p>" + msg.MEAN_AFTER_PENALTY.format(late=len(late), raw_mean=sum(raw) / len(raw))
+        penalty_note += "</p><ul>" + "".join(
+            f"<li><b>{esc(s)}</b>: {msg.LATE_BREAKDOWN.format(raw=summary['raw_totals'][s], penalty=p, final=summary['totals'][s])}</li>"
+            for s, p in sorted(late.items())
+        )
+        penalty_note += "</ul>"
     return f"""<!DOCTYPE html>
 <html lang="zh"><head><meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -231,6 +251,7 @@ def render(summary, files, assignment, timing):
 <style>{STYLE}</style></head><body>
 <h1>{msg.CLASS_REPORT}: {esc(assignment)}</h1>
 <p>{n} {msg.STUDENTS}; {msg.MEAN_SCORE} {mean:.2f} / {summary["max_total"]:g}</p>
+{penalty_note}
 <h2>{msg.SCORES_AND_PASS_RATES}</h2>
 <div class="figures"><img src="{esc(files["histogram"])}" alt="score histogram">
 <img src="{esc(files["pass_rate"])}" alt="pass rate per exercise"></div>
@@ -270,7 +291,9 @@ def write(db_url, autograded, out_dir, assignment):
     assignment = load_assignment(assignment) if isinstance(assignment, str) else assignment
     _, scores, max_points = table.scores(db_url, assignment)
     reports = GradingReport.load_all(autograded, assignment.id)
-    summary = summarize(scores, reports, max_points, dict(assignment.test_cells))
+    summary = summarize(
+        scores, reports, max_points, dict(assignment.test_cells), table.penalties(db_url, assignment)
+    )
     files = _figures(summary, out_dir, assignment.id)
     run = RunSummary.load(autograded, assignment.id)
     path = os.path.join(out_dir, f"{assignment.id}.html")
@@ -279,20 +302,37 @@ def write(db_url, autograded, out_dir, assignment):
     return path
 
 
+# The totals' columns, named as ``nbgrader export`` names them in grades.csv: the score before
+# the late penalty, the penalty, the score after it, the maximum.
+TOTAL_COLUMNS = ["raw_score", "late_submission_penalty", "score", "max_score"]
+
+
 def write_exercise_csv(db_url, path, assignment):
-    """``grades_by_exercise.csv``: one row per student, one column per exercise, and the total."""
+    """``grades_by_exercise.csv``: one row per student, one column per exercise, and the totals.
+
+    The totals are :data:`TOTAL_COLUMNS`: ``raw_score`` (the exercises' sum, before the late
+    penalty), ``late_submission_penalty``, ``score`` (after it) and ``max_score``, as in
+    ``grades.csv``.
+    """
     from grader.pages import table
 
     grade_ids, scores, max_points = table.scores(db_url, assignment)
+    late = table.penalties(db_url, assignment)
     exercise_of = {gid: exercise for exercise, gid in assignment.test_cells.items()}
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["student"] + [exercise_of.get(g, g) for g in grade_ids] + ["total", "max"])
+        writer.writerow(["student"] + [exercise_of.get(g, g) for g in grade_ids] + TOTAL_COLUMNS)
         for student in sorted(scores):
             row = [scores[student].get(g, 0) for g in grade_ids]
+            raw, penalty = sum(row), late.get(student, 0.0)
             writer.writerow(
                 [csv_cell(student)]
                 + [f"{v:g}" for v in row]
-                + [f"{sum(row):g}", f"{sum(max_points[g] for g in grade_ids):g}"]
+                + [
+                    f"{raw:g}",
+                    f"{penalty:g}",
+                    f"{table.after_penalty(raw, penalty):g}",
+                    f"{sum(max_points[g] for g in grade_ids):g}",
+                ]
             )
     return path

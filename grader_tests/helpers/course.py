@@ -1,6 +1,7 @@
 """The course's first assignment as the tests use it: its helper modules and sample classes.
 
-The helper modules (``checks``, ``planar_utils``, ``testCases``) are the ones the
+The helper modules (``checks``, ``planar_utils``, ``testCases``, and
+``selfcheck_core``, which every assignment's checks share) are the ones the
 grader loads, by path and for this assignment alone
 (``grader.course.assignment.load_helpers``): no test puts ``utils/`` on ``sys.path``.
 """
@@ -14,6 +15,7 @@ from grader.course.assignment import load
 
 L1W3 = load("L1W3")
 checks = L1W3.helpers["checks"]
+selfcheck_core = L1W3.helpers["selfcheck_core"]
 planar_utils = L1W3.helpers["planar_utils"]
 testCases = L1W3.helpers["testCases"]
 
@@ -22,6 +24,24 @@ def star(module):
     """What ``from module import *`` binds: ``__all__``, else the public names."""
     names = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
     return {name: getattr(module, name) for name in names}
+
+
+def paragraphs(message):
+    """A self-check's message with each wrapped line joined again (``checks.fit`` continues with two spaces).
+
+    Returns
+    -------
+    list of str
+        One entry per line as it was before wrapping: the Chinese header, the English one, ...
+    """
+    out = []
+    for line in message.splitlines():
+        indent = out[-1][: len(out[-1]) - len(out[-1].lstrip(" "))] if out else ""
+        if out and line.startswith(indent + "  ") and not line.startswith(indent + "   "):
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line)
+    return out
 
 
 # Single bugs on different exercises: (exercise, text in the reference, replacement).

@@ -18,6 +18,7 @@ import numpy as np
 
 from grader.course.assignment import copy_value, load
 from grader_tests.helpers import mutants, mutants_l1w2
+from grader_tests.helpers.course import paragraphs
 
 CATALOGS = {"L1W3": mutants.MUTANTS, "L1W2": mutants_l1w2.MUTANTS}
 
@@ -121,3 +122,34 @@ def finite(value):
     if isinstance(value, (tuple, list)):
         return all(finite(v) for v in value)
     return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+
+
+def cut_by_nbgrader_validate(message):
+    """The lines of ``message`` that ``nbgrader validate`` cuts with "..." when it prints the error."""
+    from nbgrader.validator import Validator
+
+    validator = Validator()
+    shown = validator._indent(message).split("\n")
+    return [line for line, printed in zip(message.split("\n"), shown) if printed != validator.indent + line]
+
+
+def assert_fits(assignment_id, error):
+    """A failed check's message fits: languages on lines of their own, none too wide, every hint in it.
+
+    Chinese and English on lines of their own, none wider than ``WIDTH`` columns, none cut
+    by ``nbgrader validate`` (it ends a long line with "..."); each hint the error names is in the message, as a
+    ``Hint:`` line once its wrapped lines are joined (after its Chinese ``提示：``).
+    """
+    core = assignment(assignment_id).helpers["selfcheck_core"]
+    text = str(error)
+    lines = text.splitlines()
+    assert max(core.columns(line) for line in lines) <= core.WIDTH <= 100, text
+    assert cut_by_nbgrader_validate(text) == [], text
+    for line in lines:
+        # A line is in one language: no Chinese half followed by its English one.
+        assert core.halves(line) is None or len(line) < 20, line
+    joined = paragraphs(text)
+    assert any(line.startswith("Hint: ") for line in lines) is bool(error.hints), (text, error.hints)
+    for hint in error.hints:
+        at = joined.index("Hint: " + hint)
+        assert joined[at - 1].startswith("提示："), text

@@ -85,5 +85,5 @@ def test_report_for_l1w2(root, graded):
         rows = {row["student"]: row for row in csv.DictReader(f)}
     assert rows["l1w2_wrong_propagate_db"]["func_propagate"] == "0"
     assert rows["l1w2_wrong_propagate_db"]["func_optimize"] == "3"
-    assert rows["l1w2_solution"]["total"] == rows["l1w2_solution"]["max"] == "10"
-    assert rows["l1w2_wrong_sigmoid_sign"]["total"] == "9"
+    assert rows["l1w2_solution"]["score"] == rows["l1w2_solution"]["max_score"] == "10"
+    assert rows["l1w2_wrong_sigmoid_sign"]["score"] == rows["l1w2_wrong_sigmoid_sign"]["raw_score"] == "9"

@@ -170,6 +170,14 @@ def test_validate_button_tells_the_truth(released_folder, student_lab, browser, 
         )
         text = dialog.text
         body = dialog.find_element(By.ID, "validation-message")
+        # The messages' lines fit: nothing in the dialog scrolls sideways.
+        sideways = browser.execute_script(
+            "return Array.from(arguments[0].querySelectorAll('*')).concat([arguments[0]])"
+            ".filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0)"
+            ".map(e => [e.tagName, e.scrollWidth, e.clientWidth]);",
+            dialog,
+        )
+        assert sideways == [], sideways
         assert ("validation-failed" in body.get_attribute("class")) is (not passes), text[:2000]
         for expected in texts:
             assert expected in text, (expected, text[:3000])
@@ -177,7 +185,7 @@ def test_validate_button_tells_the_truth(released_folder, student_lab, browser, 
             assert "failed" not in text.lower()
 
 
-# The CLI shortens long lines of its report, so it is checked on texts that stay whole.
+# The CLI shortens lines of over 87 characters of its report; the self-checks' lines stay shorter.
 EXPECTED_CLI = {
     "untouched": (
         False,
@@ -204,6 +212,13 @@ def test_nbgrader_validate_cli_tells_the_truth(released_folder, variant):
     out = nbgrader(["validate", names[variant]], folder, _student_env(tmp)).stdout
     passes, texts = EXPECTED_CLI[variant]
     assert ("VALIDATION FAILED" in out) is (not passes), out[-3000:]
+    # nbgrader cuts a line over its width (90) to 87 characters and "...": no line of a
+    # self-check's message is cut.  (The test cells' first comment line still is: it is the
+    # notebook's text, not a message.)
+    errors = [part.split("=" * 90)[0] for part in out.split("The error was:")[1:]]
+    cut = [line for part in errors for line in part.splitlines() if len(line) == 90 and line.endswith("...")]
+    assert errors or passes, out[-3000:]
+    assert cut == [], cut
     for expected in texts:
         assert expected in out, (expected, out[-3000:])
     if variant == "wrong_tanh":

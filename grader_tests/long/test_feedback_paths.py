@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 import pytest
+from bs4 import BeautifulSoup
 
 from grader import ROOT
 from grader.environment import tool_env
+from grader.pages import feedback
 from grader_tests.helpers.feedback_course import (
     ASSIGNMENT,
     FORMGRADER,
@@ -40,6 +42,10 @@ def _nbgrader_feedback(c, *extra, student=None):
     return subprocess.run(argv, cwd=ROOT, env=tool_env(), capture_output=True, text=True, timeout=900)
 
 
+# The instructor's comment in formgrader's Manual Grading, on the exercise's solution cell.
+COMMENT = "dZ1 needs (1 - A1**2), not (1 - A1) / 请用 1 - A1**2"
+
+
 @pytest.fixture(scope="module")
 def manual(course):
     """A manual grade after the pages exist, then every path writes the page again."""
@@ -50,6 +56,9 @@ def manual(course):
         gb.find_grade(
             "func_backward_propagation_values", NOTEBOOK_ID, ASSIGNMENT, "demo_wrong_tanh_derivative"
         ).manual_score = 3.0
+        gb.find_comment(
+            "func_backward_propagation", NOTEBOOK_ID, ASSIGNMENT, "demo_wrong_tanh_derivative"
+        ).manual_comment = COMMENT
         gb.db.commit()
     student = "demo_wrong_tanh_derivative"
     pages = {}
@@ -101,6 +110,12 @@ def test_manual_grade_is_shown_by_every_path_and_no_stale_page_survives(course, 
         text = _summary_text(page)
         assert "— 18 / 20" in text, path
         assert "3 / 5 人工评分 / graded by hand 自动评分 / autograded: 0" in text, path
+        assert COMMENT in text, path
+        # Its link leads to the comment's cell further down, which nbgrader's template anchors.
+        soup = BeautifulSoup(page, "html.parser")
+        link = soup.find(id=feedback.SUMMARY_ID).find("a", href="#comment-func_backward_propagation")
+        assert link is not None, path
+        assert soup.find(attrs={"name": "comment-func_backward_propagation"}) is not None, path
     assert len(set(manual.values())) == 1, "the paths wrote different pages"
 
 
@@ -160,6 +175,27 @@ def test_feedback_page_in_a_browser(course, browser, student, width, tmp_path):
     assert "Grading summary" in state["text"] and "评分摘要" in state["text"]
     for marker in HIDDEN_MARKERS:
         assert marker not in state["text"]
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_the_instructors_comment_is_on_the_first_screens_and_links_to_its_cell(
+    course, manual, browser, width
+):
+    browser.set_window_size(width, 1000)
+    browser.get("file://" + os.path.abspath(_page(course, "demo_wrong_tanh_derivative")))
+    where = browser.execute_script("""
+        const box = document.querySelector('#grader-summary .manual-comment');
+        const anchor = document.getElementsByName('comment-func_backward_propagation')[0];
+        const top = el => el.getBoundingClientRect().top + window.scrollY;
+        const before = window.scrollY;
+        box.querySelector('a').click();
+        return {comment: top(box), cell: top(anchor), page: document.documentElement.scrollHeight,
+                before: before, after: window.scrollY, text: box.innerText};""")
+    assert COMMENT in where["text"]
+    # In the summary at the top (the cell itself is thousands of pixels further down) ...
+    assert where["comment"] < 3000 < where["cell"], where
+    # ... and its link scrolls to the cell.
+    assert where["before"] == 0 and abs(where["after"] - min(where["cell"], where["page"] - 1000)) < 5, where
 
 
 @pytest.mark.parametrize("width", [1280, 400])

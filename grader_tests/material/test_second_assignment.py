@@ -457,3 +457,20 @@ def test_l1w3_and_l1w2_helpers_coexist_in_one_process():
     assert "lr_utils" in l1w2 and "lr_utils" not in l1w3 and "planar_utils" not in l1w2
     # Loading again (the other one first) gives the same, separate modules.
     assert assignment.load(ASSIGNMENT).helpers["testCases"].func_sigmoid_test_case().tolist() == [0, 2]
+
+
+def test_a_failed_self_check_puts_chinese_and_english_on_lines_of_their_own(helpers):
+    """One long bilingual line is cut by `nbgrader validate` and scrolls in the Validate dialog."""
+    checks = helpers["checks"]
+    with pytest.raises(checks.Mismatch) as info:
+        checks.check_propagate(lambda w, b, X, Y: ({"dw": np.zeros((2, 1)), "db": 0.0}, 5.0))
+    lines = str(info.value).splitlines()
+    # The header, then the difference, each as a Chinese line and its English one.
+    assert lines[2:4] == [
+        "grads['dw'][0, 0]：期望 0.99845601，实际 0",
+        "grads['dw'][0, 0]: expected 0.99845601, got 0",
+    ]
+    for chinese, english in (lines[0:2], lines[2:4]):
+        assert re.search(r"[\u4e00-\u9fff]", chinese) and " / " not in chinese
+        assert not re.search(r"[\u4e00-\u9fff]", english) and len(english) <= 80
+    assert lines[4:] == ["输入 / inputs:", "func_propagate(*func_propagate_test_case())"]

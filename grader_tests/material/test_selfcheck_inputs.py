@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from grader.course.assignment import load
-from grader_tests.helpers.course import L1W3
+from grader_tests.helpers.course import L1W3, paragraphs
 
-INPUTS = re.compile(r"^输入 / inputs: (.+)$", re.M)
+# The label on a line of its own, then the call's statements, one per line, as pasted.
+INPUTS = re.compile(r"^输入 / inputs:\n((?:(?!提示：|出错位置)[^\n]+\n?)+)", re.M)
 ASSIGNMENTS = {"L1W3": L1W3, "L1W2": load("L1W2")}
 CASES = [
     (assignment_id, name, index)
@@ -57,8 +58,8 @@ def printed_inputs(checks, exercise, index):
     check = getattr(checks, "check_" + exercise[len("func_") :])
     with pytest.raises(checks.Mismatch) as info:
         check(failing_at_the_case)
-    [line] = INPUTS.findall(str(info.value))
-    assert cases[index].label_en in str(info.value).splitlines()[0]
+    [line] = [found.rstrip("\n") for found in INPUTS.findall(str(info.value))]
+    assert paragraphs(str(info.value))[1].endswith(cases[index].label_en)
     return line
 
 

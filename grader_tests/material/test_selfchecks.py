@@ -17,7 +17,7 @@ import pytest
 
 from grader import ROOT
 from grader_tests.helpers import selfcheck
-from grader_tests.helpers.course import checks, testCases
+from grader_tests.helpers.course import checks, paragraphs, selfcheck_core, testCases
 from grader_tests.helpers.mutants import MUTANTS
 
 SOURCE_NOTEBOOK = os.path.join(ROOT, "source", "L1W3", "planar_classification.ipynb")
@@ -75,8 +75,8 @@ def test_every_bug_fails_its_exercise_check(mutant):
     assert checks.PASSED not in outcome(mutant.id)[1]
     # Its own fault, not a callee's: the callees here are the correct solutions.
     assert error.exercise == mutant.exercise and error.case is not None
-    first = str(error).splitlines()[0]
-    assert first.startswith(f"{mutant.exercise} 未通过公开自检，用例：") and first.endswith(error.case)
+    chinese, english = paragraphs(str(error))[:2]
+    assert chinese.startswith(f"{mutant.exercise} 未通过公开自检，用例：") and english.endswith(error.case)
     if error.problem is None:
         # It raised: every such bug of the catalog is told what to change.
         assert "the call raised" in str(error) and error.hints, str(error)
@@ -165,7 +165,9 @@ def test_a_bug_that_raises_gets_the_line_and_a_hint(mutant_id):
     assert "the call raised" in text and error.problem is None
     assert line in text  # the line that raised, as Jupyter shows it
     assert any(hint in h for h in error.hints), text
-    assert text.splitlines()[-1].startswith("提示：") and " / Hint: " in text.splitlines()[-1]
+    # The hints come last, each fitted: its Chinese, then its English (wrapped lines joined).
+    last = paragraphs(text)
+    assert last[-2].startswith("提示：") and last[-1] == "Hint: " + error.hints[-1]
 
 
 def test_a_bug_that_raises_where_no_hint_knows_why_gets_none():
@@ -218,15 +220,18 @@ def test_forward_names_the_variables_as_the_notebook_does():
 def test_message_says_how_to_reproduce_the_case():
     error = failure("forward_missing_b1")
     lines = str(error).splitlines()
-    assert lines[0] == (
-        "func_forward_propagation 未通过公开自检，用例：非零偏置，tanh 明显非线性（n_x=3, n_h=2, m=4） / "
-        "func_forward_propagation fails its public self-check, case: non-zero biases, "
-        "tanh far from linear (n_x=3, n_h=2, m=4)"
-    )
-    assert (
-        lines[2] == "输入 / inputs: from testCases import func_forward_propagation_extra_case; "
-        "func_forward_propagation(*func_forward_propagation_extra_case())"
-    )
+    # Chinese and English on lines of their own, each within checks.WIDTH columns.
+    assert lines[:4] == [
+        "func_forward_propagation 未通过公开自检，用例：非零偏置，tanh 明显非线性（n_x=3,",
+        "  n_h=2, m=4）",
+        "func_forward_propagation fails its public self-check, case: non-zero biases,",
+        "  tanh far from linear (n_x=3, n_h=2, m=4)",
+    ]
+    at = lines.index("输入 / inputs:")
+    assert lines[at + 1 : at + 3] == [
+        "from testCases import func_forward_propagation_extra_case",
+        "func_forward_propagation(*func_forward_propagation_extra_case())",
+    ]
 
 
 def test_lesson_case_runs_first_with_the_lessons_printed_values():
@@ -245,7 +250,7 @@ def test_an_exception_in_the_students_code_shows_only_the_students_frames():
     with pytest.raises(checks.Mismatch) as info:
         checks.check_compute_cost(func_compute_cost)
     text = str(info.value)
-    assert text.splitlines()[0].endswith("case: the lesson's test case")
+    assert paragraphs(text)[1].endswith("case: the lesson's test case")
     assert "the call raised ValueError: shapes (1,3) and (1,3) not aligned" in text
     assert "return np.dot(A2, Y)" in text and checks.__file__ not in text
     assert info.value.problem is None
@@ -274,12 +279,12 @@ def test_composite_check_names_the_failing_callee_first(exercise, callee, mutant
     namespace = solutions(BY_ID[mutant_id])
     with pytest.raises(checks.Mismatch) as info:
         CHECKS[exercise](namespace[exercise])
-    lines = str(info.value).splitlines()
-    assert lines[0] == (
-        f"{exercise} 调用的 {callee} 未通过自检，请先修正它 / "
-        f"{exercise} calls {callee}, which fails its own self-check: fix that first"
-    )
-    assert lines[1].startswith(f"    {callee} 未通过公开自检")
+    lines = paragraphs(str(info.value))
+    assert lines[:2] == [
+        f"{exercise} 调用的 {callee} 未通过自检，请先修正它",
+        f"{exercise} calls {callee}, which fails its own self-check: fix that first",
+    ]
+    assert lines[2].startswith(f"    {callee} 未通过公开自检")
     assert info.value.exercise == exercise and info.value.case is None
 
 
@@ -369,7 +374,8 @@ def test_compare_agrees_within_the_tolerances():
 
 def test_problem_survives_pickling(monkeypatch):
     # Pickled by reference, as in the student's kernel, where the module is `checks`.
-    monkeypatch.setitem(sys.modules, "checks", checks)
+    # Problem is the shared module's, as the released folder imports it.
+    monkeypatch.setitem(sys.modules, "selfcheck_core", selfcheck_core)
     problem = checks.compare({"a": np.zeros(2)}, {"a": np.ones(2)}, "grads")
     copy = pickle.loads(pickle.dumps(problem))
     assert copy == problem and (copy.kind, copy.variable, copy.index) == ("values", "grads['a']", (0,))
@@ -456,6 +462,52 @@ def test_in_ipython_a_bug_that_raises_shows_its_line_and_hint():
         InteractiveShell.clear_instance()
     [lines] = shown
     assert "    Z1 = W1 * X + b1" in lines
-    assert lines[-1].endswith(
+    # The hint is fitted to checks.WIDTH: it may wrap, so it is compared with its lines joined.
+    assert paragraphs("\n".join(lines))[-1] == (
         "Hint: Z1 = W1·X + b1 is a matrix product: write np.dot(W1, X) + b1; * multiplies element by element"
     )
+
+
+# --------------------------------------------------------------------------- messages that fit
+
+
+@pytest.mark.parametrize("mutant", [m for m in MUTANTS if not m.equivalent], ids=lambda m: m.id)
+def test_every_message_fits_the_validate_dialog_and_the_terminal(mutant):
+    """Chinese and English on lines of their own, none wider than WIDTH, none cut, every hint given."""
+    selfcheck.assert_fits("L1W3", failure(mutant.id))
+
+
+@pytest.mark.parametrize(
+    "text, width",
+    [
+        ("提示：sigmoid 的符号反了：sigmoid(z) = 1 / (1 + exp(-z)) / Hint: sign: 1 / (1 + exp(-z))", 80),
+        ("很长的中文" * 20 + " / " + "a long English sentence " * 10, 40),
+        ("x" * 120, 80),  # one word: kept whole rather than cut
+    ],
+)
+def test_fit_splits_the_languages_and_wraps(text, width):
+    fit = selfcheck_core.fit
+    lines = fit(text, width).splitlines()
+    if "/" in text:
+        zh = [line for line in lines if selfcheck_core.WIDE.search(line)]
+        en = [line for line in lines if not selfcheck_core.WIDE.search(line)]
+        assert lines == zh + en and zh and en
+        assert "".join(s.strip() for s in zh).endswith(text.split(" / Hint")[0].split(" / a long")[0][-5:])
+        assert all(selfcheck_core.columns(line) <= width for line in lines), lines
+    else:
+        assert lines == [text]
+    assert fit(fit(text, width), width) == fit(text, width)
+    assert checks.fit is fit
+
+
+def test_fit_keeps_a_traceback_as_it_is_and_fits_the_hints_after_it():
+    hint = "提示：" + "很长的中文" * 12 + " / Hint: " + "a long English sentence " * 6
+    frames = ['  File "<cell>", line 3, in f', "    Z1 = W1 * X + b1"]
+    message = "\n".join(["输入 / inputs: f(1); g(2)", "出错位置 / where:", *frames, hint.rstrip()])
+    lines = selfcheck_core.fit(message).splitlines()
+    assert lines[:6] == ["输入 / inputs:", "f(1)", "g(2)", "出错位置 / where:", *frames]
+    rest = paragraphs("\n".join(lines[6:]))
+    # Joined with a space where a line was wrapped: the Chinese half is compared without them.
+    zh, en = hint.rstrip().split(" / ")
+    assert [rest[0].replace(" ", ""), rest[1]] == [zh, en] and len(rest) == 2
+    assert all(selfcheck_core.columns(line) <= selfcheck_core.WIDTH for line in lines[6:])

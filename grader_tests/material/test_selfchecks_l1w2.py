@@ -15,11 +15,13 @@ import numpy as np
 import pytest
 
 from grader_tests.helpers import selfcheck
+from grader_tests.helpers.course import paragraphs
 from grader_tests.helpers.mutants_l1w2 import MUTANTS
 
 ASSIGNMENT = "L1W2"
 checks = selfcheck.assignment(ASSIGNMENT).helpers["checks"]
 testCases = selfcheck.assignment(ASSIGNMENT).helpers["testCases"]
+selfcheck_core = selfcheck.assignment(ASSIGNMENT).helpers["selfcheck_core"]
 EXERCISES = tuple(checks.CASES)
 BUGS = [m for m in MUTANTS if not m.equivalent]
 EQUIVALENTS = [m for m in MUTANTS if m.equivalent]
@@ -57,8 +59,8 @@ def test_every_bug_fails_its_exercise_check(mutant):
     error = failure(mutant.id)
     assert checks.PASSED not in outcome(mutant.id)[1]
     assert error.exercise == mutant.exercise and error.case is not None
-    first = str(error).splitlines()[0]
-    assert first.startswith(f"{mutant.exercise} 未通过公开自检，用例：") and first.endswith(error.case)
+    chinese, english = paragraphs(str(error))[:2]
+    assert chinese.startswith(f"{mutant.exercise} 未通过公开自检，用例：") and english.endswith(error.case)
     if error.problem is None:
         assert "the call raised" in str(error) and error.hints, str(error)
     else:
@@ -159,26 +161,40 @@ def test_a_bug_that_raises_gets_the_line_and_a_hint(mutant_id):
 def test_message_says_how_to_reproduce_the_case():
     error = failure("propagate_db_hardcoded_m")
     lines = str(error).splitlines()
-    assert lines[0] == (
-        "func_propagate 未通过公开自检，用例：另一组大小（n_x=3, m=5），负的偏置 b=-0.5 / "
-        "func_propagate fails its public self-check, case: other sizes (n_x=3, m=5), a negative bias b=-0.5"
-    )
-    assert lines[2] == (
-        "输入 / inputs: from testCases import func_propagate_extra_case; "
-        "func_propagate(*func_propagate_extra_case())"
-    )
+    # Chinese and English on lines of their own, each within WIDTH columns.
+    assert lines[:3] == [
+        "func_propagate 未通过公开自检，用例：另一组大小（n_x=3, m=5），负的偏置 b=-0.5",
+        "func_propagate fails its public self-check, case: other sizes (n_x=3, m=5), a",
+        "  negative bias b=-0.5",
+    ]
+    at = lines.index("输入 / inputs:")
+    assert lines[at + 1 : at + 3] == [
+        "from testCases import func_propagate_extra_case",
+        "func_propagate(*func_propagate_extra_case())",
+    ]
 
 
 def test_composite_check_names_the_failing_callee_first():
     namespace = selfcheck.solutions(ASSIGNMENT, selfcheck.by_id(ASSIGNMENT)["propagate_no_bias"])
     with pytest.raises(checks.Mismatch) as info:
         checks.check_optimize(namespace["func_optimize"])
-    lines = str(info.value).splitlines()
-    assert lines[0] == (
-        "func_optimize 调用的 func_propagate 未通过自检，请先修正它 / "
-        "func_optimize calls func_propagate, which fails its own self-check: fix that first"
-    )
-    assert lines[1].startswith("    func_propagate 未通过公开自检")
+    lines = paragraphs(str(info.value))
+    assert lines[:2] == [
+        "func_optimize 调用的 func_propagate 未通过自检，请先修正它",
+        "func_optimize calls func_propagate, which fails its own self-check: fix that first",
+    ]
+    assert lines[2].startswith("    func_propagate 未通过公开自检")
+
+
+@pytest.mark.parametrize("mutant", BUGS, ids=lambda m: m.id)
+def test_every_message_fits_the_validate_dialog_and_the_terminal(mutant):
+    """As L1W3's: languages on lines of their own, none wider than WIDTH, none cut, every hint given."""
+    selfcheck.assert_fits(ASSIGNMENT, failure(mutant.id))
+
+
+def test_checks_share_the_one_core():
+    assert checks.Mismatch is selfcheck_core.Mismatch and checks.fit is selfcheck_core.fit
+    assert checks.Problem is selfcheck_core.Problem and checks.PASSED == selfcheck_core.PASSED
 
 
 def test_messages_show_no_numpy_reprs():
@@ -197,7 +213,8 @@ def test_render_traceback_is_the_message_alone():
 
 
 def test_problem_survives_pickling(monkeypatch):
-    monkeypatch.setitem(sys.modules, "checks", checks)
+    # Problem is the shared module's, as the released folder imports it.
+    monkeypatch.setitem(sys.modules, "selfcheck_core", selfcheck_core)
     problem = checks.compare({"a": np.zeros(2)}, {"a": np.ones(2)}, "grads")
     copy = pickle.loads(pickle.dumps(problem))
     assert copy == problem and (copy.kind, copy.variable, copy.index) == ("values", "grads['a']", (0,))

@@ -140,6 +140,7 @@ def test_table_prints_ids_escaped(monkeypatch):
             {"func_layer_sizes_values": 1.0},
         ),
     )
+    monkeypatch.setattr(table, "penalties", lambda db_url, assignment: {})
     assignment = types.SimpleNamespace(
         id="L1W3",
         notebook_id="planar_classification",

@@ -155,3 +155,12 @@ def test_messages_render_as_the_modules_show_them():
         == "学生编号只能含英文字母、数字、_、. 和 -，不能含“é” / the student id may contain only ASCII "
         "letters, digits, _, . and -, not 'é': aé"
     )
+
+
+@pytest.mark.parametrize("name", sorted(n for n, v in messages.catalogue().items() if isinstance(v, str)))
+def test_two_lines_puts_each_language_on_a_line_of_its_own(name):
+    template = messages.catalogue()[name]
+    assert messages.halves(template) == halves(template)
+    names = messages.fields(template)
+    shown = messages.two_lines(template, **dict.fromkeys(names, 1)).splitlines()
+    assert len(shown) == 2 and CJK.search(shown[0]) and not CJK.search(shown[1])

@@ -25,265 +25,61 @@ hidden test is explained in the same terms.
 
 import math
 import numbers
-import os
 import re
-import traceback
 
 import numpy as np
 import testCases
 
-# The lesson prints arrays to 8 decimals: a correct result is within half a
-# unit of the last printed digit of each element.
-PRINTED_ATOL = 5e-9 + 1e-12
-# Agreement with a reference computed at full precision: loose enough for any
-# correct floating-point ordering, tight enough for a wrong formula.
-RTOL = 1e-6
-ATOL = 1e-10
-
-PASSED = "所有测试通过 / All tests passed"
-
-KINDS = ("type", "shape", "keys", "length", "values", "dtype")
-
-
-class Problem(str):
-    """The message of :func:`compare`, with what is wrong and where.
-
-    A plain ``str`` to anyone who prints it; the grader also reads
-    ``kind`` (``"type"``, ``"keys"``, ``"length"``, ``"shape"``, ``"dtype"``
-    or ``"values"``) and ``variable`` (e.g. ``grads['dw']``) so that its
-    reports count failures without parsing the text.
-
-    Parameters
-    ----------
-    message : str
-        The bilingual message.
-    kind : str
-        One of :data:`KINDS`.
-    variable : str
-        The element that differs, as the notebook names it.
-    index : tuple of int or None
-        For ``kind="values"`` on an array, the first mismatching element.
-    """
-
-    def __new__(cls, message, kind, variable, index=None):
-        problem = super().__new__(cls, message)
-        problem.kind, problem.variable, problem.index = kind, variable, index
-        return problem
-
-    def __reduce__(self):
-        # The grader may send a Problem between processes.
-        return (Problem, (str(self), self.kind, self.variable, self.index))
-
-
-class Mismatch(AssertionError):
-    """A self-check failed; the message (Chinese, then English) says where and why.
-
-    Parameters
-    ----------
-    message : str
-        The whole bilingual message.
-    exercise : str, optional
-        The exercise checked, e.g. ``"func_propagate"``.
-    case : str, optional
-        The English label of the public case that failed.
-    problem : Problem or None, optional
-        The difference found (``None`` when the call raised or a callee's check failed).
-    hints : tuple of str, optional
-        The English halves of the hints appended to the message.
-    """
-
-    def __init__(self, message, exercise=None, case=None, problem=None, hints=()):
-        super().__init__(message)
-        self.exercise = exercise
-        self.case = case
-        self.problem = problem
-        self.hints = tuple(hints)
-
-    def _render_traceback_(self):
-        # IPython calls this instead of formatting a traceback: the student
-        # sees the message alone, not frames of this file.
-        return str(self).splitlines()
-
-
-def _show(x):
-    if isinstance(x, np.generic):
-        x = x.item()  # a plain number: no numpy 2 repr (np.int64(1)) in a message
-    if isinstance(x, (float, np.floating)):
-        return np.format_float_positional(x, precision=10, unique=True, trim="-")
-    return repr(x)
-
-
-def _kind(x):
-    if isinstance(x, np.ndarray):
-        return f"ndarray{x.shape}"
-    return type(x).__name__
-
-
-def _scalar(x):
-    """``x`` as a Python number if it is a real number or a 0-d numeric array, else None.
-
-    The lesson squeezes the cost with ``np.squeeze``, which may give a 0-d
-    array: that counts as a number.
-    """
-    if isinstance(x, bool) or isinstance(x, np.bool_):
-        return None
-    if isinstance(x, numbers.Real):
-        return x
-    if (
-        isinstance(x, np.ndarray)
-        and x.shape == ()
-        and np.issubdtype(x.dtype, np.number)
-        and not np.issubdtype(x.dtype, np.complexfloating)
-    ):
-        return x.item()
-    return None
-
-
-def _element_names(name, n):
-    """``"(grads, cost)"`` names its elements ``grads`` and ``cost``; other names get ``name[i]``."""
-    match = re.fullmatch(r"\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)+)\s*\)", name)
-    if match:
-        names = [part.strip() for part in match.group(1).split(",")]
-        if len(names) == n:
-            return names
-    return [f"{name}[{i}]" for i in range(n)]
+# What every assignment shares; KINDS, PASSED, PRINTED_ATOL, WIDTH, Mismatch, Problem and fit
+# are read from ``checks`` by the notebook, the grader and the tests.
+from selfcheck_core import (  # noqa: F401
+    ATOL,
+    EXACT,
+    FULL,
+    KINDS,
+    PASSED,
+    PRINTED,
+    PRINTED_ATOL,
+    RTOL,
+    WIDTH,
+    Case,
+    Mismatch,
+    Problem,
+    SelfChecks,
+    assertion_hints,
+    close,
+    cost_dot_hints,
+    diff,
+    fit,
+    floats,
+    is_number,
+    numpy_hints,
+    raise_kind,
+    scale_hints,
+    shape_hints,
+    target,
+    times,
+)
 
 
 def compare(expected, actual, name, rtol=RTOL, atol=ATOL):
-    """Compare ``actual`` with ``expected``; describe the first difference.
+    """Compare ``actual`` with ``expected``; describe the first difference (``selfcheck_core.compare``).
 
-    Parameters
-    ----------
-    expected : float, int, tuple, list, dict or ndarray
-        The correct value; tuples, lists and dicts are compared element-wise.
-    actual : object
-        What the student's function returned.  A tuple may come back as a
-        list, a list as a tuple; a float may be a 0-d numeric array.
-    name : str
-        The variable's name, used in the message.  A tuple of names such as
-        ``"(grads, cost)"`` names the elements of a tuple (``grads['dw']``,
-        ``cost``); any other name is indexed (``name[0]``).
-    rtol, atol : float
-        Tolerances for floating-point values, as in ``numpy.isclose``.
+    A 0-d numeric array counts as a number: the lesson squeezes the cost with
+    ``np.squeeze``, which may give one.
 
     Returns
     -------
     problem : Problem or None
-        ``None`` when they agree, else a message in Chinese and English
-        (a ``str``) that also carries ``kind`` and ``variable``.
+        ``None`` when they agree, else the bilingual message, with the
+        attributes ``kind`` and ``variable``.
     """
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return Problem(
-                f"{name} 的类型应为 dict，实际为 {_kind(actual)} / "
-                f"{name} should be a dict, got {_kind(actual)}",
-                "type",
-                name,
-            )
-        if sorted(map(str, actual)) != sorted(expected):
-            return Problem(
-                f"{name} 的键应为 {sorted(expected)}，实际为 {sorted(map(str, actual))} / "
-                f"{name} should have the keys {sorted(expected)}, got {sorted(map(str, actual))}",
-                "keys",
-                name,
-            )
-        for key in expected:
-            message = compare(expected[key], actual[key], f"{name}['{key}']", rtol, atol)
-            if message:
-                return message
-        return None
-    if isinstance(expected, (tuple, list)):
-        kind = "tuple" if isinstance(expected, tuple) else "list"
-        if not isinstance(actual, (tuple, list)) or len(actual) != len(expected):
-            got = (
-                f"长度为 {len(actual)} 的 {type(actual).__name__}"
-                if isinstance(actual, (tuple, list))
-                else _kind(actual)
-            )
-            got_en = (
-                f"a {type(actual).__name__} of length {len(actual)}"
-                if isinstance(actual, (tuple, list))
-                else _kind(actual)
-            )
-            return Problem(
-                f"{name} 应为长度为 {len(expected)} 的 {kind}，实际为 {got} / "
-                f"{name} should be a {kind} of length {len(expected)}, got {got_en}",
-                "length" if isinstance(actual, (tuple, list)) else "type",
-                name,
-            )
-        for element, e, a in zip(_element_names(name, len(expected)), expected, actual):
-            message = compare(e, a, element, rtol, atol)
-            if message:
-                return message
-        return None
-    if isinstance(expected, numbers.Integral) and not isinstance(expected, bool):
-        if not isinstance(actual, numbers.Integral) or isinstance(actual, (bool, np.bool_)):
-            return Problem(
-                f"{name} 应为整数，实际为 {_kind(actual)} / {name} should be an integer, got {_kind(actual)}",
-                "type",
-                name,
-            )
-        if actual != expected:
-            return Problem(
-                f"{name}：期望 {expected}，实际 {actual} / {name}: expected {expected}, got {actual}",
-                "values",
-                name,
-            )
-        return None
-    if isinstance(expected, numbers.Real):
-        value = _scalar(actual)
-        if value is None:
-            return Problem(
-                f"{name} 应为实数，实际为 {_kind(actual)} / "
-                f"{name} should be a real number, got {_kind(actual)}",
-                "type",
-                name,
-            )
-        if not np.isclose(value, expected, rtol=rtol, atol=atol):
-            return Problem(
-                f"{name}：期望 {_show(expected)}，实际 {_show(value)} / "
-                f"{name}: expected {_show(expected)}, got {_show(value)}",
-                "values",
-                name,
-            )
-        return None
-    expected = np.asarray(expected)
-    if not isinstance(actual, np.ndarray):
-        return Problem(
-            f"{name} 应为 numpy 数组，实际为 {_kind(actual)} / "
-            f"{name} should be a numpy array, got {_kind(actual)}",
-            "type",
-            name,
-        )
-    if actual.shape != expected.shape:
-        return Problem(
-            f"{name} 的形状应为 {expected.shape}，实际为 {actual.shape} / "
-            f"{name} should have shape {expected.shape}, got {actual.shape}",
-            "shape",
-            name,
-        )
-    if not (
-        actual.dtype == np.bool_
-        or (np.issubdtype(actual.dtype, np.number) and not np.issubdtype(actual.dtype, np.complexfloating))
-    ):
-        return Problem(
-            f"{name} 应为实数数组，实际 dtype 为 {actual.dtype} / "
-            f"{name} should be an array of real numbers, got dtype {actual.dtype}",
-            "dtype",
-            name,
-        )
-    close = np.isclose(actual.astype(np.float64), expected, rtol=rtol, atol=atol)
-    if not close.all():
-        index = tuple(int(i) for i in np.argwhere(~close)[0])
-        e, a = expected[index], actual[index]
-        return Problem(
-            f"{name}{list(index)}：期望 {_show(e)}，实际 {_show(a)} / "
-            f"{name}{list(index)}: expected {_show(e)}, got {_show(a)}",
-            "values",
-            name,
-            index,
-        )
-    return None
+    found = diff(expected, actual, name, rtol, atol, zero_d=True)
+    return found[0] if found else None
+
+
+def _difference(exercise, expected, actual, tolerances):
+    return diff(expected, actual, RESULT_NAMES[exercise], **tolerances, zero_d=True)
 
 
 # ---------------------------------------------------------------------------
@@ -332,37 +128,11 @@ EXTRA = {
 }
 SIGMOID_OF_NUMBER = 0.18242552380635635  # func_sigmoid(-1.5)
 
-_PRINTED = {"rtol": 1e-7, "atol": PRINTED_ATOL}
-_FULL = {"rtol": RTOL, "atol": ATOL}
-_EXACT = {"rtol": 0, "atol": 0}
+_PRINTED, _FULL, _EXACT = PRINTED, FULL, EXACT
 
 
 # ---------------------------------------------------------------------------
 # Public cases.
-
-
-class _Case:
-    """One public case of an exercise: its inputs, how it is called, what it must give.
-
-    ``inputs`` builds fresh arrays on every call, so a function that changes
-    its arguments in place cannot change the next case or a hint's numbers.
-    """
-
-    def __init__(self, key, label, call, inputs, expected, tolerances=_FULL, kwargs=None, half_columns=()):
-        self.key = key  # "lesson", or "extra..." for the cases the lesson's cannot see through
-        self.label_zh, self.label_en = label
-        # How to reproduce it: one line a student pastes into a cell of the notebook, where only
-        # the import cell's names exist (an extra case's function is imported on the line).
-        self.call = call
-        self.inputs = inputs  # () -> tuple of positional arguments
-        self.kwargs = dict(kwargs or {})
-        self.expected = expected
-        self.tolerances = tolerances
-        self.half_columns = half_columns  # func_predict: examples whose activation is exactly 0.5
-
-    def arguments(self):
-        """Return fresh ``(args, kwargs)`` for one call."""
-        return tuple(self.inputs()), dict(self.kwargs)
 
 
 def _extra_call(exercise, case, more="", slice_=""):
@@ -375,7 +145,7 @@ _OPTIMIZE_KWARGS = {"num_iterations": 201, "learning_rate": 0.1}
 
 CASES = {
     "func_sigmoid": (
-        _Case(
+        Case(
             "lesson",
             _LESSON_LABEL,
             "func_sigmoid(func_sigmoid_test_case())",
@@ -383,14 +153,14 @@ CASES = {
             LESSON["func_sigmoid"],
             _PRINTED,
         ),
-        _Case(
+        Case(
             "extra_number",
             ("一个数而不是数组：z=-1.5", "a number, not an array: z=-1.5"),
             "from testCases import func_sigmoid_number_case; func_sigmoid(func_sigmoid_number_case())",
             lambda: (testCases.func_sigmoid_number_case(),),
             SIGMOID_OF_NUMBER,
         ),
-        _Case(
+        Case(
             "extra",
             ("二维数组（形状 (2, 3)）", "a 2-d array (shape (2, 3))"),
             "from testCases import func_sigmoid_extra_case; func_sigmoid(func_sigmoid_extra_case())",
@@ -399,7 +169,7 @@ CASES = {
         ),
     ),
     "func_initialize_with_zeros": (
-        _Case(
+        Case(
             "lesson",
             ("课程的测试用例：dim=2", "the lesson's test case: dim=2"),
             "func_initialize_with_zeros(func_initialize_with_zeros_test_case())",
@@ -407,7 +177,7 @@ CASES = {
             LESSON["func_initialize_with_zeros"],
             _EXACT,
         ),
-        _Case(
+        Case(
             "extra",
             ("另一个大小：dim=5", "another size: dim=5"),
             "func_initialize_with_zeros(5)",
@@ -417,7 +187,7 @@ CASES = {
         ),
     ),
     "func_propagate": (
-        _Case(
+        Case(
             "lesson",
             _LESSON_LABEL,
             "func_propagate(*func_propagate_test_case())",
@@ -425,7 +195,7 @@ CASES = {
             LESSON["func_propagate"],
             _PRINTED,
         ),
-        _Case(
+        Case(
             "extra",
             ("另一组大小（n_x=3, m=5），负的偏置 b=-0.5", "other sizes (n_x=3, m=5), a negative bias b=-0.5"),
             _extra_call("func_propagate", "func_propagate_extra_case"),
@@ -434,7 +204,7 @@ CASES = {
         ),
     ),
     "func_optimize": (
-        _Case(
+        Case(
             "lesson",
             (
                 "课程的测试用例（100 次迭代，学习率 0.009）",
@@ -445,7 +215,7 @@ CASES = {
             LESSON["func_optimize"],
             _PRINTED,
         ),
-        _Case(
+        Case(
             "extra",
             (
                 "201 次迭代（3 个损失值），学习率 0.1（n_x=2, m=4）",
@@ -460,14 +230,14 @@ CASES = {
         ),
     ),
     "func_predict": (
-        _Case(
+        Case(
             "lesson",
             _LESSON_LABEL,
             "func_predict(*func_predict_test_case())",
             testCases.func_predict_test_case,
             LESSON["func_predict"],
         ),
-        _Case(
+        Case(
             "extra",
             ("两个激活值恰为 0.5（m=5）", "two activations exactly 0.5 (m=5)"),
             _extra_call("func_predict", "func_predict_extra_case"),
@@ -496,78 +266,25 @@ def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-def _floats(value):
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
-def _close(actual, target, tolerances):
-    actual, target = _floats(actual), _floats(target)
-    if actual is None or target is None:
-        return False
-    return actual.shape == target.shape and bool(np.allclose(actual, target, **tolerances))
-
-
-def _times(actual, expected, factor, tolerances):
-    """Whether ``actual`` is ``factor * expected``, allowing for the expected value's own rounding."""
-    scaled = {"rtol": tolerances["rtol"], "atol": tolerances["atol"] * (1 + abs(factor))}
-    return _close(actual, factor * np.asarray(expected, dtype=np.float64), scaled)
-
-
-def _is_number(value):
-    return isinstance(value, numbers.Number) or (isinstance(value, np.ndarray) and value.shape == ())
-
-
 def _generic_hints(case, problem, expected, actual, m=None):
-    hints = []
-    if problem.kind == "shape":
-        if actual.ndim == 2 and expected.ndim == 2 and actual.shape == expected.shape[::-1]:
-            hints.append(
-                (
-                    "形状正好是转置：检查矩阵乘积中因子的顺序，以及是否多了或少了 .T",
-                    "the shape is the transpose: check the order of the factors of the matrix "
-                    "product and a missing or extra .T",
-                )
-            )
-        elif actual.shape == tuple(d for d in expected.shape if d != 1):
-            hints.append(
-                (
-                    "少了一个长度为 1 的维度：写作 (n, 1) 的形状，或 reshape",
-                    "a dimension of length 1 is missing: give the shape as (n, 1), or reshape",
-                )
-            )
+    hints = shape_hints(
+        problem,
+        expected,
+        actual,
+        (
+            "少了一个长度为 1 的维度：写作 (n, 1) 的形状，或 reshape",
+            "a dimension of length 1 is missing: give the shape as (n, 1), or reshape",
+        ),
+    )
     if problem.kind == "type":
         hints += _type_hints(problem.variable, expected, actual)
-    if problem.kind != "values":
-        return hints
-    e, a = _floats(expected), _floats(actual)
+    scaled = scale_hints(case, problem, expected, actual, m)
+    if scaled or problem.kind != "values" or not m or m == 3:
+        return hints + scaled
+    e, a = floats(expected), floats(actual)
     if e is None or a is None or e.shape != a.shape or not np.all(np.isfinite(a)) or np.allclose(e, 0):
         return hints
-    tol = case.tolerances
-    if _times(a, e, -1, tol):
-        hints.append(
-            (
-                "符号反了：你的结果正好是期望值的相反数",
-                "the sign is flipped: your result is exactly minus the expected one",
-            )
-        )
-    elif m and m != 1 and _times(a, e, m, tol):
-        hints.append(
-            (
-                f"你的结果正好是期望值的 m={m} 倍：是否少了 1/m？",
-                f"your result is exactly m={m} times the expected one: is 1/m missing?",
-            )
-        )
-    elif m and m != 1 and _times(a, e, 1 / m, tol):
-        hints.append(
-            (
-                f"你的结果正好是期望值的 1/m（m={m}）：是否除了两次 m？",
-                f"your result is exactly 1/m (m={m}) of the expected one: divided by m twice?",
-            )
-        )
-    elif m and m != 3 and _times(a, e, m / 3, tol):
+    if times(a, e, m / 3, case.tolerances):
         hints.append(
             (
                 f"你的结果正好是期望值的 m/3 = {m}/3 倍：m 是样本数 X.shape[1]，不是课程用例的 3",
@@ -580,7 +297,7 @@ def _generic_hints(case, problem, expected, actual, m=None):
 
 def _type_hints(name, expected, actual):
     """Hints for a number where an array belongs and an array where a number belongs."""
-    if isinstance(expected, np.ndarray) and _is_number(actual):
+    if isinstance(expected, np.ndarray) and is_number(actual):
         return [
             (
                 f"{name} 是一个数，但应为形状 {expected.shape} 的数组：对整个数组运算，不要取出一个元素或求平均",
@@ -602,7 +319,7 @@ def _type_hints(name, expected, actual):
 
 def _hints_sigmoid(case, problem, expected, actual, result):
     (z,) = case.arguments()[0]
-    if problem.kind == "type" and _is_number(z) and isinstance(actual, np.ndarray):
+    if problem.kind == "type" and is_number(z) and isinstance(actual, np.ndarray):
         return [
             (
                 "z 是一个数时 s 也应是一个数：np.exp 直接作用于数，不要先把 z 变成数组",
@@ -612,14 +329,14 @@ def _hints_sigmoid(case, problem, expected, actual, result):
         ]
     if problem.kind != "values":
         return []
-    if _close(actual, 1 - np.asarray(expected, dtype=np.float64), case.tolerances):
+    if close(actual, 1 - np.asarray(expected, dtype=np.float64), case.tolerances):
         return [
             (
                 "你的结果是 1 - σ(z) = σ(-z)：σ(z) = 1 / (1 + np.exp(-z))，指数里是 -z",
                 "your result is 1 - σ(z) = σ(-z): σ(z) = 1 / (1 + np.exp(-z)), with -z in the exponent",
             )
         ]
-    if _close(actual, np.tanh(z), case.tolerances):
+    if close(actual, np.tanh(z), case.tolerances):
         return [
             (
                 "这是 tanh(z)：sigmoid 是 1 / (1 + np.exp(-z))",
@@ -680,11 +397,11 @@ def _hints_propagate(case, problem, expected, actual, result):
     if problem.kind != "values":
         return []
     if b != 0 and name in ("grads['dw']", "grads['db']", "cost"):
-        if _close(actual, _part(_without_bias(w, X, Y), name), case.tolerances):
+        if close(actual, _part(_without_bias(w, X, Y), name), case.tolerances):
             return [("A = σ(wᵀX + b)：少了偏置 b", "A = σ(wᵀX + b): the bias b is missing")]
     if (
         name == "cost"
-        and _is_number(actual)
+        and is_number(actual)
         and math.isclose(float(actual), expected / math.log(10), rel_tol=1e-6)
     ):
         return [
@@ -738,10 +455,10 @@ def _hints_optimize(case, problem, expected, actual, result):
         params = _descend(
             w, b, X, Y, settings.pop("num_iterations"), settings.pop("learning_rate"), **settings
         )[0]
-        return _close(actual, params[key], tol)
+        return close(actual, params[key], tol)
 
     start = {"w": w, "b": b}[key]
-    if _close(actual, start, tol):
+    if close(actual, start, tol):
         return [
             (
                 f"{key} 没有更新：返回的是初始值；每次迭代 {key} = {key} - learning_rate * d{key}",
@@ -802,7 +519,7 @@ def _hints_predict(case, problem, expected, actual, result):
             )
         ]
     w, b, X = case.arguments()[0]
-    if b != 0 and _close(actual, _sigmoid(np.dot(w.reshape(-1, 1).T, X)) > 0.5, _EXACT):
+    if b != 0 and close(actual, _sigmoid(np.dot(w.reshape(-1, 1).T, X)) > 0.5, _EXACT):
         return [("A = σ(wᵀX + b)：少了偏置 b", "A = σ(wᵀX + b): the bias b is missing")]
     if np.all(values == 1):
         return [
@@ -830,24 +547,7 @@ def _scale_m(exercise, case):
     return None
 
 
-def _first(exercise, expected, actual, tolerances):
-    """``(problem, expected part, actual part)`` of the first difference, or None."""
-    problem = compare(expected, actual, RESULT_NAMES[exercise], **tolerances)
-    if problem is None:
-        return None
-    parts = {RESULT_NAMES[exercise]: (expected, actual)}
-    if isinstance(expected, tuple) and isinstance(actual, (tuple, list)) and len(actual) == len(expected):
-        for element, e, a in zip(_element_names(RESULT_NAMES[exercise], len(expected)), expected, actual):
-            parts[element] = (e, a)
-            if isinstance(e, dict) and isinstance(a, dict):
-                for key in e:
-                    if key in a:
-                        parts[f"{element}['{key}']"] = (e[key], a[key])
-    e, a = parts.get(problem.variable, (expected, actual))
-    return problem, e, a
-
-
-def _hints(exercise, case, problem, expected, actual, result):
+def _hints(exercise, case, problem, expected, actual, result, func):
     try:
         hints = _HINTS[exercise](case, problem, expected, actual, result)
         generic = _generic_hints(case, problem, expected, actual, _scale_m(exercise, case))
@@ -864,41 +564,14 @@ def _hints(exercise, case, problem, expected, actual, result):
 # assertions.  The line that raised (as the traceback shows it) says which
 # variable was being computed.
 
-_SHAPES = re.compile(r"shapes \(([\d, ]*)\),? (?:and )?\(([\d, ]*)\)")
 _COST_NAMES = ("cost", "log_probs", "logprobs", "loss", "J")
-
-
-def _target(line):
-    """The variable a line of code assigns (``"A"`` for ``A = ...``), or None."""
-    match = re.match(r"\s*([A-Za-z_]\w*)\s*(?:[-+*/]?=)(?!=)", line or "")
-    return match.group(1) if match else None
-
-
-def _raise_kind(exc):
-    """``"broadcast"``, ``"same"`` (np.dot of two arrays of one shape), ``"aligned"`` or None."""
-    text = str(exc)
-    if not isinstance(exc, ValueError):
-        return None
-    if "could not be broadcast" in text:
-        return "broadcast"
-    shapes = _SHAPES.search(text)
-    if "not aligned" in text:
-        return "same" if shapes and shapes.group(1) == shapes.group(2) else "aligned"
-    if "matmul: Input operand" in text or "mismatch in its core dimension" in text:
-        return "aligned"
-    return None
 
 
 def _raise_hints(exercise, exc, line):
     """Hints for an exception the student's function raised on ``line`` (its source text, or None)."""
-    text, target, kind = str(exc), _target(line), _raise_kind(exc)
-    if isinstance(exc, AssertionError) and line and line.strip().startswith("assert"):
-        return [
-            (
-                f"函数自己的检查 `{line.strip()}` 没有通过：按它要求的形状和类型返回",
-                f"the function's own check `{line.strip()}` failed: return the shape and type it requires",
-            )
-        ]
+    text, assigned, kind = str(exc), target(line), raise_kind(exc)
+    if assertion_hints(exc, line):
+        return assertion_hints(exc, line)
     if isinstance(exc, TypeError) and re.search(
         r"only (0-dimensional|length-1|size-1) arrays can be converted", text
     ):
@@ -925,158 +598,33 @@ def _raise_hints(exercise, exc, line):
         ]
     if kind is None:
         return []
-    if target in _COST_NAMES and kind in ("same", "aligned"):
-        return [
-            (
-                "np.dot(Y, np.log(A)) 的两个因子形状都是 (1, m)：写作 np.dot(Y, np.log(A).T)，"
-                "或用逐元素的 * 再 np.sum",
-                "both factors of np.dot(Y, np.log(A)) have shape (1, m): write np.dot(Y, np.log(A).T), "
-                "or the element-wise * and then np.sum",
-            )
-        ]
-    if target == "A":
+    if assigned in _COST_NAMES and kind in ("same", "aligned"):
+        return cost_dot_hints("A")
+    if assigned == "A":
         return [
             (
                 "A = σ(wᵀX + b)：w 的形状是 (n_x, 1)，要转置，np.dot(w.T, X) + b",
                 "A = σ(wᵀX + b): w has shape (n_x, 1), so it is transposed, np.dot(w.T, X) + b",
             )
         ]
-    if target == "dw":
+    if assigned == "dw":
         return [
             (
                 "dw = (1/m)·X·(A - Y)ᵀ：第二个因子要转置，np.dot(X, (A - Y).T)",
                 "dw = (1/m)·X·(A - Y)ᵀ: the second factor is transposed, np.dot(X, (A - Y).T)",
             )
         ]
-    if kind == "same":
-        return [
-            (
-                "np.dot 的两个因子形状相同：要的是逐元素相乘（*），还是少了一个 .T？",
-                "np.dot of two arrays of the same shape: do you mean the element-wise product (*), "
-                "or is a .T missing?",
-            )
-        ]
-    if kind == "broadcast":
-        return [
-            (
-                "numpy 无法逐元素地组合这两个形状：矩阵乘积用 np.dot，* 是逐元素相乘；并检查 .T",
-                "numpy cannot combine these shapes element by element: a matrix product is np.dot, "
-                "* multiplies element-wise; check for a missing or extra .T too",
-            )
-        ]
-    return [
-        (
-            "矩阵乘积 np.dot(A, B) 要求 A 的列数等于 B 的行数：检查因子的顺序和 .T",
-            "the matrix product np.dot(A, B) needs as many columns in A as rows in B: check the order "
-            "of the factors and for a missing .T",
-        )
-    ]
+    return numpy_hints(exc)
 
 
 # ---------------------------------------------------------------------------
 # Running the checks.
 
-
-def _used_names(code):
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if hasattr(const, "co_names"):
-            names |= _used_names(const)
-    return names
-
-
-def _check_callees(exercise, func, active):
-    """Run the checks of the exercises ``func`` calls; raise if one fails."""
-    code, namespace = getattr(func, "__code__", None), getattr(func, "__globals__", None)
-    if code is None or not isinstance(namespace, dict):
-        return
-    used = _used_names(code)
-    for callee in CASES:
-        if callee in active or callee not in used or callee not in namespace:
-            continue
-        try:
-            _verify(callee, namespace[callee], active)
-        except Exception as exc:
-            detail = str(exc) if isinstance(exc, Mismatch) else f"{type(exc).__name__}: {exc}"
-            message = "\n".join(
-                [
-                    f"{exercise} 调用的 {callee} 未通过自检，请先修正它 / "
-                    f"{exercise} calls {callee}, which fails its own self-check: fix that first"
-                ]
-                + ["    " + line for line in detail.splitlines()]
-            )
-            raise Mismatch(message, exercise, None, getattr(exc, "problem", None)) from None
-
-
-def _header(exercise, case):
-    return (
-        f"{exercise} 未通过公开自检，用例：{case.label_zh} / "
-        f"{exercise} fails its public self-check, case: {case.label_en}"
-    )
-
-
-def _own_frames(exc):
-    """The frames of ``exc``'s traceback outside this file: where in the student's code it happened."""
-    return [
-        f
-        for f in traceback.extract_tb(exc.__traceback__)
-        if os.path.abspath(f.filename) != os.path.abspath(__file__)
-    ]
-
-
-def _student_frames(exc):
-    frames = _own_frames(exc)
-    if not frames:
-        return []
-    return ["出错位置 / where:"] + [line.rstrip("\n") for line in traceback.format_list(frames)]
-
-
-def _raising_line(exc):
-    """The source text of the student's line that raised ``exc`` (None when it is not known)."""
-    frames = _own_frames(exc)
-    # numpy's own frames are below the student's: the last frame outside numpy is theirs.
-    own = [f for f in frames if os.sep + "numpy" + os.sep not in f.filename] or frames
-    return own[-1].line if own else None
-
-
-def _verify(exercise, func, active=frozenset()):
-    """Run every public case of ``exercise`` on ``func``; raise :class:`Mismatch` on the first problem."""
-    active = active | {exercise}
-    _check_callees(exercise, func, active)
-    for case in CASES[exercise]:
-        args, kwargs = case.arguments()
-        try:
-            result = func(*args, **kwargs)
-        except Mismatch:
-            raise
-        except Exception as exc:
-            lines = [
-                _header(exercise, case),
-                f"调用时出错 / the call raised {type(exc).__name__}: {exc}",
-                f"输入 / inputs: {case.call}",
-            ]
-            try:
-                hints = _raise_hints(exercise, exc, _raising_line(exc))
-            except Exception:  # a hint is a bonus: never let it replace the message
-                hints = []
-            lines += _student_frames(exc) + [f"提示：{zh} / Hint: {en}" for zh, en in hints]
-            raise Mismatch("\n".join(lines), exercise, case.label_en, hints=[en for _, en in hints]) from None
-        found = _first(exercise, case.expected, result, case.tolerances)
-        if found:
-            problem, expected, actual = found
-            hints = _hints(exercise, case, problem, expected, actual, result)
-            lines = [_header(exercise, case), str(problem), f"输入 / inputs: {case.call}"]
-            lines += [f"提示：{zh} / Hint: {en}" for zh, en in hints]
-            raise Mismatch("\n".join(lines), exercise, case.label_en, problem, [en for _, en in hints])
+_CHECKS = SelfChecks(CASES, RESULT_NAMES, _hints, _raise_hints, files=(__file__,), difference=_difference)
 
 
 def _check(exercise, func):
-    try:
-        _verify(exercise, func)
-    except Mismatch as exc:
-        # Raised afresh here, without the chain of internal frames.
-        raise exc.with_traceback(None) from None
-    print(PASSED)
+    _CHECKS.check(exercise, func)
 
 
 def check_sigmoid(func_sigmoid):

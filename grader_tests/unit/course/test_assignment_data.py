@@ -5,8 +5,9 @@
   assignment; the names are read from the assignments themselves
   (``grader.course.assignment.ids()`` and the loaded specs), so a new
   assignment is covered without editing this file.
-- Every assignment's helpers are real files in ``utils/<id>/``, and
-  ``source/<id>/*.py`` are relative symlinks to them.
+- Every assignment's helpers are real files in ``utils/<id>/`` (or, shared by
+  every assignment, in ``utils/shared/``), and ``source/<id>/*.py`` are
+  relative symlinks to them.
 - The demo's students come from the assignment's spec (``Spec.demo``).
 """
 
@@ -125,9 +126,16 @@ def test_ordinary_words_are_not_mistaken_for_an_assignments_names(line):
 # ------------------------------------------------------------------ helpers kept one way
 
 
+SHARED = os.path.join(ROOT, "utils", "shared")
+
+
 def _helpers(assignment_id):
     folder = os.path.join(ROOT, "source", assignment_id)
     return sorted(name for name in os.listdir(folder) if name.endswith(".py"))
+
+
+def _shared():
+    return sorted(n for n in os.listdir(SHARED) if n.endswith(".py"))
 
 
 @pytest.mark.parametrize("assignment_id", ids())
@@ -138,27 +146,46 @@ def test_every_helper_in_source_is_a_relative_symlink_into_utils_of_its_assignme
     for name in helpers:
         path = os.path.join(ROOT, "source", assignment_id, name)
         assert os.path.islink(path), f"source/{assignment_id}/{name} is not a symlink"
-        assert os.readlink(path) == f"../../utils/{assignment_id}/{name}", os.readlink(path)
-        assert os.path.isfile(os.path.join(utils, name)) and not os.path.islink(os.path.join(utils, name))
-    assert sorted(n for n in os.listdir(utils) if n.endswith(".py")) == helpers, (
-        f"utils/{assignment_id}/ holds a helper that source/{assignment_id}/ does not link"
+        folder = "shared" if name in _shared() else assignment_id
+        assert os.readlink(path) == f"../../utils/{folder}/{name}", os.readlink(path)
+        real = os.path.join(ROOT, "utils", folder, name)
+        assert os.path.isfile(real) and not os.path.islink(real)
+    own = sorted(n for n in os.listdir(utils) if n.endswith(".py"))
+    assert sorted(own + _shared()) == helpers, (
+        f"utils/{assignment_id}/ and utils/shared/ hold a helper that source/{assignment_id}/ does not link"
     )
+    assert not set(own) & set(_shared()), "a helper is both the assignment's own and shared"
 
 
-def test_utils_holds_one_folder_per_assignment_and_nothing_loose():
+def test_utils_holds_one_folder_per_assignment_the_shared_one_and_nothing_loose():
     entries = [e for e in os.listdir(os.path.join(ROOT, "utils")) if e != "__pycache__"]
-    assert sorted(entries) == sorted(ids())
+    assert sorted(entries) == sorted([*ids(), "shared"])
+    assert _shared(), "utils/shared/ holds no helper"
+
+
+def _header_and_release(assignment_id, name):
+    folder = "shared" if name in _shared() else assignment_id
+    with open(os.path.join(ROOT, "utils", folder, name), encoding="utf-8") as f:
+        first, second = f.read().split("\n", 2)[:2]
+    with open(os.path.join(ROOT, "notebooks", assignment_id, name), encoding="utf-8") as f:
+        released = f.read().split("\n", 2)[:2]
+    return folder, first, second, released
 
 
 @pytest.mark.parametrize("assignment_id, name", [(a, n) for a in ids() for n in _helpers(a)])
 def test_every_helper_says_its_release_is_generated_and_which_file_to_edit(assignment_id, name):
-    with open(os.path.join(ROOT, "utils", assignment_id, name), encoding="utf-8") as f:
-        first, second = f.read().split("\n", 2)[:2]
-    assert first.startswith(f"# The copy of this file in notebooks/{assignment_id}/ is GENERATED")
-    assert f"edit utils/{assignment_id}/{name} and run `make release`" in second
-    # nbgrader releases the file's bytes, header included.
-    with open(os.path.join(ROOT, "notebooks", assignment_id, name), encoding="utf-8") as f:
-        assert f.read().split("\n", 2)[:2] == [first, second]
+    folder, first, second, released = _header_and_release(assignment_id, name)
+    if folder == "shared":
+        assert first.startswith("# The copy of this file in each notebooks/<id>/ is GENERATED")
+    else:
+        assert first.startswith(f"# The copy of this file in notebooks/{assignment_id}/ is GENERATED")
+    assert f"edit utils/{folder}/{name} and run `make release`" in second
+    # nbgrader releases the file's bytes, header included: each assignment's folder gets a real copy.
+    assert released == [first, second]
+    copy = os.path.join(ROOT, "notebooks", assignment_id, name)
+    assert not os.path.islink(copy)
+    with open(copy, "rb") as a, open(os.path.join(ROOT, "utils", folder, name), "rb") as b:
+        assert a.read() == b.read(), f"notebooks/{assignment_id}/{name} is stale: run `make release`"
 
 
 # ------------------------------------------------------------------ the demo, from the spec
@@ -237,6 +264,7 @@ def _columns(assignment, monkeypatch):
     monkeypatch.setattr(
         table, "scores", lambda db_url, a: (grade_ids, {"ok": {}}, dict.fromkeys(grade_ids, 1.0))
     )
+    monkeypatch.setattr(table, "penalties", lambda db_url, a: {})
     head = table.render("unused", assignment).splitlines()[0]
     return [column.strip() for column in head.split("|")[1:-1]]
 

@@ -448,7 +448,7 @@ def pages(monkeypatch):
     monkeypatch.setattr(
         feedback,
         "gradebook_rows",
-        lambda *args: ({"add_values": (2.0, 2.0, 0.0, 2.0), "twice_values": (0.0, 3.0, 0.0, None)}, 0.0),
+        lambda *args: ({"add_values": (2.0, 2.0, 0.0, 2.0), "twice_values": (0.0, 3.0, 0.0, None)}, 0.0, {}),
     )
 
 
@@ -496,6 +496,10 @@ def test_exercise_csv_names_each_column_by_the_assignments_exercise(tmp_path, mo
             {"test_of_add": 2.0, "check-twice": 3.0, "manual_cell": 1.0},
         ),
     )
+    monkeypatch.setattr(table, "penalties", lambda db_url, a: {"bob": 0.0})
     path = report.write_exercise_csv("sqlite://", str(tmp_path / "by_exercise.csv"), assignment)
     with open(path, encoding="utf-8") as f:
-        assert f.read().splitlines() == ["student,add,twice,manual_cell,total,max", "bob,2,0,1,3,6"]
+        assert f.read().splitlines() == [
+            "student,add,twice,manual_cell,raw_score,late_submission_penalty,score,max_score",
+            "bob,2,0,1,3,0,3,6",
+        ]

@@ -1,0 +1,1 @@
+../../utils/shared/selfcheck_core.py
