@@ -52,6 +52,14 @@ def test_every_exploratory_code_cell_says_so_in_its_first_line(root, path):
     assert not any(HEADER in c.source for c in others)
 
 
+@pytest.mark.parametrize("path", [SOURCE, RELEASE])
+def test_validate_skips_exactly_the_exploratory_cells(root, path):
+    """nbclient's ``skip-execution`` tag (honoured by every validate path) marks the exploratory cells, no other."""
+    cells = [c for c in _cells(root, path) if c.cell_type == "code"]
+    skipped = [c.source for c in cells if "skip-execution" in c.metadata.get("tags", [])]
+    assert skipped and skipped == [c.source for c in cells if _exploratory(c)]
+
+
 def test_untouched_release_runs_through_its_exploratory_cells(root, capsys, notebook_folder):
     notebook_folder(os.path.join(root, os.path.dirname(RELEASE)))
     """Run All (and nbgrader's Validate) on the release must not stop in an exploratory cell."""

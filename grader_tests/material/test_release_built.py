@@ -38,8 +38,13 @@ def test_release_with_the_solutions_filled_in_runs_without_error(assignment_id, 
     shutil.copytree(assignment.release_dir, folder)
     path = folder / os.path.basename(assignment.release_notebook)
     nb = submissions.fill(assignment, release=str(path))
+    # Run All, as JupyterLab's: the cells tagged skip-execution (skipped by validate) run too.
     client = NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        skip_cells_with_tag="",
+        resources={"metadata": {"path": str(folder)}},
     )
     try:
         client.execute()
