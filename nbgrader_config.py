@@ -107,6 +107,9 @@ _stock = list(GenerateAssignment.class_traits()["preprocessors"].default())
 c.GenerateAssignment.preprocessors = (
     _stock[: _stock.index(ClearOutput)] + [AddExpectedOutputs] + _stock[_stock.index(ClearOutput) :]
 )
+# ClearOutput also drops the source run's execution timestamps (cell metadata
+# `execution`, written by nbclient's record_timing): the release carries nothing of that run.
+c.ClearOutput.remove_metadata_fields = {"collapsed", "scrolled", "execution"}
 
 # --- Feedback pages (grader/pages/feedback.py, grader/pages/feedback_page.py) -----------------------------
 # nbgrader generate_feedback (with or without --force), formgrader's "Generate Feedback"
