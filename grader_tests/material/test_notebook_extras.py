@@ -169,3 +169,37 @@ def test_optional_relu_self_check_can_fail(solved, capsys, bug, message):
     out = capsys.readouterr().out
     assert message in out
     assert ("passes its self-check" in out) == (bug is None)
+
+
+def test_the_initialization_demo_shows_what_its_text_says(solved):
+    """Zero init never moves the weights (50 %), constant init keeps the hidden units identical."""
+    cells, ns = solved
+    ns["X"], ns["Y"] = ns["func_load_planar_dataset"]()
+    trainer = _cell_with(cells, "def train_variant").source
+    exec(compile(trainer.split("\n_, identity_accuracy")[0], "<train_variant>", "exec"), ns)
+    zeros, zeros_accuracy = ns["train_variant"](ns["X"], ns["Y"], n_h=4, init="zeros", num_epochs=300)
+    assert not np.any(zeros["W1"]) and not np.any(zeros["W2"]) and zeros_accuracy == 50.0
+    constant, _ = ns["train_variant"](ns["X"], ns["Y"], n_h=4, init="constant", num_epochs=300)
+    assert np.all(constant["W1"] == constant["W1"][0]) and np.any(constant["W1"] != 0.5)
+    random, _ = ns["train_variant"](ns["X"], ns["Y"], n_h=4, init="random", num_epochs=300)
+    assert len({tuple(row) for row in random["W1"]}) == 4
+
+
+def test_every_added_cell_is_bilingual(root):
+    """The "why" cells and the closing ones say everything in Chinese and in English."""
+    cells = _cells(root, SOURCE)
+    added = [
+        "#### 拓展：为什么",
+        "#### 拓展：公式从哪里来",
+        "## 8 - 小结 / Recap",
+        "## 9 - 致谢与出处",
+        "* 恒等激活",
+        "* 全 0",
+    ]
+    for start in added:
+        found = [c for c in cells if c.cell_type == "markdown" and c.source.startswith(start)]
+        assert found, start
+        for cell in found:
+            text = cell.source
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in text), start
+            assert len([w for w in text.split() if w.isascii() and w.isalpha()]) > 30, start
