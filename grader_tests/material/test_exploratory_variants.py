@@ -85,7 +85,9 @@ def run_all(root, notebook_folder, l1w3):
 def test_every_exploratory_cell_reports_its_result_for_a_correct_variant(run_all, l1w3, capsys, mutant):
     run_all(mutate(mutant, l1w3.solution_sources))
     out = capsys.readouterr().out
-    assert [r for r in REFUSALS if r in out] == [], out
+    # The optional ReLU exercise is left unsolved in the source notebook: its cells say so.
+    solved = "\n".join(line for line in out.splitlines() if "_relu" not in line)
+    assert [r for r in REFUSALS if r in solved] == [], out
     assert [r for r in REPORTS if r not in out] == [], out
     assert out.count("正确 / right") == 4
 

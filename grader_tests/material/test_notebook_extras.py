@@ -171,18 +171,19 @@ def test_optional_relu_self_check_can_fail(solved, capsys, bug, message):
     assert ("passes its self-check" in out) == (bug is None)
 
 
-def test_the_initialization_demo_shows_what_its_text_says(solved):
-    """Zero init never moves the weights (50 %), constant init keeps the hidden units identical."""
+def test_the_initialization_demo_shows_what_its_text_says(solved, capsys):
+    """With your functions: zero weights never move (50 %), constant ones keep the hidden units identical."""
     cells, ns = solved
     ns["X"], ns["Y"] = ns["func_load_planar_dataset"]()
-    trainer = _cell_with(cells, "def train_variant").source
-    exec(compile(trainer.split("\n_, identity_accuracy")[0], "<train_variant>", "exec"), ns)
-    zeros, zeros_accuracy = ns["train_variant"](ns["X"], ns["Y"], n_h=4, init="zeros", num_epochs=300)
-    assert not np.any(zeros["W1"]) and not np.any(zeros["W2"]) and zeros_accuracy == 50.0
-    constant, _ = ns["train_variant"](ns["X"], ns["Y"], n_h=4, init="constant", num_epochs=300)
+    _run([_cell_with(cells, "def trained("), _cell_with(cells, "def train_with_weights")], ns)
+    out = capsys.readouterr().out
+    assert "every weight 0: accuracy 50.00 %" in out
+    assert "every weight 0.5: accuracy 69.75 %" in out and "random: accuracy 91.25 %" in out
+    zeros = ns["train_with_weights"](0.0)
+    assert not np.any(zeros["W1"]) and not np.any(zeros["W2"])
+    constant = ns["train_with_weights"](0.5)
     assert np.all(constant["W1"] == constant["W1"][0]) and np.any(constant["W1"] != 0.5)
-    random, _ = ns["train_variant"](ns["X"], ns["Y"], n_h=4, init="random", num_epochs=300)
-    assert len({tuple(row) for row in random["W1"]}) == 4
+    assert ns["func_initialize_parameters"].__name__ == "func_initialize_parameters"  # put back
 
 
 def test_every_added_cell_is_bilingual(root):
@@ -203,3 +204,56 @@ def test_every_added_cell_is_bilingual(root):
             text = cell.source
             assert any("\u4e00" <= ch <= "\u9fff" for ch in text), start
             assert len([w for w in text.split() if w.isascii() and w.isalpha()]) > 30, start
+
+
+def _relu_backward(bug=None):
+    def backward(parameters, cache, X, Y):
+        m = X.shape[1]
+        dZ2 = cache["A2"] - Y
+        derivative = 1 - cache["A1"] ** 2 if bug == "tanh" else (cache["Z1"] > 0)
+        dZ1 = np.dot(parameters["W2"].T, dZ2) * derivative
+        grads = {
+            "dW1": np.dot(dZ1, X.T) / m,
+            "db1": np.sum(dZ1, axis=1, keepdims=True) / m,
+            "dW2": np.dot(dZ2, cache["A1"].T) / m,
+            "db2": np.sum(dZ2, axis=1, keepdims=True) / m,
+        }
+        if bug == "transposed":
+            grads["dW1"] = grads["dW1"].T
+        return grads
+
+    return backward
+
+
+@pytest.mark.parametrize(
+    "bug, message",
+    [
+        (None, "反向传播选做练习的自检通过 / The optional backward exercise passes its self-check"),
+        ("tanh", "dW1 does not match the numerical gradient"),
+        ("transposed", "dW1 should have the shape (4, 2), got (2, 4)"),
+    ],
+)
+def test_optional_relu_backward_self_check_can_fail(solved, capsys, bug, message):
+    cells, ns = solved
+    ns["func_forward_propagation_relu"] = _relu_forward()
+    ns["func_backward_propagation_relu"] = _relu_backward(bug)
+    _run([_cell_with(cells, "def relu_cost")], ns)
+    out = capsys.readouterr().out
+    assert message in out
+    assert ("passes its self-check" in out) == (bug is None)
+
+
+def test_relu_training_prints_what_its_interpretation_says(solved, capsys):
+    """4 ReLU units 69.25 %, 20 units 85.00 % (the markdown after the cell quotes both)."""
+    cells, ns = solved
+    ns["X"], ns["Y"] = ns["func_load_planar_dataset"]()
+    ns["func_forward_propagation_relu"] = _relu_forward()
+    ns["func_backward_propagation_relu"] = _relu_backward()
+    _run([_cell_with(cells, "def train_relu")], ns)
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        " 4 ReLU hidden units: accuracy 69.25 %",
+        "20 ReLU hidden units: accuracy 85.00 %",
+    ]
+    interpretation = cells[cells.index(_cell_with(cells, "def train_relu")) + 1].source
+    assert "69.25%" in interpretation and "85.00 %" in interpretation
