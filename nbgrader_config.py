@@ -114,6 +114,9 @@ if not globals().get("GRADER_SETTINGS_ONLY"):
     c.GenerateAssignment.preprocessors = (
         _stock[: _stock.index(ClearOutput)] + [AddExpectedOutputs] + _stock[_stock.index(ClearOutput) :]
     )
+    # ClearOutput also drops the source run's execution timestamps (cell metadata
+    # `execution`, written by nbclient's record_timing): the release carries nothing of that run.
+    c.ClearOutput.remove_metadata_fields = {"collapsed", "scrolled", "execution"}
 
 # --- Formgrader's notebook views (grader/nbgrader_ext/formgrade.py) ---------------------------
 # Formgrader's Manual Grading view renders the autograded notebook with an nbconvert HTMLExporter

@@ -29,6 +29,8 @@ sys.path[:0] = [ROOT, os.path.join(ROOT, "grader_tests")]
 from grader import environment  # noqa: E402
 
 environment.prepare()  # before the first nbformat import (grader.course.release)
+import nbformat  # noqa: E402
+
 from grader.course import release, submissions
 from grader.course.assignment import load  # noqa: E402
 from grader.environment import tool_env  # noqa: E402
@@ -194,9 +196,48 @@ def machine():
     )
 
 
+def validate_times(tmp):
+    """Seconds of a filled release's validation (stock ``nbgrader validate``, ``make validate``) and Run All.
+
+    Validation skips the cells tagged ``skip-execution`` (the exploratory ones);
+    Run All is a full execution (``nbconvert --execute`` with no cell skipped), the
+    cost validation used to have.
+    """
+    folder = os.path.join(os.path.abspath(tmp), "validate", ASSIGNMENT)
+    shutil.copytree(L1W3.release_dir, folder)
+    notebook = os.path.join(folder, L1W3.notebook)
+    nbformat.write(submissions.fill(L1W3), notebook)
+    stock_sec = timed(
+        [os.path.join(os.path.dirname(sys.executable), "nbgrader"), "validate", notebook], cwd=folder
+    )[0]
+    ours_sec = timed([sys.executable, "-m", "grader", "validate", notebook])[0]
+    full_sec = timed(
+        [
+            os.path.join(os.path.dirname(sys.executable), "jupyter"),
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--ExecutePreprocessor.timeout=600",
+            "--ExecutePreprocessor.skip_cells_with_tag=",
+            "--output",
+            "run_all",  # beside the notebook
+            notebook,
+        ],
+        cwd=folder,
+    )[0]
+    return stock_sec, ours_sec, full_sec
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="bench-")
     try:
+        validation = validate_times(tmp)
+        print(
+            "validate a filled notebook: nbgrader validate %.1f s, make validate %.1f s; Run All %.1f s"
+            % validation,
+            flush=True,
+        )
         rows = []
         for n in SIZES:
             submitted = os.path.join(tmp, f"submitted_{n}")
@@ -231,12 +272,12 @@ def main():
                 f"{LARGE / l_sec:.2f} submissions/s), peak memory per worker {large[1]:.0f} MB",
                 flush=True,
             )
-        write_results(rows, large)
+        write_results(rows, large, validation)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write_results(rows, large):
+def write_results(rows, large, validation):
     protections = sandbox.protections()
     lines = [
         "# Benchmark: stock nbgrader against this grader",
@@ -259,6 +300,11 @@ def write_results(rows, large):
             f"| {LARGE} | — | {large[0]:.1f} s ({large[0] / 60:.1f} min) | — | {large[1]:.0f} MB per worker |"
         )
     lines += [
+        "",
+        "Validating a correct notebook (the release with the solutions filled in; the exploratory cells, "
+        "tagged `skip-execution`, are skipped): stock `nbgrader validate` in the released folder "
+        "%.1f s, `make validate` (in the sandbox) %.1f s; Run All (a full execution, nothing skipped) "
+        "%.1f s. Target: validation under 10 s on 2 idle cores." % validation,
         "",
         "Target: at least 20x on 20 and on 40 submissions. Total scores agree for "
         + ", ".join(f"{agree} of {n}" for n, *_, agree in rows)

@@ -11,6 +11,10 @@ home) and the helpers beside the notebook, copied in read-only.  A notebook
 kept somewhere without its helpers (a submission) gets its assignment's
 released ones.  Then, per exercise, the public self-check's verdict is
 printed; unlike stock ``nbgrader validate`` it exits 1 when a check fails.
+
+Cells tagged ``skip-execution`` (nbclient's standard tag, which nbgrader's
+own ``Execute`` honours: the notebook's exploratory cells) are skipped here as
+there, so every validate path runs the same cells: what the verdicts need.
 """
 
 import logging
@@ -19,10 +23,11 @@ import re
 import tempfile
 
 import nbformat
+from nbclient import NotebookClient
 from nbconvert.preprocessors import Preprocessor
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput
 from nbgrader.validator import Validator
-from traitlets import Any, List
+from traitlets import Any, List, Unicode
 
 from grader import messages as msg
 from grader.limits import Limits
@@ -61,9 +66,10 @@ def _helpers(folders):
 
 
 class SandboxedExecute(Preprocessor):
-    """Run every code cell in one sandboxed kernel and keep its outputs (nbgrader's Execute, sandboxed).
+    """Run the code cells in one sandboxed kernel and keep their outputs (nbgrader's Execute, sandboxed).
 
-    The helpers the cells import are :attr:`helpers`; a cell's error is kept as
+    A cell tagged :attr:`skip_cells_with_tag` is skipped and keeps what it had,
+    as nbgrader's ``Execute`` (nbclient) does.  The helpers the cells import are :attr:`helpers`; a cell's error is kept as
     its output, as nbgrader's ``Execute`` keeps it, and the next cell runs.  A
     kernel that dies (a time or memory limit) ends the validation with
     :class:`~grader.sandbox.kernel.KernelDied`: the cells after it did not run.
@@ -71,6 +77,10 @@ class SandboxedExecute(Preprocessor):
 
     helpers = Any(help="{file name: text} of the modules copied beside the notebook")
     limits = Any(help="the grader.limits.Limits of the kernel")
+    # nbclient's own default, so the rule cannot drift from the Validate button's.
+    skip_cells_with_tag = Unicode(
+        NotebookClient.skip_cells_with_tag.default_value, help="the tag of the cells not run"
+    ).tag(config=True)
 
     def preprocess(self, nb, resources):
         """Run ``nb``'s code cells in order in a fresh sandboxed kernel."""
@@ -81,7 +91,7 @@ class SandboxedExecute(Preprocessor):
                     f.write(text)
             with Kernel(workdir, self.limits) as kernel:
                 for cell in nb.cells:
-                    if cell.cell_type != "code":
+                    if cell.cell_type != "code" or self.skip_cells_with_tag in cell.metadata.get("tags", []):
                         continue
                     answer = kernel.run(cell.source)
                     cell.outputs = [nbformat.from_dict(o) for o in answer.get("outputs") or []]

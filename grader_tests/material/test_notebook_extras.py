@@ -52,6 +52,14 @@ def test_every_exploratory_code_cell_says_so_in_its_first_line(root, path):
     assert not any(HEADER in c.source for c in others)
 
 
+@pytest.mark.parametrize("path", [SOURCE, RELEASE])
+def test_validate_skips_exactly_the_exploratory_cells(root, path):
+    """nbclient's ``skip-execution`` tag (honoured by every validate path) marks the exploratory cells, no other."""
+    cells = [c for c in _cells(root, path) if c.cell_type == "code"]
+    skipped = [c.source for c in cells if "skip-execution" in c.metadata.get("tags", [])]
+    assert skipped and skipped == [c.source for c in cells if _exploratory(c)]
+
+
 def test_untouched_release_runs_through_its_exploratory_cells(root, capsys, notebook_folder):
     notebook_folder(os.path.join(root, os.path.dirname(RELEASE)))
     """Run All (and nbgrader's Validate) on the release must not stop in an exploratory cell."""
@@ -161,3 +169,91 @@ def test_optional_relu_self_check_can_fail(solved, capsys, bug, message):
     out = capsys.readouterr().out
     assert message in out
     assert ("passes its self-check" in out) == (bug is None)
+
+
+def test_the_initialization_demo_shows_what_its_text_says(solved, capsys):
+    """With your functions: zero weights never move (50 %), constant ones keep the hidden units identical."""
+    cells, ns = solved
+    ns["X"], ns["Y"] = ns["func_load_planar_dataset"]()
+    _run([_cell_with(cells, "def trained("), _cell_with(cells, "def train_with_weights")], ns)
+    out = capsys.readouterr().out
+    assert "every weight 0: accuracy 50.00 %" in out
+    assert "every weight 0.5: accuracy 69.75 %" in out and "random: accuracy 91.25 %" in out
+    zeros = ns["train_with_weights"](0.0)
+    assert not np.any(zeros["W1"]) and not np.any(zeros["W2"])
+    constant = ns["train_with_weights"](0.5)
+    assert np.all(constant["W1"] == constant["W1"][0]) and np.any(constant["W1"] != 0.5)
+    assert ns["func_initialize_parameters"].__name__ == "func_initialize_parameters"  # put back
+
+
+def test_every_added_cell_is_bilingual(root):
+    """The "why" cells and the closing ones say everything in Chinese and in English."""
+    cells = _cells(root, SOURCE)
+    added = [
+        "#### 拓展：为什么",
+        "#### 拓展：公式从哪里来",
+        "## 8 - 小结 / Recap",
+        "## 9 - 致谢与出处",
+        "* 恒等激活",
+        "* 全 0",
+    ]
+    for start in added:
+        found = [c for c in cells if c.cell_type == "markdown" and c.source.startswith(start)]
+        assert found, start
+        for cell in found:
+            text = cell.source
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in text), start
+            assert len([w for w in text.split() if w.isascii() and w.isalpha()]) > 30, start
+
+
+def _relu_backward(bug=None):
+    def backward(parameters, cache, X, Y):
+        m = X.shape[1]
+        dZ2 = cache["A2"] - Y
+        derivative = 1 - cache["A1"] ** 2 if bug == "tanh" else (cache["Z1"] > 0)
+        dZ1 = np.dot(parameters["W2"].T, dZ2) * derivative
+        grads = {
+            "dW1": np.dot(dZ1, X.T) / m,
+            "db1": np.sum(dZ1, axis=1, keepdims=True) / m,
+            "dW2": np.dot(dZ2, cache["A1"].T) / m,
+            "db2": np.sum(dZ2, axis=1, keepdims=True) / m,
+        }
+        if bug == "transposed":
+            grads["dW1"] = grads["dW1"].T
+        return grads
+
+    return backward
+
+
+@pytest.mark.parametrize(
+    "bug, message",
+    [
+        (None, "反向传播选做练习的自检通过 / The optional backward exercise passes its self-check"),
+        ("tanh", "dW1 does not match the numerical gradient"),
+        ("transposed", "dW1 should have the shape (4, 2), got (2, 4)"),
+    ],
+)
+def test_optional_relu_backward_self_check_can_fail(solved, capsys, bug, message):
+    cells, ns = solved
+    ns["func_forward_propagation_relu"] = _relu_forward()
+    ns["func_backward_propagation_relu"] = _relu_backward(bug)
+    _run([_cell_with(cells, "def relu_cost")], ns)
+    out = capsys.readouterr().out
+    assert message in out
+    assert ("passes its self-check" in out) == (bug is None)
+
+
+def test_relu_training_prints_what_its_interpretation_says(solved, capsys):
+    """4 ReLU units 69.25 %, 20 units 85.00 % (the markdown after the cell quotes both)."""
+    cells, ns = solved
+    ns["X"], ns["Y"] = ns["func_load_planar_dataset"]()
+    ns["func_forward_propagation_relu"] = _relu_forward()
+    ns["func_backward_propagation_relu"] = _relu_backward()
+    _run([_cell_with(cells, "def train_relu")], ns)
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        " 4 ReLU hidden units: accuracy 69.25 %",
+        "20 ReLU hidden units: accuracy 85.00 %",
+    ]
+    interpretation = cells[cells.index(_cell_with(cells, "def train_relu")) + 1].source
+    assert "69.25%" in interpretation and "85.00 %" in interpretation

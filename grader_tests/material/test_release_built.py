@@ -31,6 +31,15 @@ def test_committed_release_is_what_the_source_builds(assignment_id):
 
 
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_release_carries_no_execution_metadata_of_the_source_run(assignment_id):
+    import nbformat
+
+    nb = nbformat.read(load(assignment_id).release_notebook, as_version=4)
+    stamped = [i for i, cell in enumerate(nb.cells) if "execution" in cell.metadata]
+    assert stamped == [], f"cells {stamped} of the {assignment_id} release carry the source run's timestamps"
+
+
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
 def test_release_with_the_solutions_filled_in_runs_without_error(assignment_id, tmp_path):
     assignment = load(assignment_id)
     folder = tmp_path / assignment_id
@@ -38,13 +47,13 @@ def test_release_with_the_solutions_filled_in_runs_without_error(assignment_id, 
     shutil.copytree(assignment.release_dir, folder)
     path = folder / os.path.basename(assignment.release_notebook)
     nb = submissions.fill(assignment, release=str(path))
-    # Run All, as in JupyterLab: the exploratory cells too, which validate skips (skip-execution).
+    # Run All, as JupyterLab's: the cells tagged skip-execution (skipped by validate) run too.
     client = NotebookClient(
         nb,
         timeout=600,
         kernel_name="python3",
+        skip_cells_with_tag="",
         resources={"metadata": {"path": str(folder)}},
-        skip_cells_with_tag="run-all-skips-nothing",
     )
     try:
         client.execute()

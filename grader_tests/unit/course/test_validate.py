@@ -95,3 +95,21 @@ def test_every_code_cell_runs_in_the_sandboxed_kernel_and_its_verdicts_are_read(
     (kernel,) = fake_kernel.made
     assert kernel.code == ["x = 1", "assert True", "fail()"]
     assert kernel.files == {"helper.py": "X = 1\n"} and kernel.limits is limits
+
+
+def test_cells_tagged_skip_execution_are_skipped_as_nbgrader_skips_them(tmp_path, fake_kernel):
+    """One rule for every validate path: nbclient's ``skip-execution`` tag (the exploratory cells)."""
+    skipped = nbformat.v4.new_code_cell("slow_demo()")
+    skipped.metadata["tags"] = ["exploratory", "skip-execution"]
+    exploratory_only = nbformat.v4.new_code_cell("other_demo()")
+    exploratory_only.metadata["tags"] = ["exploratory"]
+    cells = [nbformat.v4.new_code_cell("x = 1"), skipped, exploratory_only, _graded("assert True", "passes")]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), str(path))
+    results, problems = validate.validate(str(path), Limits())
+    assert results == [("passes", 2, None)] and problems == []
+    (kernel,) = fake_kernel.made
+    assert kernel.code == ["x = 1", "other_demo()", "assert True"]
+    assert (
+        validate.SandboxedExecute().skip_cells_with_tag == Execute().skip_cells_with_tag == "skip-execution"
+    )

@@ -112,3 +112,20 @@ def test_the_preprocessor_is_idempotent_and_reads_outputs_before_they_are_cleare
     stock = GenerateAssignment.class_traits()["preprocessors"].default()
     assert [p for p in chain if p is not AddExpectedOutputs] == stock
     assert chain.index(AddExpectedOutputs) < chain.index(ClearOutput)
+
+
+def test_the_release_build_drops_the_source_runs_execution_timestamps(root):
+    """nbgrader_config.py's ClearOutput removes cell metadata ``execution`` (and still the stock fields)."""
+    from nbgrader.preprocessors import ClearOutput
+
+    config = Config()
+    namespace = {"get_config": lambda: config, "__file__": os.path.join(root, "nbgrader_config.py")}
+    with open(os.path.join(root, "nbgrader_config.py")) as f:
+        exec(compile(f.read(), "nbgrader_config.py", "exec"), namespace)
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.metadata.update(
+        execution={"iopub.execute_input": "2026-11-26T18:41:43.041269Z"}, collapsed=True, tags=["exploratory"]
+    )
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    cleared, _ = ClearOutput(config=config).preprocess(nb, {})
+    assert dict(cleared.cells[0].metadata) == {"tags": ["exploratory"]}
