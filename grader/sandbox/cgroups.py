@@ -93,6 +93,24 @@ class Cgroup:
         for controller in CONTROLLERS:
             self._write(controller, "cgroup.procs", os.getpid())
 
+    def open_procs(self):
+        """Descriptors of the group's ``cgroup.procs`` files, one per controller, opened for writing.
+
+        A process that holds them joins the group by writing ``0`` to each (a kernel forked
+        in a sandbox, where no cgroup file system is mounted); the caller closes them.
+        """
+        fds = []
+        try:
+            for controller in CONTROLLERS:
+                fds.append(
+                    os.open(os.path.join(self.paths[controller], "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC)
+                )
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            raise
+        return fds
+
     def pids(self):
         """The processes in the group (none when it cannot be read)."""
         try:
