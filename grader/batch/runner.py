@@ -26,6 +26,7 @@ from grader.environment import prepare
 from grader.ids import check_id, terminal
 from grader.pipeline.report_file import GradingReport, RunSummary, write_atomic
 from grader.sandbox import launch as sandbox
+from grader.sandbox import zygote
 
 
 class RecordError(RuntimeError):
@@ -221,10 +222,18 @@ def limit_own_memory(limits):
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def _child(conn, job, assignment, master, limits):
-    """Body of a forked worker: grade one submission, send the result, exit without cleanup."""
+def _child(conn, job, assignment, master, limits, zygotes=(), mine=None):
+    """Body of a forked worker: grade one submission, send the result, exit without cleanup.
+
+    ``mine`` is the zygote of its slot (its kernels are forked from it); the other slots'
+    zygotes, inherited with the fork, are not its to use.
+    """
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        for other in zygotes:
+            if other is not mine:
+                other.close_socket()
+        zygote.install(mine)
         limit_own_memory(limits)
         student, path, notes, _ = job
         conn.send(grade_one(student, path, notes, assignment, master, limits))
@@ -233,25 +242,78 @@ def _child(conn, job, assignment, master, limits):
         os._exit(0)
 
 
+class Slots:
+    """One zygote per worker slot (warm kernels, ``grader.sandbox.zygote``), started here.
+
+    The forked process grading a submission forks its kernels from its slot's zygote; a
+    slot's zygote is replaced after ``KERNELS_PER_ZYGOTE`` submissions or when it died,
+    always between two submissions of the slot, and every zygote is stopped at the end.
+    """
+
+    def __init__(self, workers, master, limits):
+        self.files = {name: content.encode("utf-8") for name, content in master.helpers.items()}
+        self.limits = limits
+        self.free = list(range(workers))
+        self.zygotes = [self._start() for _ in range(workers)]
+
+    def _start(self):
+        try:
+            return zygote.Zygote(self.files, self.limits)
+        except OSError:
+            return None  # this slot's kernels are cold
+
+    def take(self):
+        """A free slot and its zygote (a fresh one when due)."""
+        index = self.free.pop(0)
+        current = self.zygotes[index]
+        if current is not None and (not current.alive() or current.kernels >= zygote.KERNELS_PER_ZYGOTE):
+            current.close()
+            current = self.zygotes[index] = self._start()
+        if current is not None:
+            current.kernels += 1  # counted here: the slot's forked processes count only their own
+        return index, current
+
+    def give_back(self, index):
+        """The slot's submission is done."""
+        self.free.append(index)
+
+    def close(self):
+        """Stop every zygote."""
+        for current in self.zygotes:
+            if current is not None:
+                current.close()
+
+
 def forked(jobs, workers, assignment, master, limits):
     """Yield ``(student, result)`` for each job, each graded in a forked process of its own."""
     from grader.pipeline.result import zero_result
 
     context = multiprocessing.get_context("fork")
     pending = list(jobs)
-    running = {}  # sentinel -> (student, process, connection)
+    running = {}  # sentinel -> (student, process, connection, slot)
+    slots = Slots(workers, master, limits) if sandbox.warm_kernels() else None
+    try:
+        yield from _forked(context, pending, running, workers, assignment, master, limits, slots, zero_result)
+    finally:
+        if slots is not None:
+            slots.close()
+
+
+def _forked(context, pending, running, workers, assignment, master, limits, slots, zero_result):
     while pending or running:
         while pending and len(running) < workers:
             job = pending.pop(0)
+            slot, mine = slots.take() if slots is not None else (None, None)
+            zygotes = [z for z in slots.zygotes if z is not None] if slots is not None else []
             reader, writer = context.Pipe(duplex=False)
             process = context.Process(
-                target=_child, args=(writer, job, assignment, master, limits), daemon=True
+                target=_child, args=(writer, job, assignment, master, limits, zygotes, mine), daemon=True
             )
             process.start()
             writer.close()
-            running[process.sentinel] = (job[0], process, reader)
-        ready = multiprocessing.connection.wait([r for _, _, r in running.values()] + list(running))
-        for sentinel, (student, process, reader) in list(running.items()):
+            running[process.sentinel] = (job[0], process, reader, slot)
+        ready = multiprocessing.connection.wait([r for _, _, r, _ in running.values()] + list(running))
+        for sentinel, (student, process, reader, slot) in list(running.items()):
             if reader not in ready and sentinel not in ready:
                 continue
             result = None
@@ -263,6 +325,8 @@ def forked(jobs, workers, assignment, master, limits):
             process.join()
             reader.close()
             del running[sentinel]
+            if slots is not None:
+                slots.give_back(slot)  # its kernels were closed before its result was sent
             if result is None:
                 code = process.exitcode
                 how = (
@@ -282,6 +346,9 @@ def grade_remote(student, data_notes, assignment_id, limits):
 
     assignment = load(assignment_id)
     master = prepared_master(assignment)
+    if sandbox.warm_kernels():  # one zygote per Dask worker process, as per forked slot
+        files = {name: content.encode("utf-8") for name, content in master.helpers.items()}
+        zygote.install(zygote.shared(files, limits))
     data, notes = data_notes
     if data is None:
         return grade_one(student, None, notes, assignment, master, limits)

@@ -116,8 +116,8 @@ class Zygote:
 
     Notes
     -----
-    Starting returns at once; the first :meth:`spawn` (or :meth:`wait_ready`) waits for the
-    zygote's imports, so a grading run's workers start their zygotes side by side.  A
+    Starting returns at once; the first :meth:`spawn` in a process (or :meth:`wait_ready`)
+    waits for the zygote's imports, so a grading run starts its workers' zygotes side by side.  A
     forked grading worker may use the zygote its parent started (the socket is inherited);
     one thread at a time asks it for kernels.
     """
@@ -168,31 +168,34 @@ class Zygote:
             )
         except BaseException:
             self._sock.close()
-            remove_tree(self._workdir)
             raise
         finally:
             inner.close()
             launch.close()
+            remove_tree(self._workdir)  # bubblewrap has the files (by descriptor): nothing else reads them
 
     def alive(self):
         """Whether its process still runs and it has not failed (in the process that started it)."""
         return self.broken is None and self.proc.poll() is None
 
     def wait_ready(self):
-        """Wait (once) for the zygote's imports; raise :class:`ZygoteError` if it never gets there."""
-        if self._ready:
-            return
-        if self.broken:
-            raise ZygoteError(self.broken)
-        try:
-            answer = _recv_json(self._sock, START_TIMEOUT, "starting the zygote")
-            if not answer or answer.get("op") != "ready":
-                raise ZygoteError("the zygote ended while starting")
-        except ZygoteError as exc:
-            self.broken = str(exc)
-            raise
-        self._ready = True
-        remove_tree(self._workdir)  # bubblewrap copied the files: nothing else reads them
+        """Wait until the zygote has made its imports; raise :class:`ZygoteError` if it never does."""
+        with self._lock:
+            if self.broken:
+                raise ZygoteError(self.broken)
+            try:
+                self._sock.send(b'{"op": "ping"}')
+                answer = _recv_json(self._sock, START_TIMEOUT, "starting the zygote")
+            except OSError as exc:
+                answer = None
+                self.broken = f"the zygote is gone ({exc})"
+            except ZygoteError as exc:
+                self.broken = str(exc)
+                raise
+            if not answer or answer.get("op") != "pong":
+                self.broken = self.broken or "the zygote ended while starting"
+                raise ZygoteError(self.broken)
+            self._ready = True
 
     def spawn(self, req_r, resp_w, request, cgroup_fds=()):
         """Fork a kernel on ``req_r`` / ``resp_w``; return its :class:`Child` handle.
@@ -202,7 +205,11 @@ class Zygote:
         ``cgroup.procs`` files, written by the kernel's pid 1 to join the group.
         """
         with self._lock:
-            self.wait_ready()
+            if self.broken:
+                raise ZygoteError(self.broken)
+            # A request waits in the socket while the zygote still imports: the first one of a
+            # process gets the zygote's start-up time too (no process waits for "ready" first).
+            timeout = FORK_TIMEOUT if self._ready else START_TIMEOUT
             host, inner = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             try:
                 host.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
@@ -216,13 +223,14 @@ class Zygote:
                     raise ZygoteError(self.broken) from exc
                 inner.close()
                 try:
-                    answer = _recv_json(self._sock, FORK_TIMEOUT, "forking a kernel")
+                    answer = _recv_json(self._sock, timeout, "forking a kernel")
                 except ZygoteError as exc:
                     self.broken = str(exc)
                     raise
                 if answer is None:
                     self.broken = "the zygote ended"
                     raise ZygoteError(self.broken)
+                self._ready = True
                 if answer.get("op") != "forked":
                     raise ZygoteError(str(answer.get("error", "the zygote could not fork"))[:300])
                 pids = []
@@ -433,11 +441,12 @@ def retire(zygote):
         zygote.close()
 
 
-def start_kernel(workdir, limits, notes=None):
+def start_kernel(workdir, limits, notes=None, cold=Kernel):
     """A kernel for the files in ``workdir``: warm from this process's zygote where one is installed.
 
-    A zygote that cannot make it costs only time: the kernel is started cold, and
-    ``notes`` (a list) gets :data:`grader.messages.WARM_KERNEL_FALLBACK` once.
+    A zygote that cannot make it costs only time: the kernel is started cold (``cold``,
+    called as ``Kernel`` is), and ``notes`` (a list) gets
+    :data:`grader.messages.WARM_KERNEL_FALLBACK` once.
     """
     zygote = _current
     if zygote is not None and zygote.broken is None:
@@ -449,4 +458,4 @@ def start_kernel(workdir, limits, notes=None):
             note = msg.WARM_KERNEL_FALLBACK.format(reason=exc)
             if notes is not None and note not in notes:
                 notes.append(note)
-    return Kernel(workdir, limits)
+    return cold(workdir, limits)

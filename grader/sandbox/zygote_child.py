@@ -32,6 +32,7 @@ import json
 import os
 import random
 import resource
+import select
 import signal
 import socket
 import sys
@@ -148,15 +149,25 @@ def _init(request, fds, files, session, serve, fresh):
         _clear_capability_sets()
     except OSError:
         pass
+    # Woken by a child's end or by the grader's end of the control socket: a grading process
+    # that died (as a cold kernel's bubblewrap does with --die-with-parent) takes its kernel along.
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
     while True:
         try:
-            pid, status, usage = os.wait4(-1, 0)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             os._exit(70)
-        except InterruptedError:
-            continue
         if pid == kernel:
             break
+        if pid:
+            continue  # an orphan the kernel left, reaped
+        ready, _, _ = select.select([ctl, wake_r], [], [])
+        if ctl in ready and not ctl.recv(16):
+            os._exit(0)
+        if wake_r in ready:
+            os.read(wake_r, 512)
     _send(ctl, {"op": "exit", "status": status, "maxrss_kb": usage.ru_maxrss})
     os._exit(0)  # and with pid 1, whatever the kernel left in the namespace
 
@@ -224,7 +235,6 @@ def main(session, serve):
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # its children (each kernel's pid 1) reap themselves
     own_pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     ctl = socket.socket(fileno=CONTROL_FD)
-    _send(ctl, {"op": "ready"})
     while True:
         fds = array.array("i")
         try:
@@ -238,6 +248,9 @@ def main(session, serve):
             os._exit(0)  # the grader is done with this zygote
         try:
             request = json.loads(data.decode("utf-8"))
+            if request.get("op") == "ping" and not fds:
+                _send(ctl, {"op": "pong"})
+                continue
             if len(fds) < 3:
                 raise ValueError("a kernel needs its two pipes and its control socket")
             _unshare(CLONE_NEWPID, "unshare(CLONE_NEWPID)")
