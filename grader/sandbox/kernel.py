@@ -136,7 +136,9 @@ class Kernel:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 env=kernel_env(launch.inside, limits),
-                pass_fds=(3, resp_w, *launch.fds),
+                # resp_w itself is not passed: dup2 makes it fd 3 before close_fds runs, and a second
+                # descriptor of the answer pipe has no use in the kernel.
+                pass_fds=(3, *launch.fds),
                 preexec_fn=child_setup,
                 close_fds=True,
             )

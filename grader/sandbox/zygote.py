@@ -351,7 +351,7 @@ class WarmKernel(Kernel):
             "uid": uid,
             "gid": uid,
             "rlimits": rlimits,
-            "env": kernel_env(inside, limits),
+            "env": dict(kernel_env(inside, limits), PWD=inside),  # bubblewrap's --chdir sets PWD
             "work": inside,
             "tmp_bytes": limits.disk_mb * mb,
             "shm_bytes": limits.shm_mb * mb,

@@ -106,7 +106,7 @@ def _send(sock, obj):
     sock.send(json.dumps(obj).encode("utf-8"))
 
 
-def _init(request, fds, files, session, serve, fresh):
+def _init(request, fds, files, made, session, serve, fresh):
     """Pid 1 of the kernel's PID namespace: the confinement, then the kernel, then its status."""
     req_r, resp_w, control = fds[:3]
     ctl = socket.socket(fileno=control)
@@ -139,7 +139,7 @@ def _init(request, fds, files, session, serve, fresh):
             os._exit(70)
     if kernel == 0:
         try:
-            _kernel(request, req_r, resp_w, session, serve, fresh)
+            _kernel(request, req_r, resp_w, made, session, serve, fresh)
         finally:
             os._exit(70)
     os.close(req_r)
@@ -172,7 +172,7 @@ def _init(request, fds, files, session, serve, fresh):
     os._exit(0)  # and with pid 1, whatever the kernel left in the namespace
 
 
-def _kernel(request, req_r, resp_w, session, serve, fresh):
+def _kernel(request, req_r, resp_w, made, session, serve, fresh):
     """Pid 2: the submission's kernel, confined as a cold one is, then serving."""
     os.setsid()
     os.dup2(req_r, 0)
@@ -189,6 +189,7 @@ def _kernel(request, req_r, resp_w, session, serve, fresh):
         os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)
     _clear_capability_sets()
+    _recreate(made)
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv[:] = ["_grader_kernel.py"]
@@ -207,6 +208,38 @@ def _kernel(request, req_r, resp_w, session, serve, fresh):
     except SystemExit as exc:
         os._exit(exc.code if isinstance(exc.code, int) else 1)
     os._exit(0)
+
+
+def _made_by_preparing(files):
+    """``[(path, mode, bytes or None for a folder)]``: what preparing added to the working directory.
+
+    IPython's profile folder, matplotlib's configuration folder, the helpers' byte code: a
+    cold kernel makes them as its own uid while it starts and runs the import cell, so each
+    warm kernel gets a copy made as its uid (:func:`_recreate`).
+    """
+    made = []
+    for folder, dirs, names in os.walk("."):
+        dirs.sort()
+        for name in dirs:
+            path = os.path.join(folder, name)[2:]
+            made.append((path, os.stat(path).st_mode & 0o7777, None))
+        for name in sorted(names):
+            path = os.path.join(folder, name)[2:]
+            if path in files or path in SKIP or not os.path.isfile(path):
+                continue
+            with open(path, "rb") as f:
+                made.append((path, os.stat(path).st_mode & 0o7777, f.read()))
+    return made
+
+
+def _recreate(made):
+    for path, mode, data in made:
+        if data is None:
+            os.mkdir(path, mode)
+        else:
+            with open(path, "wb") as f:
+                f.write(data)
+        os.chmod(path, mode)
 
 
 def _preimport(files):
@@ -231,6 +264,7 @@ def main(session, serve):
             with open(name, "rb") as f:
                 files[name] = f.read()
     _preimport(files)
+    made = _made_by_preparing(files)
     _reseed()  # the first reseed imports what it needs (OpenSSL's hashes): here, not in each kernel
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # its children (each kernel's pid 1) reap themselves
     own_pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
@@ -264,7 +298,7 @@ def main(session, serve):
             try:
                 ctl.close()
                 os.close(own_pid_namespace)
-                _init(request, list(fds), files, session, serve, fresh)
+                _init(request, list(fds), files, made, session, serve, fresh)
             finally:
                 os._exit(70)
         # Back to the zygote's own PID namespace for its next child.
