@@ -284,14 +284,17 @@ class Slots:
                 current.close()
 
 
-def forked(jobs, workers, assignment, master, limits):
-    """Yield ``(student, result)`` for each job, each graded in a forked process of its own."""
+def forked(jobs, workers, assignment, master, limits, warm=False):
+    """Yield ``(student, result)`` for each job, each graded in a forked process of its own.
+
+    ``warm``: fork the kernels from a zygote per worker slot (:class:`Slots`).
+    """
     from grader.pipeline.result import zero_result
 
     context = multiprocessing.get_context("fork")
     pending = list(jobs)
     running = {}  # sentinel -> (student, process, connection, slot)
-    slots = Slots(workers, master, limits) if sandbox.warm_kernels() else None
+    slots = Slots(workers, master, limits) if warm else None
     try:
         yield from _forked(context, pending, running, workers, assignment, master, limits, slots, zero_result)
     finally:
@@ -337,8 +340,12 @@ def _forked(context, pending, running, workers, assignment, master, limits, slot
             yield student, result
 
 
-def grade_remote(student, data_notes, assignment_id, limits):
-    """The task a Dask worker runs (the submission travels as its bytes; the worker has the course)."""
+def grade_remote(student, data_notes, assignment_id, limits, warm=False):
+    """The task a Dask worker runs (the submission travels as its bytes; the worker has the course).
+
+    ``warm``: fork the kernels from this worker process's zygote, where the worker's machine
+    allows warm kernels (``grader.sandbox.launch.warm_kernels``).
+    """
     import tempfile
 
     from grader.course.assignment import load
@@ -346,7 +353,7 @@ def grade_remote(student, data_notes, assignment_id, limits):
 
     assignment = load(assignment_id)
     master = prepared_master(assignment)
-    if sandbox.warm_kernels():  # one zygote per Dask worker process, as per forked slot
+    if warm and sandbox.warm_kernels():  # one zygote per Dask worker process, as per forked slot
         files = {name: content.encode("utf-8") for name, content in master.helpers.items()}
         zygote.install(zygote.shared(files, limits))
     data, notes = data_notes
@@ -460,9 +467,9 @@ def run(
     workers = workers or os.cpu_count() or 1
     try:
         if scheduler:
-            completed = _dask(scheduler, jobs, assignment, limits)
+            completed = _dask(scheduler, jobs, assignment, limits, warm=sandbox.warm_kernels())
         else:
-            completed = forked(jobs, workers, assignment, master, limits)
+            completed = forked(jobs, workers, assignment, master, limits, warm=sandbox.warm_kernels())
         for student, result in completed:
             try:
                 save(result, autograded, gb, stamps.get(student), assignment)
@@ -498,7 +505,7 @@ def run(
     return ordered
 
 
-def _dask(scheduler, jobs, assignment, limits):
+def _dask(scheduler, jobs, assignment, limits, warm=False):
     from distributed import Client, as_completed
 
     client = Client(scheduler)
@@ -519,6 +526,7 @@ def _dask(scheduler, jobs, assignment, limits):
                     (data, notes),
                     assignment.id,
                     limits,
+                    warm,
                     key=f"grade-{student}",
                     pure=False,
                 )

@@ -163,7 +163,9 @@ def test_the_runners_default_limits_are_the_loaded_ones_and_its_summary_says_so(
 ):
     runner = _quiet_run(monkeypatch)
     seen = []
-    monkeypatch.setattr(runner, "forked", lambda jobs, workers, a, m, limits: seen.append(limits) or iter(()))
+    monkeypatch.setattr(
+        runner, "forked", lambda jobs, workers, a, m, limits, warm=False: seen.append(limits) or iter(())
+    )
     (tmp_path / "submitted").mkdir()
     autograded = tmp_path / "autograded"
     assert runner.run(str(tmp_path / "submitted"), str(autograded), "sqlite://", "L1W3", quiet=True) == []
@@ -207,7 +209,7 @@ def test_the_dask_workers_grade_with_the_runners_limits(course, monkeypatch, tmp
             scheduler="tcp://nowhere:1",
             quiet=True,
         )
-    assert [(fn, args[0], args[-1]) for fn, args in submitted] == [(runner.grade_remote, "ann", course)]
+    assert [(fn, args[0], args[3]) for fn, args in submitted] == [(runner.grade_remote, "ann", course)]
 
 
 def test_the_feedback_extra_runs_with_the_loaded_limits(course, monkeypatch, tmp_path, l1w3):
