@@ -294,7 +294,8 @@ def forked(jobs, workers, assignment, master, limits, warm=False):
     context = multiprocessing.get_context("fork")
     pending = list(jobs)
     running = {}  # sentinel -> (student, process, connection, slot)
-    slots = Slots(workers, master, limits) if warm else None
+    # No more zygotes than submissions: `grade --student` (nbgrader's autograde) starts one.
+    slots = Slots(min(workers, len(pending)), master, limits) if warm and pending else None
     try:
         yield from _forked(context, pending, running, workers, assignment, master, limits, slots, zero_result)
     finally:
