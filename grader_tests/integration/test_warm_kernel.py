@@ -11,6 +11,7 @@ the next one.  Warm kernels are used as root with bubblewrap (``launch.warm_supp
 
 import json
 import os
+import socket
 
 import pytest
 
@@ -325,3 +326,29 @@ def _zygote_pid(z):
                 return pid
         todo += children.get(pid, [])
     raise AssertionError("no zygote process found")
+
+
+def test_a_warm_kernels_processes_are_all_in_its_cgroup(tmp_path_factory, helpers, the_zygote):
+    with zygote.WarmKernel(_workdir(tmp_path_factory, helpers), LIMITS, the_zygote) as kernel:
+        assert kernel.cgroup is not None, "no per-submission cgroup here"
+        kernel.run("import os, time\nif os.fork() == 0:\n    time.sleep(3600)")
+        members = set(kernel.cgroup.pids())
+        assert kernel.child.pid in members  # its pid 1, killed with the group
+        assert set(_uid_processes(kernel.uid.uid)) <= members and len(_uid_processes(kernel.uid.uid)) == 2
+
+
+def test_a_warm_kernel_ends_with_the_grading_process(tmp_path_factory, helpers, the_zygote):
+    """A grading process that dies closes its end of the control socket: pid 1 exits and takes
+    the namespace along (as --die-with-parent does for a cold kernel's bubblewrap)."""
+    import time
+
+    kernel = zygote.WarmKernel(_workdir(tmp_path_factory, helpers), LIMITS, the_zygote)
+    kernel.run("import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(3600)")
+    uid = kernel.uid.uid
+    assert len(_uid_processes(uid)) == 2
+    kernel.child.sock.shutdown(socket.SHUT_RDWR)  # as the grading process's death would, killing nothing
+    deadline = time.monotonic() + 10
+    while _uid_processes(uid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _uid_processes(uid)
+    kernel.close()
