@@ -417,6 +417,18 @@ SANDBOX_OPTED_OUT = (
     "警告：在没有隔离的情况下运行学生代码（按要求）：{reason} / "
     "WARNING: running students' code without isolation, as asked: {reason}"
 )
+KERNELS_WARM = (
+    "内核：预热（每个工作进程一个 zygote，为每份作业派生一个同样隔离的内核）/ "
+    "kernels: warm (a zygote per worker forks each submission's kernel, confined as a cold one)"
+)
+KERNELS_COLD = (
+    "内核：冷启动（每份作业一个 bubblewrap 和新的解释器）/ "
+    "kernels: cold (bubblewrap and a fresh interpreter per submission)"
+)
+WARM_KERNEL_FALLBACK = (
+    "预热内核不可用，本作业改用冷启动内核（隔离相同）/ "
+    "the warm kernel was not available, so this submission got a cold one (the same isolation): {reason}"
+)
 
 # --- nbgrader's autograde step (nbgrader_ext.autograde) ------------------------------------------
 

@@ -25,6 +25,7 @@ from grader.environment import prepare
 from grader.ids import check_id, terminal
 from grader.pipeline.report_file import GradingReport, RunSummary, write_atomic
 from grader.sandbox import launch as sandbox
+from grader.sandbox import zygote
 
 
 class RecordError(RuntimeError):
@@ -250,13 +251,21 @@ def limit_own_memory(limits):
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def _child(conn, job, assignment, master, limits, seed=None):
-    """Body of a forked worker: grade one submission, send the result, exit without cleanup."""
+def _child(conn, job, assignment, master, limits, seed=None, zygotes=(), mine=None):
+    """Body of a forked worker: grade one submission, send the result, exit without cleanup.
+
+    ``mine`` is the zygote of its slot (its kernels are forked from it); the other slots'
+    zygotes, inherited with the fork, are not its to use.
+    """
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         # Orphans of the kernel (a process that detached itself) become this worker's, whatever the
         # sandbox: none of them outlives the submission (with a cgroup or bubblewrap, they are gone already).
         sandbox.become_subreaper()
+        for other in zygotes:
+            if other is not mine:
+                other.close_socket()
+        zygote.install(mine)
         limit_own_memory(limits)
         student, path, notes, _ = job
         conn.send(grade_one(student, path, notes, assignment, master, limits, seed))
@@ -272,7 +281,49 @@ FORK_ATTEMPTS = 6  # forks tried for one submission's worker before it is report
 FORK_BACKOFF = 0.25  # seconds before the second try when no worker runs; doubled each time
 
 
-def forked(jobs, workers, assignment, master, limits, seeds=None, while_starting=None):
+class Slots:
+    """One zygote per worker slot (warm kernels, ``grader.sandbox.zygote``), started here.
+
+    The forked process grading a submission forks its kernels from its slot's zygote; a
+    slot's zygote is replaced after ``KERNELS_PER_ZYGOTE`` submissions or when it died,
+    always between two submissions of the slot, and every zygote is stopped at the end.
+    """
+
+    def __init__(self, workers, master, limits):
+        self.files = {name: content.encode("utf-8") for name, content in master.helpers.items()}
+        self.limits = limits
+        self.free = list(range(workers))
+        self.zygotes = [self._start() for _ in range(workers)]
+
+    def _start(self):
+        try:
+            return zygote.Zygote(self.files, self.limits)
+        except OSError:
+            return None  # this slot's kernels are cold
+
+    def take(self):
+        """A free slot and its zygote (a fresh one when due)."""
+        index = self.free.pop(0)
+        current = self.zygotes[index]
+        if current is not None and (not current.alive() or current.kernels >= zygote.KERNELS_PER_ZYGOTE):
+            current.close()
+            current = self.zygotes[index] = self._start()
+        if current is not None:
+            current.kernels += 1  # counted here: the slot's forked processes count only their own
+        return index, current
+
+    def give_back(self, index):
+        """The slot's submission is done."""
+        self.free.append(index)
+
+    def close(self):
+        """Stop every zygote."""
+        for current in self.zygotes:
+            if current is not None:
+                current.close()
+
+
+def forked(jobs, workers, assignment, master, limits, seeds=None, while_starting=None, warm=False):
     """Yield ``(student, result)`` for each job, each graded in a forked process of its own.
 
     A fork that fails (the machine or this user is out of processes) is tried again once
@@ -281,20 +332,28 @@ def forked(jobs, workers, assignment, master, limits, seeds=None, while_starting
     ``seeds``: ``{student: seed}`` of the hidden inputs (a student left out: derived in the worker).
     ``while_starting()`` is called once, after the first workers were started: what the
     main process needs only for the results (the gradebook) is done while they grade.
+    ``warm``: fork the kernels from a zygote per worker slot (:class:`Slots`).
     Workers still running when the caller stops (an exception) are killed.
     """
-    running = {}  # sentinel -> (student, process, connection)
+    running = {}  # sentinel -> (student, process, connection, slot)
+    jobs = list(jobs)
+    # No more zygotes than submissions: `grade --student` (nbgrader's autograde) starts one.
+    slots = Slots(min(workers, len(jobs)), master, limits) if warm and jobs else None
     try:
-        yield from _forked(jobs, workers, assignment, master, limits, seeds or {}, while_starting, running)
+        yield from _forked(
+            jobs, workers, assignment, master, limits, seeds or {}, while_starting, running, slots
+        )
     finally:
-        for _, process, reader in running.values():
+        for _, process, reader, _ in running.values():
             if process.is_alive():
                 process.kill()
             process.join()
             reader.close()
+        if slots is not None:
+            slots.close()
 
 
-def _forked(jobs, workers, assignment, master, limits, seeds, while_starting, running):
+def _forked(jobs, workers, assignment, master, limits, seeds, while_starting, running, slots):
     from grader.pipeline.result import zero_result
 
     context = multiprocessing.get_context("fork")
@@ -303,10 +362,12 @@ def _forked(jobs, workers, assignment, master, limits, seeds, while_starting, ru
     while pending or running:
         while pending and len(running) < workers:
             job = pending.pop(0)
+            slot, mine = slots.take() if slots is not None else (None, None)
+            zygotes = [z for z in slots.zygotes if z is not None] if slots is not None else []
             reader, writer = context.Pipe(duplex=False)
             process = context.Process(
                 target=_child,
-                args=(writer, job, assignment, master, limits, seeds.get(job[0])),
+                args=(writer, job, assignment, master, limits, seeds.get(job[0]), zygotes, mine),
                 daemon=True,
             )
             try:
@@ -314,6 +375,8 @@ def _forked(jobs, workers, assignment, master, limits, seeds, while_starting, ru
             except OSError as exc:  # out of processes (EAGAIN), e.g. a fork bomb beside it: this job only
                 reader.close()
                 writer.close()
+                if slots is not None:
+                    slots.give_back(slot)
                 tries = failed_forks[job[0]] = failed_forks.get(job[0], 0) + 1
                 if tries >= FORK_ATTEMPTS:
                     reason = msg.FORK_FAILED.format(error=f"{type(exc).__name__}: {exc}")
@@ -324,14 +387,14 @@ def _forked(jobs, workers, assignment, master, limits, seeds, while_starting, ru
                     time.sleep(FORK_BACKOFF * 2 ** (tries - 1))
                 break  # else try again once a running worker has ended
             writer.close()
-            running[process.sentinel] = (job[0], process, reader)
+            running[process.sentinel] = (job[0], process, reader, slot)
         if while_starting is not None:
             while_starting()
             while_starting = None
         if not running:
             continue
-        ready = multiprocessing.connection.wait([r for _, _, r in running.values()] + list(running))
-        for sentinel, (student, process, reader) in list(running.items()):
+        ready = multiprocessing.connection.wait([r for _, _, r, _ in running.values()] + list(running))
+        for sentinel, (student, process, reader, slot) in list(running.items()):
             if reader not in ready and sentinel not in ready:
                 continue
             result = None
@@ -343,6 +406,8 @@ def _forked(jobs, workers, assignment, master, limits, seeds, while_starting, ru
             process.join()
             reader.close()
             del running[sentinel]
+            if slots is not None:
+                slots.give_back(slot)  # its kernels were closed before its result was sent
             if result is None:
                 code = process.exitcode
                 how = (
@@ -355,11 +420,13 @@ def _forked(jobs, workers, assignment, master, limits, seeds, while_starting, ru
         while_starting()
 
 
-def grade_remote(student, data_notes, assignment_id, limits, seed=None):
+def grade_remote(student, data_notes, assignment_id, limits, seed=None, warm=False):
     """The task a Dask worker runs (the submission travels as its bytes; the worker has the course).
 
     ``seed`` comes from the scheduling process, so that a worker on another machine (another
     checkout, another course secret) draws the same hidden inputs.
+    ``warm``: fork the kernels from this worker process's zygote, where the worker's machine
+    allows warm kernels (``grader.sandbox.launch.warm_kernels``).
     """
     import tempfile
 
@@ -368,6 +435,9 @@ def grade_remote(student, data_notes, assignment_id, limits, seed=None):
 
     assignment = load(assignment_id)
     master = prepared_master(assignment)
+    if warm and sandbox.warm_kernels():  # one zygote per Dask worker process, as per forked slot
+        files = {name: content.encode("utf-8") for name, content in master.helpers.items()}
+        zygote.install(zygote.shared(files, limits))
     data, notes = data_notes
     if data is None:
         return grade_one(student, None, notes, assignment, master, limits, seed)
@@ -499,10 +569,17 @@ def run(
     try:
         if scheduler:
             open_the_gradebook()
-            completed = _dask(scheduler, jobs, assignment, limits, seeds)
+            completed = _dask(scheduler, jobs, assignment, limits, seeds, warm=sandbox.warm_kernels())
         else:
             completed = forked(
-                jobs, workers, assignment, master, limits, seeds, while_starting=open_the_gradebook
+                jobs,
+                workers,
+                assignment,
+                master,
+                limits,
+                seeds,
+                while_starting=open_the_gradebook,
+                warm=sandbox.warm_kernels(),
             )
         for student, result in completed:
             gb = gradebook[0]
@@ -541,7 +618,7 @@ def run(
     return ordered
 
 
-def _dask(scheduler, jobs, assignment, limits, seeds):
+def _dask(scheduler, jobs, assignment, limits, seeds, warm=False):
     from distributed import Client, as_completed
 
     client = Client(scheduler)
@@ -563,6 +640,7 @@ def _dask(scheduler, jobs, assignment, limits, seeds):
                     assignment.id,
                     limits,
                     seeds[student],
+                    warm,
                     key=f"grade-{student}",
                     pure=False,
                 )

@@ -38,6 +38,7 @@ from grader.course.cells import grade_id as _grade_id
 from grader.pipeline import judge, probe
 from grader.pipeline.notebook import OutputBudget, normalize, read_notebook, render
 from grader.pipeline.result import Result, zero_result
+from grader.sandbox import zygote
 from grader.sandbox.kernel import Kernel, KernelDied
 from grader.sandbox.workspace import remove_tree
 
@@ -83,7 +84,8 @@ class Run:
             from dataclasses import replace
 
             limits = replace(limits, notebook_timeout=left)
-        self.kernel = Kernel(self.workdir, limits)
+        # Warm (forked from this worker's zygote) where the runner installed one, else cold.
+        self.kernel = zygote.start_kernel(self.workdir, limits, self.notes, cold=Kernel)
         return self.kernel
 
     def stop(self) -> None:

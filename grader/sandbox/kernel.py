@@ -27,6 +27,32 @@ MEMORY_SAMPLE_SECONDS = 0.25  # without a cgroup: how often a busy kernel's proc
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel_child.py")
 
 
+def kernel_env(inside, limits):
+    """The kernel's whole environment (``inside``: its working directory as it sees it)."""
+    env = {
+        "PATH": os.path.dirname(sandbox.python_inside()) + ":/usr/bin:/bin",
+        "HOME": inside,
+        "TMPDIR": inside,
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "MPLCONFIGDIR": os.path.join(inside, ".matplotlib"),
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0",
+        "NBGRADER_EXECUTION": "autograde",
+        "GRADER_STREAM_CAP": str(limits.output_kb * 1024),
+        "GRADER_DISPLAY_CAP": str(limits.display_kb * 1024),
+        "GRADER_NOTEBOOK_CAP": str(limits.notebook_output_mb * 1024 * 1024),
+        # bubblewrap gives the kernel a PID namespace of its own (see kernel_child's probes).
+        "GRADER_OWN_PID_NAMESPACE": "1" if sandbox.bwrap_works() else "0",
+    }
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
 class KernelDied(Exception):
     """The kernel process ended or had to be killed; the message says why."""
 
@@ -43,6 +69,8 @@ class Kernel:
     limits : grader.limits.Limits
     """
 
+    warm = False  # forked from a zygote (grader.sandbox.zygote.WarmKernel), not started cold
+
     def __init__(self, workdir, limits):
         # Every path that runs students' code starts here: none runs it unisolated unasked.
         sandbox.require_isolation()
@@ -52,44 +80,51 @@ class Kernel:
         self.deadline = time.monotonic() + limits.notebook_timeout
         shutil.copy(CHILD, os.path.join(workdir, "_grader_kernel.py"))
         self.uid = sandbox.KernelUid() if sandbox.separate_uid() else None
+        self.cgroup = None
+        self.stalled = False
+        self.dead = None
+        self.returncode = None
+        self.rusage = None
+        req_r, self._req_w = os.pipe()
+        self._resp_r, resp_w = os.pipe()
+        try:
+            if cgroups.available():
+                self.cgroup = cgroups.Cgroup(
+                    f"grader-{os.getpid()}-{next(_SERIAL)}",
+                    cpus=1,
+                    memory_mb=limits.memory_mb + limits.disk_mb + limits.shm_mb,
+                    processes=limits.processes,
+                )
+            self._spawn(workdir, req_r, resp_w)
+        except BaseException:
+            for fd in (self._req_w, self._resp_r):
+                os.close(fd)
+            if self.cgroup is not None:
+                self.cgroup.remove()
+            if self.uid is not None:
+                self.uid.release()
+            raise
+        finally:
+            os.close(req_r)
+            os.close(resp_w)
+        # Writes must never block for ever: a kernel that stops reading fills the pipe.
+        os.set_blocking(self._req_w, False)
+        self._seq = _random_seq
+        try:
+            self._read(min(60.0, limits.notebook_timeout), "starting the kernel")
+        except BaseException:
+            self.close()  # no process or cgroup may outlive a kernel that failed to start
+            raise
+
+    def _spawn(self, workdir, req_r, resp_w):
+        """Start the kernel's process: bubblewrap, then ``python -I _grader_kernel.py`` (cold)."""
+        limits = self.limits
         launch = sandbox.command(
             [sandbox.python_inside(), "-I", "_grader_kernel.py"],
             workdir,
             limits,
             self.uid.uid if self.uid else None,
         )
-        inside = launch.inside
-        req_r, self._req_w = os.pipe()
-        self._resp_r, resp_w = os.pipe()
-        env = {
-            "PATH": os.path.dirname(sandbox.python_inside()) + ":/usr/bin:/bin",
-            "HOME": inside,
-            "TMPDIR": inside,
-            "LANG": "C.UTF-8",
-            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-            "MPLCONFIGDIR": os.path.join(inside, ".matplotlib"),
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "PYTHONHASHSEED": "0",
-            "NBGRADER_EXECUTION": "autograde",
-            "GRADER_STREAM_CAP": str(limits.output_kb * 1024),
-            "GRADER_DISPLAY_CAP": str(limits.display_kb * 1024),
-            "GRADER_NOTEBOOK_CAP": str(limits.notebook_output_mb * 1024 * 1024),
-            # bubblewrap gives the kernel a PID namespace of its own (see kernel_child's probes).
-            "GRADER_OWN_PID_NAMESPACE": "1" if sandbox.bwrap_works() else "0",
-        }
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-            if name in os.environ:
-                env[name] = os.environ[name]
-        self.cgroup = None
-        if cgroups.available():
-            self.cgroup = cgroups.Cgroup(
-                f"grader-{os.getpid()}-{next(_SERIAL)}",
-                cpus=1,
-                memory_mb=limits.memory_mb + limits.disk_mb + limits.shm_mb,
-                processes=limits.processes,
-            )
         limit_fn = sandbox.preexec(
             limits, self.cgroup, nproc=sandbox.process_limit(limits, self.uid is not None)
         )
@@ -106,36 +141,16 @@ class Kernel:
                     stdin=req_r,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
-                    env=env,
-                    pass_fds=(3, resp_w, *launch.fds),
+                    env=kernel_env(launch.inside, limits),
+                    # resp_w itself is not passed: dup2 makes it fd 3 before close_fds runs, and a
+                    # second descriptor of the answer pipe has no use in the kernel.
+                    pass_fds=(3, *launch.fds),
                     preexec_fn=child_setup,
                     close_fds=True,
                 )
             )
-        except BaseException:
-            for fd in (req_r, resp_w, self._req_w, self._resp_r):
-                os.close(fd)
-            if self.cgroup is not None:
-                self.cgroup.remove()
-            if self.uid is not None:
-                self.uid.release()
-            raise
         finally:
             launch.close()
-        os.close(req_r)
-        os.close(resp_w)
-        # Writes must never block for ever: a kernel that stops reading fills the pipe.
-        os.set_blocking(self._req_w, False)
-        self._seq = _random_seq
-        self.stalled = False
-        self.dead = None
-        self.returncode = None
-        self.rusage = None
-        try:
-            self._read(min(60.0, limits.notebook_timeout), "starting the kernel")
-        except BaseException:
-            self.close()  # no process or cgroup may outlive a kernel that failed to start
-            raise
 
     def _reap(self, block=True):
         """Wait for the kernel's process (once); keep its status and resource usage."""
@@ -150,10 +165,16 @@ class Kernel:
                 self.rusage = rusage
         return self.returncode
 
+    def _host_pid(self):
+        """The host pid of the kernel's first process (bubblewrap's, cold), for memory sampling."""
+        proc = getattr(self, "proc", None)
+        return proc.pid if proc is not None else None
+
     def _sample_memory(self):
         """Without a cgroup: the submission's memory now (all its live processes), kept if a new peak."""
-        if self.cgroup is None and self.returncode is None:
-            tree = [self.proc.pid, *sandbox.descendants(self.proc.pid)]
+        pid = self._host_pid()
+        if self.cgroup is None and self.returncode is None and pid is not None:
+            tree = [pid, *sandbox.descendants(pid)]
             now = max(sandbox.memory_mb(tree), sandbox.memory_mb(tree[:1], "VmHWM"))
             self.peak_tree_mb = max(self.peak_tree_mb, now)
 

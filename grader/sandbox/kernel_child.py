@@ -41,7 +41,6 @@ _dumps, _loads, _write, _read, _pack, _unpack = (
     struct.unpack,
 )
 IN_FD, OUT_FD = 0, 3
-OWN_PID_NAMESPACE = os.environ.get("GRADER_OWN_PID_NAMESPACE") == "1"
 
 
 def send(obj):
@@ -226,12 +225,35 @@ class _Loaded:
             callback()
 
 
+class Session:
+    """What :func:`prepare` made and :func:`serve` uses: the shell and the state its hooks share."""
+
+    def __init__(self, shell, outputs, budget, state, recorded):
+        self.shell, self.outputs, self.budget, self.state, self.recorded = (
+            shell,
+            outputs,
+            budget,
+            state,
+            recorded,
+        )
+
+
 def main():
     """Serve requests until the grader closes the channel."""
+    serve(prepare())
+
+
+def prepare():
+    """Everything before the first request: IPython's shell, its hooks, the lazy pyplot.
+
+    No student code and nothing of the submission is involved, so a zygote
+    (``zygote_child.py``) runs this once and forks each submission's kernel from it.
+    """
     # C-level writes to stdout/stderr go nowhere; Python-level ones are captured.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
+    os.close(devnull)
     sys.path.insert(0, os.getcwd())
     lazy_pyplot = LazyPyplot()
     sys.meta_path.insert(0, lazy_pyplot)
@@ -241,8 +263,7 @@ def main():
     from IPython.core.interactiveshell import InteractiveShell
 
     outputs = []
-    stream_cap, display_cap, notebook_cap = caps(os.environ)
-    budget = DisplayBudget(display_cap, notebook_cap)
+    budget = DisplayBudget(0, 0)  # its caps are the kernel's environment's, set in serve()
     state = {"error": None}
     recorded = {}
 
@@ -298,6 +319,20 @@ def main():
     # stops and a full process table keeps from restarting would break every cell.
     shell = Shell.instance(colors="nocolor", config=Config({"HistoryManager": {"enabled": False}}))
     shell.display_pub = Publisher(shell=shell)
+    return Session(shell, outputs, budget, state, recorded)
+
+
+def serve(session):
+    """Say ``ready``, then answer requests until the grader closes the channel."""
+    shell, outputs, budget, state, recorded = (
+        session.shell,
+        session.outputs,
+        session.budget,
+        session.state,
+        session.recorded,
+    )
+    stream_cap, budget.per_cell, budget.per_notebook = caps(os.environ)
+    own_pid_namespace = os.environ.get("GRADER_OWN_PID_NAMESPACE") == "1"
     send({"op": "ready", "pid": os.getpid()})
 
     signal.signal(signal.SIGALRM, _alarm)
@@ -330,7 +365,7 @@ def main():
                 recorded[request["name"]] = shell.user_ns.get(request["name"])
                 send({"op": "recorded", "seq": seq})
             elif request["op"] == "probe":
-                if OWN_PID_NAMESPACE and not state.get("alone"):
+                if own_pid_namespace and not state.get("alone"):
                     # Before the first probe, every other process the student started in this
                     # sandbox goes: nothing can watch, trace or starve the probes.  (Only in a PID
                     # namespace of its own: there kill(-1) reaches nothing outside the sandbox.)
@@ -381,4 +416,11 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--zygote"]:
+        # A zygote (``zygote_child.py``, beside this file): prepared once, then a kernel per fork.
+        _session = prepare()
+        import _grader_zygote
+
+        _grader_zygote.main(_session, serve)
+    else:
+        main()

@@ -135,8 +135,29 @@ def require_isolation(environ=None):
 
 
 def protections_line():
-    """The one line every grading path prints: which protections hold on this machine."""
-    return "protections: " + "; ".join(f"{k}: {'on' if v else 'OFF'}" for k, v in protections().items())
+    """The one line every grading path prints: which protections hold, and how kernels start."""
+    line = "protections: " + "; ".join(f"{k}: {'on' if v else 'OFF'}" for k, v in protections().items())
+    return f"{line}. {msg.KERNELS_WARM if warm_kernels() else msg.KERNELS_COLD}"
+
+
+# The switch between warm kernels (forked from a zygote, grader.sandbox.zygote) and cold ones
+# (bubblewrap and a fresh interpreter each): ``0`` forces cold kernels, ``1`` or unset uses warm
+# ones where they hold every protection a cold one has (as root, with bubblewrap).
+WARM = "GRADER_WARM_KERNELS"
+
+
+def warm_supported():
+    """Whether a zygote can confine each kernel as :func:`command` does here (root and bubblewrap).
+
+    Without root the zygote would need a user namespace of each kernel's own to give
+    every kernel a uid of its own: not built yet, so cold kernels are used there.
+    """
+    return separate_uid() and inode_limits() and hasattr(os, "pidfd_open") and seccomp.supported()
+
+
+def warm_kernels(environ=None):
+    """Whether this run's kernels are forked from a zygote (:data:`WARM`, :func:`warm_supported`)."""
+    return (os.environ if environ is None else environ).get(WARM, "1") != "0" and warm_supported()
 
 
 def protections():
@@ -323,7 +344,7 @@ def _setup_program():
     return inspect.getsource(_mount_bounded_tmpfs) + "\n\n_mount_bounded_tmpfs(__import__('sys').argv[1:])\n"
 
 
-def command(argv, workdir, limits, uid=None):
+def command(argv, workdir, limits, uid=None, keep_caps=()):
     """How to run ``argv`` in the sandbox, with the files of ``workdir`` in its working directory.
 
     Parameters
@@ -338,6 +359,10 @@ def command(argv, workdir, limits, uid=None):
     limits : grader.limits.Limits
     uid : int, optional
         The kernel's own uid (:class:`KernelUid`), when running as root.
+    keep_caps : sequence of str, optional
+        As root without ``uid``: the only capabilities the program keeps (a zygote's, which
+        confines each kernel it forks itself; see ``grader.sandbox.zygote``).  Default: all
+        of root's, which the inode-limit step gives up before a program runs as ``uid``.
 
     Returns
     -------
@@ -415,6 +440,10 @@ def command(argv, workdir, limits, uid=None):
         args += ["--seccomp", str(fds[-1])]
     program = list(argv)
     user = ("-", "-")
+    if keep_caps and uid is None and os.geteuid() == 0:
+        args += ["--cap-drop", "ALL"]
+        for cap in keep_caps:
+            args += ["--cap-add", cap]
     if uid is not None:
         program = [
             shutil.which("setpriv"),

@@ -166,7 +166,9 @@ def test_the_runners_default_limits_are_the_loaded_ones_and_its_summary_says_so(
     monkeypatch.setattr(
         runner,
         "forked",
-        lambda jobs, workers, a, m, limits, seeds, while_starting: seen.append(limits) or iter(()),
+        lambda jobs, workers, a, m, limits, seeds, while_starting, warm=False: (
+            seen.append(limits) or iter(())
+        ),
     )
     (tmp_path / "submitted").mkdir()
     autograded = tmp_path / "autograded"

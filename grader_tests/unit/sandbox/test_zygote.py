@@ -1,0 +1,131 @@
+"""Warm kernels without starting one: the limits a forked kernel gets, the switch, the runner's slots."""
+
+import resource
+
+from grader import messages as msg
+from grader.batch import runner
+from grader.limits import Limits
+from grader.sandbox import launch as sandbox
+from grader.sandbox import zygote
+
+
+class _Uid:
+    uid = 234_567
+
+
+def _warm_request(limits, uid=True):
+    kernel = zygote.WarmKernel.__new__(zygote.WarmKernel)
+    kernel.limits, kernel.uid = limits, _Uid() if uid else None
+    return kernel._fork_request("/tmp/work")
+
+
+def test_a_warm_kernel_gets_exactly_the_rlimits_a_cold_one_gets(monkeypatch):
+    limits = Limits(memory_mb=777, cpu_seconds=33, file_size_mb=9, open_files=55, processes=44)
+    applied = {}
+    monkeypatch.setattr(resource, "setrlimit", lambda which, value: applied.__setitem__(which, tuple(value)))
+    monkeypatch.setattr(sandbox.os, "setsid", lambda: None)
+    sandbox.preexec(limits, None, nproc=True)()
+    request = _warm_request(limits)
+    assert {getattr(resource, name): tuple(value) for name, value in request["rlimits"].items()} == applied
+
+
+def test_without_a_uid_of_its_own_no_process_limit_as_with_a_cold_kernel():
+    assert "RLIMIT_NPROC" not in _warm_request(Limits(), uid=False)["rlimits"]
+
+
+def test_a_warm_kernel_takes_its_uid_as_gid_and_the_tmpfs_bounds_of_the_limits():
+    limits = Limits(disk_mb=12, shm_mb=3, tmp_inodes=999)
+    request = _warm_request(limits)
+    assert (request["uid"], request["gid"]) == (_Uid.uid, _Uid.uid)
+    assert (request["tmp_bytes"], request["shm_bytes"], request["inodes"]) == (12 << 20, 3 << 20, 999)
+    assert request["work"] == request["env"]["PWD"] == request["env"]["HOME"] == "/tmp/work"
+
+
+def test_the_switch_forces_cold_kernels(monkeypatch):
+    monkeypatch.setattr(sandbox, "warm_supported", lambda: True)
+    assert sandbox.warm_kernels({})
+    assert sandbox.warm_kernels({sandbox.WARM: "1"})
+    assert not sandbox.warm_kernels({sandbox.WARM: "0"})
+    monkeypatch.setattr(sandbox, "warm_supported", lambda: False)
+    assert not sandbox.warm_kernels({sandbox.WARM: "1"})
+
+
+def test_the_protections_line_says_which_kernels_are_used(monkeypatch):
+    monkeypatch.setattr(sandbox, "protections", lambda: {"a protection": True})
+    monkeypatch.setattr(sandbox, "warm_kernels", lambda: True)
+    assert sandbox.protections_line().endswith(msg.KERNELS_WARM)
+    monkeypatch.setattr(sandbox, "warm_kernels", lambda: False)
+    assert sandbox.protections_line() == f"protections: a protection: on. {msg.KERNELS_COLD}"
+
+
+def test_a_zygotes_key_is_its_files_and_the_kernel_program(tmp_path):
+    (tmp_path / "helper.py").write_bytes(b"x = 1\n")
+    files = zygote.files_of(str(tmp_path))
+    assert files == {"helper.py": b"x = 1\n"}
+    key = zygote._key(zygote._with_kernel(files))
+    assert key == zygote._key(zygote._with_kernel({"helper.py": b"x = 1\n"}))
+    assert key != zygote._key(zygote._with_kernel({"helper.py": b"x = 2\n"}))
+    assert key != zygote._key(files)
+
+
+class _FakeZygote:
+    started = []
+
+    def __init__(self, files, limits):
+        self.kernels, self.closed, self.dead = 0, False, False
+        _FakeZygote.started.append(self)
+
+    def alive(self):
+        return not self.dead
+
+    def close(self):
+        self.closed = True
+
+
+class _Master:
+    helpers = {"helper.py": "x = 1\n"}
+
+
+def test_a_slot_gets_a_fresh_zygote_after_its_quota_or_when_it_died(monkeypatch):
+    monkeypatch.setattr(zygote, "Zygote", _FakeZygote)
+    monkeypatch.setattr(zygote, "KERNELS_PER_ZYGOTE", 2)
+    _FakeZygote.started = []
+    slots = runner.Slots(1, _Master(), Limits())
+    seen = []
+    for _ in range(3):
+        index, mine = slots.take()
+        seen.append(mine)
+        slots.give_back(index)
+    assert seen[0] is seen[1] is _FakeZygote.started[0] and seen[2] is _FakeZygote.started[1]
+    assert _FakeZygote.started[0].closed and not _FakeZygote.started[1].closed
+    _FakeZygote.started[1].dead = True
+    index, mine = slots.take()
+    assert mine is _FakeZygote.started[2] and _FakeZygote.started[1].closed
+    slots.give_back(index)
+    slots.close()
+    assert all(z.closed for z in _FakeZygote.started)
+
+
+def test_a_dead_zygote_is_not_used_and_the_kernel_is_cold_with_a_note(monkeypatch):
+    broken = _FakeZygote({}, Limits())
+    broken.broken = "the zygote is gone"
+    made = []
+    monkeypatch.setattr(zygote, "_current", broken)
+    kernel = zygote.start_kernel("/nowhere", Limits(), [], cold=lambda w, l: made.append((w, l)) or "cold")
+    assert kernel == "cold" and made[0][0] == "/nowhere"
+
+
+def test_a_failing_warm_start_gives_a_cold_kernel_and_one_note(monkeypatch):
+    class Failing:
+        broken = None
+
+    def fail(workdir, limits, z):
+        raise zygote.ZygoteError("set-up failed")
+
+    monkeypatch.setattr(zygote, "_current", Failing())
+    monkeypatch.setattr(zygote, "WarmKernel", fail)
+    notes = []
+    for _ in range(2):
+        assert zygote.start_kernel("/w", Limits(), notes, cold=lambda w, l: "cold") == "cold"
+    assert notes == [msg.WARM_KERNEL_FALLBACK.format(reason="set-up failed")]
+    assert zygote._current.broken == "set-up failed"
