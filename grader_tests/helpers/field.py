@@ -29,7 +29,7 @@ from grader.limits import Limits
 from grader.sandbox import cgroups
 from grader.sandbox import launch as sandbox
 from grader_tests.helpers import hostile_cases as hc
-from grader_tests.helpers.leftovers import leftover_processes, process_ids
+from grader_tests.helpers.leftovers import labelled_run, leftover_processes, process_ids
 
 LIMITS = Limits(cell_timeout=8, notebook_timeout=40, submission_timeout=80, memory_mb=1024, grace=2)
 SURVIVOR_SECONDS = "86399"  # the survivor's command line (``sleep 86399``) tells it apart
@@ -103,7 +103,7 @@ def grade_case(base, name, build):
     before = process_ids()
     started = time.monotonic()
     printed = io.StringIO()  # the protections line again for each batch: printed once, by main
-    with contextlib.redirect_stderr(printed):
+    with contextlib.redirect_stderr(printed), labelled_run() as run_id:
         results = runner.run(
             submitted,
             os.path.join(course, "autograded"),
@@ -114,7 +114,7 @@ def grade_case(base, name, build):
             quiet=True,
         )
     by = {r.student: r for r in results}
-    left = leftover_processes(before, marker=f"sleep {SURVIVOR_SECONDS}")
+    left = leftover_processes(before, marker=f"sleep {SURVIVOR_SECONDS}", run_id=run_id)
     return {
         "case": name,
         "hostile_score": by["a_hostile"].score,

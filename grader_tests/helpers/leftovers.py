@@ -6,16 +6,46 @@ in another PID namespace than this process (bubblewrap's) or carries the kernel'
 (``GRADER_STREAM_CAP``, set for every kernel).  In both, so does a process of this user whose
 command line has ``marker``.
 Only processes that did not exist before (``before``, from :func:`process_ids`) count, so the
-user's other work is not taken for a leftover.
+user's other work is not taken for a leftover, and with ``run_id`` (the ``GRADER_RUN_ID`` the
+harness gave its grading run, which every kernel's environment carries: :func:`labelled_run`)
+neither is a kernel of another grading run on the machine.  A process that wiped its
+environment still counts: the check errs on the side of a leftover.
 """
 
+import contextlib
 import os
+import secrets
 import time
 
 from grader.sandbox import launch as sandbox
 
 KERNEL_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT)
 KERNEL_ENV = b"GRADER_STREAM_CAP="
+RUN_ENV = "GRADER_RUN_ID"
+
+
+@contextlib.contextmanager
+def labelled_run():
+    """Give the grading runs inside the block a fresh ``GRADER_RUN_ID``; yields it."""
+    run_id, old = secrets.token_hex(8), os.environ.get(RUN_ENV)
+    os.environ[RUN_ENV] = run_id
+    try:
+        yield run_id
+    finally:
+        if old is None:
+            os.environ.pop(RUN_ENV, None)
+        else:
+            os.environ[RUN_ENV] = old
+
+
+def _other_run(pid, run_id):
+    """Whether the process carries another grading run's label."""
+    if run_id is None:
+        return False
+    for entry in _read(f"/proc/{pid}/environ").split(b"\0"):
+        if entry.startswith(RUN_ENV.encode() + b"="):
+            return entry != f"{RUN_ENV}={run_id}".encode()
+    return False
 
 
 def process_ids():
@@ -38,7 +68,7 @@ def _pid_namespace(pid):
         return None
 
 
-def kernel_processes(before=(), marker=None):
+def kernel_processes(before=(), marker=None, run_id=None):
     """``[(pid, command)]`` of live kernel processes (see the module's docstring), zombies aside."""
     own_ns, me, found = _pid_namespace("self"), os.getuid(), []
     for pid in process_ids() - set(before) - {os.getpid()}:
@@ -51,6 +81,8 @@ def kernel_processes(before=(), marker=None):
         if fields.get("State", "").split()[:1] == ["Z"]:
             continue
         cmd = _read(f"/proc/{pid}/cmdline").replace(b"\0", b" ").decode(errors="replace").strip()
+        if _other_run(pid, run_id):
+            continue
         if uid in KERNEL_UIDS:
             found.append((pid, cmd[:120]))
         elif uid == me and (
@@ -64,11 +96,11 @@ def kernel_processes(before=(), marker=None):
     return sorted(found)
 
 
-def leftover_processes(before=(), marker=None, wait=10.0):
+def leftover_processes(before=(), marker=None, wait=10.0, run_id=None):
     """Kernel processes still alive after a batch, given ``wait`` seconds to go away."""
     deadline = time.monotonic() + wait
-    left = kernel_processes(before, marker)
+    left = kernel_processes(before, marker, run_id)
     while left and time.monotonic() < deadline:
         time.sleep(0.25)
-        left = kernel_processes(before, marker)
+        left = kernel_processes(before, marker, run_id)
     return left

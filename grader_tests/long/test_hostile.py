@@ -31,7 +31,7 @@ from grader_tests.helpers import hostile_cases as hc
 from grader_tests.helpers import hostile_cases_oracle as oracle
 from grader_tests.helpers import hostile_cases_red as red
 from grader_tests.helpers.hostile_cases import ASSIGNMENT, L1W3, NOTEBOOK
-from grader_tests.helpers.leftovers import leftover_processes, process_ids
+from grader_tests.helpers.leftovers import labelled_run, leftover_processes, process_ids
 
 # Short, so that timeouts are quick to reach, yet long enough for a busy 2-core machine.
 # submission_timeout: twice notebook_timeout, the whole submission's time these cases were written for.
@@ -88,10 +88,10 @@ def site_packages_listing():
     return sorted(os.listdir(hc.SITE_PACKAGES))
 
 
-def _leftover_processes(before, wait=10.0):
-    """Kernel processes still alive after a batch (given ``wait`` seconds to go away), in every mode:
-    kernel uids as root, the grading user's sandboxed or kernel-environment processes otherwise."""
-    return leftover_processes(before, wait=wait)
+def _leftover_processes(before, run_id, wait=10.0):
+    """Kernel processes of this batch's run still alive after it (given ``wait`` seconds to go away), in
+    every mode: kernel uids as root, the grading user's sandboxed or kernel-environment processes otherwise."""
+    return leftover_processes(before, wait=wait, run_id=run_id)
 
 
 # --------------------------------------------------------------------------- the batch
@@ -137,11 +137,14 @@ def batch(tmp_path_factory):
     autograded = paths["autograded"]
     started = time.monotonic()
     running = process_ids()
-    results = runner.run(submitted, autograded, db_url, "L1W3", workers=WORKERS, limits=LIMITS, quiet=True)
+    with labelled_run() as run_id:
+        results = runner.run(
+            submitted, autograded, db_url, "L1W3", workers=WORKERS, limits=LIMITS, quiet=True
+        )
     seconds = time.monotonic() - started
     _, scores, max_points = table.scores(db_url, L1W3)
 
-    leftovers = _leftover_processes(running)
+    leftovers = _leftover_processes(running, run_id)
     return Batch(
         paths=paths,
         autograded=autograded,
@@ -295,16 +298,17 @@ def starvation(tmp_path_factory):
     for student in VICTIMS:
         submissions.write(hc.solved(), student, submitted, L1W3)
     running = process_ids()
-    results = runner.run(
-        submitted,
-        str(course / "autograded"),
-        f"sqlite:///{course / 'gradebook.db'}",
-        "L1W3",
-        workers=WORKERS,
-        limits=LIMITS,
-        quiet=True,
-    )
-    return {r.student: r for r in results}, _leftover_processes(running)
+    with labelled_run() as run_id:
+        results = runner.run(
+            submitted,
+            str(course / "autograded"),
+            f"sqlite:///{course / 'gradebook.db'}",
+            "L1W3",
+            workers=WORKERS,
+            limits=LIMITS,
+            quiet=True,
+        )
+    return {r.student: r for r in results}, _leftover_processes(running, run_id)
 
 
 def test_cpu_bomb_does_not_cost_other_students_points(starvation):
@@ -385,19 +389,20 @@ def test_nothing_passes_from_one_submission_to_the_next(tmp_path):
     )
     submissions.write(hc._leak_probe(FIND_LEFTOVERS)(hc.course_paths(submitted)), "b_reader", submitted, L1W3)
     running = process_ids()
-    results = runner.run(
-        submitted,
-        str(tmp_path / "autograded"),
-        f"sqlite:///{tmp_path / 'gb.db'}",
-        "L1W3",
-        workers=1,
-        limits=LIMITS,
-        quiet=True,
-    )
+    with labelled_run() as run_id:
+        results = runner.run(
+            submitted,
+            str(tmp_path / "autograded"),
+            f"sqlite:///{tmp_path / 'gb.db'}",
+            "L1W3",
+            workers=1,
+            limits=LIMITS,
+            quiet=True,
+        )
     by_student = {r.student: r for r in results}
     assert by_student["a_writer"].score == 20
     assert by_student["b_reader"].score == 20, [v.message for v in by_student["b_reader"].verdicts.values()]
-    assert not _leftover_processes(running)
+    assert not _leftover_processes(running, run_id)
 
 
 RUN_TWICE = """
