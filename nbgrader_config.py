@@ -32,13 +32,19 @@ c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = os.environ.get(
     "NBGRADER_DB_URL", "sqlite:///" + os.path.join(HERE, "gradebook.db")
 )
+# Besides nbgrader's own: files a browser would run as a page of the instructor's logged-in
+# Jupyter origin.  nbgrader autograde copies a submission's other files into autograded/, and
+# formgrader serves that folder as it is (/formgrader/submissions/<id>/<file>): a student's
+# evil.html or script-bearing SVG or XML opened there would run with the instructor's session.
+# The globs are case-insensitive by hand (nbgrader matches them with glob, case-sensitive here).
+ACTIVE_CONTENT = ["html", "htm", "xhtml", "xht", "shtml", "mht", "mhtml", "svg", "svgz", "xml", "xsl", "xslt"]
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints",
     "*.pyc",
     "__pycache__",
     "feedback",
     ".*",
-]
+] + ["*." + "".join(f"[{ch.lower()}{ch.upper()}]" for ch in ext) for ext in ACTIVE_CONTENT]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.enforce_metadata = True
