@@ -33,7 +33,7 @@ REFUSALS = ("不报告", "not reported", "no cost curve", "no plot", "本单元�
 REPORTS = (
     "acc:  [[",
     "cost after iter 0: ",
-    "lr = 50    cost after",
+    "lr = 50    highest finite cost in the first 10 epochs:",
     "Accuracy for 20 hidden units",
     "fold 4: best held-out accuracy",
     "dataset gaussian_quantiles: accuracy",
