@@ -212,11 +212,11 @@ def test_nbgrader_validate_cli_tells_the_truth(released_folder, variant):
     out = nbgrader(["validate", names[variant]], folder, _student_env(tmp)).stdout
     passes, texts = EXPECTED_CLI[variant]
     assert ("VALIDATION FAILED" in out) is (not passes), out[-3000:]
-    # nbgrader cuts a line over its width (90) to 87 characters and "...": no line of a
-    # self-check's message is cut.  (The test cells' first comment line still is: it is the
-    # notebook's text, not a message.)
+    # nbgrader cuts a line over its width (90) to 87 characters and "...": no line it prints is
+    # cut, neither a self-check's message nor the failing test cell's source (its comment lines
+    # carry the Chinese and the English on lines of their own).
     errors = [part.split("=" * 90)[0] for part in out.split("The error was:")[1:]]
-    cut = [line for part in errors for line in part.splitlines() if len(line) == 90 and line.endswith("...")]
+    cut = [line for line in out.splitlines() if len(line) == 90 and line.endswith("...")]
     assert errors or passes, out[-3000:]
     assert cut == [], cut
     for expected in texts:
