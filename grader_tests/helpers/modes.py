@@ -12,12 +12,16 @@ The modes the grader meets on other machines, produced on this one for real:
 Both run in a mount namespace of their own, where ``/tmp`` and ``/dev/shm`` are small tmpfs
 (an unisolated kernel fills those, not the machine's), and where the interpreter's home is
 reachable: this machine's Python lives under ``/root`` (mode 0700), so a tmpfs covers ``/root``
-and only the interpreter's folder is bound back into it.  ``python -m grader_tests.helpers.modes
-UID USERNS(0|1) HOME -- COMMAND...`` is the launcher itself (run as root; see :func:`run_as`).
+and only the interpreter's folder is bound back into it.  The user grades a copy of the course
+of its own (:func:`course_copy`), as an instructor grading as a normal user owns the course:
+the checkout's private folders (``python -m grader secure``) are root's.
+``python -m grader_tests.helpers.modes UID USERNS(0|1) HOME COURSE -- COMMAND...`` is the
+launcher itself (run as root; see :func:`run_as`).
 """
 
 import ctypes
 import os
+import shutil
 import subprocess
 import sys
 
@@ -96,7 +100,26 @@ def _without_user_namespaces():
         f.write("0\n")  # this namespace's own limit: bubblewrap's --unshare-user fails with ENOSPC
 
 
-def launch(uid, user_namespaces, home, argv):
+# What the copy leaves out: the environment (root's, readable), what tests and grading write,
+# and the checkout's own secret (the copy gets one of its own when it first grades).
+_NOT_COPIED = (".venv", "build", "node_modules", ".git", ".grader", "autograded", "submitted", "feedback")
+
+
+def course_copy(uid, home):
+    """A private copy of the course (the checkout without its outputs) owned by ``uid``; its path."""
+    course = os.path.join(home, "course")
+    shutil.rmtree(course, ignore_errors=True)
+    # Relative symlinks (source/<id>/*.py -> utils/) stay links, resolving inside the copy.
+    shutil.copytree(ROOT, course, symlinks=True, ignore=shutil.ignore_patterns(*_NOT_COPIED, "gradebook.db*"))
+    os.makedirs(os.path.join(course, "autograded"), exist_ok=True)
+    for folder, dirs, files in os.walk(course):
+        for name in [folder] + [os.path.join(folder, n) for n in dirs + files]:
+            os.lchown(name, uid, uid)
+    os.chmod(course, 0o700)
+    return course
+
+
+def launch(uid, user_namespaces, home, argv, course=ROOT):
     """The launcher's body: set the mode up, become ``uid`` (no groups, no capabilities), exec ``argv``."""
     _private_mounts(home)
     if not user_namespaces:
@@ -110,8 +133,8 @@ def launch(uid, user_namespaces, home, argv):
         "USER": "grader-field",
         "LOGNAME": "grader-field",
         "LANG": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",  # the checkout is root's
-        "PYTHONPATH": ROOT,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": course,
     }
     env.update({k: v for k, v in os.environ.items() if k.startswith("GRADER_")})
     os.chdir(home)
@@ -133,6 +156,7 @@ def run_as(uid, argv, home, user_namespaces=True, env=None, timeout=1800, cwd=No
         str(uid),
         "1" if user_namespaces else "0",
         home,
+        course_copy(uid, home),
     ]
     return subprocess.run(
         command + ["--"] + list(argv),
@@ -145,6 +169,6 @@ def run_as(uid, argv, home, user_namespaces=True, env=None, timeout=1800, cwd=No
 
 
 if __name__ == "__main__":
-    uid, userns, home, sep, *command = sys.argv[1:]
+    uid, userns, home, course, sep, *command = sys.argv[1:]
     assert sep == "--" and command, __doc__
-    launch(int(uid), userns == "1", home, command)
+    launch(int(uid), userns == "1", home, command, course)
