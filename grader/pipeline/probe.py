@@ -255,13 +255,29 @@ class Answerer:
             where = None if name in self.open else self.foreign(args, kwargs)
             if where is not None:
                 return {"op": "raise", "error": msg.CALLEE_FOREIGN_ARGUMENT.format(name=name, where=where)}
+            if _sizes(args, kwargs) > MAX_CALL_ELEMENTS:
+                # Refused before the reference runs: func_initialize_parameters(3000, 3000, 1) would
+                # make the grading worker allocate what it then refuses to send (memory outside
+                # every limit of the kernel's).
+                raise Unsupported("sizes too large")
             value = self.assignment.call_reference(name, args, kwargs)
-            if _elements(value) > MAX_CALL_ELEMENTS:  # e.g. asked for a 3000 x 3000 initialization
+            if _elements(value) > MAX_CALL_ELEMENTS:  # a result larger than its sizes said
                 raise Unsupported("result too large")
             self._hand(value)
             return {"op": "return", "value": encode(value)}
         except Exception as exc:  # a bad call fails the student's case, never the grader (MemoryError too)
             return {"op": "raise", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+
+
+def _sizes(args, kwargs):
+    """The product of a call's positive integer arguments: the most elements they can ask for."""
+    product = 1
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            product *= value
+            if product > MAX_CALL_ELEMENTS:
+                break
+    return product
 
 
 def _elements(o):

@@ -376,3 +376,15 @@ def test_open_callees_are_answered_on_any_arguments(arrays):
     assignment.spec.open_callees = {"twice": ("add",)}
     reply = Answerer(assignment, "twice", cases)(_arrays_call("add", x + 1, x - 1))
     assert reply["op"] == "return"
+
+
+def test_answer_call_refuses_sizes_too_large_before_the_reference_runs(monkeypatch):
+    # func_initialize_parameters(3000, 3000, 1): the worker would allocate what it then refuses.
+    monkeypatch.setattr(probe, "MAX_CALL_ELEMENTS", 100)
+    assignment = two_exercises()
+    reply = answer_call(assignment, "twice", _call("add", (20, 6)))
+    assert reply["op"] == "raise" and "sizes too large" in reply["error"]
+    assert assignment.reference_calls == []  # refused before it ran
+    # Within the bound (and with non-integers, which size nothing), the call is answered.
+    assert answer_call(assignment, "twice", _call("add", (10, 10)))["op"] == "return"
+    assert answer_call(assignment, "twice", _call("add", (1000.5, 7)))["op"] == "return"
