@@ -160,6 +160,14 @@ def _cases(testCases, seed):
         Case("w=0, b=0: every activation is exactly 0.5", args=(np.zeros((2, 1)), 0.0, rng.randn(2, 4))),
         Case("some activations exactly 0.5", args=(np.array([[1.0], [-1.0]]), 0.0, tie_X)),
     ]
+    # Last, so that it shifts no other case's draw: a bias that decides, whatever the draw.  One
+    # example's w.x is made clearly negative and b lifts every activation above 0.5, so a
+    # prediction without b (or with b subtracted) differs from the right one in that example.
+    w, X = rng.randn(2, 1), rng.randn(2, 5)
+    z = np.dot(w.T, X)
+    i = int(np.argmax(np.abs(z)))
+    X[:, i] *= -np.sign(z[0, i]) or 1.0
+    predict.append(Case("b decides: every prediction is 1", args=(w, 1.0 - float(np.dot(w.T, X).min()), X)))
 
     return {
         "func_sigmoid": sigmoid,
