@@ -116,15 +116,18 @@ def exchange_run(tmp_path_factory, users):
         f"cd '{sym_dir}' && rm {NOTEBOOK} && ln -s /proc/self/cwd/source/{ASSIGNMENT}/{NOTEBOOK} {NOTEBOOK}"
         f" && ln -s '{inbound}/{alice_folder}/{NOTEBOOK}' copy.ipynb",
     )
-    # carrier: an untouched notebook, a symlink to the grading spec named as a page, and a page
-    # of her own making: none may come back to her as feedback.
+    # carrier: an untouched notebook, a symlink to the grading spec named as a page (never
+    # collected: no page of a student's is, nbgrader_config.py's CourseDirectory.ignore), the same
+    # link under a name that is no page (refused as a link), a page of her own making (not
+    # collected either) and a plain file of hers (filed): none may come back to her as feedback.
     fetch("carrier", filled=False)
     submit("carrier")
     [carrier_folder] = inbox_folders(exchange, users["carrier"])
     sh(
         "carrier",
         f"cd '{inbound}/{carrier_folder}' && ln -s /proc/self/cwd/grading/{ASSIGNMENT}/spec.py spec.html"
-        " && echo '<p>20 / 20</p>' > fake.html",
+        f" && ln -s /proc/self/cwd/grading/{ASSIGNMENT}/spec.py spec.txt"
+        " && echo '<p>20 / 20</p>' > fake.html && echo 'my notes' > notes.txt",
     )
     # future: a hand-made folder with a far-future name holding the untouched release (stock
     # nbgrader takes the latest by name), then an honest Submit of the solution.
@@ -210,7 +213,7 @@ def test_collect_files_the_class_and_refuses_each_forgery_by_name(exchange_run, 
         skipped(student=alice, path="planted.txt", reason=msg.EXCHANGE_ENTRY_OWNER.format(owner=mal)),
         skipped(student=users["sym"], path=NOTEBOOK, reason=symlink),
         skipped(student=users["sym"], path="copy.ipynb", reason=symlink),
-        skipped(student=users["carrier"], path="spec.html", reason=symlink),
+        skipped(student=users["carrier"], path="spec.txt", reason=symlink),
         skipped(student=users["hl"], path="own.txt", reason=msg.EXCHANGE_ENTRY_HARD_LINK.format(links=2)),
         skipped(student=users["hl"], path="twice.txt", reason=msg.EXCHANGE_ENTRY_HARD_LINK.format(links=2)),
         skipped(
@@ -249,7 +252,10 @@ def test_nothing_but_the_students_own_files_is_filed(exchange_run, users):
                 data = f.read()
             assert data not in (spec, source) and b"def build(" not in data, path
     assert not os.path.exists(submitted(run, "sym", users))  # the symlinked notebook is not followed
-    assert os.path.isfile(submitted(run, "carrier", users, "fake.html"))  # her own file is hers
+    assert os.path.isfile(submitted(run, "carrier", users, "notes.txt"))  # her own file is hers
+    # No page of hers is collected (formgrader would serve it as it is), hers or a link's.
+    assert not os.path.lexists(submitted(run, "carrier", users, "fake.html"))
+    assert not os.path.lexists(submitted(run, "carrier", users, "spec.html"))
     hl = os.listdir(os.path.dirname(submitted(run, "hl", users)))
     assert not {"own.txt", "twice.txt", "spec.py", "pipe", "tty"} & set(hl)
     assert not os.path.exists(submitted(run, "alice", users, "planted.txt"))
