@@ -32,7 +32,7 @@ export PYTHONHASHSEED := 0
 
 help:
 	@echo "make demo      release, grade three sample submissions, print the scores"
-	@echo "make test      what every change must pass (about 6 minutes on 2 cores)"
+	@echo "make test      what every change must pass (about 4 minutes on 2 cores)"
 	@echo "make test-long the long suites: adversarial, mutation, browser, exchange, robustness (CI runs both)"
 	@echo "make test-field the hostile cases that hurt neighbours (fork bomb, memory, tmpfs, survivor) graded"
 	@echo "               on this machine as you: prints the protections and whether each neighbour kept its points"
@@ -159,7 +159,7 @@ test: system-deps $(STAMP) render-tools lint
 
 # The long suites (grader_tests/long/, marked `long` by its conftest): the adversarial catalog, the
 # mutation catalog, real Jupyter servers in a real browser, the exchange, kill/rerun and
-# concurrent writers, and the nbgrader paths' equivalence.  About 20 minutes on 2 cores;
+# concurrent writers, and the nbgrader paths' equivalence.  About 8 minutes on 2 cores;
 # .ci/run runs them after `make test`.
 test-long: system-deps $(STAMP) render-tools
 	$(SECURE)

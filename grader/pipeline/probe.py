@@ -256,9 +256,9 @@ class Answerer:
             if where is not None:
                 return {"op": "raise", "error": msg.CALLEE_FOREIGN_ARGUMENT.format(name=name, where=where)}
             if _sizes(args, kwargs) > MAX_CALL_ELEMENTS:
-                # Refused before the reference runs: func_initialize_parameters(3000, 3000, 1) would
-                # make the grading worker allocate what it then refuses to send (memory outside
-                # every limit of the kernel's).
+                # Refused before the reference runs: an initialization asked for with sizes
+                # (3000, 3000, 1) would make the grading worker allocate what it then refuses to
+                # send (memory outside every limit of the kernel's).
                 raise Unsupported("sizes too large")
             value = self.assignment.call_reference(name, args, kwargs)
             if _elements(value) > MAX_CALL_ELEMENTS:  # a result larger than its sizes said
