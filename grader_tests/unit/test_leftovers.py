@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 
 from grader_tests.helpers.leftovers import RUN_ENV, kernel_processes, labelled_run, process_ids
 
@@ -12,7 +13,20 @@ def _sleeper(marker, run_id=None):
     if run_id is not None:
         env[RUN_ENV] = run_id
     # The marker is in the command line, as a survivor's `sleep N` is for make test-field.
-    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", marker], env=env)
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", marker], env=env)
+    # Until it has exec'd, /proc shows the forking test's command line and environment, not its own.
+    deadline = time.monotonic() + 30
+    while marker.encode() not in _cmdline(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return process
+
+
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
 
 
 def test_another_runs_kernel_is_not_a_leftover_but_an_unlabelled_one_is():
