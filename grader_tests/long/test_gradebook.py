@@ -70,7 +70,12 @@ def test_killed_run_then_rerun_equals_uninterrupted_run(course, root, kill_after
             break
         steps += line.startswith("[")
     if kill_after == 0:
-        time.sleep(4)  # somewhere inside registering or the first submissions
+        # Somewhere inside registering or the first submissions: just after the run's first line
+        # (its protections), printed before any worker starts.  (A fixed pause of seconds
+        # outlasted the whole run once kernels were warm.)
+        while time.monotonic() < deadline and not proc.stderr.readline().startswith("protections:"):
+            pass
+        time.sleep(0.3)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
