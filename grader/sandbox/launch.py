@@ -618,6 +618,24 @@ def retry_fork(start, attempts=None, pause=None):
             time.sleep(pause * 2**attempt)
 
 
+def rlimits(limits, nproc=None):
+    """``{"RLIMIT_...": (soft, hard)}`` a kernel gets: the one list of both paths (cold, warm).
+
+    ``nproc``: the ``RLIMIT_NPROC`` value (:func:`process_limit`), or ``None`` for none.
+    """
+    mb = 1024 * 1024
+    values = {
+        "RLIMIT_AS": (limits.memory_mb * mb,) * 2,
+        "RLIMIT_CPU": (limits.cpu_seconds, limits.cpu_seconds + 5),
+        "RLIMIT_FSIZE": (limits.file_size_mb * mb,) * 2,
+        "RLIMIT_NOFILE": (limits.open_files,) * 2,
+        "RLIMIT_CORE": (0, 0),
+    }
+    if nproc:
+        values["RLIMIT_NPROC"] = (nproc, nproc)
+    return values
+
+
 def preexec(limits, cgroup=None, nproc=None):
     """A ``preexec_fn`` that applies ``limits`` (and joins ``cgroup``) in the child before it execs.
 
@@ -632,15 +650,11 @@ def preexec(limits, cgroup=None, nproc=None):
         os.setsid()
         if cgroup is not None:
             cgroup.enter()
-        mb = 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb,) * 2)
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb * mb,) * 2)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files,) * 2)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        value = nproc
         if nproc:
             _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
             value = nproc if hard == resource.RLIM_INFINITY or os.geteuid() == 0 else min(nproc, hard)
-            resource.setrlimit(resource.RLIMIT_NPROC, (value, value))
+        for name, pair in rlimits(limits, value).items():
+            resource.setrlimit(getattr(resource, name), pair)
 
     return apply

@@ -48,7 +48,6 @@ CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
 KERNELS_PER_ZYGOTE = 25
 START_TIMEOUT = 60.0  # seconds for a zygote to be ready (imports, on a loaded machine)
 FORK_TIMEOUT = 20.0  # seconds for a zygote to fork a kernel and for its pid 1 to say hello
-RLIMITS = ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE", "RLIMIT_NPROC")
 
 
 class ZygoteError(RuntimeError):
@@ -337,15 +336,8 @@ class WarmKernel(Kernel):
 
     def _fork_request(self, inside):
         limits, mb = self.limits, 1024 * 1024
-        rlimits = {
-            "RLIMIT_AS": (limits.memory_mb * mb,) * 2,
-            "RLIMIT_CPU": (limits.cpu_seconds, limits.cpu_seconds + 5),
-            "RLIMIT_FSIZE": (limits.file_size_mb * mb,) * 2,
-            "RLIMIT_NOFILE": (limits.open_files,) * 2,
-            "RLIMIT_CORE": (0, 0),
-        }
-        if self.uid is not None:  # as launch.preexec: only a uid of the kernel's own makes it count
-            rlimits["RLIMIT_NPROC"] = (limits.processes,) * 2
+        # As launch.preexec: only a uid of the kernel's own makes a process limit count.
+        rlimits = sandbox.rlimits(limits, limits.processes if self.uid is not None else None)
         uid = self.uid.uid if self.uid is not None else None
         return {
             "uid": uid,
