@@ -20,6 +20,8 @@ TEXTS = [
     "utils/L1W3/planar_utils.py",
     "utils/L1W3/testCases.py",
     "grader/messages.py",
+    # The feedback page's section on the student's model (read by the student, as the notebook is).
+    "grading/L1W3/feedback_extra.py",
 ]
 GLOSSARY = "## 术语表 / Glossary"
 # A form the material does not use -> the glossary's term for it.

@@ -166,7 +166,7 @@ def render(decoded, reference_result):
         png(grid, ref_grid, (heading, f"reference: accuracy {ref_acc:.2f} %"))
     ).decode("ascii")
     return (
-        f"<p>左：你的 <code>func_nn_model</code> 与 <code>func_predict</code>（n_h=4，{EPOCHS} 次迭代）；"
+        f"<p>左：你的 <code>func_nn_model</code> 与 <code>func_predict</code>（n_h=4，{EPOCHS} 轮）；"
         f"右：参考实现。<br>Left: your <code>func_nn_model</code> and <code>func_predict</code> "
         f"(n_h=4, {EPOCHS} epochs); right: the reference.</p>\n"
         f'<p class="model">{html.escape(line)}</p>\n'
