@@ -1,7 +1,8 @@
 """``python -m grader grade <id>``: every submission, in parallel, into the gradebook.
 
-Each submission is graded in a process of its own, forked from this one
-(up to ``workers`` at a time), or on a Dask cluster; this process alone
+Submissions are graded by ``workers`` long-lived worker processes forked from
+this one (each grades one submission at a time, in a sandboxed kernel of the
+submission's own), or on a Dask cluster; this process alone
 writes the autograded notebooks and the gradebook, one transaction per
 submission, as results arrive.  Scores do not depend on the number of
 workers or the order of completion.  A worker that dies (say, killed for
@@ -251,11 +252,13 @@ def limit_own_memory(limits):
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def _child(conn, job, assignment, master, limits, seed=None, zygotes=(), mine=None):
-    """Body of a forked worker: grade one submission, send the result, exit without cleanup.
+def _serve(jobs, results, first, assignment, master, limits, zygotes=(), mine=None, others=()):
+    """Body of a slot's worker: grade ``first``, then each job it is sent, until its pipe closes.
 
-    ``mine`` is the zygote of its slot (its kernels are forked from it); the other slots'
-    zygotes, inherited with the fork, are not its to use.
+    A job is ``((student, path, notes, timestamp), seed)``; each result is sent as it is
+    made.  ``mine`` is the zygote of its slot (its kernels are forked from it); the other
+    slots' zygotes and the other workers' pipes (``others``), inherited with the fork, are
+    not its to use: closed here, so that a retired worker sees the end of its own pipe.
     """
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -265,11 +268,20 @@ def _child(conn, job, assignment, master, limits, seed=None, zygotes=(), mine=No
         for other in zygotes:
             if other is not mine:
                 other.close_socket()
+        for connection in others:
+            connection.close()
         zygote.install(mine)
         limit_own_memory(limits)
-        student, path, notes, _ = job
-        conn.send(grade_one(student, path, notes, assignment, master, limits, seed))
-        conn.close()
+        job = first
+        while job is not None:
+            (student, path, notes, _), seed = job
+            result = grade_one(student, path, notes, assignment, master, limits, seed)
+            sandbox.kill_descendants()  # before its result: the next submission starts with nothing left
+            results.send(result)
+            try:
+                job = jobs.recv()
+            except EOFError:
+                job = None  # retired by the main process
     finally:
         try:
             sandbox.kill_descendants()
@@ -281,19 +293,67 @@ FORK_ATTEMPTS = 6  # forks tried for one submission's worker before it is report
 FORK_BACKOFF = 0.25  # seconds before the second try when no worker runs; doubled each time
 
 
-class Slots:
-    """One zygote per worker slot (warm kernels, ``grader.sandbox.zygote``), started here.
+class Worker:
+    """A slot's grading process, forked once and sent job after job (see :func:`_serve`)."""
 
-    The forked process grading a submission forks its kernels from its slot's zygote; a
-    slot's zygote is replaced after ``KERNELS_PER_ZYGOTE`` submissions or when it died,
-    always between two submissions of the slot, and every zygote is stopped at the end.
+    def __init__(self, context, first, assignment, master, limits, zygotes, mine, others):
+        jobs_r, self.jobs = context.Pipe(duplex=False)
+        self.results, results_w = context.Pipe(duplex=False)
+        # The worker closes this process's ends of its own pipes too: else it never reads their end.
+        others = [*others, self.jobs, self.results]
+        self.process = context.Process(
+            target=_serve,
+            args=(jobs_r, results_w, first, assignment, master, limits, zygotes, mine, others),
+            daemon=True,
+        )
+        try:
+            self.process.start()
+        except BaseException:
+            for connection in (self.jobs, self.results):
+                connection.close()
+            raise
+        finally:
+            jobs_r.close()
+            results_w.close()
+        self.graded = 1  # its first job
+
+    def send(self, job):
+        """Hand it its next job (``OSError`` when it is gone)."""
+        self.jobs.send(job)
+        self.graded += 1
+
+    def connections(self):
+        return (self.jobs, self.results)
+
+    def retire(self):
+        """Let it finish (the end of its pipe) and forget it; :meth:`reap` collects it."""
+        for connection in self.connections():
+            connection.close()
+
+    def reap(self, timeout=5.0):
+        """Wait for its end (a worker that does not end is killed)."""
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+class Slots:
+    """The worker slots of a forked run: each has a long-lived worker and, warm, a zygote.
+
+    A slot's worker grades :data:`WORKER_JOBS` submissions, then a fresh worker takes
+    its place (after a grader error or its death, at once); a slot's zygote is replaced
+    after ``KERNELS_PER_ZYGOTE`` kernels or when it died, when its next worker starts:
+    the per-run hygiene of a zygote's shared hash secret and address layout.  Every
+    worker and zygote is stopped at the end (:meth:`close`).
     """
 
-    def __init__(self, workers, master, limits):
+    def __init__(self, count, master, limits, warm=True):
         self.files = {name: content.encode("utf-8") for name, content in master.helpers.items()}
         self.limits = limits
-        self.free = list(range(workers))
-        self.zygotes = [self._start() for _ in range(workers)]
+        self.zygotes = [self._start() if warm else None for _ in range(count)]
+        self.workers = [None] * count
+        self.retired = []
 
     def _start(self):
         try:
@@ -301,120 +361,156 @@ class Slots:
         except OSError:
             return None  # this slot's kernels are cold
 
-    def take(self):
-        """A free slot and its zygote (a fresh one when due)."""
-        index = self.free.pop(0)
+    def fresh_zygote(self, index):
+        """The slot's zygote for its next worker: a new one when due or when it died."""
         current = self.zygotes[index]
         if current is not None and (not current.alive() or current.kernels >= zygote.KERNELS_PER_ZYGOTE):
             current.close()
             current = self.zygotes[index] = self._start()
-        if current is not None:
-            current.kernels += 1  # counted here: the slot's forked processes count only their own
-        return index, current
+        return current
 
-    def give_back(self, index):
-        """The slot's submission is done."""
-        self.free.append(index)
+    def worker(self, index):
+        """The slot's worker if it may take another job, else ``None`` (it is retired)."""
+        current = self.workers[index]
+        if current is not None and (current.graded >= WORKER_JOBS or not current.process.is_alive()):
+            self.retire(index)
+            current = None
+        return current
+
+    def start(self, index, context, first, assignment, master, limits):
+        """Fork the slot's worker with its ``first`` job (``OSError`` when the fork fails)."""
+        mine = self.fresh_zygote(index)
+        others = [c for w in self.workers if w is not None for c in w.connections()]
+        zygotes = [z for z in self.zygotes if z is not None]
+        self.workers[index] = Worker(context, first, assignment, master, limits, zygotes, mine, others)
+        if mine is not None:
+            mine.kernels += 1  # counted here: a worker counts only its own copy
+        return self.workers[index]
+
+    def sent(self, index):
+        """The slot's worker was handed one more job."""
+        if self.zygotes[index] is not None:
+            self.zygotes[index].kernels += 1
+
+    def retire(self, index):
+        """The slot's worker takes no more jobs."""
+        current, self.workers[index] = self.workers[index], None
+        if current is not None:
+            current.retire()
+            self.retired.append(current)
 
     def close(self):
-        """Stop every zygote."""
+        """Stop every worker (one still grading is killed) and every zygote."""
+        for index, current in enumerate(self.workers):
+            if current is not None:
+                self.retire(index)
+        for current in self.retired:
+            current.reap()
         for current in self.zygotes:
             if current is not None:
                 current.close()
 
 
-def forked(jobs, workers, assignment, master, limits, seeds=None, while_starting=None, warm=False):
-    """Yield ``(student, result)`` for each job, each graded in a forked process of its own.
+# Submissions one worker process grades before a fresh one (with a fresh zygote) takes its slot.
+WORKER_JOBS = zygote.KERNELS_PER_ZYGOTE
 
-    A fork that fails (the machine or this user is out of processes) is tried again once
-    a running worker has ended, or after a growing pause, at most :data:`FORK_ATTEMPTS`
-    times; then that submission alone is reported as not graded (``msg.FORK_FAILED``).
+
+def forked(jobs, workers, assignment, master, limits, seeds=None, while_starting=None, warm=False):
+    """Yield ``(student, result)`` for each job, graded by up to ``workers`` forked worker processes.
+
+    Each worker slot forks one long-lived worker (:class:`Slots`), which grades the
+    submissions it is sent one at a time: a fork per worker, not per submission.  A
+    worker that dies costs only the submission it held (``msg.WORKER_DIED``); a fresh
+    one takes its slot.  A fork that fails (the machine or this user is out of
+    processes) is tried again once a running worker is done, or, when none runs, after
+    a growing pause, at most :data:`FORK_ATTEMPTS` times for one submission; then that
+    submission alone is reported as not graded (``msg.FORK_FAILED``).
     ``seeds``: ``{student: seed}`` of the hidden inputs (a student left out: derived in the worker).
     ``while_starting()`` is called once, after the first workers were started: what the
     main process needs only for the results (the gradebook) is done while they grade.
-    ``warm``: fork the kernels from a zygote per worker slot (:class:`Slots`).
+    ``warm``: fork the kernels from a zygote per worker slot.
     Workers still running when the caller stops (an exception) are killed.
     """
-    running = {}  # sentinel -> (student, process, connection, slot)
     jobs = list(jobs)
-    # No more zygotes than submissions: `grade --student` (nbgrader's autograde) starts one.
-    slots = Slots(min(workers, len(jobs)), master, limits) if warm and jobs else None
+    # No more slots than submissions: `grade --student` (nbgrader's autograde) starts one.
+    slots = Slots(max(1, min(workers, len(jobs))), master, limits, warm=warm and bool(jobs))
     try:
-        yield from _forked(
-            jobs, workers, assignment, master, limits, seeds or {}, while_starting, running, slots
-        )
+        yield from _forked(jobs, assignment, master, limits, seeds or {}, while_starting, slots)
     finally:
-        for _, process, reader, _ in running.values():
-            if process.is_alive():
-                process.kill()
-            process.join()
-            reader.close()
-        if slots is not None:
-            slots.close()
+        slots.close()
 
 
-def _forked(jobs, workers, assignment, master, limits, seeds, while_starting, running, slots):
+def _forked(jobs, assignment, master, limits, seeds, while_starting, slots):
     from grader.pipeline.result import zero_result
 
     context = multiprocessing.get_context("fork")
     pending = list(jobs)
-    failed_forks = {}  # student -> forks that failed for it
-    while pending or running:
-        while pending and len(running) < workers:
-            job = pending.pop(0)
-            slot, mine = slots.take() if slots is not None else (None, None)
-            zygotes = [z for z in slots.zygotes if z is not None] if slots is not None else []
-            reader, writer = context.Pipe(duplex=False)
-            process = context.Process(
-                target=_child,
-                args=(writer, job, assignment, master, limits, seeds.get(job[0]), zygotes, mine),
-                daemon=True,
-            )
+    failed_forks = {}  # student -> forks that failed for it while no worker ran
+    idle = list(range(len(slots.workers)))
+    busy = {}  # slot -> student
+    while pending or busy:
+        while pending and idle:
+            # A slot whose worker can take the job first: a fork is needed only when none can.
+            ready_slots = [i for i in idle if slots.worker(i) is not None]
+            index = (ready_slots or idle)[0]
+            job, current = pending[0], slots.workers[index]
+            work = (job, seeds.get(job[0]))
             try:
-                process.start()
-            except OSError as exc:  # out of processes (EAGAIN), e.g. a fork bomb beside it: this job only
-                reader.close()
-                writer.close()
-                if slots is not None:
-                    slots.give_back(slot)
+                if current is None:
+                    slots.start(index, context, work, assignment, master, limits)
+                else:
+                    current.send(work)
+                    slots.sent(index)
+            except OSError as exc:
+                if current is not None:  # it ended between two jobs: a fresh one next time
+                    slots.retire(index)
+                    continue
+                if busy:  # out of processes (EAGAIN), e.g. a fork bomb beside it: once one is done
+                    break
                 tries = failed_forks[job[0]] = failed_forks.get(job[0], 0) + 1
                 if tries >= FORK_ATTEMPTS:
+                    pending.pop(0)
                     reason = msg.FORK_FAILED.format(error=f"{type(exc).__name__}: {exc}")
                     yield job[0], zero_result(job[0], assignment, master, reason, grader_error=True)
                     continue
-                pending.insert(0, job)
-                if not running:  # nothing will end to free a process: wait a little, growing
-                    time.sleep(FORK_BACKOFF * 2 ** (tries - 1))
-                break  # else try again once a running worker has ended
-            writer.close()
-            running[process.sentinel] = (job[0], process, reader, slot)
+                time.sleep(FORK_BACKOFF * 2 ** (tries - 1))  # nothing will end to free a process
+                break
+            pending.pop(0)
+            idle.remove(index)
+            busy[index] = job[0]
         if while_starting is not None:
             while_starting()
             while_starting = None
-        if not running:
+        if not busy:
             continue
-        ready = multiprocessing.connection.wait([r for _, _, r, _ in running.values()] + list(running))
-        for sentinel, (student, process, reader, slot) in list(running.items()):
-            if reader not in ready and sentinel not in ready:
+        running = {index: slots.workers[index] for index in busy}
+        ready = multiprocessing.connection.wait(
+            [w.results for w in running.values()] + [w.process.sentinel for w in running.values()]
+        )
+        for index, current in running.items():
+            if current.results not in ready and current.process.sentinel not in ready:
                 continue
             result = None
             try:
-                if reader.poll():
-                    result = reader.recv()
+                if current.results.poll():
+                    result = current.results.recv()
             except (EOFError, OSError):
                 result = None
-            process.join()
-            reader.close()
-            del running[sentinel]
-            if slots is not None:
-                slots.give_back(slot)  # its kernels were closed before its result was sent
+            student = busy.pop(index)
+            idle.append(index)
             if result is None:
-                code = process.exitcode
+                slots.workers[index] = None
+                current.retire()
+                current.process.join()
+                code = current.process.exitcode
                 how = (
                     f"killed by {signal.Signals(-code).name}" if code and code < 0 else f"exit status {code}"
                 )
-                reason = msg.WORKER_DIED.format(how=how)
-                result = zero_result(student, assignment, master, reason, grader_error=True)
+                result = zero_result(
+                    student, assignment, master, msg.WORKER_DIED.format(how=how), grader_error=True
+                )
+            elif result.grader_error:
+                slots.retire(index)  # a worker that failed (a MemoryError, say) grades nothing more
             yield student, result
     if while_starting is not None:  # no job at all: called all the same
         while_starting()

@@ -240,8 +240,10 @@ class Kernel:
         """Why the kernel ended, waiting at most the grace period (a closed channel need not mean
         an exited process: a kernel that closes its descriptors and sleeps is killed by ``_die``)."""
         end = time.monotonic() + min(self.limits.grace, 1.0)
+        attempt = 0
         while self._reap(block=False) is None and time.monotonic() < end:
-            time.sleep(0.02)
+            time.sleep(cgroups.backoff(attempt))
+            attempt += 1
         return self._exit_reason()
 
     def _write(self, data, deadline, what):

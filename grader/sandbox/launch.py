@@ -553,7 +553,7 @@ def kill_descendants(pid=None):
     descendants once the submission is graded leaves none of them running.
     """
     pid = os.getpid() if pid is None else pid
-    for _ in range(50):
+    for attempt in range(100):
         found = descendants(pid)
         if not found:
             return
@@ -562,7 +562,7 @@ def kill_descendants(pid=None):
                 os.kill(child, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        time.sleep(0.02)
+        time.sleep(cgroups.backoff(attempt))
 
 
 def become_subreaper():

@@ -45,7 +45,10 @@ ZYGOTE_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zygote_
 # gid (SETUID, SETGID), and to empty each kernel's bounding set (SETPCAP).
 CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
 # Its children share its hash secret and address-space layout: a fresh zygote after this many.
-KERNELS_PER_ZYGOTE = 25
+# What that gives a student is only another kernel's layout, which no input of theirs reaches (the
+# kernels are confined from one another); a zygote costs about 0.5 s of CPU to start, 5 ms per
+# submission at 100.
+KERNELS_PER_ZYGOTE = 100
 START_TIMEOUT = 60.0  # seconds for a zygote to be ready (imports, on a loaded machine)
 FORK_TIMEOUT = 20.0  # seconds for a zygote to fork a kernel and for its pid 1 to say hello
 

@@ -28,6 +28,7 @@ Like ``kernel_child.py`` this file imports nothing from the ``grader`` package.
 
 import array
 import ctypes
+import gc
 import json
 import os
 import random
@@ -267,6 +268,10 @@ def main(session, serve):
     made = _made_by_preparing(files)
     _reseed()  # the first reseed imports what it needs (OpenSSL's hashes): here, not in each kernel
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # its children (each kernel's pid 1) reap themselves
+    # What the zygote made lives as long as it does: out of the collector's sight, so that no
+    # kernel's collection writes to (and so copies) every page of it after the fork.
+    gc.collect()
+    gc.freeze()
     own_pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     ctl = socket.socket(fileno=CONTROL_FD)
     while True:

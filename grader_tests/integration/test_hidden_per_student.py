@@ -1,13 +1,12 @@
 """Every student is graded on hidden inputs of their own; a regrade gets the same ones (issue 17.1).
 
 The real runner (forked workers, real sandboxed kernels) grades the same correct notebook
-for two students, twice; a spy on ``Kernel.probe`` in the workers writes down the cases each
-probe request carried.  The course secret is the test's own (``runner.run(secret=...)``),
+for two students, twice; spies on ``runner.grade_one`` and ``Kernel.probe`` in the workers write
+down the cases each student's probe requests carried.  The course secret is the test's own (``runner.run(secret=...)``),
 never a checkout's.
 """
 
 import json
-import os
 
 import pytest
 
@@ -26,14 +25,22 @@ def _grade(tmp_path, l1w3, students, run, monkeypatch):
     for student in students:
         submissions.write(submissions.fill(l1w3), student, str(submitted), l1w3)
     log = tmp_path / f"probes-{run}.jsonl"
-    original = kernel_module.Kernel.probe
+    original, grade_one = kernel_module.Kernel.probe, runner.grade_one
+
+    def log_line(**line):
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(json.dumps(line) + "\n")
 
     def spy(self, code, what="running hidden tests", on_call=None, cases=None):
-        # In the forked worker: one line per probe request, with the worker's pid for the student.
-        with open(log, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"pid": os.getpid(), "what": what, "cases": cases}) + "\n")
+        # In the forked worker: one line per probe request, after the line of its student.
+        log_line(what=what, cases=cases)
         return original(self, code, what, on_call, cases)
 
+    def each_student(student, *args, **kwargs):
+        log_line(student=student)
+        return grade_one(student, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "grade_one", each_student)
     monkeypatch.setattr(kernel_module.Kernel, "probe", spy)
     results = runner.run(
         str(submitted),
@@ -45,13 +52,15 @@ def _grade(tmp_path, l1w3, students, run, monkeypatch):
         secret=SECRET,
     )
     monkeypatch.setattr(kernel_module.Kernel, "probe", original)
-    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    pids = list(dict.fromkeys(line["pid"] for line in lines))
-    assert len(pids) == len(students)
-    cases = {
-        student: {line["what"].split()[-1]: line["cases"] for line in lines if line["pid"] == pid}
-        for student, pid in zip(sorted(students), pids)
-    }
+    monkeypatch.setattr(runner, "grade_one", grade_one)
+    cases, student = {}, None
+    for line in map(json.loads, log.read_text(encoding="utf-8").splitlines()):
+        if "student" in line:
+            student = line["student"]
+            cases[student] = {}
+        else:
+            cases[student][line["what"].split()[-1]] = line["cases"]
+    assert sorted(cases) == sorted(students)
     return cases, results
 
 

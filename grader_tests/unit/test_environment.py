@@ -108,11 +108,11 @@ def test_students_requirements_provide_every_import_of_the_release(root):
 FIRST_FORK = """
 import os, sys
 from grader.batch import runner
-def child(conn, *args):
+def child(*args):
     with open(sys.argv[1], "w") as f:
         f.write("\\n".join(sorted(sys.modules)))
     os._exit(0)
-runner._child = child
+runner._serve = child
 from grader.cli import main
 main(["grade", "L1W3", "--submitted", sys.argv[2], "--autograded", sys.argv[3], "--db", sys.argv[4], "--quiet"])
 """

@@ -191,17 +191,21 @@ def test_forked_with_one_worker_grades_in_order(monkeypatch):
 
 @pytest.fixture
 def failing_forks(monkeypatch):
-    """``fail[student] = n``: the first ``n`` forks of that student's worker fail with EAGAIN."""
+    """``fail["forks"] = n``: the next ``n`` worker forks fail with EAGAIN (every one once
+    ``fail["most"]`` workers started); ``fail["started"]`` lists each started worker's first student."""
     import multiprocessing.context
 
-    fail, start = {}, multiprocessing.context.ForkProcess.start
+    fail, start = {"forks": 0, "most": None, "started": []}, multiprocessing.context.ForkProcess.start
 
     def flaky(process):
-        student = process._args[1][0]
-        if fail.get(student, 0) > 0:
-            fail[student] -= 1
+        if fail["most"] is not None and len(fail["started"]) >= fail["most"]:
             raise BlockingIOError(11, "Resource temporarily unavailable")
+        if fail["forks"] > 0:
+            fail["forks"] -= 1
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        first = process._args[2][0][0]  # _serve's first job, ((student, ...), seed); start() drops _args
         start(process)
+        fail["started"].append(first)
 
     monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", flaky)
     monkeypatch.setattr(runner, "grade_one", _fake_grade_one)
@@ -210,27 +214,77 @@ def failing_forks(monkeypatch):
 
 
 def test_a_failed_fork_is_tried_again_and_costs_nobody_anything(failing_forks):
-    failing_forks.update(alice=2, bob=runner.FORK_ATTEMPTS - 1)
+    failing_forks["forks"] = runner.FORK_ATTEMPTS - 1
     jobs = [(s, f"/{s}.ipynb", [], None) for s in ("alice", "bob", "carol")]
     results = dict(runner.forked(jobs, 2, two_exercises(), master(), None))
     assert {s: r.notes for s, r in results.items()} == {
         s: [f"graded /{s}.ipynb"] for s in ("alice", "bob", "carol")
     }
-    assert failing_forks == {"alice": 0, "bob": 0}
+    assert failing_forks["forks"] == 0
+
+
+def test_forks_that_keep_failing_beside_a_running_worker_cost_nobody_anything(failing_forks):
+    # The first worker starts; every later fork fails (a fork bomb beside the run): that one
+    # worker grades every submission.
+    failing_forks["most"] = 1
+    jobs = [(s, f"/{s}.ipynb", [], None) for s in ("alice", "bob", "carol", "dave")]
+    results = dict(runner.forked(jobs, 2, two_exercises(), master(), None))
+    assert {s: r.notes for s, r in results.items()} == {
+        s: [f"graded /{s}.ipynb"] for s in ("alice", "bob", "carol", "dave")
+    }
+    assert failing_forks["started"] == ["alice"]
 
 
 def test_a_fork_that_keeps_failing_costs_only_its_own_submission(failing_forks):
-    failing_forks.update(bob=10**6)
+    # No worker runs and none can be forked: the submission waiting for one is reported not
+    # graded after FORK_ATTEMPTS tries; once forks work again, the rest is graded.
+    failing_forks["forks"] = runner.FORK_ATTEMPTS
     jobs = [(s, f"/{s}.ipynb", [], None) for s in ("alice", "bob", "carol")]
     results = dict(runner.forked(jobs, 1, two_exercises(), master(), None))
     assert sorted(results) == ["alice", "bob", "carol"]
-    assert not results["alice"].grader_error and not results["carol"].grader_error
-    bob = results["bob"]
-    assert bob.grader_error and bob.score == 0
-    assert bob.notes[0] == msg.FORK_FAILED.format(
+    assert not results["bob"].grader_error and not results["carol"].grader_error
+    alice = results["alice"]
+    assert alice.grader_error and alice.score == 0
+    assert alice.notes[0] == msg.FORK_FAILED.format(
         error="BlockingIOError: [Errno 11] Resource temporarily unavailable"
     )
-    assert failing_forks["bob"] == 10**6 - runner.FORK_ATTEMPTS
+    assert failing_forks["forks"] == 0 and failing_forks["started"] == ["bob"]
+
+
+def test_one_worker_grades_many_submissions_and_a_dead_one_is_replaced(monkeypatch):
+    def grade_one(student, path, notes, assignment, master, limits, seed=None):  # noqa: ARG001
+        if student == "sigkill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return Result(student, {}, notes=[f"pid {os.getpid()}"])
+
+    monkeypatch.setattr(runner, "grade_one", grade_one)
+    monkeypatch.setattr(runner, "WORKER_JOBS", 3)
+    students = ["a", "b", "c", "d", "sigkill", "e", "f"]
+    jobs = [(s, None, [], None) for s in students]
+    results = dict(runner.forked(jobs, 1, two_exercises(), master(), None))
+    pid = {s: results[s].notes[0] for s in students if s != "sigkill"}
+    # Three per worker (WORKER_JOBS), then a fresh one; the one that died is replaced at once.
+    assert pid["a"] == pid["b"] == pid["c"] != pid["d"]
+    assert len({pid["d"], pid["e"], pid["f"]}) == 2 and pid["e"] == pid["f"] != pid["d"]
+    assert results["sigkill"].grader_error
+
+
+def test_a_retired_worker_ends(monkeypatch):
+    """A worker that keeps a copy of its own pipe's writing end never sees that end: each
+    retired worker must have exited by the time the pool is closed, not been killed."""
+    monkeypatch.setattr(runner, "WORKER_JOBS", 1)
+    monkeypatch.setattr(runner, "grade_one", _fake_grade_one)
+    ended = []
+    reap = runner.Worker.reap
+
+    def watched(self, timeout=5.0):
+        reap(self, timeout=timeout)
+        ended.append(self.process.exitcode)
+
+    monkeypatch.setattr(runner.Worker, "reap", watched)
+    jobs = [(s, None, [], None) for s in ("a", "b", "c")]
+    assert sorted(s for s, _ in runner.forked(jobs, 2, two_exercises(), master(), None)) == ["a", "b", "c"]
+    assert ended == [0, 0, 0]
 
 
 def test_forked_of_no_jobs_yields_nothing():

@@ -93,17 +93,22 @@ def test_a_slot_gets_a_fresh_zygote_after_its_quota_or_when_it_died(monkeypatch)
     slots = runner.Slots(1, _Master(), Limits())
     seen = []
     for _ in range(3):
-        index, mine = slots.take()
-        seen.append(mine)
-        slots.give_back(index)
+        seen.append(slots.fresh_zygote(0))
+        slots.sent(0)  # one kernel of it per submission its worker is sent
     assert seen[0] is seen[1] is _FakeZygote.started[0] and seen[2] is _FakeZygote.started[1]
     assert _FakeZygote.started[0].closed and not _FakeZygote.started[1].closed
     _FakeZygote.started[1].dead = True
-    index, mine = slots.take()
-    assert mine is _FakeZygote.started[2] and _FakeZygote.started[1].closed
-    slots.give_back(index)
+    assert slots.fresh_zygote(0) is _FakeZygote.started[2] and _FakeZygote.started[1].closed
     slots.close()
     assert all(z.closed for z in _FakeZygote.started)
+
+
+def test_cold_slots_start_no_zygote(monkeypatch):
+    monkeypatch.setattr(zygote, "Zygote", _FakeZygote)
+    _FakeZygote.started = []
+    slots = runner.Slots(2, _Master(), Limits(), warm=False)
+    assert slots.fresh_zygote(0) is None and slots.fresh_zygote(1) is None
+    assert _FakeZygote.started == []
 
 
 def test_a_dead_zygote_is_not_used_and_the_kernel_is_cold_with_a_note(monkeypatch):
