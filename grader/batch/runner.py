@@ -448,7 +448,9 @@ def _forked(jobs, assignment, master, limits, seeds, while_starting, slots):
     failed_forks = {}  # student -> forks that failed for it while no worker ran
     idle = list(range(len(slots.workers)))
     busy = {}  # slot -> student
-    while pending or busy:
+
+    def hand_out():
+        """Give idle slots pending jobs; yield the submissions no worker could be forked for."""
         while pending and idle:
             # A slot whose worker can take the job first: a fork is needed only when none can.
             ready_slots = [i for i in idle if slots.worker(i) is not None]
@@ -466,7 +468,7 @@ def _forked(jobs, assignment, master, limits, seeds, while_starting, slots):
                     slots.retire(index)
                     continue
                 if busy:  # out of processes (EAGAIN), e.g. a fork bomb beside it: once one is done
-                    break
+                    return
                 tries = failed_forks[job[0]] = failed_forks.get(job[0], 0) + 1
                 if tries >= FORK_ATTEMPTS:
                     pending.pop(0)
@@ -474,10 +476,13 @@ def _forked(jobs, assignment, master, limits, seeds, while_starting, slots):
                     yield job[0], zero_result(job[0], assignment, master, reason, grader_error=True)
                     continue
                 time.sleep(FORK_BACKOFF * 2 ** (tries - 1))  # nothing will end to free a process
-                break
+                return
             pending.pop(0)
             idle.remove(index)
             busy[index] = job[0]
+
+    while pending or busy:
+        yield from hand_out()
         if while_starting is not None:
             while_starting()
             while_starting = None
@@ -487,6 +492,7 @@ def _forked(jobs, assignment, master, limits, seeds, while_starting, slots):
         ready = multiprocessing.connection.wait(
             [w.results for w in running.values()] + [w.process.sentinel for w in running.values()]
         )
+        done = []
         for index, current in running.items():
             if current.results not in ready and current.process.sentinel not in ready:
                 continue
@@ -511,7 +517,11 @@ def _forked(jobs, assignment, master, limits, seeds, while_starting, slots):
                 )
             elif result.grader_error:
                 slots.retire(index)  # a worker that failed (a MemoryError, say) grades nothing more
-            yield student, result
+            done.append((student, result))
+        # The workers get their next submissions before these results are handed on: the caller
+        # writes the gradebook (a commit waits for the disk) while they grade.
+        yield from hand_out()
+        yield from done
     if while_starting is not None:  # no job at all: called all the same
         while_starting()
 
