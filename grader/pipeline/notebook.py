@@ -58,7 +58,10 @@ def read_notebook(path: str, limits: Limits | None = None) -> nbformat.NotebookN
     if limits is not None and len(raw["cells"]) > limits.max_cells:
         raise ValueError(msg.NOTEBOOK_TOO_MANY_CELLS.format(cells=len(raw["cells"]), limit=limits.max_cells))
     try:
-        nb = nbformat.reads(json.dumps(raw), as_version=4)
+        # What nbformat.reads does to a version 4 notebook, from the dict already parsed (reads
+        # would serialise and parse it again, then validate, which only logs): a tenth of a
+        # submission's grading time in this process.
+        nb = nbformat.v4.to_notebook_json(raw)
     except Exception as exc:
         raise ValueError(msg.NOTEBOOK_INVALID.format(error=type(exc).__name__))
     for cell in nb.cells:

@@ -65,6 +65,46 @@ def test_read_notebook_joins_sources_given_as_lists_of_lines(tmp_path):
     assert nb.cells[2].source == "x = 1\ny = 2"
 
 
+ODD_BUT_READABLE = [
+    ("sources as lists", lambda nb: nb["cells"][2].update(source=["x = 1\n", "y = 2"])),
+    (
+        "outputs with lists",
+        lambda nb: nb["cells"][2].update(
+            outputs=[{"output_type": "stream", "name": "stdout", "text": ["a\n", "b"]}], execution_count=3
+        ),
+    ),
+    (
+        "transient display data",
+        lambda nb: nb["cells"][2].update(
+            outputs=[
+                {
+                    "output_type": "display_data",
+                    "data": {"text/plain": ["x"]},
+                    "metadata": {},
+                    "transient": {"display_id": "d"},
+                }
+            ]
+        ),
+    ),
+    ("duplicate cell ids", lambda nb: nb["cells"][1].update(id=nb["cells"][0]["id"])),
+    ("schema-invalid metadata", lambda nb: nb["metadata"].update(kernelspec=7)),
+    ("attachments", lambda nb: nb["cells"][0].update(attachments={"a.png": {"image/png": ["iVBO", "Rw=="]}})),
+]
+
+
+@pytest.mark.parametrize("label, change", ODD_BUT_READABLE, ids=[o[0] for o in ODD_BUT_READABLE])
+def test_read_notebook_reads_what_nbformat_reads(tmp_path, label, change):
+    """read_notebook skips nbformat.reads' second parse and its validation (which only logs, and
+    renames duplicate cell ids: grading numbers every cell anew when it renders): what it returns
+    is what reads would have returned, but for the cell ids."""
+    data = _with(change)
+    ours, theirs = read_notebook(_write(tmp_path, data)), nbformat.reads(data, as_version=4)
+    for nb in (ours, theirs):
+        for cell in nb.cells:
+            cell.pop("id", None)
+    assert ours == theirs
+
+
 def _student(edit=None):
     nb = nbformat.reads(json.dumps(_valid()), as_version=4)  # as read_notebook gives it
     nb.cells[2].source = "def add(a, b):\n    return a + b"
