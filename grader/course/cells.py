@@ -6,7 +6,7 @@ and the source notebook says which cells are graded, for how many points,
 and which are ``exploratory`` (skipped while grading).
 """
 
-import copy
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -42,13 +42,18 @@ class Master:
     demonstration: set[str] = field(default_factory=set)  # normalized sources of unlocked lesson cells
     # exercise -> its probe's source, built by grader.pipeline.grade.prepared_master
     probes: dict[str, str] = field(default_factory=dict)
+    _cell_json: dict | None = field(default=None, repr=False, compare=False)  # grade id -> JSON of its cell
 
     def cell(self, grade_id):
         """A copy of the release's cell ``grade_id`` (``KeyError`` if there is none)."""
-        for cell in self.release["cells"]:
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-                return copy.deepcopy(cell)
-        raise KeyError(grade_id)
+        # Each submission copies every locked cell: from its JSON text (parsed in C), not by
+        # NotebookNode's deepcopy, which was a tenth of a submission's grading time.
+        if self._cell_json is None:
+            self._cell_json = {}
+            for cell in self.release["cells"]:
+                gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                self._cell_json.setdefault(gid, json.dumps(cell))
+        return nbformat.from_dict(json.loads(self._cell_json[grade_id]))
 
     def is_exploratory(self, cell):
         """Whether ``cell`` is tagged exploratory, or is an exploratory cell of the source."""
