@@ -7,8 +7,9 @@ configuration otherwise) and this course's grader (``python -m grader grade``, o
 worker per CPU, including its check that the assignment is registered) twice: with
 warm kernels (forked from a zygote per worker, ``grader.sandbox.zygote``) and with
 cold ones (``GRADER_WARM_KERNELS=0``), each on a copy of the same registered
-gradebook (see :func:`gradebook`); then the warm grader alone on 1,000 submissions
-(``BENCH_LARGE``, 0 to skip).  CPU is measured with a ``cpuacct`` cgroup around each
+gradebook (see :func:`gradebook`), and with warm kernels on a local Dask cluster of as
+many worker processes (``--scheduler``, the cluster path; ``BENCH_DASK=0`` to skip); then
+the warm grader alone on 1,000 submissions (``BENCH_LARGE``, 0 to skip).  CPU is measured with a ``cpuacct`` cgroup around each
 command where one can be made (``RUSAGE_CHILDREN`` misses the kernels the grader
 SIGKILLs), else from ``RUSAGE_CHILDREN`` (and says so).  A per-submission breakdown
 (fork and isolation, student cells, probes, judging, rendering, closing the kernel,
@@ -50,6 +51,7 @@ L1W3 = load(ASSIGNMENT)
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "20,200").split(","))
 LARGE = int(os.environ.get("BENCH_LARGE", "1000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
+DASK = os.environ.get("BENCH_DASK", "1") != "0"
 
 
 def make_submissions(folder, n, seed=2030):
@@ -179,11 +181,17 @@ def stock(tmp, submitted, name):
     ), db
 
 
-def ours(tmp, submitted, name, warm=True):
-    """``(seconds, worker MB, kernel MB, CPU s, how, db)`` of ``make grade`` with warm or cold kernels."""
+def ours(tmp, submitted, name, warm=True, scheduler=None):
+    """``(seconds, worker MB, kernel MB, CPU s, how, db)`` of ``make grade`` with warm or cold kernels.
+
+    ``scheduler``: the address of a Dask scheduler to grade on (``--scheduler``) instead of the
+    forked workers; the CPU figure is then the grading command's alone (the Dask workers are
+    processes of their own).
+    """
     autograded = os.path.join(tmp, f"{name}_autograded")
     db = gradebook(tmp, name)
     env = dict(tool_env(), GRADER_WARM_KERNELS="1" if warm else "0")
+    where = ["--scheduler", scheduler] if scheduler else ["--workers", str(WORKERS)]
     seconds, _, cpu, how = timed(
         [
             sys.executable,
@@ -197,8 +205,7 @@ def ours(tmp, submitted, name, warm=True):
             autograded,
             "--db",
             db,
-            "--workers",
-            str(WORKERS),
+            *where,
         ],
         env=env,
     )
@@ -308,6 +315,28 @@ def _zygote_rss():
         except OSError:
             continue
     return best
+
+
+def on_dask(tmp, submitted, n):
+    """``(seconds, db)`` of grading on a local Dask cluster of :data:`WORKERS` worker processes.
+
+    The cluster is started first and warmed with one run on the first submission (each Dask
+    worker process starts its zygote on its first task, as on a real cluster that grades
+    batch after batch), so the figure is the cluster path's per-submission cost, not its
+    start-up.  Warm kernels, as ``make grade``'s.
+    """
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        first = os.path.join(tmp, f"dask_first_{n}")
+        student = sorted(os.listdir(submitted))[0]
+        shutil.copytree(os.path.join(submitted, student), os.path.join(first, student))
+        for _ in range(WORKERS):  # one task per worker, most likely: each starts its zygote
+            ours(tmp, first, f"dask_warmup_{n}", True, cluster.scheduler_address)
+        seconds, _, _, _, _, db = ours(tmp, submitted, f"dask_{n}", True, cluster.scheduler_address)
+    return seconds, db
 
 
 def totals(db):
@@ -427,6 +456,14 @@ def main():
                     flush=True,
                 )
             row["same_scores"] = row["warm"][5] == row["cold"][5]
+            if DASK:
+                d_sec, d_db = on_dask(tmp, submitted, n)
+                row["dask"] = (d_sec, totals(d_db) == row["warm"][5])
+                print(
+                    f"  on a local Dask cluster ({WORKERS} worker processes, warm kernels): {d_sec:.1f} s "
+                    f"({d_sec / n * 1000:.0f} ms per submission, {s_sec / d_sec:.1f}x stock)",
+                    flush=True,
+                )
             rows.append(row)
         large = None
         if LARGE:
@@ -477,6 +514,21 @@ def write_results(rows, large, steps, loads, how, validation):
             f"| {LARGE} | — | {large[0]:.1f} s ({large[0] / 60:.1f} min; CPU {large[2]:.1f} s) | — | — | — | "
             f"{large[1]:.0f} MB |"
         )
+    dask = [r for r in rows if "dask" in r]
+    if dask:
+        lines += [
+            "",
+            f"On a local Dask cluster ({WORKERS} worker processes, one thread each, warm kernels; "
+            "`--scheduler`; the cluster started and each worker's zygote warmed before the timing): "
+            + "; ".join(
+                f"{r['n']} submissions {r['dask'][0]:.1f} s ({r['dask'][0] / r['n'] * 1000:.0f} ms per "
+                f"submission, {r['stock'][0] / r['dask'][0]:.1f}x stock; "
+                f"{'the same scores as' if r['dask'][1] else 'scores DIFFERENT from'} the forked workers')"
+                for r in dask
+            )
+            + ".",
+            "",
+        ]
     lines += [
         "",
         "Validating a correct notebook (the release with the solutions filled in; the exploratory cells, "
@@ -512,7 +564,7 @@ def write_results(rows, large, steps, loads, how, validation):
         lines.append("")
     lines += [
         "Regenerate with `make bench` (`BENCH_SIZES=20,200`, `BENCH_LARGE=0` skips the 1,000-submission "
-        "run; `BENCH_WORKERS=n`).",
+        "run; `BENCH_DASK=0` the Dask cluster; `BENCH_WORKERS=n`).",
     ]
     with open(os.path.join(HERE, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -128,8 +128,8 @@ class Limits:
     )
     grader_memory_mb: int = _limit(
         512,
-        "MiB of address space a forked grading worker may add while grading one submission "
-        "(`make grade` without Dask)",
+        "MiB of address space a forked grading worker may add to what it held when forked, "
+        "while grading its submissions (`make grade` without Dask)",
     )
     notebook_mb: int = _limit(50, "MiB: the largest notebook file read; a larger one scores 0 with a note")
     max_cells: int = _limit(2000, "cells a notebook may have; more scores 0 with a note")
