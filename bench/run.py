@@ -252,6 +252,7 @@ def breakdown(tmp, submitted, warm, n=20):
 
     patches = [
         (zygote, "start_kernel", "fork and isolation"),
+        (zygote, "started", "fork and isolation"),  # the wait for a kernel started early
         (grade, "run_cells", "student cells"),
         (kernel.Kernel, "probe", "probes"),
         (grade, "verdict_of", "judging"),

@@ -74,8 +74,12 @@ class Run:
         """The hidden cases ``exercise`` is probed and judged on in this run."""
         return (self.cases if self.cases is not None else assignment.spec.cases)[exercise]
 
-    def start(self) -> Kernel:
-        """A fresh kernel with ``notebook_timeout``, or what is left of the submission's time if less."""
+    def start(self, wait: bool = True) -> Kernel:
+        """A fresh kernel with ``notebook_timeout``, or what is left of the submission's time if less.
+
+        ``wait=False`` returns before the kernel is ready (it starts while the caller reads
+        the notebook); the next ``start()`` then waits for that kernel rather than making one.
+        """
         left = self.deadline - time.monotonic()
         if left <= 1:
             raise KernelDied("no time left for the submission")
@@ -84,8 +88,11 @@ class Run:
             from dataclasses import replace
 
             limits = replace(limits, notebook_timeout=left)
+        if self.kernel is not None:  # started early; a cold one instead if its zygote failed
+            self.kernel = zygote.started(self.kernel, self.workdir, limits, self.notes, cold=Kernel)
+            return self.kernel
         # Warm (forked from this worker's zygote) where the runner installed one, else cold.
-        self.kernel = zygote.start_kernel(self.workdir, limits, self.notes, cold=Kernel)
+        self.kernel = zygote.start_kernel(self.workdir, limits, self.notes, cold=Kernel, wait=wait)
         return self.kernel
 
     def stop(self) -> None:
@@ -267,31 +274,39 @@ def grade_submission(
     """
     started = time.monotonic()
     notes = list(extra_notes)
-    try:
-        nb = read_notebook(path, limits)
-    except (OSError, ValueError) as exc:
-        reason = str(exc)
-        result = zero_result(student, assignment, master, reason, notes + [reason])
-        result.seconds = time.monotonic() - started
-        return result
-    cells, more = normalize(nb, master)
-    notes += more
-    for cell in cells:
-        if cell.get("cell_type") == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-    cases = assignment.hidden_cases(assignment.submission_seed(student) if seed is None else seed)
     workdir = tempfile.mkdtemp(prefix="grade-")
     # The whole submission's time, restarts included; each kernel also stops at notebook_timeout
     # (Run.start), so one hung kernel cannot leave nothing for the re-runs.
-    run = Run(cells, master, limits, workdir, deadline=started + limits.submission_timeout, cases=cases)
+    run = Run([], master, limits, workdir, deadline=started + limits.submission_timeout)
     try:
         for name, content in master.helpers.items():
             with open(os.path.join(workdir, name), "w", encoding="utf-8") as f:
                 f.write(content)
+        # The kernel starts (its pid 1 joins its cgroup, which waits for an RCU grace period, and
+        # mounts its /tmp) while this process reads the notebook; no student code runs before
+        # execute(), and a notebook that cannot be read costs its kernel only.
+        try:
+            run.start(wait=False)
+        except KernelDied:
+            run.kernel = None  # execute() starts one again and reports why it could not
+        try:
+            nb = read_notebook(path, limits)
+        except (OSError, ValueError) as exc:
+            reason = str(exc)
+            result = zero_result(student, assignment, master, reason, notes + [reason])
+            result.seconds = time.monotonic() - started
+            return result
+        run.cells, more = normalize(nb, master)
+        notes += more
+        for cell in run.cells:
+            if cell.get("cell_type") == "code":
+                cell["outputs"], cell["execution_count"] = [], None
+        run.cases = assignment.hidden_cases(assignment.submission_seed(student) if seed is None else seed)
         answers = execute(run, assignment, OutputBudget(limits.notebook_output_mb * 1024 * 1024))
     finally:
         run.stop()
         remove_tree(workdir)
+    cells = run.cells
     notes += run.notes
     verdicts = {}
     for gid, (exercise, points) in master.tests.items():

@@ -72,8 +72,9 @@ class Kernel:
     """
 
     warm = False  # forked from a zygote (grader.sandbox.zygote.WarmKernel), not started cold
+    started = True  # said it is ready (False from __init__ until wait_started)
 
-    def __init__(self, workdir, limits):
+    def __init__(self, workdir, limits, wait=True):
         # Every path that runs students' code starts here: none runs it unisolated unasked.
         sandbox.require_isolation()
         self.limits = limits
@@ -112,11 +113,29 @@ class Kernel:
         # Writes must never block for ever: a kernel that stops reading fills the pipe.
         os.set_blocking(self._req_w, False)
         self._seq = _random_seq
+        self.started = False
+        if wait:
+            self.wait_started()
+
+    def wait_started(self):
+        """Wait until the kernel says it is ready (idempotent; the first request waits too).
+
+        Made with ``wait=False``, a kernel starts while its caller does other work (a
+        submission is read while its kernel joins its cgroup and mounts its ``/tmp``).
+        Raises ``KernelDied`` when it does not start; nothing of it is left then.
+        """
+        if self.started:
+            return
         try:
-            self._read(min(60.0, limits.notebook_timeout), "starting the kernel")
+            self._finish_spawn()
+            self._read(min(60.0, self.limits.notebook_timeout), "starting the kernel")
         except BaseException:
             self.close()  # no process or cgroup may outlive a kernel that failed to start
             raise
+        self.started = True
+
+    def _finish_spawn(self):
+        """The part of the start that :meth:`_spawn` leaves for later (nothing, for a cold kernel)."""
 
     def _spawn(self, workdir, req_r, resp_w):
         """Start the kernel's process: bubblewrap, then ``python -I _grader_kernel.py`` (cold)."""
@@ -303,6 +322,7 @@ class Kernel:
     def _request(self, message, what, answer_op, on_call=None, max_bytes=None):
         if self.dead:
             raise KernelDied(self.dead)
+        self.wait_started()
         timeout = min(self.limits.cell_timeout, max(0.0, self.deadline - time.monotonic()))
         seq = self._seq()
         data = json.dumps(dict(message, timeout=timeout, seq=seq)).encode("utf-8")

@@ -206,6 +206,15 @@ class Zygote:
         (see :meth:`WarmKernel._fork_request`); ``cgroup_fds`` are the submission's
         ``cgroup.procs`` files, written by the kernel's pid 1 to join the group.
         """
+        return self.begin(req_r, resp_w, request, cgroup_fds).finish()
+
+    def begin(self, req_r, resp_w, request, cgroup_fds=()):
+        """Have the zygote fork a kernel as :meth:`spawn` does; return once it has forked.
+
+        The kernel's pid 1 confines itself meanwhile (joining a cgroup waits for the
+        kernel's RCU grace period, about 10 ms): :meth:`Starting.finish` waits for its
+        hello and returns the :class:`Child`.
+        """
         with self._lock:
             if self.broken:
                 raise ZygoteError(self.broken)
@@ -235,14 +244,7 @@ class Zygote:
                 self._ready = True
                 if answer.get("op") != "forked":
                     raise ZygoteError(str(answer.get("error", "the zygote could not fork"))[:300])
-                pids = []
-                hello = _recv_json(host, FORK_TIMEOUT, "confining a kernel", pids)
-                if not hello or hello.get("op") != "hello" or not pids:
-                    error = (hello or {}).get("error", "its pid 1 ended before the kernel started")
-                    raise ZygoteError(f"a kernel's set-up failed: {str(error)[:300]}")
-                self.kernels += 1
-                self.live += 1
-                return Child(host, pids[0], self)
+                return Starting(host, self)
             except BaseException:
                 host.close()
                 inner.close()
@@ -276,6 +278,32 @@ class Zygote:
                 pass
             self.proc.wait()
         remove_tree(self._workdir)
+
+
+class Starting:
+    """A kernel the zygote forked whose pid 1 has not said hello yet (:meth:`Zygote.begin`)."""
+
+    def __init__(self, host, zygote):
+        self.host, self.zygote = host, zygote
+
+    def finish(self):
+        """Wait for pid 1's hello; its :class:`Child` (``ZygoteError`` if its set-up failed)."""
+        try:
+            pids = []
+            hello = _recv_json(self.host, FORK_TIMEOUT, "confining a kernel", pids)
+            if not hello or hello.get("op") != "hello" or not pids:
+                error = (hello or {}).get("error", "its pid 1 ended before the kernel started")
+                raise ZygoteError(f"a kernel's set-up failed: {str(error)[:300]}")
+        except BaseException:
+            self.host.close()  # pid 1 ends with the host's end of its control socket
+            raise
+        self.zygote.kernels += 1
+        self.zygote.live += 1
+        return Child(self.host, pids[0], self.zygote)
+
+    def abandon(self):
+        """Give the kernel up before its hello: pid 1 ends with its control socket."""
+        self.host.close()
 
 
 class Child:
@@ -329,13 +357,25 @@ class WarmKernel(Kernel):
 
     warm = True
 
-    def __init__(self, workdir, limits, zygote):
+    def __init__(self, workdir, limits, zygote, wait=True):
         self.zygote = zygote
         self.child = None
+        self._starting = None  # the zygote forked it; its pid 1's hello is still to come
         try:
-            super().__init__(workdir, limits)
+            super().__init__(workdir, limits, wait)
         except KernelDied as exc:  # before any student code: the zygote's failure, not the student's
             raise ZygoteError(str(exc)) from exc
+
+    def wait_started(self):
+        try:
+            super().wait_started()
+        except KernelDied as exc:  # still before any student code
+            raise ZygoteError(str(exc)) from exc
+
+    def _finish_spawn(self):
+        if self._starting is not None:
+            starting, self._starting = self._starting, None
+            self.child = starting.finish()
 
     def _fork_request(self, inside):
         limits, mb = self.limits, 1024 * 1024
@@ -360,7 +400,7 @@ class WarmKernel(Kernel):
             raise ZygoteError("no uid of its own for the kernel")
         fds = self.cgroup.open_procs() if self.cgroup is not None else []
         try:
-            self.child = self.zygote.spawn(req_r, resp_w, self._fork_request(self.zygote.inside), fds)
+            self._starting = self.zygote.begin(req_r, resp_w, self._fork_request(self.zygote.inside), fds)
         finally:
             for fd in fds:
                 os.close(fd)
@@ -384,6 +424,11 @@ class WarmKernel(Kernel):
         return self.returncode
 
     def _kill(self):
+        if self._starting is not None:  # given up before it started: its hello first, so it has a pid
+            try:
+                self._finish_spawn()
+            except ZygoteError:
+                pass  # its pid 1 ended
         if self.child is None:
             return
         self.child.kill()
@@ -440,21 +485,37 @@ def retire(zygote):
         zygote.close()
 
 
-def start_kernel(workdir, limits, notes=None, cold=Kernel):
+def start_kernel(workdir, limits, notes=None, cold=Kernel, wait=True):
     """A kernel for the files in ``workdir``: warm from this process's zygote where one is installed.
 
     A zygote that cannot make it costs only time: the kernel is started cold (``cold``,
     called as ``Kernel`` is), and ``notes`` (a list) gets
-    :data:`grader.messages.WARM_KERNEL_FALLBACK` once.
+    :data:`grader.messages.WARM_KERNEL_FALLBACK` once.  ``wait=False``: a warm kernel is
+    returned before it is ready; :func:`started` then waits (with the same fallback).
     """
     zygote = _current
     if zygote is not None and zygote.broken is None:
         try:
-            return WarmKernel(workdir, limits, zygote)
+            return WarmKernel(workdir, limits, zygote, wait=wait)
         except ZygoteError as exc:
-            if zygote.broken is None:
-                zygote.broken = str(exc)  # one failed set-up is enough: the rest of it goes cold
-            note = msg.WARM_KERNEL_FALLBACK.format(reason=exc)
-            if notes is not None and note not in notes:
-                notes.append(note)
+            _fell_back(zygote, exc, notes)
+    return cold(workdir, limits)  # a cold kernel's own start is waited for here
+
+
+def started(kernel, workdir, limits, notes=None, cold=Kernel):
+    """``kernel`` (from ``start_kernel(..., wait=False)``) once ready, or a cold one if its zygote failed."""
+    try:
+        kernel.wait_started()  # a cold kernel has started already
+        return kernel
+    except ZygoteError as exc:  # only a warm kernel raises it, before any student code ran
+        kernel.close()
+        _fell_back(kernel.zygote, exc, notes)
     return cold(workdir, limits)
+
+
+def _fell_back(zygote, exc, notes):
+    if zygote.broken is None:
+        zygote.broken = str(exc)  # one failed set-up is enough: the rest of it goes cold
+    note = msg.WARM_KERNEL_FALLBACK.format(reason=exc)
+    if notes is not None and note not in notes:
+        notes.append(note)

@@ -124,7 +124,7 @@ def test_a_failing_warm_start_gives_a_cold_kernel_and_one_note(monkeypatch):
     class Failing:
         broken = None
 
-    def fail(workdir, limits, z):
+    def fail(workdir, limits, z, wait=True):  # noqa: ARG001 (WarmKernel's signature)
         raise zygote.ZygoteError("set-up failed")
 
     monkeypatch.setattr(zygote, "_current", Failing())
