@@ -7,7 +7,8 @@ home, host ``/tmp`` or any other folder of the machine (such as another
 checkout of the course).  It writes only a size-limited tmpfs of its own
 (``/tmp``, its working directory, and ``/dev/shm``), which vanishes with it;
 it has no network, and its own PID, IPC and UTS namespaces; a seccomp
-filter refuses the kernel-keyring system calls (see ``grader.sandbox.seccomp``);
+filter refuses the kernel-keyring system calls, and the kernel's own filter also a user
+namespace, every mount call and ``setns`` (see ``grader.sandbox.seccomp``);
 its arguments reach bubblewrap by descriptor, so ``/proc/1/cmdline`` shows
 no host path.  Run as root, each submission's kernel gets a uid of its own,
 unique on the machine while it lives (:class:`KernelUid`), which makes the
@@ -173,6 +174,7 @@ def protections():
         "bounded /tmp and /dev/shm of its own; no network; own process and IPC namespaces (bubblewrap)": bw,
         "a bounded number of files in /tmp and /dev/shm (bubblewrap)": inode_limits(),
         "no kernel keyrings, BPF, perf or io_uring (seccomp)": bw and seccomp.supported(),
+        msg.PROTECTION_NO_USERNS: bw and seccomp.supported(),
         "a uid of its own per submission (root + bubblewrap)": uid,
         "a bounded number of processes per submission (cgroup pids.max, else RLIMIT_NPROC)": (
             process_limit_active()

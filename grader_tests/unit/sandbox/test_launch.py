@@ -5,6 +5,7 @@ import os
 import pytest
 
 from grader import ROOT
+from grader import messages as msg
 from grader.limits import Limits
 from grader.sandbox import launch as sandbox
 from grader.sandbox import seccomp
@@ -441,3 +442,15 @@ def test_a_subreaper_worker_kills_the_processes_a_kernel_detached(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 0
     survivor = int(marker.read_text())
     assert not os.path.exists(f"/proc/{survivor}") or "Z" in open(f"/proc/{survivor}/stat").read().split()[2]
+
+
+@pytest.mark.parametrize("bwrap", [True, False])
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64", "riscv64"])
+def test_the_protections_name_the_kernels_filter_where_it_holds(monkeypatch, bwrap, machine):
+    monkeypatch.setattr(sandbox, "bwrap_works", lambda: bwrap)
+    monkeypatch.setattr(sandbox, "separate_uid", lambda: False)
+    monkeypatch.setattr(seccomp.platform, "machine", lambda: machine)
+    active = sandbox.protections()[msg.PROTECTION_NO_USERNS]
+    assert active == (bwrap and machine != "riscv64")
+    assert "/" in msg.PROTECTION_NO_USERNS and "user namespace" in msg.PROTECTION_NO_USERNS
+    assert f"{msg.PROTECTION_NO_USERNS}: {'on' if active else 'OFF'}" in sandbox.protections_line()
