@@ -425,6 +425,10 @@ KERNELS_COLD = (
     "内核：冷启动（每份作业一个 bubblewrap 和新的解释器）/ "
     "kernels: cold (bubblewrap and a fresh interpreter per submission)"
 )
+PROTECTION_NO_USERNS = (
+    "内核不能创建用户命名空间、挂载或切换命名空间，因而无法挂载不受限的 tmpfs（seccomp）/ "
+    "no user namespace, mount or setns for the kernel, so no tmpfs of its own without bounds (seccomp)"
+)
 WARM_KERNEL_FALLBACK = (
     "预热内核不可用，本作业改用冷启动内核（隔离相同）/ "
     "the warm kernel was not available, so this submission got a cold one (the same isolation): {reason}"

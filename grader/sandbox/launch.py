@@ -7,7 +7,8 @@ home, host ``/tmp`` or any other folder of the machine (such as another
 checkout of the course).  It writes only a size-limited tmpfs of its own
 (``/tmp``, its working directory, and ``/dev/shm``), which vanishes with it;
 it has no network, and its own PID, IPC and UTS namespaces; a seccomp
-filter refuses the kernel-keyring system calls (see ``grader.sandbox.seccomp``);
+filter refuses the kernel-keyring system calls, and the kernel's own filter also a user
+namespace, every mount call and ``setns`` (see ``grader.sandbox.seccomp``);
 its arguments reach bubblewrap by descriptor, so ``/proc/1/cmdline`` shows
 no host path.  Run as root, each submission's kernel gets a uid of its own,
 unique on the machine while it lives (:class:`KernelUid`), which makes the
@@ -173,6 +174,7 @@ def protections():
         "bounded /tmp and /dev/shm of its own; no network; own process and IPC namespaces (bubblewrap)": bw,
         "a bounded number of files in /tmp and /dev/shm (bubblewrap)": inode_limits(),
         "no kernel keyrings, BPF, perf or io_uring (seccomp)": bw and seccomp.supported(),
+        msg.PROTECTION_NO_USERNS: bw and seccomp.supported(),
         "a uid of its own per submission (root + bubblewrap)": uid,
         "a bounded number of processes per submission (cgroup pids.max, else RLIMIT_NPROC)": (
             process_limit_active()
@@ -284,7 +286,7 @@ def _mount_bounded_tmpfs(args):
 
     Runs standalone (``python -I -S -c``, see :func:`_setup_program`): it imports only the
     standard library, and every value it needs is in ``args``:
-    ``[work, tmp bytes, shm bytes, inodes, uid, gid, "--", program...]``.  The files
+    ``[work, tmp bytes, shm bytes, inodes, uid, gid, filter, "--", program...]``.  The files
     bubblewrap put in ``work`` (on its own, unbounded-inode ``/tmp``) are copied, read-only,
     onto the new ``/tmp``, which then covers bubblewrap's.  Then ``program`` replaces this
     process: as root it is ``setpriv``, which takes the kernel's uid and drops every
@@ -292,13 +294,16 @@ def _mount_bounded_tmpfs(args):
     namespace, holding only ``CAP_SYS_ADMIN`` and ``CAP_SETFCAP``), it first moves into a user
     namespace of its own in which it is ``uid``, so no capability it keeps there is one over
     these mounts, and empties its bounding and ambient sets, so the kernel it execs as a
-    uid other than 0 has none at all.
+    uid other than 0 has none at all.  Last, ``filter`` (hex, or ``-`` for a zygote, which
+    mounts for each kernel and lets each install it) is installed as a seccomp filter over
+    bubblewrap's: the kernel's (``seccomp.kernel_program`` of this package), so no user
+    namespace, mount or ``setns`` of its own, after this step's own ones.
     """
     import ctypes
     import os
 
-    work, tmp_bytes, shm_bytes, inodes, uid, gid = args[:6]
-    program = args[7:]
+    work, tmp_bytes, shm_bytes, inodes, uid, gid, kernel_filter = args[:7]
+    program = args[8:]
     libc = ctypes.CDLL(None, use_errno=True)
     libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
 
@@ -335,6 +340,19 @@ def _mount_bounded_tmpfs(args):
             cap += 1  # until the first number past the last capability this Linux knows
         check(cap == 0, "bounding set")
         check(libc.prctl(pr_cap_ambient, pr_cap_ambient_clear_all, 0, 0, 0), "ambient set")
+    if kernel_filter != "-":
+        pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+
+        class SockFprog(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+        data = bytes.fromhex(kernel_filter)
+        code = ctypes.create_string_buffer(data, len(data))
+        fprog = SockFprog(len(data) // 8, ctypes.cast(code, ctypes.c_void_p))
+        one, zero = ctypes.c_ulong(1), ctypes.c_ulong(0)
+        check(libc.prctl(pr_set_no_new_privs, one, zero, zero, zero), "no_new_privs")
+        mode = ctypes.c_ulong(seccomp_mode_filter)
+        check(libc.prctl(pr_set_seccomp, mode, ctypes.byref(fprog), zero, zero), "seccomp")
     os.execv(program[0], program)
 
 
@@ -344,7 +362,7 @@ def _setup_program():
     return inspect.getsource(_mount_bounded_tmpfs) + "\n\n_mount_bounded_tmpfs(__import__('sys').argv[1:])\n"
 
 
-def command(argv, workdir, limits, uid=None, keep_caps=()):
+def command(argv, workdir, limits, uid=None, keep_caps=(), zygote=False):
     """How to run ``argv`` in the sandbox, with the files of ``workdir`` in its working directory.
 
     Parameters
@@ -363,6 +381,11 @@ def command(argv, workdir, limits, uid=None, keep_caps=()):
         As root without ``uid``: the only capabilities the program keeps (a zygote's, which
         confines each kernel it forks itself; see ``grader.sandbox.zygote``).  Default: all
         of root's, which the inode-limit step gives up before a program runs as ``uid``.
+    zygote : bool, optional
+        The program is a zygote (``grader.sandbox.zygote``), which mounts and enters
+        namespaces for each kernel it forks: it runs under bubblewrap's seccomp filter only,
+        and each kernel installs the kernel's (``seccomp.kernel_program``) itself.  Default:
+        the program is a kernel, and gets the kernel's filter before it starts.
 
     Returns
     -------
@@ -474,6 +497,7 @@ def command(argv, workdir, limits, uid=None, keep_caps=()):
             str(limits.shm_mb * mb),
             str(limits.tmp_inodes),
             *user,
+            "-" if zygote or not seccomp.supported() else seccomp.kernel_program().hex(),
             "--",
         ] + program
     # The options (which name host paths) travel by descriptor: /proc/1/cmdline inside shows

@@ -1,13 +1,25 @@
-"""A seccomp filter for the grading kernel: no kernel keyrings, no BPF, perf, userfaultfd or io_uring.
+"""Seccomp filters for the sandbox: no kernel keyrings, BPF, perf, userfaultfd or io_uring; for the
+kernel also no user namespace, no mount and no namespace switch.
 
 Linux keyrings are shared by every process of a uid and outlive the
 process that filled them; bubblewrap's namespaces do not confine them, so a
-submission could leave data there for a later one.  The filter makes those
+submission could leave data there for a later one.  Both filters make those
 system calls fail with ``EPERM`` (and a few others that only widen the
-attack surface on the host's kernel).  It is a classic BPF program, built
-here for the machine's architecture and handed to bubblewrap (``--seccomp``);
-a system call from another architecture (32-bit) kills the process, an
-x32 one is refused.
+attack surface on the host's kernel).  They are classic BPF programs, built
+here for the machine's architecture; a system call from another
+architecture (32-bit) kills the process, an x32 one is refused.
+
+:func:`program` is bubblewrap's (``--seccomp``): everything in the sandbox runs under it,
+the mount step and the zygote included, which still create namespaces and mount.
+:func:`kernel_program` is installed on top of it by the last step before a kernel runs
+(the mount step of a cold kernel, ``launch._mount_bounded_tmpfs``; the kernel's own set-up
+in a zygote's child, ``zygote_child._kernel``).  It also refuses what a kernel never needs
+and what would let it escape its bounds: a user namespace of its own (``unshare`` or
+``clone`` with ``CLONE_NEWUSER``: in one, it holds every capability over a mount namespace
+of its own and could mount a tmpfs with no size or file limit, memory no other limit
+bounds), every mount call, and ``setns``.  ``clone3`` passes its flags in memory the
+filter cannot read, so it fails with ``ENOSYS``, on which the C library falls back to
+``clone`` (as Docker's and Flatpak's filters do).
 """
 
 import platform
@@ -44,15 +56,57 @@ _TABLES = {
         },
     ),
 }
+
+# What the kernel's filter adds, per architecture: refused outright (EPERM) ...
+_KERNEL_REFUSED = {
+    "x86_64": {
+        "mount": 165,
+        "umount2": 166,
+        "pivot_root": 155,
+        "setns": 308,
+        "open_tree": 428,
+        "move_mount": 429,
+        "fsopen": 430,
+        "fsconfig": 431,
+        "fsmount": 432,
+        "fspick": 433,
+        "mount_setattr": 442,
+    },
+    "aarch64": {
+        "mount": 40,
+        "umount2": 39,
+        "pivot_root": 41,
+        "setns": 268,
+        "open_tree": 428,
+        "move_mount": 429,
+        "fsopen": 430,
+        "fsconfig": 431,
+        "fsmount": 432,
+        "fspick": 433,
+        "mount_setattr": 442,
+    },
+}
+# ... refused when their flags (argument 0 on both architectures) ask for a user namespace ...
+_KERNEL_FLAGGED = {"x86_64": {"clone": 56, "unshare": 272}, "aarch64": {"clone": 220, "unshare": 97}}
+# ... and made to look absent (flags in user memory: the C library then uses clone).
+_KERNEL_ABSENT = {"x86_64": {"clone3": 435}, "aarch64": {"clone3": 435}}
+
+CLONE_NEWUSER = 0x10000000
 _X32_BIT = 0x40000000
+
+# seccomp_data: int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6] (the low half
+# of a 64-bit argument comes first on these little-endian machines).
+_NR, _ARCH, _ARG0_LOW = 0, 4, 16
 
 _LD_W_ABS = 0x20  # BPF_LD | BPF_W | BPF_ABS
 _JEQ_K = 0x15  # BPF_JMP | BPF_JEQ | BPF_K
 _JGE_K = 0x35  # BPF_JMP | BPF_JGE | BPF_K
+_JSET_K = 0x45  # BPF_JMP | BPF_JSET | BPF_K
 _RET_K = 0x06  # BPF_RET | BPF_K
 _ALLOW = 0x7FFF0000
 _KILL_PROCESS = 0x80000000
-_ERRNO_EPERM = 0x00050000 | 1
+_ERRNO = 0x00050000
+_EPERM, _ENOSYS = 1, 38
 
 
 def supported():
@@ -61,30 +115,75 @@ def supported():
 
 
 def blocked_calls():
-    """The names of the system calls the filter refuses."""
+    """The names of the system calls bubblewrap's filter refuses."""
     return sorted(_TABLES[platform.machine()][1])
 
 
-def program():
-    """The compiled filter (``struct sock_filter`` array, native byte order), for ``bwrap --seccomp``."""
-    arch, numbers = _TABLES[platform.machine()]
-    nrs = sorted(numbers.values())
-    ins = []
+def kernel_blocked_calls():
+    """The names of the system calls the kernel's filter refuses, in every case or with ``CLONE_NEWUSER``."""
+    machine = platform.machine()
+    return sorted(
+        set(_TABLES[machine][1]) | set(_KERNEL_REFUSED[machine]) | set(_KERNEL_FLAGGED[machine])
+    ) + sorted(_KERNEL_ABSENT[machine])
 
-    def op(code, k, jt=0, jf=0):
-        ins.append((code, jt, jf, k))
 
-    op(_LD_W_ABS, 4)  # seccomp_data.arch
-    op(_JEQ_K, arch, 1, 0)
-    op(_RET_K, _KILL_PROCESS)
-    op(_LD_W_ABS, 0)  # seccomp_data.nr
-    # Each test jumps to the EPERM return at the end when it matches.
-    tests = len(nrs) + (1 if platform.machine() == "x86_64" else 0)
+class _Assembler:
+    """Classic BPF with named forward jump targets: ``jt``/``jf`` are labels or ``0`` (the next one)."""
+
+    def __init__(self):
+        self.code, self.labels = [], {}
+
+    def op(self, code, k, jt=0, jf=0):
+        self.code.append((code, jt, jf, k))
+
+    def label(self, name):
+        self.labels[name] = len(self.code)
+
+    def assemble(self):
+        out = []
+        for pc, (code, jt, jf, k) in enumerate(self.code):
+            jt, jf = (self.labels[j] - pc - 1 if isinstance(j, str) else j for j in (jt, jf))
+            assert 0 <= jt < 256 and 0 <= jf < 256, "a jump backwards or too far"
+            out.append(struct.pack("=HBBI", code, jt, jf, k))
+        return b"".join(out)
+
+
+def _build(refused, flagged=(), absent=()):
+    arch = _TABLES[platform.machine()][0]
+    a = _Assembler()
+    a.op(_LD_W_ABS, _ARCH)
+    a.op(_JEQ_K, arch, 1, 0)
+    a.op(_RET_K, _KILL_PROCESS)
+    a.op(_LD_W_ABS, _NR)
     if platform.machine() == "x86_64":
-        op(_JGE_K, _X32_BIT, tests, 0)  # x32 ABI: refused
-        tests -= 1
-    for i, nr in enumerate(nrs):
-        op(_JEQ_K, nr, len(nrs) - i, 0)
-    op(_RET_K, _ALLOW)
-    op(_RET_K, _ERRNO_EPERM)
-    return b"".join(struct.pack("=HBBI", *i) for i in ins)
+        a.op(_JGE_K, _X32_BIT, "eperm")  # x32 ABI: refused
+    for nr in sorted(refused):
+        a.op(_JEQ_K, nr, "eperm")
+    for nr in sorted(absent):
+        a.op(_JEQ_K, nr, "enosys")
+    for nr in sorted(flagged):
+        a.op(_JEQ_K, nr, "flags")
+    a.op(_RET_K, _ALLOW)
+    if flagged:
+        a.label("flags")
+        a.op(_LD_W_ABS, _ARG0_LOW)
+        a.op(_JSET_K, CLONE_NEWUSER, "eperm")
+        a.op(_RET_K, _ALLOW)
+    a.label("eperm")
+    a.op(_RET_K, _ERRNO | _EPERM)
+    if absent:
+        a.label("enosys")
+        a.op(_RET_K, _ERRNO | _ENOSYS)
+    return a.assemble()
+
+
+def program():
+    """bubblewrap's filter (``struct sock_filter`` array, native byte order), for ``bwrap --seccomp``."""
+    return _build(_TABLES[platform.machine()][1].values())
+
+
+def kernel_program():
+    """The kernel's filter, installed over bubblewrap's before student code runs (same encoding)."""
+    machine = platform.machine()
+    refused = set(_TABLES[machine][1].values()) | set(_KERNEL_REFUSED[machine].values())
+    return _build(refused, _KERNEL_FLAGGED[machine].values(), _KERNEL_ABSENT[machine].values())

@@ -37,6 +37,7 @@ from types import SimpleNamespace
 
 from grader import messages as msg
 from grader.sandbox import launch as sandbox
+from grader.sandbox import seccomp
 from grader.sandbox.kernel import CHILD, Kernel, KernelDied, kernel_env
 from grader.sandbox.workspace import remove_tree
 
@@ -144,6 +145,7 @@ class Zygote:
                 self._workdir,
                 limits,
                 keep_caps=CAPS,
+                zygote=True,
             )
         except BaseException:
             remove_tree(self._workdir)
@@ -391,6 +393,7 @@ class WarmKernel(Kernel):
             "tmp_bytes": limits.disk_mb * mb,
             "shm_bytes": limits.shm_mb * mb,
             "inodes": limits.tmp_inodes,
+            "seccomp": seccomp.kernel_program().hex(),
         }
 
     def _spawn(self, workdir, req_r, resp_w):

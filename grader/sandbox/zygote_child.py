@@ -21,7 +21,9 @@ memory, and its death ends every process left in the namespace.  The kernel take
 submission's uid and gid, drops every capability, keeps ``no_new_privs`` and the
 seccomp filter the zygote inherited from bubblewrap, applies the rlimits, keeps only
 its channel, resets the environment and signal dispositions to a fresh interpreter's,
-reseeds numpy's and ``random``'s global generators, and serves.
+reseeds numpy's and ``random``'s global generators, installs the kernel's seccomp filter
+over bubblewrap's (``request["seccomp"]``: no user namespace, mount or ``setns``, which the
+zygote and pid 1 need and the kernel does not), and serves.
 
 Like ``kernel_child.py`` this file imports nothing from the ``grader`` package.
 """
@@ -46,6 +48,7 @@ CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x0200000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 1 << 18
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 38, 47, 4
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -81,6 +84,19 @@ def _clear_capability_sets():
     header = (ctypes.c_uint32 * 2)(LINUX_CAPABILITY_VERSION_3, 0)
     data = (ctypes.c_uint32 * 6)()  # two {effective, permitted, inheritable}: all empty
     _check(_libc.capset(header, data) != 0, "capset")
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _install_filter(data):
+    """Install the classic-BPF program ``data`` as a seccomp filter (needs no_new_privs, set before)."""
+    code = ctypes.create_string_buffer(data, len(data))
+    fprog = _SockFprog(len(data) // 8, ctypes.cast(code, ctypes.c_void_p))
+    zero = ctypes.c_ulong(0)
+    mode = ctypes.c_ulong(SECCOMP_MODE_FILTER)
+    _check(_libc.prctl(PR_SET_SECCOMP, mode, ctypes.byref(fprog), zero, zero) != 0, "seccomp")
 
 
 def _fresh_dispositions():
@@ -203,6 +219,7 @@ def _kernel(request, req_r, resp_w, made, session, serve, fresh):
     _reseed()
     if threading.active_count() != 1 or len(os.listdir("/proc/self/task")) != 1:
         raise RuntimeError("the zygote has threads")
+    _install_filter(bytes.fromhex(request["seccomp"]))  # last: every step above may need what it refuses
     sys.modules.pop("_grader_zygote", None)
     try:
         serve(session)

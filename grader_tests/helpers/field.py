@@ -10,7 +10,8 @@ or a process was left, 2 when the grader refuses to run students' code here (no 
 opt-in: ``GRADER_ALLOW_UNISOLATED=1`` runs it anyway).
 
 The cases: the catalog's fork bomb, six forked processes of 512 MB each (a 1 GB limit), ``/tmp``
-and ``/dev/shm`` filled in bytes, then in files (inodes), and a survivor (a detached process that
+and ``/dev/shm`` filled in bytes, then in files (inodes), a tmpfs of its own mounted in a user
+namespace of its own (the catalog's ``userns_unbounded_tmpfs``), and a survivor (a detached process that
 outlives its kernel).  ``python -m grader_tests.helpers.field [--base DIR] [--json FILE]``; the
 temporary course goes into ``--base`` (default: a new folder in the system's temporary folder).
 """
@@ -82,6 +83,7 @@ CASES = {
     "memory: six processes of 512 MB": _case("memory_hog_forked"),
     "tmpfs: bytes in /tmp, /dev/shm, work folder": _case("tmpfs_disk_deep_tree"),
     "tmpfs: files (inodes)": _first(INODES),
+    "tmpfs: one of its own, in a user namespace": _case("userns_unbounded_tmpfs"),
     "survivor: a detached process": _first(SURVIVOR),
 }
 

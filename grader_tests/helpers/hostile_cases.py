@@ -1239,6 +1239,77 @@ def _tmpfs_and_disk(paths):
     return _leak_probe(TMPFS_AND_DISK)(paths)
 
 
+# A user namespace of its own gives a kernel every capability over a mount namespace of its own:
+# a tmpfs mounted there has no size or file limit, memory no other limit bounds (no memory cgroup).
+USERNS_TMPFS = """
+import ctypes, os, platform, shutil, subprocess
+LEAKS = []
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
+CLONE_NEWUSER, CLONE_NEWNS, SIGCHLD = 0x10000000, 0x00020000, 17
+
+def fill(target):
+    written, chunk = 0, b'u' * (1 << 20)
+    for i in range(5):
+        try:
+            with open(os.path.join(target, 'pin%d' % i), 'wb') as f:
+                for _ in range(60):
+                    f.write(chunk)
+                    written += 1
+        except OSError:
+            break
+    return written
+
+pid = os.fork()
+if pid == 0:                                  # in a child: what it gains ends with it
+    code = 1
+    try:
+        uid, gid = os.getuid(), os.getgid()
+        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0:
+            code = 2
+            for name, text in (('setgroups', 'deny'), ('uid_map', '0 %d 1' % uid), ('gid_map', '0 %d 1' % gid)):
+                try:
+                    with open('/proc/self/' + name, 'w') as f:
+                        f.write(text)
+                except OSError:
+                    pass
+            os.makedirs('/tmp/pinned', exist_ok=True)
+            if libc.mount(b'none', b'/tmp/pinned', b'tmpfs', 0, b'size=100%,nr_inodes=0') == 0:
+                code = 3 + min(fill('/tmp/pinned'), 250) // 100
+    finally:
+        os._exit(code)
+status = os.waitpid(pid, 0)[1]
+if os.WEXITSTATUS(status) >= 2:
+    LEAKS.append('unshare(CLONE_NEWUSER) worked (%d)' % os.WEXITSTATUS(status))
+nr = {'x86_64': 56, 'aarch64': 220}.get(platform.machine())
+if nr:
+    child = libc.syscall(nr, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0)
+    if child == 0:
+        os._exit(0)
+    if child > 0:
+        os.waitpid(child, 0)
+        LEAKS.append('clone(CLONE_NEWUSER) worked')
+# clone3(&{flags: CLONE_NEWUSER, exit_signal: SIGCHLD}, 88)
+args = (ctypes.c_uint64 * 11)(CLONE_NEWUSER, 0, 0, 0, SIGCHLD)
+child = libc.syscall(435, ctypes.byref(args), ctypes.sizeof(args))
+if child == 0:
+    os._exit(0)
+if child > 0:
+    os.waitpid(child, 0)
+    LEAKS.append('clone3(CLONE_NEWUSER) worked')
+if shutil.which('unshare'):
+    run = subprocess.run(['unshare', '-Urm', 'sh', '-c', 'mount -t tmpfs none /tmp && echo mounted'],
+                         capture_output=True, text=True)
+    if 'mounted' in run.stdout:
+        LEAKS.append('unshare -Urm mount -t tmpfs worked')
+print('user namespace attempts:', LEAKS or 'all refused')
+"""
+
+
+def _userns_tmpfs(paths):
+    return _leak_probe(USERNS_TMPFS)(paths)
+
+
 # The host's paths must not show inside the sandbox.
 PROC_PATHS = """
 import os
@@ -1728,6 +1799,13 @@ CASES = [
         "tmpfs_disk_deep_tree",
         "fills /tmp, /dev/shm and the working folder (memory through tmpfs, disk), then a 3,000-level tree",
         writes(_tmpfs_and_disk),
+        full(),
+    ),
+    Case(
+        "userns_unbounded_tmpfs",
+        "unshare(CLONE_NEWUSER|CLONE_NEWNS), clone and clone3 with CLONE_NEWUSER, `unshare -Urm`: "
+        "a tmpfs of its own with no size or file limit, filled",
+        writes(_userns_tmpfs),
         full(),
     ),
     Case(

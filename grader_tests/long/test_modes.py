@@ -80,6 +80,14 @@ def test_a_normal_users_peak_memory_is_the_submissions(with_user_namespaces):
     assert hog["hostile_peak_mb"] > 6 * 512, hog  # six processes at once, not one process's RSS
 
 
+def test_a_normal_users_kernel_gets_no_user_namespace_of_its_own(with_user_namespaces):
+    # The mount step's own user namespace comes first; the kernel it execs is refused one.
+    _, report = with_user_namespaces
+    assert report["protections"][msg.PROTECTION_NO_USERNS]
+    userns = next(r for r in report["cases"] if r["case"] == "tmpfs: one of its own, in a user namespace")
+    assert userns["hostile_score"] == 20, userns  # any attempt that worked costs it func_layer_sizes
+
+
 def test_without_user_namespaces_nothing_runs_unless_the_instructor_opts_in(home):
     run, report = _field(home, "nouserns", False)
     assert run.returncode == 2, run.stdout + run.stderr

@@ -1,122 +1,14 @@
-"""The sandbox's pieces without starting it: the seccomp program, kernel uids, bubblewrap's options."""
+"""The sandbox's pieces without starting it: kernel uids, bubblewrap's options (the seccomp programs: test_seccomp)."""
 
 import os
-import struct
 
 import pytest
 
 from grader import ROOT
+from grader import messages as msg
 from grader.limits import Limits
 from grader.sandbox import launch as sandbox
 from grader.sandbox import seccomp
-
-# --- seccomp: decode the program and run it on a tiny classic-BPF interpreter ---------------
-
-SECCOMP_DATA_NR, SECCOMP_DATA_ARCH = 0, 4
-ALLOW, EPERM, KILL = 0x7FFF0000, 0x00050001, 0x80000000
-RET, LD_W_ABS, JEQ_K, JGE_K = 0x06, 0x20, 0x15, 0x35
-BPF_MAXINSNS = 4096
-
-
-@pytest.fixture(params=sorted(seccomp._TABLES))
-def machine(request, monkeypatch):
-    monkeypatch.setattr(seccomp.platform, "machine", lambda: request.param)
-    return request.param
-
-
-def _instructions():
-    data = seccomp.program()
-    assert len(data) % 8 == 0
-    return [struct.unpack("=HBBI", data[i : i + 8]) for i in range(0, len(data), 8)]
-
-
-def _run(instructions, arch, nr):
-    """What the filter decides for system call ``nr`` of architecture ``arch``."""
-    fields = {SECCOMP_DATA_NR: nr, SECCOMP_DATA_ARCH: arch}
-    accumulator, pc = None, 0
-    for _ in range(len(instructions) + 1):
-        code, jt, jf, k = instructions[pc]
-        if code == LD_W_ABS:
-            accumulator = fields[k]
-            pc += 1
-        elif code == JEQ_K:
-            pc += 1 + (jt if accumulator == k else jf)
-        elif code == JGE_K:
-            pc += 1 + (jt if accumulator >= k else jf)
-        elif code == RET:
-            return k
-        else:
-            raise AssertionError(f"unexpected BPF instruction {code:#x}")
-    raise AssertionError("the program does not end")
-
-
-def test_seccomp_program_has_the_expected_length_and_structure(machine):
-    arch, numbers = seccomp._TABLES[machine]
-    instructions = _instructions()
-    x32 = 1 if machine == "x86_64" else 0
-    assert len(instructions) == 4 + x32 + len(numbers) + 2 <= BPF_MAXINSNS
-    assert instructions[0] == (LD_W_ABS, 0, 0, SECCOMP_DATA_ARCH)
-    assert instructions[1] == (JEQ_K, 1, 0, arch)
-    assert instructions[2] == (RET, 0, 0, KILL)
-    assert instructions[3] == (LD_W_ABS, 0, 0, SECCOMP_DATA_NR)
-    assert instructions[-2] == (RET, 0, 0, ALLOW)
-    assert instructions[-1] == (RET, 0, 0, EPERM)
-
-
-def test_every_blocked_call_jumps_to_the_eperm_return(machine):
-    _, numbers = seccomp._TABLES[machine]
-    instructions = _instructions()
-    eperm = len(instructions) - 1
-    tests = [(pc, ins) for pc, ins in enumerate(instructions) if ins[0] == JEQ_K and pc > 3]
-    assert sorted(k for _, (_, _, _, k) in tests) == sorted(numbers.values())
-    for pc, (_, jt, jf, _) in tests:
-        assert pc + 1 + jt == eperm and jf == 0
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "add_key",
-        "request_key",
-        "keyctl",
-        "bpf",
-        "perf_event_open",
-        "userfaultfd",
-        "io_uring_setup",
-        "io_uring_enter",
-        "io_uring_register",
-    ],
-)
-def test_the_filter_refuses_each_blocked_call_with_eperm(machine, name):
-    arch, numbers = seccomp._TABLES[machine]
-    assert _run(_instructions(), arch, numbers[name]) == EPERM
-
-
-@pytest.mark.parametrize("nr", [0, 1, 2, 3, 56, 57, 59, 60, 231, 435, 247, 251])
-def test_the_filter_allows_ordinary_calls(machine, nr):
-    arch, numbers = seccomp._TABLES[machine]
-    assert nr not in numbers.values()
-    assert _run(_instructions(), arch, nr) == ALLOW
-
-
-def test_the_filter_kills_a_call_of_another_architecture(machine):
-    other = {arch for arch, _ in seccomp._TABLES.values()} | {0x40000003}  # i386
-    arch, numbers = seccomp._TABLES[machine]
-    for foreign in other - {arch}:
-        assert _run(_instructions(), foreign, numbers["keyctl"]) == KILL
-        assert _run(_instructions(), foreign, 0) == KILL
-
-
-def test_the_filter_refuses_the_x32_abi_on_x86_64(monkeypatch):
-    monkeypatch.setattr(seccomp.platform, "machine", lambda: "x86_64")
-    arch, numbers = seccomp._TABLES["x86_64"]
-    for nr in (0, numbers["keyctl"], 0x1FF):
-        assert _run(_instructions(), arch, 0x40000000 | nr) != ALLOW
-
-
-def test_blocked_calls_names_the_table(machine):
-    assert seccomp.blocked_calls() == sorted(seccomp._TABLES[machine][1])
-
 
 # --- kernel uids ---------------------------------------------------------------------------
 
@@ -196,9 +88,9 @@ def launch(tmp_path, monkeypatch):
         (workdir / name).write_text("")
     made = []
 
-    def make(uid=None):
+    def make(uid=None, **options):
         result = sandbox.command(
-            [sandbox.python_inside(), "-I", "_grader_kernel.py"], str(workdir), Limits(), uid
+            [sandbox.python_inside(), "-I", "_grader_kernel.py"], str(workdir), Limits(), uid, **options
         )
         made.append(result)
         return result
@@ -243,8 +135,29 @@ def test_the_mount_step_gets_the_sizes_and_the_inode_limit(launch, monkeypatch):
     monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
     limits, mb = Limits(), 1024 * 1024
     arguments, _ = _setup(launch())
-    assert arguments == [sandbox.INSIDE, str(limits.disk_mb * mb), str(limits.shm_mb * mb), "10000", "-", "-"]
+    assert arguments == [
+        sandbox.INSIDE,
+        str(limits.disk_mb * mb),
+        str(limits.shm_mb * mb),
+        "10000",
+        "-",
+        "-",
+        seccomp.kernel_program().hex(),
+    ]
     assert str(limits.tmp_inodes) == "10000"
+
+
+def test_a_kernel_gets_the_kernels_filter_and_a_zygote_only_bubblewraps(launch, monkeypatch):
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
+    options = _options(launch())
+    fd = int(options[options.index("--seccomp") + 1])
+    assert os.pread(fd, 1 << 16, 0) == seccomp.program()
+    zygote = launch(keep_caps=("CAP_SYS_ADMIN",), zygote=True)
+    arguments, _ = _setup(zygote)
+    assert arguments[-1] == "-"
+    options = _options(zygote)
+    fd = int(options[options.index("--seccomp") + 1])
+    assert os.pread(fd, 1 << 16, 0) == seccomp.program()
 
 
 def test_not_as_root_the_mount_step_alone_gets_capabilities_and_then_the_real_uid(launch, monkeypatch):
@@ -265,7 +178,7 @@ def test_not_as_root_the_mount_step_alone_gets_capabilities_and_then_the_real_ui
         "CAP_SETFCAP",
     ]
     arguments, program = _setup(result)
-    assert arguments[-2:] == ["1000", "1001"]
+    assert arguments[-3:] == ["1000", "1001", seccomp.kernel_program().hex()]
     assert program == [sandbox.python_inside(), "-I", "_grader_kernel.py"]
 
 
@@ -529,3 +442,15 @@ def test_a_subreaper_worker_kills_the_processes_a_kernel_detached(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 0
     survivor = int(marker.read_text())
     assert not os.path.exists(f"/proc/{survivor}") or "Z" in open(f"/proc/{survivor}/stat").read().split()[2]
+
+
+@pytest.mark.parametrize("bwrap", [True, False])
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64", "riscv64"])
+def test_the_protections_name_the_kernels_filter_where_it_holds(monkeypatch, bwrap, machine):
+    monkeypatch.setattr(sandbox, "bwrap_works", lambda: bwrap)
+    monkeypatch.setattr(sandbox, "separate_uid", lambda: False)
+    monkeypatch.setattr(seccomp.platform, "machine", lambda: machine)
+    active = sandbox.protections()[msg.PROTECTION_NO_USERNS]
+    assert active == (bwrap and machine != "riscv64")
+    assert "/" in msg.PROTECTION_NO_USERNS and "user namespace" in msg.PROTECTION_NO_USERNS
+    assert f"{msg.PROTECTION_NO_USERNS}: {'on' if active else 'OFF'}" in sandbox.protections_line()
