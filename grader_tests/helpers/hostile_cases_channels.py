@@ -19,7 +19,8 @@ sandbox):
 Every channel carries the same frame (:data:`PAYLOAD_BYTES` bytes and a CRC-16), on bits
 ``0..FRAME_BITS-1`` of its board, then a READY bit (set by the sender last) and an ACK bit (set
 by the receiver once it has read the frame; the sender waits for it, bounded, only while a
-receiver's kernel is alive, so its locks outlive the reading).
+receiver's kernel is alive, so its locks outlive the reading).  Before it sends, the sender
+waits (bounded) for a receiver's kernel to be up.
 
 The accomplice (:func:`accomplice`) has correct functions; inside its ``func_nn_model`` and
 ``func_predict`` probes (where the callees are the grader's stubs) it records the key of each
@@ -58,6 +59,9 @@ PAYLOAD_BYTES = 3 * (KEY_BYTES + PREDICT_BYTES) + 2 * KEY_BYTES
 # long) and of the receiver's wait for READY: both within the test's cell_timeout (12 s).
 SEND_WAIT = 8.0
 RECEIVE_WAIT = 8.0
+# Seconds the sender waits for a receiver's kernel to be up before it sends (none comes when the
+# receiver is graded after it).
+PRESENCE_WAIT = 3.0
 
 # --------------------------------------------------------------------------- in the kernel
 # The boards.  Kernel-side source, also executed here (the test's own process uses the same
@@ -256,6 +260,9 @@ def _send(payload):
     # mincore reads the pagecache board: one sender for both.
     boards = {{n: b for n, b in _BOARDS.items() if n != 'mincore'}}
     bits = _bits(_frame(payload))
+    present = _time.monotonic() + {presence_wait}
+    while not _ALIVE.get(_RECEIVER) and _time.monotonic() < present:
+        _time.sleep(0.01)
     for board in boards.values():
         board.clear()
         for i, bit in enumerate(bits):
@@ -286,7 +293,7 @@ def _sending(name, function, args, kwargs):
         except Exception as exc:  # the accomplice's own points must not depend on the channel
             _sent['error'] = repr(exc)
     return value
-""".format(predict_bytes=PREDICT_BYTES, send_wait=SEND_WAIT, key_bytes=KEY_BYTES)
+""".format(predict_bytes=PREDICT_BYTES, send_wait=SEND_WAIT, key_bytes=KEY_BYTES, presence_wait=PRESENCE_WAIT)
 
 SENDING = """
 _honest_{name} = {name}

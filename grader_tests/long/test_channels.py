@@ -6,7 +6,7 @@ warm kernels as root, the grading run's default course secret), in two schedules
 - ``beside``: the beneficiary and the accomplice are the only students, so the two workers
   grade them at the same time (the beneficiary first in id order: its kernel is up before the
   accomplice's probes send);
-- ``before``: a correct submission that sleeps 4 s more is second, so the beneficiary (third)
+- ``before``: a correct submission that sleeps 7 s more is second, so the beneficiary (third)
   takes the accomplice's worker when the accomplice is done.
 
 The beneficiary prints whether the accomplice's kernel was alive when it received (both mark
@@ -40,7 +40,8 @@ SCHEDULES = {
     },
     "before": {
         "chan_a_accomplice": channels.accomplice,
-        "chan_b_filler": channels.filler(4),
+        # Busy longer than the accomplice, which waits PRESENCE_WAIT for a receiver in vain.
+        "chan_b_filler": channels.filler(channels.PRESENCE_WAIT + 4),
         "chan_c_beneficiary": channels.beneficiary(clear=False),
     },
 }
