@@ -39,7 +39,11 @@ Both kernels mark that they are alive with an OFD lock, so the receiver can say 
 graded beside the sender or after it (:func:`received`).
 """
 
+import contextlib
+import fcntl
+import os
 import re
+import tempfile
 
 import nbformat
 import numpy as np
@@ -77,8 +81,11 @@ _READY, _ACK = _FRAME_BITS, _FRAME_BITS + 1
 _BITS = _FRAME_BITS + 2
 _PAGE = _os.sysconf('SC_PAGE_SIZE')
 _F_OFD_GETLK, _F_OFD_SETLK = 36, 37
-_FIRST_PAGE = 16  # of the big file: the page board
-_OFD_BASE, _ALIVE_BASE = 1 << 20, 1 << 21  # bytes of the big file locked by the ofd board, the alive marks
+# _LANE (set before this code, see lane()) keeps another run of this test on the same machine
+# (another checkout's CI, say) off this run's bytes, pages and files.
+_FIRST_PAGE = 16 + _LANE * 256  # of the big file: the page board
+_FCNTL_BASE = _LANE * 256  # bytes of the big file locked by the fcntl board
+_OFD_BASE, _ALIVE_BASE = (1 << 20) + _LANE * 256, (1 << 21) + _LANE * 4  # the ofd board, the alive marks
 _SENDER, _RECEIVER = 0, 1
 
 
@@ -198,9 +205,11 @@ class _Mincore(_Pages):
 
 def _boards():
     big = _big_file()
-    others = [p for p in _stdlib_files() if p != big][:_BITS]
+    others = [p for p in _stdlib_files() if p != big][_LANE * _BITS:(_LANE + 1) * _BITS]
+    if len(others) < _BITS:
+        raise RuntimeError('the stdlib has too few files for lane %d of the flock board' % _LANE)
     return {{
-        'fcntl': _Locks(big, 0, ofd=False),
+        'fcntl': _Locks(big, _FCNTL_BASE, ofd=False),
         'ofd': _Locks(big, _OFD_BASE, ofd=True),
         'flock': _Flocks(others),
         'pagecache': _Pages(big),
@@ -304,7 +313,7 @@ def {name}(*args, **kwargs):
 
 def accomplice(submitted_root, student):
     """Write ``student``'s submission: correct, and sending what its composites' probes saw."""
-    nb = insert_before(solved(), "func_layer_sizes", oracle.KEY + BOARDS + SENDER)
+    nb = insert_before(solved(), "func_layer_sizes", oracle.KEY + _lane_line() + BOARDS + SENDER)
     sources = L1W3.solution_sources
     for name in ("func_nn_model", "func_predict"):
         set_solution(nb, name, sources[name] + "\n" + SENDING.format(name=name))
@@ -379,7 +388,9 @@ def beneficiary(clear):
 
     def build(submitted_root, student):
         nb = insert_before(
-            solved(), "func_layer_sizes", oracle.KEY + BOARDS + RECEIVER.format(clear=clear) + REPLAY
+            solved(),
+            "func_layer_sizes",
+            oracle.KEY + _lane_line() + BOARDS + RECEIVER.format(clear=clear) + REPLAY,
         )
         for name in ("func_nn_model", "func_predict"):
             set_solution(nb, name, REPLAYING.format(name=name))
@@ -401,10 +412,46 @@ def filler(seconds):
 
 
 # --------------------------------------------------------------------------- in the test
+LANES = 12  # what the flock board's files allow: one per bit, and the stdlib has about 2,400
+_LANE_HELD = []  # the lane this process holds (lane())
+
+
+@contextlib.contextmanager
+def lane():
+    """Hold a lane of the boards no other process on this machine holds, for the builds and grading.
+
+    A lane is an exclusive ``flock`` on a file of the machine's temporary folder (a test
+    process of another checkout takes another); the submissions built meanwhile use its
+    bytes, pages and files only.
+    """
+    for number in range(LANES):
+        path = os.path.join(tempfile.gettempdir(), f"grader-test-channel-lane-{number}")
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        _LANE_HELD.append(number)
+        try:
+            yield number
+        finally:
+            _LANE_HELD.remove(number)
+            os.close(fd)  # the lock goes with it
+        return
+    raise RuntimeError(f"all {LANES} lanes of the channel boards are held by other processes")
+
+
+def _lane_line():
+    if not _LANE_HELD:
+        raise RuntimeError("build the channel cases inside hostile_cases_channels.lane()")
+    return f"\n_LANE = {_LANE_HELD[-1]}\n"
+
+
 def page_board():
     """``(the page board as the test's own process sees it, the boards' namespace)``: the same pages."""
     namespace = {}
-    exec(BOARDS, namespace)
+    exec(_lane_line() + BOARDS, namespace)
     return namespace["_Pages"](namespace["_big_file"]()), namespace
 
 

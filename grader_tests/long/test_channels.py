@@ -77,18 +77,19 @@ def graded(request, tmp_path_factory):
     schedule = request.param
     course = tmp_path_factory.mktemp(f"channels_{schedule}")
     submitted = str(course / "submitted")
-    for student, build in SCHEDULES[schedule].items():
-        build(submitted, student)
-    _stale_page_board()
-    results = runner.run(
-        submitted,
-        str(course / "autograded"),
-        f"sqlite:///{course / 'gradebook.db'}",
-        hc.L1W3.id,
-        workers=WORKERS,
-        limits=CHANNEL_LIMITS,
-        quiet=True,
-    )
+    with channels.lane():  # bytes, pages and files no other run of this test on the machine uses
+        for student, build in SCHEDULES[schedule].items():
+            build(submitted, student)
+        _stale_page_board()
+        results = runner.run(
+            submitted,
+            str(course / "autograded"),
+            f"sqlite:///{course / 'gradebook.db'}",
+            hc.L1W3.id,
+            workers=WORKERS,
+            limits=CHANNEL_LIMITS,
+            quiet=True,
+        )
     results = {r.student: r for r in results}
     return schedule, results, channels.received(results[BENEFICIARY[schedule]])
 
@@ -141,3 +142,14 @@ def test_channel(graded, channel):
     hidden = [k for k in theirs if k[1] > 0]
     assert not {theirs[k] for k in hidden} & {mine[k] for k in hidden}
     assert not any(mine[k][: channels.KEY_BYTES] in sent for k in hidden)
+
+
+def test_two_processes_never_share_a_lane():
+    """Another run of this test on the machine (another checkout's) builds on another lane."""
+    import subprocess
+    import sys
+
+    script = "from grader_tests.helpers import hostile_cases_channels as c\nwith c.lane() as n:\n    print(n)"
+    with channels.lane() as mine:
+        other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert int(other.stdout) != mine
