@@ -57,6 +57,16 @@ _TABLES = {
     ),
 }
 
+# Linux 5.2's mount API and its later calls: numbered alike on every architecture (the unified table).
+_NEW_MOUNT_API = {
+    "open_tree": 428,
+    "move_mount": 429,
+    "fsopen": 430,
+    "fsconfig": 431,
+    "fsmount": 432,
+    "fspick": 433,
+    "mount_setattr": 442,
+}
 # What the kernel's filter adds, per architecture: refused outright (EPERM) ...
 _KERNEL_REFUSED = {
     "x86_64": {
@@ -64,26 +74,14 @@ _KERNEL_REFUSED = {
         "umount2": 166,
         "pivot_root": 155,
         "setns": 308,
-        "open_tree": 428,
-        "move_mount": 429,
-        "fsopen": 430,
-        "fsconfig": 431,
-        "fsmount": 432,
-        "fspick": 433,
-        "mount_setattr": 442,
+        **_NEW_MOUNT_API,
     },
     "aarch64": {
         "mount": 40,
         "umount2": 39,
         "pivot_root": 41,
         "setns": 268,
-        "open_tree": 428,
-        "move_mount": 429,
-        "fsopen": 430,
-        "fsconfig": 431,
-        "fsmount": 432,
-        "fspick": 433,
-        "mount_setattr": 442,
+        **_NEW_MOUNT_API,
     },
 }
 # ... refused when their flags (argument 0 on both architectures) ask for a user namespace ...
