@@ -4,13 +4,15 @@ A cold kernel (:class:`grader.sandbox.kernel.Kernel`) costs bubblewrap, a fresh
 interpreter, IPython and the locked import cell's numpy and helpers, about 0.8 s of CPU
 per submission.  A :class:`Zygote` pays that once per worker: bubblewrap starts
 ``zygote_child.py`` with today's mounts, namespaces and seccomp filter, keeping only the
-capabilities it needs to confine each child (:data:`CAPS`); it prepares IPython and
+capabilities it needs to confine each child (:data:`CAPS` as root; as a normal user
+:data:`USER_CAPS`, in a user namespace of bubblewrap's that maps only the user's uid); it prepares IPython and
 imports numpy, matplotlib (not pyplot) and the assignment's helpers, never runs student
 code and never holds reference code or hidden inputs.  Per submission,
 :class:`WarmKernel` hands it the kernel's pipes, a control socket and the submission's
 cgroup files; the fork is pid 1 of a fresh PID namespace, with its own mount, network,
 IPC, UTS and cgroup namespaces, ``/proc``, bounded ``/tmp`` and ``/dev/shm``, and its
-kernel (pid 2) takes the submission's uid, drops every capability and applies the
+kernel (pid 2) takes the submission's uid (as a normal user: keeps the user's, in a user
+namespace of its own, as a cold kernel does), drops every capability and applies the
 rlimits (see ``zygote_child.py``).  The host learns pid 1's pid from the credentials the
 kernel attaches to its hello (``SO_PASSCRED``, translated across PID namespaces), holds
 it as a pidfd, and kills the namespace by killing it.
