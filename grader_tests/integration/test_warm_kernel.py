@@ -14,6 +14,7 @@ comparison is made on too.
 
 import json
 import os
+import shutil
 import socket
 import sys
 
@@ -69,10 +70,13 @@ def user_views():
     assert os.geteuid() == 0, "producing a normal user's mode needs root (as the integration tier runs)"
     home = os.path.join(ROOT, "build", f"warm-user-{os.getpid()}")  # not under /tmp, which the mode covers
     out = os.path.join(home, "views.json")
-    run = modes.run_as(USER, [sys.executable, "-m", "grader_tests.helpers.warm_views", out], home)
-    assert run.returncode == 0, run.stdout + run.stderr
-    with open(out) as f:
-        return json.load(f)
+    try:
+        run = modes.run_as(USER, [sys.executable, "-m", "grader_tests.helpers.warm_views", out], home)
+        assert run.returncode == 0, run.stdout + run.stderr
+        with open(out) as f:
+            return json.load(f)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)  # the user's copy of the course
 
 
 @pytest.fixture(scope="module", params=["root", "normal user"])
