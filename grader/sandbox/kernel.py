@@ -191,11 +191,15 @@ class Kernel:
         proc = getattr(self, "proc", None)
         return proc.pid if proc is not None else None
 
+    def _memory_tree(self):
+        """The host pids of the submission's processes: the first one's and its descendants."""
+        pid = self._host_pid()
+        return [pid, *sandbox.descendants(pid)] if pid is not None else []
+
     def _sample_memory(self):
         """Without a cgroup: the submission's memory now (all its live processes), kept if a new peak."""
-        pid = self._host_pid()
-        if self.cgroup is None and self.returncode is None and pid is not None:
-            tree = [pid, *sandbox.descendants(pid)]
+        if self.cgroup is None and self.returncode is None:
+            tree = self._memory_tree()
             now = max(sandbox.memory_mb(tree), sandbox.memory_mb(tree[:1], "VmHWM"))
             self.peak_tree_mb = max(self.peak_tree_mb, now)
 

@@ -148,12 +148,16 @@ WARM = "GRADER_WARM_KERNELS"
 
 
 def warm_supported():
-    """Whether a zygote can confine each kernel as :func:`command` does here (root and bubblewrap).
+    """Whether a zygote can confine each kernel as :func:`command` does here (bubblewrap isolates).
 
-    Without root the zygote would need a user namespace of each kernel's own to give
-    every kernel a uid of its own: not built yet, so cold kernels are used there.
+    As root each kernel takes a uid of its own (:func:`separate_uid`).  As a normal user
+    (bubblewrap in a user namespace) each kernel keeps the user's uid, in a user namespace
+    of its own, exactly as a cold kernel of a normal user does (``grader.sandbox.zygote``).
+    Without bubblewrap (no user namespaces, and the instructor opted in) kernels are cold.
     """
-    return separate_uid() and inode_limits() and hasattr(os, "pidfd_open") and seccomp.supported()
+    if not (bwrap_works() and inode_limits() and hasattr(os, "pidfd_open") and seccomp.supported()):
+        return False
+    return separate_uid() if os.geteuid() == 0 else True
 
 
 def warm_kernels(environ=None):
@@ -378,9 +382,11 @@ def command(argv, workdir, limits, uid=None, keep_caps=(), zygote=False):
     uid : int, optional
         The kernel's own uid (:class:`KernelUid`), when running as root.
     keep_caps : sequence of str, optional
-        As root without ``uid``: the only capabilities the program keeps (a zygote's, which
-        confines each kernel it forks itself; see ``grader.sandbox.zygote``).  Default: all
-        of root's, which the inode-limit step gives up before a program runs as ``uid``.
+        Without ``uid``: the only capabilities the program keeps (a zygote's, which confines
+        each kernel it forks itself; see ``grader.sandbox.zygote``), as root, or as a normal
+        user as root of a user namespace that maps only the user's uid.  Default: as root,
+        all of root's, which the inode-limit step gives up before a program runs as ``uid``;
+        as a normal user, none for the program.
     zygote : bool, optional
         The program is a zygote (``grader.sandbox.zygote``), which mounts and enters
         namespaces for each kernel it forks: it runs under bubblewrap's seccomp filter only,
@@ -463,11 +469,16 @@ def command(argv, workdir, limits, uid=None, keep_caps=(), zygote=False):
         args += ["--seccomp", str(fds[-1])]
     program = list(argv)
     user = ("-", "-")
-    if keep_caps and uid is None and os.geteuid() == 0:
+    if keep_caps and uid is None:
+        if os.geteuid() != 0:
+            # Root of a user namespace of bubblewrap's (the user's uid mapped onto its uid 0, the
+            # only one in it): its mount and PID namespaces are that namespace's, so the program
+            # keeps the capabilities it needs over them.  The mount step stays in it ("-").
+            args[:0] = ["--unshare-user", "--uid", "0", "--gid", "0"]
         args += ["--cap-drop", "ALL"]
         for cap in keep_caps:
             args += ["--cap-add", cap]
-    if uid is not None:
+    elif uid is not None:
         program = [
             shutil.which("setpriv"),
             f"--reuid={uid}",
@@ -674,11 +685,22 @@ def preexec(limits, cgroup=None, nproc=None):
         os.setsid()
         if cgroup is not None:
             cgroup.enter()
-        value = nproc
-        if nproc:
-            _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
-            value = nproc if hard == resource.RLIM_INFINITY or os.geteuid() == 0 else min(nproc, hard)
-        for name, pair in rlimits(limits, value).items():
+        for name, pair in rlimits(limits, capped_nproc(nproc)).items():
             resource.setrlimit(getattr(resource, name), pair)
 
     return apply
+
+
+def capped_nproc(nproc, can_raise=None):
+    """``nproc`` (an ``RLIMIT_NPROC``, or ``None``), lowered to the hard limit where it cannot be raised.
+
+    A normal user cannot raise its hard limit, nor can a warm kernel, which holds no
+    ``CAP_SYS_RESOURCE`` (``can_raise=False``): a kernel asking for more would fail to start.
+    ``can_raise`` defaults to whether this process is root.
+    """
+    if not nproc:
+        return nproc
+    _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    if hard == resource.RLIM_INFINITY or (os.geteuid() == 0 if can_raise is None else can_raise):
+        return nproc
+    return min(nproc, hard)

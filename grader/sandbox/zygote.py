@@ -4,13 +4,15 @@ A cold kernel (:class:`grader.sandbox.kernel.Kernel`) costs bubblewrap, a fresh
 interpreter, IPython and the locked import cell's numpy and helpers, about 0.8 s of CPU
 per submission.  A :class:`Zygote` pays that once per worker: bubblewrap starts
 ``zygote_child.py`` with today's mounts, namespaces and seccomp filter, keeping only the
-capabilities it needs to confine each child (:data:`CAPS`); it prepares IPython and
+capabilities it needs to confine each child (:data:`CAPS` as root; as a normal user
+:data:`USER_CAPS`, in a user namespace of bubblewrap's that maps only the user's uid); it prepares IPython and
 imports numpy, matplotlib (not pyplot) and the assignment's helpers, never runs student
 code and never holds reference code or hidden inputs.  Per submission,
 :class:`WarmKernel` hands it the kernel's pipes, a control socket and the submission's
 cgroup files; the fork is pid 1 of a fresh PID namespace, with its own mount, network,
 IPC, UTS and cgroup namespaces, ``/proc``, bounded ``/tmp`` and ``/dev/shm``, and its
-kernel (pid 2) takes the submission's uid, drops every capability and applies the
+kernel (pid 2) takes the submission's uid (as a normal user: keeps the user's, in a user
+namespace of its own, as a cold kernel does), drops every capability and applies the
 rlimits (see ``zygote_child.py``).  The host learns pid 1's pid from the credentials the
 kernel attaches to its hello (``SO_PASSCRED``, translated across PID namespaces), holds
 it as a pidfd, and kills the namespace by killing it.
@@ -45,6 +47,11 @@ ZYGOTE_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zygote_
 # What the zygote keeps, as root: to unshare and mount (SYS_ADMIN), to take each kernel's uid and
 # gid (SETUID, SETGID), and to empty each kernel's bounding set (SETPCAP).
 CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
+# As a normal user, inside bubblewrap's user namespace only (which maps the user's uid alone, onto
+# its uid 0): SYS_ADMIN and SETPCAP as above, and SETFCAP, without which a kernel's own user
+# namespace could not map the user's uid back onto that uid 0 (Linux 5.12 and later).  No SETUID
+# or SETGID: there is one uid only, and every kernel keeps it, as a cold kernel of a normal user does.
+USER_CAPS = ("CAP_SYS_ADMIN", "CAP_SETPCAP", "CAP_SETFCAP")
 # Its children share its hash secret and address-space layout: a fresh zygote after this many.
 # What that gives a student is only another kernel's layout, which no input of theirs reaches (the
 # kernels are confined from one another); a zygote costs about 0.5 s of CPU to start, 5 ms per
@@ -128,6 +135,8 @@ class Zygote:
     def __init__(self, files, limits):
         files = _with_kernel(files)
         self.key = _key(files)
+        # As a normal user each kernel keeps the user's uid, in a user namespace of its own.
+        self.userns = os.geteuid() != 0
         self.kernels = 0  # kernels asked for in the process that started it
         self.live = 0
         self.retired = False
@@ -144,7 +153,7 @@ class Zygote:
                 [sandbox.python_inside(), "-I", "_grader_kernel.py", "--zygote"],
                 self._workdir,
                 limits,
-                keep_caps=CAPS,
+                keep_caps=USER_CAPS if self.userns else CAPS,
                 zygote=True,
             )
         except BaseException:
@@ -381,13 +390,17 @@ class WarmKernel(Kernel):
 
     def _fork_request(self, inside):
         limits, mb = self.limits, 1024 * 1024
-        # As launch.preexec: only a uid of the kernel's own makes a process limit count.
-        rlimits = sandbox.rlimits(limits, limits.processes if self.uid is not None else None)
+        # As a cold kernel's (launch.process_limit): limits.processes with a uid of its own, else
+        # (a normal user) what the user runs now plus that; never above a hard limit it cannot raise.
+        nproc = sandbox.capped_nproc(sandbox.process_limit(limits, self.uid is not None), can_raise=False)
         uid = self.uid.uid if self.uid is not None else None
         return {
             "uid": uid,
             "gid": uid,
-            "rlimits": rlimits,
+            # Without a uid of its own: the user's uid and gid (as the host sees them), which the
+            # kernel maps onto the zygote's uid 0 in a user namespace of its own.
+            "userns": [os.getuid(), os.getgid()] if uid is None else None,
+            "rlimits": sandbox.rlimits(limits, nproc),
             "env": dict(kernel_env(inside, limits), PWD=inside),  # bubblewrap's --chdir sets PWD
             "work": inside,
             "tmp_bytes": limits.disk_mb * mb,
@@ -399,7 +412,7 @@ class WarmKernel(Kernel):
     def _spawn(self, workdir, req_r, resp_w):
         if _key(files_of(workdir)) != self.zygote.key:
             raise ZygoteError("this kernel's files are not the zygote's")
-        if self.uid is None:
+        if self.uid is None and not self.zygote.userns:
             raise ZygoteError("no uid of its own for the kernel")
         fds = self.cgroup.open_procs() if self.cgroup is not None else []
         try:
@@ -409,8 +422,17 @@ class WarmKernel(Kernel):
                 os.close(fd)
 
     def _host_pid(self):
-        """Pid 1 of the kernel's namespace, as the grading process sees it (memory sampling)."""
+        """Pid 1 of the kernel's namespace, as the grading process sees it."""
         return self.child.pid if self.child is not None else None
+
+    def _memory_tree(self):
+        """The kernel and its processes: pid 1's descendants.
+
+        Pid 1 itself, a fork of the zygote that only waits, is the grader's: its resident
+        pages (the zygote's, shared) are not the submission's.
+        """
+        pid = self._host_pid()
+        return sandbox.descendants(pid) if pid is not None else []
 
     def _reap(self, block=True):
         """Pid 1's report of the kernel's end (once); its wait status as a cold kernel's."""
@@ -434,6 +456,7 @@ class WarmKernel(Kernel):
                 pass  # its pid 1 ended
         if self.child is None:
             return
+        self._sample_memory()  # without a cgroup, the last look at its processes (as a cold kernel's)
         self.child.kill()
         if self.cgroup is not None:
             self.cgroup.kill_all()

@@ -18,7 +18,8 @@ says hello on the control socket (the host learns its pid from the credentials t
 kernel attaches), forks the kernel (pid 2, :func:`_kernel`), gives up its own
 capabilities and waits.  When the kernel ends, pid 1 reports the status and peak
 memory, and its death ends every process left in the namespace.  The kernel takes the
-submission's uid and gid, drops every capability, keeps ``no_new_privs`` and the
+submission's uid and gid (as a normal user: a user namespace of its own, in which it is the
+user's uid and gid, as a cold kernel of that user is), drops every capability, keeps ``no_new_privs`` and the
 seccomp filter the zygote inherited from bubblewrap, applies the rlimits, keeps only
 its channel, resets the environment and signal dispositions to a fresh interpreter's,
 reseeds numpy's and ``random``'s global generators, installs the kernel's seccomp filter
@@ -45,7 +46,7 @@ CONTROL_FD = 3
 SKIP = ("_grader_zygote.py",)  # the files of the working directory a kernel does not get
 
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x02000000, 0x04000000, 0x08000000
-CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 1 << 18
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 38, 47, 4
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
@@ -77,6 +78,21 @@ def _drop_bounding_and_ambient():
         cap += 1  # until the first number past the last capability this Linux knows
     _check(cap == 0, "bounding set")
     _check(_libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0, "ambient set")
+
+
+def _own_user_namespace(uid, gid):
+    """As a normal user's kernel: a user namespace of its own, where it is the user's ``uid`` and ``gid``.
+
+    The zygote is uid 0 of bubblewrap's user namespace, which maps only the user's uid: this
+    maps that uid 0 back to the user's, so the kernel sees itself as a cold kernel of the
+    user does (the same nesting as ``launch._mount_bounded_tmpfs``).  It owns no other
+    namespace, so the full capability set it gets here is over nothing of the sandbox, and it
+    is emptied next (the bounding set included, which a new user namespace refills).
+    """
+    _unshare(CLONE_NEWUSER, "unshare(CLONE_NEWUSER)")
+    for name, text in (("uid_map", "%d 0 1" % uid), ("setgroups", "deny"), ("gid_map", "%d 0 1" % gid)):
+        with open("/proc/self/" + name, "w") as f:
+            f.write(text)
 
 
 def _clear_capability_sets():
@@ -198,6 +214,8 @@ def _kernel(request, req_r, resp_w, made, session, serve, fresh):
     limits = request["rlimits"]
     for name, value in limits.items():
         resource.setrlimit(getattr(resource, name), tuple(value))
+    if request.get("userns"):
+        _own_user_namespace(*request["userns"])
     _drop_bounding_and_ambient()
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0, "no_new_privs")
     uid, gid = request["uid"], request["gid"]

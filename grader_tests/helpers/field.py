@@ -4,7 +4,7 @@ For instructors and CI machines whose kind this project's tests do not cover (cg
 user, no user namespaces): each case is a batch of two submissions graded at the same time (two
 workers), the hostile one and an innocent neighbour (the full solution, with cells that sleep,
 start a process, allocate memory and write to ``/tmp`` while the attack goes on).  It prints the
-protections table and, per case, the hostile submission's score and reported peak memory, the
+protections table, whether kernels are warm or cold, and, per case, the hostile submission's score and reported peak memory, the
 neighbour's score, and the kernel processes left behind; it exits 1 when a neighbour lost a point
 or a process was left, 2 when the grader refuses to run students' code here (no isolation, no
 opt-in: ``GRADER_ALLOW_UNISOLATED=1`` runs it anyway).
@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 
+from grader import messages as msg
 from grader.batch import runner
 from grader.limits import Limits
 from grader.sandbox import cgroups
@@ -124,6 +125,7 @@ def grade_case(base, name, build):
         "neighbour_score": by["b_neighbour"].score,
         "neighbour_max": 20,
         "neighbour_notes": list(by["b_neighbour"].notes),
+        "hostile_notes": list(by["a_hostile"].notes),
         "left_processes": [f"{pid} {cmd}" for pid, cmd in left],
         "seconds": round(time.monotonic() - started, 1),
     }
@@ -137,6 +139,11 @@ def mode():
         "cgroups": cgroups.hierarchy() if cgroups.available() else "none usable",
         "bubblewrap": "isolates" if sandbox.bwrap_works() else (sandbox.isolation_problem() or ""),
     }
+
+
+def kernels():
+    """``"warm"`` or ``"cold"``: how this run's kernels start (``launch.warm_kernels``)."""
+    return "warm" if sandbox.warm_kernels() else "cold"
 
 
 def protections_table():
@@ -168,6 +175,7 @@ def main(argv=None):
     print("protections:")
     for state, name in protections_table():
         print(f"  {state}  {name}")
+    print(msg.KERNELS_WARM if kernels() == "warm" else msg.KERNELS_COLD)
     rows = []
     for name in args.case or list(CASES):
         rows.append(grade_case(base, name, CASES[name]))
@@ -183,7 +191,13 @@ def main(argv=None):
             print(f"    {line}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"mode": mode(), "protections": sandbox.protections(), "cases": rows}, f, indent=1)
+            report = {
+                "mode": mode(),
+                "protections": sandbox.protections(),
+                "kernels": kernels(),
+                "cases": rows,
+            }
+            json.dump(report, f, indent=1)
     bad = [r for r in rows if r["neighbour_score"] != r["neighbour_max"] or r["left_processes"]]
     return 1 if bad else 0
 

@@ -6,91 +6,35 @@ compares it with a cold kernel's view (uid and gid, groups, capabilities, no_new
 seccomp, namespaces, mounts, rlimits, open descriptors, environment, signal
 dispositions, threads, random states), or checks that nothing one warm kernel leaves
 (files in ``/tmp`` and ``/dev/shm``, SysV IPC, an abstract socket, a daemon) reaches
-the next one.  Warm kernels are used as root with bubblewrap (``launch.warm_supported``).
+the next one.  Warm kernels are used wherever bubblewrap isolates (``launch.warm_supported``):
+as root, and as a normal user with user namespaces, whose views (taken by a normal uid of
+this machine, ``grader_tests.helpers.modes``, ``grader_tests.helpers.warm_views``) every
+comparison is made on too.
 """
 
 import json
 import os
+import shutil
 import socket
+import sys
 
 import pytest
 
 from grader import ROOT
-from grader.course.assignment import load
-from grader.limits import Limits
-from grader.pipeline.grade import prepared_master
+from grader import messages as msg
 from grader.sandbox import launch as sandbox
 from grader.sandbox import zygote
-from grader.sandbox.kernel import Kernel, KernelDied
+from grader.sandbox.kernel import KernelDied
+from grader_tests.helpers import modes
+from grader_tests.helpers import warm_views as views_helper
 
-LIMITS = Limits(cell_timeout=30, grace=0.5, notebook_timeout=300)
-
-# What the kernel sees of itself, as a student's cell can see it (printed as one JSON line).
-VIEW = r"""
-import json as _j, os as _o, resource as _res, socket as _s, sys as _sys
-
-def _status():
-    keep = ('Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs',
-            'Seccomp', 'SigBlk', 'SigIgn', 'SigCgt', 'Threads')
-    out = {}
-    for line in open('/proc/self/status'):
-        name, _, value = line.partition(':')
-        if name in keep:
-            out[name] = value.split()
-    return out
-
-def _mounts():
-    # The mount on top at each mount point (a warm kernel's are stacked over the zygote's).
-    top = {}
-    for line in open('/proc/self/mountinfo'):
-        fields = line.split()
-        sep = fields.index('-')
-        top[fields[4]] = [fields[5], fields[sep + 1], fields[sep + 3]]
-    return top
-
-def _fds():
-    out = {}
-    for fd in _o.listdir('/proc/self/fd'):
-        try:
-            target = _o.readlink('/proc/self/fd/' + fd)
-        except OSError:
-            continue
-        out[fd] = target.split(':')[0] if ':[' in target else target
-    return out
-
-def _writable(path):
-    try:
-        with open(_o.path.join(path, '.probe'), 'w'):
-            pass
-        _o.unlink(_o.path.join(path, '.probe'))
-        return True
-    except OSError:
-        return False
-
-_view = {
-    'status': _status(),
-    'ids': [_o.getresuid(), _o.getresgid(), _o.getgroups()],
-    'pid': _o.getpid(),
-    'ns': {n: _o.readlink('/proc/self/ns/' + n) for n in ('cgroup', 'ipc', 'mnt', 'net', 'pid', 'uts')},
-    'mounts': _mounts(),
-    'rlimits': {n: _res.getrlimit(getattr(_res, n)) for n in sorted(dir(_res)) if n.startswith('RLIMIT_')},
-    'fds': _fds(),
-    'env': dict(_o.environ),
-    'cwd': _o.getcwd(),
-    'files': sorted(_o.listdir('.')),
-    'processes': sorted(int(p) for p in _o.listdir('/proc') if p.isdigit()),
-    'hostname': _s.gethostname(),
-    'writable': {p: _writable(p) for p in ('/', '/usr', '/etc', '/opt', '/dev', '/tmp', '/dev/shm', '.')},
-    'sys_path': _sys.path,
-    'cgroup': open('/proc/self/cgroup').read(),
-}
-print(_j.dumps(_view))
-"""
+LIMITS = views_helper.LIMITS
+USER = 150_124  # a uid of no account and outside the kernel uids: the normal user of the user mode
 
 
 @pytest.fixture(scope="module")
 def helpers():
-    return {name: content.encode("utf-8") for name, content in prepared_master(load("L1W3")).helpers.items()}
+    return views_helper.helpers()
 
 
 @pytest.fixture(scope="module")
@@ -108,60 +52,76 @@ def _workdir(tmp_path_factory, helpers):
     return str(folder)
 
 
-# The global random states before any cell seeds them (the import cell sets the course's seed).
-STATES = r"""
-import hashlib as _h, json as _j, random as _r
-import numpy as _np
-print(_j.dumps({'numpy_state': _h.sha256(_np.random.get_state()[1].tobytes()).hexdigest(),
-                'random_state': _h.sha256(repr(_r.getstate()).encode()).hexdigest()}))
-"""
-
-
-def _import_cell():
-    """The notebook's locked import cell (numpy, pyplot, the helpers)."""
-    import nbformat
-
-    nb = nbformat.read(os.path.join(ROOT, "notebooks", "L1W3", load("L1W3").notebook), as_version=4)
-    return next(c.source for c in nb.cells if c.cell_type == "code" and "import numpy" in c.source)
-
-
-def _view(kernel):
-    states = json.loads(_text(kernel.run(STATES)))
-    assert kernel.run(_import_cell())["status"] == "ok"
-    answer = kernel.run(VIEW)
-    assert answer["status"] == "ok", answer
-    return dict(json.loads(_text(answer)), **states)
+_text = views_helper.text
 
 
 @pytest.fixture(scope="module")
-def views(tmp_path_factory, helpers, the_zygote):
+def root_views(tmp_path_factory, helpers, the_zygote):
     """A cold kernel's view and two warm kernels' views (the two warm ones alive at once), each
-    taken after the notebook's import cell (the random states before it)."""
-    with Kernel(_workdir(tmp_path_factory, helpers), LIMITS) as cold:
-        cold_view = _view(cold)
-    first = zygote.WarmKernel(_workdir(tmp_path_factory, helpers), LIMITS, the_zygote)
-    second = zygote.WarmKernel(_workdir(tmp_path_factory, helpers), LIMITS, the_zygote)
+    taken after the notebook's import cell (the random states before it), as root."""
+    cold, warm, _ = views_helper.views(the_zygote, helpers, str(tmp_path_factory.mktemp("views")))
+    return cold, warm
+
+
+@pytest.fixture(scope="module")
+def user_views():
+    """The same views taken by a normal user with user namespaces (``grader_tests.helpers.modes``),
+    with the user's uid and the grading process's namespaces."""
+    assert os.geteuid() == 0, "producing a normal user's mode needs root (as the integration tier runs)"
+    home = os.path.join(ROOT, "build", f"warm-user-{os.getpid()}")  # not under /tmp, which the mode covers
+    out = os.path.join(home, "views.json")
     try:
-        warm = [_view(first), _view(second)]
+        run = modes.run_as(USER, [sys.executable, "-m", "grader_tests.helpers.warm_views", out], home)
+        assert run.returncode == 0, run.stdout + run.stderr
+        with open(out) as f:
+            return json.load(f)
     finally:
-        first.close()
-        second.close()
-    return cold_view, warm
+        shutil.rmtree(home, ignore_errors=True)  # the user's copy of the course
 
 
-def test_warm_kernels_are_used_as_root_with_bubblewrap():
+@pytest.fixture(scope="module", params=["root", "normal user"])
+def views(request):
+    """``(cold view, [warm views])`` in each mode warm kernels are used in."""
+    if request.param == "root":
+        return request.getfixturevalue("root_views")
+    found = request.getfixturevalue("user_views")
+    return found["cold"], found["warm"]
+
+
+def test_warm_kernels_are_used_where_bubblewrap_isolates_as_root_and_as_a_normal_user(user_views):
     assert sandbox.warm_supported() == (os.geteuid() == 0 and sandbox.bwrap_works())
     assert sandbox.warm_kernels({}) == sandbox.warm_supported()
     assert not sandbox.warm_kernels({sandbox.WARM: "0"})
+    assert user_views["warm_supported"] and user_views["protections_line"].endswith(msg.KERNELS_WARM)
 
 
 @pytest.mark.parametrize(
-    "field", ["pid", "mounts", "rlimits", "fds", "env", "cwd", "files", "hostname", "writable", "sys_path"]
+    "field",
+    ["pid", "mounts", "rlimits", "fds", "env", "cwd", "files", "hostname", "writable", "sys_path", "id_maps"],
 )
 def test_a_warm_kernel_sees_what_a_cold_one_sees(views, field):
     cold, warm = views
+    if field == "rlimits":  # a normal user's process limit depends on what the user runs now (below)
+        cold, warm = _without_nproc(cold), [_without_nproc(v) for v in warm]
     assert warm[0][field] == cold[field]
     assert warm[1][field] == cold[field]
+
+
+def _without_nproc(view):
+    return dict(view, rlimits={k: v for k, v in view["rlimits"].items() if k != "RLIMIT_NPROC"})
+
+
+def test_the_process_limit_is_a_cold_kernels(views):
+    """Root: ``limits.processes`` (a uid of its own).  A normal user: what the user ran when the
+    kernel started plus ``limits.processes`` (``launch.process_limit``): a handful here."""
+    cold, warm = views
+    for view in [cold, *warm]:
+        soft, hard = view["rlimits"]["RLIMIT_NPROC"]
+        assert soft == hard
+        if view["ids"][0][0] in range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT):
+            assert soft == LIMITS.processes
+        else:
+            assert LIMITS.processes < soft < LIMITS.processes + 30, soft
 
 
 @pytest.mark.parametrize(
@@ -182,8 +142,8 @@ def test_no_capability_at_all_and_no_new_privileges(views):
         assert view["status"]["Seccomp"] == ["2"]  # the filter bubblewrap installed on the zygote
 
 
-def test_each_warm_kernel_has_a_uid_and_gid_of_its_own_and_no_groups(views):
-    cold, warm = views
+def test_each_warm_kernel_has_a_uid_and_gid_of_its_own_and_no_groups(root_views):
+    cold, warm = root_views
     for view in [cold, *warm]:
         (uids, gids, groups) = view["ids"]
         assert len(set(uids)) == 1 and len(set(gids)) == 1 and uids[0] == gids[0]
@@ -199,14 +159,32 @@ def test_a_warm_kernel_has_one_thread_and_its_own_pid_namespace(views):
         assert view["processes"] == [1, view["pid"]]  # its pid 1 and itself: no zygote, no neighbour
 
 
-def test_every_namespace_is_a_kernels_own(views, the_zygote):
-    _, warm = views
-    own = {n: os.readlink(f"/proc/self/ns/{n}") for n in warm[0]["ns"]}
+def test_a_normal_users_warm_kernel_keeps_the_users_uid_as_a_cold_one_does(user_views):
+    cold, warm, uid = user_views["cold"], user_views["warm"], user_views["uid"]
+    assert uid == USER
+    for view in [cold, *warm]:
+        assert view["ids"] == [[uid] * 3, [uid] * 3, []]
+        # In a user namespace of its own that maps only the user's uid (onto bubblewrap's uid 0).
+        assert view["id_maps"] == [[str(uid), "0", "1"], [str(uid), "0", "1"], ["deny"]]
+
+
+def test_every_namespace_is_a_kernels_own(root_views, the_zygote):
+    _, warm = root_views
+    names = [n for n in warm[0]["ns"] if n != "user"]  # as root, every kernel is in the machine's
+    own = {n: os.readlink(f"/proc/self/ns/{n}") for n in names}
     zygote_pid = _zygote_pid(the_zygote)
-    zygote_ns = {n: os.readlink(f"/proc/{zygote_pid}/ns/{n}") for n in warm[0]["ns"]}
-    for name in warm[0]["ns"]:
+    zygote_ns = {n: os.readlink(f"/proc/{zygote_pid}/ns/{n}") for n in names}
+    for name in names:
         first, second = warm[0]["ns"][name], warm[1]["ns"][name]
         assert first != second and not {first, second} & {own[name], zygote_ns[name]}, name
+    assert warm[0]["ns"]["user"] == warm[1]["ns"]["user"] == os.readlink("/proc/self/ns/user")
+
+
+def test_a_normal_users_warm_kernel_has_every_namespace_of_its_own_the_user_one_included(user_views):
+    warm, grader = user_views["warm"], user_views["grader_ns"]
+    for name in grader:
+        first, second = warm[0]["ns"][name], warm[1]["ns"][name]
+        assert first != second and grader[name] not in (first, second), name
 
 
 def test_a_warm_kernel_is_in_its_submissions_cgroup(views):
@@ -253,10 +231,6 @@ except OSError:
     pass
 print('found', found)
 """
-
-
-def _text(answer):
-    return "".join(o.get("text", "") for o in answer["outputs"] if o.get("output_type") == "stream")
 
 
 def _uid_processes(uid):

@@ -2,8 +2,9 @@
 
 A normal user with user namespaces, and one without them (``grader_tests.helpers.modes``), each
 grading ``make test-field``'s hostile cases beside an innocent neighbour: the neighbour keeps its
-points, no kernel process is left, the protections line says what holds; without user
-namespaces nothing runs unless the instructor opts in.  (Root with cgroup v1, this machine's own
+points, no kernel process is left, the protections line says what holds; with user namespaces
+kernels are warm, with the scores cold kernels give; without user namespaces nothing runs unless
+the instructor opts in, and then kernels are cold.  (Root with cgroup v1, this machine's own
 mode, is the rest of the long suite.)
 """
 
@@ -48,9 +49,21 @@ def _neighbours_kept_their_points(report):
         assert row["left_processes"] == [], row
 
 
+def _graded_warm(report):
+    """No submission fell back to a cold kernel (``msg.WARM_KERNEL_FALLBACK``)."""
+    fallback = msg.WARM_KERNEL_FALLBACK.split("{reason}")[0]
+    for row in report["cases"]:
+        assert not any(n.startswith(fallback) for n in row["hostile_notes"] + row["neighbour_notes"]), row
+
+
 @pytest.fixture(scope="module")
 def with_user_namespaces(home):
     return _field(home, "userns", True)
+
+
+@pytest.fixture(scope="module")
+def with_user_namespaces_cold(home):
+    return _field(home, "userns-cold", True, env={"GRADER_WARM_KERNELS": "0"})
 
 
 def test_a_normal_user_with_user_namespaces_is_isolated_and_bounded(with_user_namespaces):
@@ -66,6 +79,19 @@ def test_a_normal_user_with_user_namespaces_is_isolated_and_bounded(with_user_na
     assert "protections:" in run.stdout and "OFF  " + UID_OFF in run.stdout
     _neighbours_kept_their_points(report)
     assert sorted(r["case"] for r in report["cases"]) == sorted(field.CASES)
+
+
+def test_a_normal_user_with_user_namespaces_grades_warm_as_cold(
+    with_user_namespaces, with_user_namespaces_cold
+):
+    (run, warm), (cold_run, cold) = with_user_namespaces, with_user_namespaces_cold
+    assert warm["kernels"] == "warm" and msg.KERNELS_WARM in run.stdout
+    _graded_warm(warm)
+    assert cold_run.returncode == 0, cold_run.stdout + cold_run.stderr
+    assert cold["kernels"] == "cold" and msg.KERNELS_COLD in cold_run.stdout
+    _neighbours_kept_their_points(cold)
+    scores = {r["case"]: (r["hostile_score"], r["neighbour_score"]) for r in cold["cases"]}
+    assert {r["case"]: (r["hostile_score"], r["neighbour_score"]) for r in warm["cases"]} == scores
 
 
 def test_a_normal_users_fork_bomb_stops_at_its_process_limit(with_user_namespaces):
@@ -103,4 +129,5 @@ def test_without_user_namespaces_opted_in_the_risk_is_printed_and_neighbours_kee
     protections = report["protections"]
     assert not protections[BUBBLEWRAP] and protections[PROCESS_LIMIT]
     assert "OFF  " + BUBBLEWRAP in run.stdout
+    assert report["kernels"] == "cold" and msg.KERNELS_COLD in run.stdout  # no zygote without bubblewrap
     _neighbours_kept_their_points(report)  # the survivor, detached from its session, is gone too

@@ -278,6 +278,90 @@ def test_a_kernel_uid_runs_the_program_through_setpriv(launch):
     assert "--unshare-user" not in _options(result)
 
 
+def _zygote_command(tmp_path, caps):
+    workdir = tmp_path / "zygote"
+    workdir.mkdir()
+    (workdir / "_grader_kernel.py").write_text("")
+    return sandbox.command(
+        [sandbox.python_inside(), "-I", "_grader_kernel.py", "--zygote"],
+        str(workdir),
+        Limits(),
+        keep_caps=caps,
+        zygote=True,  # as grader.sandbox.zygote starts one
+    )
+
+
+def test_as_root_a_zygote_keeps_only_its_capabilities_in_the_machines_user_namespace(
+    launch, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
+    result = _zygote_command(tmp_path, ("CAP_SYS_ADMIN", "CAP_SETUID"))
+    try:
+        options = _options(result)
+        assert "--unshare-user" not in options and "--uid" not in options
+        tail = options[options.index("--cap-drop") :]
+        assert tail[:6] == ["--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETUID"]
+        arguments, program = _setup(result)
+        assert arguments[-2:] == ["-", "-"]  # the mount step stays: no user namespace of its own
+        assert program == [sandbox.python_inside(), "-I", "_grader_kernel.py", "--zygote"]
+    finally:
+        result.close()
+
+
+def test_a_normal_users_zygote_is_root_of_a_user_namespace_holding_only_its_capabilities(
+    launch, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(sandbox.os, "getuid", lambda: 1000)
+    result = _zygote_command(tmp_path, ("CAP_SYS_ADMIN", "CAP_SETPCAP", "CAP_SETFCAP"))
+    try:
+        options = _options(result)
+        assert options[:5] == ["--unshare-user", "--uid", "0", "--gid", "0"]
+        assert options.count("--unshare-user") == 1
+        tail = options[options.index("--cap-drop") :]
+        assert tail[:8] == ["--cap-drop", "ALL"] + [
+            a for cap in ("CAP_SYS_ADMIN", "CAP_SETPCAP", "CAP_SETFCAP") for a in ("--cap-add", cap)
+        ]
+        assert options.count("--cap-add") == 3  # not the cold kernel's mount step's as well
+        arguments, program = _setup(result)
+        # The bounded /tmp and /dev/shm, then the zygote itself, still root of that namespace: the
+        # mount step makes no user namespace of its own for it (each kernel makes its own).
+        assert arguments[-2:] == ["-", "-"]
+        assert program == [sandbox.python_inside(), "-I", "_grader_kernel.py", "--zygote"]
+    finally:
+        result.close()
+
+
+@pytest.mark.parametrize(
+    "euid, uid_per_kernel, bubblewrap, expected",
+    [
+        (0, True, True, True),  # root: a uid of its own per kernel
+        (0, False, True, False),  # root without setpriv: no uid per kernel, so cold
+        (1000, False, True, True),  # a normal user with user namespaces: the user's uid, as cold
+        (1000, False, False, False),  # no user namespaces (the instructor opted in): cold
+        (0, False, False, False),
+    ],
+)
+def test_where_warm_kernels_are_supported(monkeypatch, euid, uid_per_kernel, bubblewrap, expected):
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: euid)
+    monkeypatch.setattr(sandbox, "bwrap_works", lambda: bubblewrap)
+    monkeypatch.setattr(sandbox, "separate_uid", lambda: uid_per_kernel and bubblewrap and euid == 0)
+    monkeypatch.setattr(seccomp, "supported", lambda: True)
+    assert sandbox.warm_supported() == expected
+    assert sandbox.warm_kernels({}) == expected
+    assert not sandbox.warm_kernels({sandbox.WARM: "0"})
+
+
+def test_without_seccomp_or_pidfds_kernels_stay_cold(monkeypatch):
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(sandbox, "bwrap_works", lambda: True)
+    monkeypatch.setattr(seccomp, "supported", lambda: False)
+    assert not sandbox.warm_supported()
+    monkeypatch.setattr(seccomp, "supported", lambda: True)
+    monkeypatch.delattr(sandbox.os, "pidfd_open")
+    assert not sandbox.warm_supported()
+
+
 def test_close_closes_the_descriptors(launch):
     result = launch()
     fds = list(result.fds)
@@ -373,6 +457,28 @@ def test_preexec_sets_the_process_limit_it_is_given(nproc, expected):
         assert int(out) in (resource.getrlimit(resource.RLIMIT_NPROC)[0], hard, resource.RLIM_INFINITY)
     else:
         assert out == expected
+
+
+@pytest.mark.parametrize(
+    "euid, can_raise, nproc, hard, expected",
+    [
+        (1000, None, 600, 500, 500),  # a normal user cannot raise its hard limit
+        (1000, None, 400, 500, 400),
+        (0, None, 600, 500, 600),  # root can
+        (0, False, 600, 500, 500),  # a warm kernel cannot, even as root (no CAP_SYS_RESOURCE)
+        (1000, False, 600, "unlimited", 600),
+        (1000, False, None, 500, None),
+    ],
+)
+def test_the_process_limit_never_asks_for_more_than_can_be_set(
+    monkeypatch, euid, can_raise, nproc, hard, expected
+):
+    import resource
+
+    hard = resource.RLIM_INFINITY if hard == "unlimited" else hard
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: euid)
+    monkeypatch.setattr(sandbox.resource, "getrlimit", lambda which: (100, hard))
+    assert sandbox.capped_nproc(nproc, can_raise) == expected
 
 
 def test_a_fork_that_fails_for_want_of_processes_is_tried_again(monkeypatch):

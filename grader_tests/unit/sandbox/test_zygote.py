@@ -1,6 +1,9 @@
 """Warm kernels without starting one: the limits a forked kernel gets, the switch, the runner's slots."""
 
 import resource
+from types import SimpleNamespace
+
+import pytest
 
 from grader import messages as msg
 from grader.batch import runner
@@ -19,6 +22,15 @@ def _warm_request(limits, uid=True):
     return kernel._fork_request("/tmp/work")
 
 
+def _as_normal_user(monkeypatch, tasks=7, hard=None):
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(zygote.os, "getuid", lambda: 1000)
+    monkeypatch.setattr(zygote.os, "getgid", lambda: 1001)
+    monkeypatch.setattr(sandbox, "user_tasks", lambda uid: tasks)
+    if hard is not None:
+        monkeypatch.setattr(sandbox.resource, "getrlimit", lambda which: (hard, hard))
+
+
 def test_a_warm_kernel_gets_exactly_the_rlimits_a_cold_one_gets(monkeypatch):
     limits = Limits(memory_mb=777, cpu_seconds=33, file_size_mb=9, open_files=55, processes=44)
     applied = {}
@@ -29,8 +41,53 @@ def test_a_warm_kernel_gets_exactly_the_rlimits_a_cold_one_gets(monkeypatch):
     assert {getattr(resource, name): tuple(value) for name, value in request["rlimits"].items()} == applied
 
 
-def test_without_a_uid_of_its_own_no_process_limit_as_with_a_cold_kernel():
+def test_as_root_without_a_uid_of_its_own_no_process_limit_as_with_a_cold_kernel(monkeypatch):
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
     assert "RLIMIT_NPROC" not in _warm_request(Limits(), uid=False)["rlimits"]
+
+
+def test_a_normal_users_warm_kernel_gets_the_rlimits_of_a_cold_one(monkeypatch):
+    """The same list as the cold path's preexec: the process limit at what the user runs plus the
+    submission's (``launch.process_limit``)."""
+    limits = Limits(memory_mb=777, cpu_seconds=33, file_size_mb=9, open_files=55, processes=44)
+    _as_normal_user(monkeypatch, tasks=7)
+    applied = {}
+    monkeypatch.setattr(resource, "setrlimit", lambda which, value: applied.__setitem__(which, tuple(value)))
+    monkeypatch.setattr(sandbox.os, "setsid", lambda: None)
+    sandbox.preexec(limits, None, nproc=sandbox.process_limit(limits, False))()
+    request = _warm_request(limits, uid=False)
+    assert {getattr(resource, name): tuple(value) for name, value in request["rlimits"].items()} == applied
+    assert request["rlimits"]["RLIMIT_NPROC"] == (7 + 44, 7 + 44)
+
+
+def test_a_normal_users_process_limit_stays_under_the_hard_limit(monkeypatch):
+    _as_normal_user(monkeypatch, tasks=70, hard=100)
+    assert _warm_request(Limits(processes=64), uid=False)["rlimits"]["RLIMIT_NPROC"] == (100, 100)
+
+
+def test_a_normal_users_warm_kernel_keeps_the_users_uid_in_a_user_namespace_of_its_own(monkeypatch):
+    _as_normal_user(monkeypatch)
+    request = _warm_request(Limits(), uid=False)
+    assert (request["uid"], request["gid"], request["userns"]) == (None, None, [1000, 1001])
+
+
+def test_as_root_a_warm_kernel_takes_its_uid_and_no_user_namespace(monkeypatch):
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
+    assert _warm_request(Limits())["userns"] is None
+
+
+def test_a_zygote_keeps_no_uid_changing_capability_as_a_normal_user():
+    assert "CAP_SETUID" in zygote.CAPS and "CAP_SETGID" in zygote.CAPS
+    assert not {"CAP_SETUID", "CAP_SETGID"} & set(zygote.USER_CAPS)
+    assert set(zygote.USER_CAPS) == {"CAP_SYS_ADMIN", "CAP_SETPCAP", "CAP_SETFCAP"}
+
+
+def test_without_a_uid_of_its_own_only_a_normal_users_zygote_forks_a_kernel(tmp_path):
+    kernel = zygote.WarmKernel.__new__(zygote.WarmKernel)
+    kernel.uid, kernel.cgroup = None, None
+    kernel.zygote = SimpleNamespace(key=zygote._key(zygote.files_of(str(tmp_path))), userns=False)
+    with pytest.raises(zygote.ZygoteError, match="no uid of its own"):
+        kernel._spawn(str(tmp_path), -1, -1)
 
 
 def test_a_warm_kernel_takes_its_uid_as_gid_and_the_tmpfs_bounds_of_the_limits():
