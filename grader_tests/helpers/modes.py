@@ -19,11 +19,14 @@ the checkout's private folders (``python -m grader secure``) are root's.
 launcher itself (run as root; see :func:`run_as`).
 """
 
+import contextlib
 import ctypes
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 from grader import ROOT
 
@@ -103,6 +106,34 @@ def _without_user_namespaces():
 # What the copy leaves out: the environment (root's, readable), what tests and grading write,
 # and the checkout's own secret (the copy gets one of its own when it first grades).
 _NOT_COPIED = (".venv", "build", "node_modules", ".git", ".grader", "autograded", "submitted", "feedback")
+
+
+SPARE_UIDS = range(150_100, 150_200)  # of no account, below the kernel uids (launch.UID_BASE)
+
+
+@contextlib.contextmanager
+def spare_uid():
+    """A uid of :data:`SPARE_UIDS` that no other process on this machine holds, while in the block.
+
+    The normal user of a produced mode: a test of another checkout running at the same time
+    takes another (an exclusive ``flock`` per uid in the temporary folder), so processes of
+    one run's user are never another run's leftovers.
+    """
+    for uid in SPARE_UIDS:
+        fd = os.open(
+            os.path.join(tempfile.gettempdir(), f"grader-test-uid-{uid}"), os.O_RDWR | os.O_CREAT, 0o600
+        )
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            yield uid
+        finally:
+            os.close(fd)
+        return
+    raise RuntimeError(f"every uid of {SPARE_UIDS} is held by another process")
 
 
 def course_copy(uid, home):

@@ -29,7 +29,6 @@ from grader_tests.helpers import modes
 from grader_tests.helpers import warm_views as views_helper
 
 LIMITS = views_helper.LIMITS
-USER = 150_124  # a uid of no account and outside the kernel uids: the normal user of the user mode
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +69,15 @@ def user_views():
     assert os.geteuid() == 0, "producing a normal user's mode needs root (as the integration tier runs)"
     home = os.path.join(ROOT, "build", f"warm-user-{os.getpid()}")  # not under /tmp, which the mode covers
     out = os.path.join(home, "views.json")
-    try:
-        run = modes.run_as(USER, [sys.executable, "-m", "grader_tests.helpers.warm_views", out], home)
-        assert run.returncode == 0, run.stdout + run.stderr
-        with open(out) as f:
-            return json.load(f)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)  # the user's copy of the course
+    # The normal user: a uid no other test run on the machine uses meanwhile.
+    with modes.spare_uid() as uid:
+        try:
+            run = modes.run_as(uid, [sys.executable, "-m", "grader_tests.helpers.warm_views", out], home)
+            assert run.returncode == 0, run.stdout + run.stderr
+            with open(out) as f:
+                return dict(json.load(f), expected_uid=uid)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)  # the user's copy of the course
 
 
 @pytest.fixture(scope="module", params=["root", "normal user"])
@@ -161,7 +162,7 @@ def test_a_warm_kernel_has_one_thread_and_its_own_pid_namespace(views):
 
 def test_a_normal_users_warm_kernel_keeps_the_users_uid_as_a_cold_one_does(user_views):
     cold, warm, uid = user_views["cold"], user_views["warm"], user_views["uid"]
-    assert uid == USER
+    assert uid == user_views["expected_uid"]
     for view in [cold, *warm]:
         assert view["ids"] == [[uid] * 3, [uid] * 3, []]
         # In a user namespace of its own that maps only the user's uid (onto bubblewrap's uid 0).

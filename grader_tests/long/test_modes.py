@@ -18,10 +18,16 @@ from grader import ROOT
 from grader import messages as msg
 from grader_tests.helpers import field, modes
 
-USER = 150_123  # a uid of no account and outside the kernel uids: the grading user
 UID_OFF = "a uid of its own per submission (root + bubblewrap)"
 PROCESS_LIMIT = "a bounded number of processes per submission (cgroup pids.max, else RLIMIT_NPROC)"
 BUBBLEWRAP = "only the system and Python visible, read-only; course, submissions, home hidden (bubblewrap)"
+
+
+@pytest.fixture(scope="module")
+def user():
+    """The grading user: a uid of no account that no other test run on the machine uses meanwhile."""
+    with modes.spare_uid() as uid:
+        yield uid
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +39,12 @@ def home():
     return path
 
 
-def _field(home, name, user_namespaces, cases=(), env=None):
+def _field(user, home, name, user_namespaces, cases=(), env=None):
     out = os.path.join(home, name, "report.json")  # written by the grading user, in its home
     argv = [sys.executable, "-m", "grader_tests.helpers.field", "--json", out]
     for case in cases:
         argv += ["--case", case]
-    run = modes.run_as(USER, argv, os.path.join(home, name), user_namespaces=user_namespaces, env=env)
+    run = modes.run_as(user, argv, os.path.join(home, name), user_namespaces=user_namespaces, env=env)
     with open(out) as f:
         return run, json.load(f)
 
@@ -57,20 +63,20 @@ def _graded_warm(report):
 
 
 @pytest.fixture(scope="module")
-def with_user_namespaces(home):
-    return _field(home, "userns", True)
+def with_user_namespaces(user, home):
+    return _field(user, home, "userns", True)
 
 
 @pytest.fixture(scope="module")
-def with_user_namespaces_cold(home):
-    return _field(home, "userns-cold", True, env={"GRADER_WARM_KERNELS": "0"})
+def with_user_namespaces_cold(user, home):
+    return _field(user, home, "userns-cold", True, env={"GRADER_WARM_KERNELS": "0"})
 
 
-def test_a_normal_user_with_user_namespaces_is_isolated_and_bounded(with_user_namespaces):
+def test_a_normal_user_with_user_namespaces_is_isolated_and_bounded(with_user_namespaces, user):
     run, report = with_user_namespaces
     assert run.returncode == 0, run.stdout + run.stderr
     assert report["mode"] == {
-        "user": f"a normal user (uid {USER})",
+        "user": f"a normal user (uid {user})",
         "cgroups": "none usable",
         "bubblewrap": "isolates",
     }
@@ -114,16 +120,16 @@ def test_a_normal_users_kernel_gets_no_user_namespace_of_its_own(with_user_names
     assert userns["hostile_score"] == 20, userns  # any attempt that worked costs it func_layer_sizes
 
 
-def test_without_user_namespaces_nothing_runs_unless_the_instructor_opts_in(home):
-    run, report = _field(home, "nouserns", False)
+def test_without_user_namespaces_nothing_runs_unless_the_instructor_opts_in(user, home):
+    run, report = _field(user, home, "nouserns", False)
     assert run.returncode == 2, run.stdout + run.stderr
     assert report["refused"] == f"{msg.SANDBOX_NO_USERNS}\n{msg.SANDBOX_HOW_TO_OPT_IN}"
     assert "cases" not in report
 
 
-def test_without_user_namespaces_opted_in_the_risk_is_printed_and_neighbours_keep_their_points(home):
+def test_without_user_namespaces_opted_in_the_risk_is_printed_and_neighbours_keep_their_points(user, home):
     cases = ["fork bomb", "memory: six processes of 512 MB", "survivor: a detached process"]
-    run, report = _field(home, "optedin", False, cases, env={"GRADER_ALLOW_UNISOLATED": "1"})
+    run, report = _field(user, home, "optedin", False, cases, env={"GRADER_ALLOW_UNISOLATED": "1"})
     assert run.returncode == 0, run.stdout + run.stderr
     assert msg.SANDBOX_OPTED_OUT.format(reason=msg.SANDBOX_NO_USERNS) in run.stdout
     protections = report["protections"]
