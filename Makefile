@@ -47,7 +47,7 @@ help:
 	@echo "make collect ZIP=downloads.zip [LMS=canvas|moodle] [TIMEZONE=Asia/Shanghai]   file an LMS download into"
 	@echo "               submitted/ (TIMEZONE: the zone of the zip's file times, default UTC)"
 	@echo "make roster CSV=roster.csv   import students' names (id,first_name,last_name,email)"
-	@echo "make bench     stock nbgrader autograde against make grade, on 40 submissions"
+	@echo "make bench     stock nbgrader autograde against make grade (warm, cold, Dask) on 20, 200 and 1,000 submissions"
 	@echo "make validate NB=path/to/notebook.ipynb   run the public self-checks"
 	@echo "make goldens   re-execute the source notebook and store its outputs"
 	@echo "make mutation  grade the catalog of buggy and equivalent submissions, print the table"
