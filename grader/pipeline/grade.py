@@ -20,7 +20,9 @@ README point here).
 
 :func:`grade_submission` is a pure function of its inputs (no gradebook, no
 shared state), so any number of them can run in parallel; the caller records
-the result.
+the result.  The kernel of step 3 is started before step 1 and waited for at
+step 3 (``Run.start(wait=False)``): it confines itself while the notebook is
+read; nothing runs in it before step 3.
 """
 
 from __future__ import annotations
