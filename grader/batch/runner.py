@@ -505,8 +505,7 @@ def _forked(jobs, assignment, master, limits, seeds, while_starting, slots):
             student = busy.pop(index)
             idle.append(index)
             if result is None:
-                slots.workers[index] = None
-                current.retire()
+                slots.retire(index)
                 current.process.join()
                 code = current.process.exitcode
                 how = (
