@@ -63,10 +63,24 @@ def _interpreter_home():
     return "/".join(parts[:3]) if real.startswith("/root/") else None
 
 
+def _covered(paths, tops=("/tmp", "/dev/shm")):
+    """The outermost of ``paths`` that lie under one of ``tops`` (which the mode covers with its own)."""
+    under = sorted(
+        {os.path.realpath(p) for p in paths if any(os.path.realpath(p).startswith(t + "/") for t in tops)}
+    )
+    return [p for p in under if not any(p.startswith(q + "/") for q in under if q != p)]
+
+
 def _private_mounts(scratch):
-    """A mount namespace of its own: small /tmp and /dev/shm, the interpreter reachable under /root."""
+    """A mount namespace of its own: small /tmp and /dev/shm, the interpreter reachable under /root.
+
+    A checkout (or scratch folder) under /tmp, as a newcomer's ``git clone`` into ``mktemp -d``
+    makes it, is bound back at its own path over the small /tmp: the environment and the
+    course copy live there.
+    """
     _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    kept = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in _covered((ROOT, scratch))}
     home = _interpreter_home()
     if home:
         keep = os.path.join(scratch, "interpreter")
@@ -77,6 +91,10 @@ def _private_mounts(scratch):
         _mount(keep, home, None, MS_BIND | MS_REC)
     for target in ("/tmp", "/dev/shm"):
         _mount("tmpfs", target, "tmpfs", 0, f"mode=1777,size={TMPFS_MB}m")
+    for path, fd in kept.items():
+        os.makedirs(path, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        os.close(fd)
 
 
 def _without_user_namespaces():
