@@ -74,13 +74,13 @@ def _covered(paths, tops=("/tmp", "/dev/shm")):
 def _private_mounts(scratch):
     """A mount namespace of its own: small /tmp and /dev/shm, the interpreter reachable under /root.
 
-    A checkout (or scratch folder) under /tmp, as a newcomer's ``git clone`` into ``mktemp -d``
+    A checkout, its environment or the scratch folder under /tmp, as a newcomer's ``git clone`` into ``mktemp -d``
     makes it, is bound back at its own path over the small /tmp: the environment and the
     course copy live there.
     """
     _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    kept = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in _covered((ROOT, scratch))}
+    kept = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in _covered((ROOT, scratch, sys.prefix))}
     home = _interpreter_home()
     if home:
         keep = os.path.join(scratch, "interpreter")
