@@ -58,7 +58,11 @@ OUTCOME = {
     ("flock", "beside"): "carried",
     ("flock", "before"): "nothing",
     ("pagecache", "beside"): "carried",
-    ("pagecache", "before"): "carried",
+    # Pages stay cached until the kernel reclaims them: over the 7 s between sender and receiver,
+    # whether all 184 survive depends on what else the machine does (carried in every run here
+    # but one, in CI beside the rest of the long suite: 69 of 184 bits).  Either way the frame is
+    # checked, and the beneficiary earns nothing.
+    ("pagecache", "before"): {"carried", "garbage"},
     ("mincore", "beside"): "garbage",
     ("mincore", "before"): "garbage",
 }
@@ -127,9 +131,10 @@ def test_the_schedule_is_the_one_named(graded):
 def test_channel(graded, channel):
     schedule, _, (lines, _, _) = graded
     line = lines[channel]
-    outcome = OUTCOME[channel, schedule]
-    assert line.split(" ", 1)[0] == outcome, line
-    if outcome == "garbage":  # mincore: every page resident, the frame's 0 bits too
+    expected = OUTCOME[channel, schedule]
+    outcome = line.split(" ", 1)[0]
+    assert outcome in (expected if isinstance(expected, set) else {expected}), line
+    if outcome == "garbage" and channel == "mincore":  # every page resident, the frame's 0 bits too
         bits = 8 * (channels.PAYLOAD_BYTES + 2)
         assert line == f"garbage {bits}/{bits} bits set"
     if outcome != "carried":
