@@ -77,8 +77,9 @@ class Limits:
     processes: int = _limit(
         64,
         "processes and threads of the submission: its cgroup's `pids.max` where cgroups are "
-        "writable (v1 or v2), else `RLIMIT_NPROC` per kernel uid as root, and as a normal user "
-        "`RLIMIT_NPROC` at what that user already runs plus this",
+        "writable (v1 or v2), else `RLIMIT_NPROC` per kernel uid (as root, or a normal user's "
+        "subordinate id), and as a normal user without them `RLIMIT_NPROC` at what that user "
+        "already runs plus this",
     )
     output_kb: int = _limit(
         64,

@@ -429,6 +429,11 @@ PROTECTION_NO_USERNS = (
     "内核不能创建用户命名空间、挂载或切换命名空间，因而无法挂载不受限的 tmpfs（seccomp）/ "
     "no user namespace, mount or setns for the kernel, so no tmpfs of its own without bounds (seccomp)"
 )
+SHARED_UID = (
+    "内核共用你的 uid（{reason}）；每份作业一个 uid 需要 newuidmap 和 /etc/subuid、/etc/subgid 中的范围 / "
+    "kernels share your uid ({reason}); a uid per submission needs newuidmap and a range in "
+    "/etc/subuid and /etc/subgid (README.md, Threat model)"
+)
 WARM_KERNEL_FALLBACK = (
     "预热内核不可用，本作业改用冷启动内核（隔离相同）/ "
     "the warm kernel was not available, so this submission got a cold one (the same isolation): {reason}"

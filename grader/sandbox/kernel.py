@@ -140,18 +140,22 @@ class Kernel:
     def _spawn(self, workdir, req_r, resp_w):
         """Start the kernel's process: bubblewrap, then ``python -I _grader_kernel.py`` (cold)."""
         limits = self.limits
+        nproc = sandbox.process_limit(limits, self.uid is not None)
+        # With a uid of its own the limit is set as that uid's, by bubblewrap's first step:
+        # bubblewrap itself runs as root (of the machine, exempt from it, or of a normal user's
+        # namespace of subordinate ids, where it would count every sandbox's processes).
         launch = sandbox.command(
             [sandbox.python_inside(), "-I", "_grader_kernel.py"],
             workdir,
             limits,
             self.uid.uid if self.uid else None,
+            nproc=sandbox.capped_nproc(nproc) if self.uid else None,
         )
-        limit_fn = sandbox.preexec(
-            limits, self.cgroup, nproc=sandbox.process_limit(limits, self.uid is not None)
-        )
+        limit_fn = sandbox.preexec(limits, self.cgroup, nproc=None if self.uid else nproc)
 
         def child_setup():
             limit_fn()
+            sandbox.enter_mapped()
             os.dup2(resp_w, 3)
 
         try:

@@ -34,7 +34,7 @@ import sys
 import time
 
 from grader import messages as msg
-from grader.sandbox import cgroups, seccomp
+from grader.sandbox import cgroups, seccomp, subids
 
 UID_BASE = 200_000  # kernel uids: one per live submission, machine-wide
 UID_COUNT = 100_000
@@ -47,14 +47,10 @@ def _bwrap():
     return shutil.which("bwrap")
 
 
-@functools.lru_cache(maxsize=None)
-def bwrap_works():
-    """Whether bubblewrap can create the namespaces the sandbox uses here."""
-    path = _bwrap()
-    if not path:
-        return False
+def _bwrap_runs(enter=None):
+    """Whether bubblewrap creates the sandbox's namespaces: as this user, or as root of ``enter``'s namespace."""
     cmd = [
-        path,
+        _bwrap(),
         "--ro-bind",
         "/",
         "/",
@@ -66,17 +62,49 @@ def bwrap_works():
         "--unshare-pid",
         "--unshare-ipc",
     ]
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 and enter is None:
         cmd.append("--unshare-user")
     try:
-        return subprocess.run(cmd + ["true"], capture_output=True, timeout=20).returncode == 0
+        run = subprocess.run(cmd + ["true"], capture_output=True, timeout=20, preexec_fn=enter)
     except (OSError, subprocess.SubprocessError):
         return False
+    return run.returncode == 0
+
+
+@functools.lru_cache(maxsize=None)
+def mapped():
+    """A normal user's namespace of subordinate uids (``grader.sandbox.subids``) where bubblewrap runs; else ``None``.
+
+    Where there is one, this process is root of it for bubblewrap, which then confines each
+    kernel as root's does: each takes a uid of its own (:class:`KernelUid`).
+    """
+    if os.geteuid() == 0 or not _bwrap():
+        return None
+    namespace = subids.namespace()
+    return namespace if namespace is not None and _bwrap_runs(namespace.enter) else None
+
+
+def rooted():
+    """Whether bubblewrap is started as root: of the machine, or of the user's :func:`mapped` namespace."""
+    return os.geteuid() == 0 or mapped() is not None
+
+
+def enter_mapped():
+    """In a child that is to exec bubblewrap: move into the :func:`mapped` namespace, if there is one."""
+    namespace = mapped()
+    if namespace is not None:
+        namespace.enter()
+
+
+@functools.lru_cache(maxsize=None)
+def bwrap_works():
+    """Whether bubblewrap can create the namespaces the sandbox uses here."""
+    return bool(_bwrap()) and (mapped() is not None or _bwrap_runs())
 
 
 def separate_uid():
-    """Whether kernels run under a uid of their own (needs root and bubblewrap)."""
-    return os.geteuid() == 0 and bwrap_works() and shutil.which("setpriv") is not None
+    """Whether kernels run under a uid of their own: as root, or in a normal user's :func:`mapped` namespace."""
+    return rooted() and bwrap_works() and shutil.which("setpriv") is not None
 
 
 def inode_limits():
@@ -135,10 +163,17 @@ def require_isolation(environ=None):
     raise SandboxUnavailable(f"{problem}\n{msg.SANDBOX_HOW_TO_OPT_IN}")
 
 
+UID_OF_ITS_OWN = "a uid of its own per submission (root, or a normal user's subordinate ids; bubblewrap)"
+
+
 def protections_line():
-    """The one line every grading path prints: which protections hold, and how kernels start."""
+    """The one line every grading path prints: which protections hold, how kernels start, and why a uid is shared."""
     line = "protections: " + "; ".join(f"{k}: {'on' if v else 'OFF'}" for k, v in protections().items())
-    return f"{line}. {msg.KERNELS_WARM if warm_kernels() else msg.KERNELS_COLD}"
+    line = f"{line}. {msg.KERNELS_WARM if warm_kernels() else msg.KERNELS_COLD}"
+    if os.geteuid() != 0 and bwrap_works() and not separate_uid():
+        reason = subids.why_not() or "bubblewrap did not start in the namespace of subordinate ids"
+        line += " " + msg.SHARED_UID.format(reason=reason)
+    return line
 
 
 # The switch between warm kernels (forked from a zygote, grader.sandbox.zygote) and cold ones
@@ -157,7 +192,7 @@ def warm_supported():
     """
     if not (bwrap_works() and inode_limits() and hasattr(os, "pidfd_open") and seccomp.supported()):
         return False
-    return separate_uid() if os.geteuid() == 0 else True
+    return separate_uid() if rooted() else True
 
 
 def warm_kernels(environ=None):
@@ -179,7 +214,7 @@ def protections():
         "a bounded number of files in /tmp and /dev/shm (bubblewrap)": inode_limits(),
         "no kernel keyrings, BPF, perf or io_uring (seccomp)": bw and seccomp.supported(),
         msg.PROTECTION_NO_USERNS: bw and seccomp.supported(),
-        "a uid of its own per submission (root + bubblewrap)": uid,
+        UID_OF_ITS_OWN: uid,
         "a bounded number of processes per submission (cgroup pids.max, else RLIMIT_NPROC)": (
             process_limit_active()
         ),
@@ -190,23 +225,30 @@ def protections():
 class KernelUid:
     """A uid no other live kernel on this machine has, held until :meth:`release`.
 
-    The lock files live in one machine-wide folder, so two grading runs (two
-    checkouts, two courses) never give two kernels the same uid: the process
-    limit (per uid) and anything else the kernel owns stay its own.
+    As root it is one of :data:`UID_BASE` to ``UID_BASE + UID_COUNT``; in a normal user's
+    :func:`mapped` namespace one of its subordinate ids (:attr:`uid` the namespace's number
+    for it, 1 to its count).  The lock files, one per uid as the machine sees it, live in one
+    folder per user (:func:`uid_locks`: root's is machine-wide), so two grading runs (two
+    checkouts, two courses) never give two kernels the same uid: the process limit (per uid)
+    and anything else the kernel owns stay its own.
     """
 
     def __init__(self):
-        os.makedirs(UID_LOCKS, mode=0o700, exist_ok=True)
-        start = secrets.randbelow(UID_COUNT)
-        for i in range(UID_COUNT):
-            uid = UID_BASE + (start + i) % UID_COUNT
-            fd = os.open(os.path.join(UID_LOCKS, str(uid)), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        namespace = mapped()
+        first, count = (1, namespace.count) if namespace is not None else (UID_BASE, UID_COUNT)
+        outer = namespace.outer_uid if namespace is not None else (lambda uid: uid)
+        folder = uid_locks()
+        start = secrets.randbelow(count)
+        for i in range(count):
+            uid = first + (start + i) % count
+            fd = os.open(os.path.join(folder, str(outer(uid))), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
                 continue
             self.uid, self._fd = uid, fd
+            self.host_uid = outer(uid)  # as the machine (and /proc) sees it
             return
         raise RuntimeError("no free kernel uid")
 
@@ -215,6 +257,35 @@ class KernelUid:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def uid_locks():
+    """The folder of :class:`KernelUid`'s lock files, made private to this user when new.
+
+    Root's is :data:`UID_LOCKS`; a normal user's is ``grader-uids`` in its
+    ``XDG_RUNTIME_DIR``, else ``grader-uids-<uid>`` in ``/tmp``, refused unless it is a
+    folder of this user's that nobody else may write (another user could otherwise hold
+    every lock, or read which are taken).
+    """
+    return private_folder(_locks_folder(os.geteuid(), os.environ), os.geteuid())
+
+
+def _locks_folder(euid, environ):
+    if euid == 0:
+        return UID_LOCKS
+    runtime = environ.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.isdir(runtime) and os.stat(runtime).st_uid == euid:
+        return os.path.join(runtime, "grader-uids")
+    return os.path.join("/tmp", f"grader-uids-{euid}")
+
+
+def private_folder(folder, uid):
+    """``folder``, made (mode 0700) if missing; ``RuntimeError`` unless it is ``uid``'s own and nobody else may write it."""
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    info = os.lstat(folder)
+    if os.path.islink(folder) or not os.path.isdir(folder) or info.st_uid != uid or info.st_mode & 0o022:
+        raise RuntimeError(f"{folder} is not a private folder of this user's: remove it, then grade again")
+    return folder
 
 
 def _hidden_env_paths():
@@ -290,7 +361,7 @@ def _mount_bounded_tmpfs(args):
 
     Runs standalone (``python -I -S -c``, see :func:`_setup_program`): it imports only the
     standard library, and every value it needs is in ``args``:
-    ``[work, tmp bytes, shm bytes, inodes, uid, gid, filter, "--", program...]``.  The files
+    ``[work, tmp bytes, shm bytes, inodes, uid, gid, filter, nproc, "--", program...]``.  The files
     bubblewrap put in ``work`` (on its own, unbounded-inode ``/tmp``) are copied, read-only,
     onto the new ``/tmp``, which then covers bubblewrap's.  Then ``program`` replaces this
     process: as root it is ``setpriv``, which takes the kernel's uid and drops every
@@ -298,7 +369,10 @@ def _mount_bounded_tmpfs(args):
     namespace, holding only ``CAP_SYS_ADMIN`` and ``CAP_SETFCAP``), it first moves into a user
     namespace of its own in which it is ``uid``, so no capability it keeps there is one over
     these mounts, and empties its bounding and ambient sets, so the kernel it execs as a
-    uid other than 0 has none at all.  Last, ``filter`` (hex, or ``-`` for a zygote, which
+    uid other than 0 has none at all.  ``nproc`` (or ``-``) is the ``RLIMIT_NPROC`` the
+    program gets, set here rather than before bubblewrap: in a normal user's namespace of
+    subordinate ids (``subids`` of this package) this process is not exempt from the limit, which
+    counts every process of that namespace's uid 0.  Last, ``filter`` (hex, or ``-`` for a zygote, which
     mounts for each kernel and lets each install it) is installed as a seccomp filter over
     bubblewrap's: the kernel's (``seccomp.kernel_program`` of this package), so no user
     namespace, mount or ``setns`` of its own, after this step's own ones.
@@ -306,8 +380,8 @@ def _mount_bounded_tmpfs(args):
     import ctypes
     import os
 
-    work, tmp_bytes, shm_bytes, inodes, uid, gid, kernel_filter = args[:7]
-    program = args[8:]
+    work, tmp_bytes, shm_bytes, inodes, uid, gid, kernel_filter, nproc = args[:8]
+    program = args[9:]
     libc = ctypes.CDLL(None, use_errno=True)
     libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
 
@@ -344,6 +418,10 @@ def _mount_bounded_tmpfs(args):
             cap += 1  # until the first number past the last capability this Linux knows
         check(cap == 0, "bounding set")
         check(libc.prctl(pr_cap_ambient, pr_cap_ambient_clear_all, 0, 0, 0), "ambient set")
+    if nproc != "-":
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(nproc), int(nproc)))
     if kernel_filter != "-":
         pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
 
@@ -366,7 +444,7 @@ def _setup_program():
     return inspect.getsource(_mount_bounded_tmpfs) + "\n\n_mount_bounded_tmpfs(__import__('sys').argv[1:])\n"
 
 
-def command(argv, workdir, limits, uid=None, keep_caps=(), zygote=False):
+def command(argv, workdir, limits, uid=None, keep_caps=(), zygote=False, nproc=None):
     """How to run ``argv`` in the sandbox, with the files of ``workdir`` in its working directory.
 
     Parameters
@@ -380,7 +458,7 @@ def command(argv, workdir, limits, uid=None, keep_caps=(), zygote=False):
         in files (``limits.tmp_inodes``), that vanishes with the kernel.
     limits : grader.limits.Limits
     uid : int, optional
-        The kernel's own uid (:class:`KernelUid`), when running as root.
+        The kernel's own uid (:attr:`KernelUid.uid`), where :func:`separate_uid`.
     keep_caps : sequence of str, optional
         Without ``uid``: the only capabilities the program keeps (a zygote's, which confines
         each kernel it forks itself; see ``grader.sandbox.zygote``), as root, or as a normal
@@ -392,6 +470,9 @@ def command(argv, workdir, limits, uid=None, keep_caps=(), zygote=False):
         namespaces for each kernel it forks: it runs under bubblewrap's seccomp filter only,
         and each kernel installs the kernel's (``seccomp.kernel_program``) itself.  Default:
         the program is a kernel, and gets the kernel's filter before it starts.
+    nproc : int, optional
+        With ``uid``: the ``RLIMIT_NPROC`` the program gets (as its own uid), set just
+        before it runs.
 
     Returns
     -------
@@ -470,7 +551,7 @@ def command(argv, workdir, limits, uid=None, keep_caps=(), zygote=False):
     program = list(argv)
     user = ("-", "-")
     if keep_caps and uid is None:
-        if os.geteuid() != 0:
+        if not rooted():
             # Root of a user namespace of bubblewrap's (the user's uid mapped onto its uid 0, the
             # only one in it): its mount and PID namespaces are that namespace's, so the program
             # keeps the capabilities it needs over them.  The mount step stays in it ("-").
@@ -488,7 +569,7 @@ def command(argv, workdir, limits, uid=None, keep_caps=(), zygote=False):
             "--inh-caps=-all",
             "--bounding-set=-all",
         ] + program
-    elif os.geteuid() != 0:
+    elif not rooted():
         args.insert(0, "--unshare-user")
         if inode_limits():
             # Root of bubblewrap's user namespace, with the capabilities the mount step needs:
@@ -509,6 +590,7 @@ def command(argv, workdir, limits, uid=None, keep_caps=(), zygote=False):
             str(limits.tmp_inodes),
             *user,
             "-" if zygote or not seccomp.supported() else seccomp.kernel_program().hex(),
+            str(nproc) if nproc and uid is not None else "-",
             "--",
         ] + program
     # The options (which name host paths) travel by descriptor: /proc/1/cmdline inside shows
@@ -613,7 +695,8 @@ def become_subreaper():
 def process_limit(limits, own_uid):
     """The ``RLIMIT_NPROC`` a kernel gets, or ``None`` where it would mean nothing.
 
-    With a uid of its own (``own_uid``, root + bubblewrap) it is ``limits.processes``.
+    With a uid of its own (``own_uid``: root, or a normal user's subordinate ids, with
+    bubblewrap) it is ``limits.processes``.
     As a normal user every kernel shares the user's count, so it is what that user
     runs now plus ``limits.processes``: a fork bomb stops there, and neither the
     grader's next fork nor the user's other work finds the user's own limit used up

@@ -135,8 +135,9 @@ class Zygote:
     def __init__(self, files, limits):
         files = _with_kernel(files)
         self.key = _key(files)
-        # As a normal user each kernel keeps the user's uid, in a user namespace of its own.
-        self.userns = os.geteuid() != 0
+        # As a normal user without subordinate ids (launch.mapped) each kernel keeps the user's
+        # uid, in a user namespace of its own.
+        self.userns = not sandbox.rooted()
         self.kernels = 0  # kernels asked for in the process that started it
         self.live = 0
         self.retired = False
@@ -165,6 +166,7 @@ class Zygote:
 
         def setup():
             os.setsid()
+            sandbox.enter_mapped()
             os.dup2(inner_fd, 3)
 
         try:

@@ -1,7 +1,8 @@
 """Kernel processes left behind after grading, in every mode (root with kernel uids, or a normal user).
 
-As root every kernel runs under a uid of its own (``grader.sandbox.launch.UID_BASE`` ...); as a
-normal user kernels run as that user, so a process of this user counts as a kernel's when it is
+As root every kernel runs under a uid of its own (``grader.sandbox.launch.UID_BASE`` ...), and so
+does a normal user's, in its subordinate ids (``grader.sandbox.subids``), where they are mapped;
+else a normal user's kernels run as that user, so a process of this user counts as a kernel's when it is
 in another PID namespace than this process (bubblewrap's) or carries the kernel's environment
 (``GRADER_STREAM_CAP``, set for every kernel).  In both, so does a process of this user whose
 command line has ``marker``.
@@ -18,6 +19,7 @@ import secrets
 import time
 
 from grader.sandbox import launch as sandbox
+from grader.sandbox import subids
 
 KERNEL_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT)
 KERNEL_ENV = b"GRADER_STREAM_CAP="
@@ -68,9 +70,19 @@ def _pid_namespace(pid):
         return None
 
 
+def _kernel_uids():
+    """Root's kernel uids, and this user's subordinate uids where it has a range."""
+    ranges = [KERNEL_UIDS]
+    granted = subids.granted() if os.getuid() != 0 else None
+    if granted:
+        ranges.append(range(granted[0], granted[0] + granted[2]))
+    return ranges
+
+
 def kernel_processes(before=(), marker=None, run_id=None):
     """``[(pid, command)]`` of live kernel processes (see the module's docstring), zombies aside."""
     own_ns, me, found = _pid_namespace("self"), os.getuid(), []
+    kernel_uids = _kernel_uids()
     for pid in process_ids() - set(before) - {os.getpid()}:
         status = _read(f"/proc/{pid}/status").decode(errors="replace")
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
@@ -83,7 +95,7 @@ def kernel_processes(before=(), marker=None, run_id=None):
         cmd = _read(f"/proc/{pid}/cmdline").replace(b"\0", b" ").decode(errors="replace").strip()
         if _other_run(pid, run_id):
             continue
-        if uid in KERNEL_UIDS:
+        if any(uid in ids for ids in kernel_uids):
             found.append((pid, cmd[:120]))
         elif uid == me and (
             (marker and marker in cmd)

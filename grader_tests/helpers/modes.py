@@ -4,6 +4,10 @@ The modes the grader meets on other machines, produced on this one for real:
 
 - **a normal user with user namespaces** (Debian's default): the command runs under a uid of
   its own (no passwd entry is needed), without capabilities;
+- **a normal user with user namespaces and subordinate ids** (what Debian's ``adduser`` grants a
+  new user, with the ``uidmap`` package installed): the same, with a passwd entry and a range
+  of :func:`subordinate_ids` in ``/etc/subuid`` and ``/etc/subgid``, which bind mounts of
+  the mode's own show in place of the machine's files (nothing machine-wide changes);
 - **a normal user without them** (Ubuntu 24.04's restriction, ``kernel.unprivileged_userns_clone=0``):
   the same, inside a user namespace that maps every uid onto itself and whose
   ``user.max_user_namespaces`` is 0, so that bubblewrap cannot create one.  The sysctl is the
@@ -15,7 +19,7 @@ reachable: this machine's Python lives under ``/root`` (mode 0700), so a tmpfs c
 and only the interpreter's folder is bound back into it.  The user grades a copy of the course
 of its own (:func:`course_copy`), as an instructor grading as a normal user owns the course:
 the checkout's private folders (``python -m grader secure``) are root's.
-``python -m grader_tests.helpers.modes UID USERNS(0|1) HOME COURSE -- COMMAND...`` is the
+``python -m grader_tests.helpers.modes UID USERNS(0|1) SUBIDS(0|1) HOME COURSE -- COMMAND...`` is the
 launcher itself (run as root; see :func:`run_as`).
 """
 
@@ -127,6 +131,42 @@ _NOT_COPIED = (".venv", "build", "node_modules", ".git", ".grader", "autograded"
 
 
 SPARE_UIDS = range(150_100, 150_200)  # of no account, below the kernel uids (launch.UID_BASE)
+USER_NAME = "grader-field"  # the spare uid's name in a mode with a passwd entry
+SUBORDINATE_BASE, SUBORDINATE_COUNT = 2_000_000, 65_536  # above the kernel uids, one block per spare uid
+
+
+def subordinate_ids(uid):
+    """``(start, count)``: the subordinate uids and gids a spare ``uid`` is granted in its mode.
+
+    One block per spare uid, so two test runs' users (each holding its own spare uid) never
+    share an id, and none is a kernel uid of root's (``launch.UID_BASE``).
+    """
+    return SUBORDINATE_BASE + (uid - SPARE_UIDS.start) * SUBORDINATE_COUNT, SUBORDINATE_COUNT
+
+
+def _grant_subordinate_ids(uid, home):
+    """Show ``/etc/passwd``, ``/etc/group``, ``/etc/subuid`` and ``/etc/subgid`` with ``uid``'s entries (bind mounts)."""
+    start, count = subordinate_ids(uid)
+    folder = os.path.join(home, ".etc")
+    os.makedirs(folder, exist_ok=True)
+    entries = {
+        "passwd": f"{USER_NAME}:x:{uid}:{uid}::{home}:/bin/sh\n",
+        "group": f"{USER_NAME}:x:{uid}:\n",
+        "subuid": f"{USER_NAME}:{start}:{count}\n",
+        "subgid": f"{USER_NAME}:{start}:{count}\n",
+    }
+    for name, entry in entries.items():
+        path, machine = os.path.join(folder, name), f"/etc/{name}"
+        kept = ""
+        if os.path.exists(machine):
+            with open(machine) as f:
+                kept = "".join(line for line in f if not line.startswith(USER_NAME + ":"))
+        with open(path, "w") as f:
+            f.write(kept + ("" if not kept or kept.endswith("\n") else "\n") + entry)
+        os.chmod(path, 0o644)
+        if not os.path.exists(machine):  # a bind mount needs a file to cover: the machine's is not made
+            raise FileNotFoundError(f"{machine} is missing: install uidmap (scripts/system-deps.sh)")
+        _mount(path, machine, None, MS_BIND)
 
 
 @contextlib.contextmanager
@@ -168,9 +208,11 @@ def course_copy(uid, home):
     return course
 
 
-def launch(uid, user_namespaces, home, argv, course=ROOT):
+def launch(uid, user_namespaces, home, argv, course=ROOT, subordinate=False):
     """The launcher's body: set the mode up, become ``uid`` (no groups, no capabilities), exec ``argv``."""
     _private_mounts(home)
+    if subordinate:
+        _grant_subordinate_ids(uid, home)
     if not user_namespaces:
         _without_user_namespaces()
     os.setgroups([])
@@ -179,8 +221,8 @@ def launch(uid, user_namespaces, home, argv, course=ROOT):
     env = {
         "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
         "HOME": home,
-        "USER": "grader-field",
-        "LOGNAME": "grader-field",
+        "USER": USER_NAME,
+        "LOGNAME": USER_NAME,
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONPATH": course,
@@ -190,8 +232,11 @@ def launch(uid, user_namespaces, home, argv, course=ROOT):
     os.execvpe(argv[0], argv, env)
 
 
-def run_as(uid, argv, home, user_namespaces=True, env=None, timeout=1800, cwd=None):
+def run_as(uid, argv, home, user_namespaces=True, env=None, timeout=1800, cwd=None, subordinate=False):
     """Run ``argv`` as ``uid`` in the given mode; return the ``subprocess.CompletedProcess`` (text).
+
+    ``subordinate``: ``uid`` has a passwd entry and the range :func:`subordinate_ids` (the
+    grader maps it where ``newuidmap`` is installed).
 
     ``home`` (made and given to ``uid``) is its home and working directory; it must not be under
     ``/tmp``, which the mode covers.  ``env``: ``GRADER_*`` variables to pass on.
@@ -204,6 +249,7 @@ def run_as(uid, argv, home, user_namespaces=True, env=None, timeout=1800, cwd=No
         "grader_tests.helpers.modes",
         str(uid),
         "1" if user_namespaces else "0",
+        "1" if subordinate else "0",
         home,
         course_copy(uid, home),
     ]
@@ -218,6 +264,6 @@ def run_as(uid, argv, home, user_namespaces=True, env=None, timeout=1800, cwd=No
 
 
 if __name__ == "__main__":
-    uid, userns, home, course, sep, *command = sys.argv[1:]
+    uid, userns, subordinate, home, course, sep, *command = sys.argv[1:]
     assert sep == "--" and command, __doc__
-    launch(int(uid), userns == "1", home, command, course)
+    launch(int(uid), userns == "1", home, command, course, subordinate == "1")

@@ -7,9 +7,10 @@ seccomp, namespaces, mounts, rlimits, open descriptors, environment, signal
 dispositions, threads, random states), or checks that nothing one warm kernel leaves
 (files in ``/tmp`` and ``/dev/shm``, SysV IPC, an abstract socket, a daemon) reaches
 the next one.  Warm kernels are used wherever bubblewrap isolates (``launch.warm_supported``):
-as root, and as a normal user with user namespaces, whose views (taken by a normal uid of
-this machine, ``grader_tests.helpers.modes``, ``grader_tests.helpers.warm_views``) every
-comparison is made on too.
+as root, and as a normal user with user namespaces, with and without subordinate ids
+(``grader.sandbox.subids``), whose views (taken by a normal uid of this machine,
+``grader_tests.helpers.modes``, ``grader_tests.helpers.warm_views``) every comparison is made
+on too.
 """
 
 import json
@@ -62,17 +63,19 @@ def root_views(tmp_path_factory, helpers, the_zygote):
     return cold, warm
 
 
-@pytest.fixture(scope="module")
-def user_views():
-    """The same views taken by a normal user with user namespaces (``grader_tests.helpers.modes``),
-    with the user's uid and the grading process's namespaces."""
+def _views_of_a_normal_user(subordinate):
+    """The views taken by a normal user with user namespaces (``grader_tests.helpers.modes``), with
+    the user's uid and the grading process's namespaces; ``subordinate``: the user has a range
+    of subordinate ids (``modes.subordinate_ids``)."""
     assert os.geteuid() == 0, "producing a normal user's mode needs root (as the integration tier runs)"
-    home = os.path.join(ROOT, "build", f"warm-user-{os.getpid()}")  # not under /tmp, which the mode covers
+    # Not under /tmp, which the mode covers.
+    home = os.path.join(ROOT, "build", f"warm-user-{os.getpid()}-{int(subordinate)}")
     out = os.path.join(home, "views.json")
     # The normal user: a uid no other test run on the machine uses meanwhile.
     with modes.spare_uid() as uid:
         try:
-            run = modes.run_as(uid, [sys.executable, "-m", "grader_tests.helpers.warm_views", out], home)
+            argv = [sys.executable, "-m", "grader_tests.helpers.warm_views", out]
+            run = modes.run_as(uid, argv, home, subordinate=subordinate)
             assert run.returncode == 0, run.stdout + run.stderr
             with open(out) as f:
                 return dict(json.load(f), expected_uid=uid)
@@ -80,20 +83,41 @@ def user_views():
             shutil.rmtree(home, ignore_errors=True)  # the user's copy of the course
 
 
-@pytest.fixture(scope="module", params=["root", "normal user"])
+@pytest.fixture(scope="module")
+def user_views():
+    """A normal user without subordinate ids: its kernels keep its uid."""
+    return _views_of_a_normal_user(subordinate=False)
+
+
+@pytest.fixture(scope="module")
+def subordinate_views():
+    """A normal user with a range of subordinate ids, which the grader maps (``newuidmap``)."""
+    return _views_of_a_normal_user(subordinate=True)
+
+
+@pytest.fixture(scope="module", params=["root", "normal user", "normal user, subordinate ids"])
 def views(request):
     """``(cold view, [warm views])`` in each mode warm kernels are used in."""
     if request.param == "root":
         return request.getfixturevalue("root_views")
-    found = request.getfixturevalue("user_views")
+    found = request.getfixturevalue("user_views" if request.param == "normal user" else "subordinate_views")
     return found["cold"], found["warm"]
 
 
-def test_warm_kernels_are_used_where_bubblewrap_isolates_as_root_and_as_a_normal_user(user_views):
+def test_warm_kernels_are_used_where_bubblewrap_isolates_as_root_and_as_a_normal_user(
+    user_views, subordinate_views
+):
     assert sandbox.warm_supported() == (os.geteuid() == 0 and sandbox.bwrap_works())
     assert sandbox.warm_kernels({}) == sandbox.warm_supported()
     assert not sandbox.warm_kernels({sandbox.WARM: "0"})
-    assert user_views["warm_supported"] and user_views["protections_line"].endswith(msg.KERNELS_WARM)
+    for found in (user_views, subordinate_views):
+        assert found["warm_supported"] and msg.KERNELS_WARM in found["protections_line"]
+    # Without subordinate ids the line says why the kernels share the user's uid, and what would help.
+    shared = msg.SHARED_UID.split("{reason}")[0]
+    assert f"{sandbox.UID_OF_ITS_OWN}: OFF" in user_views["protections_line"]
+    assert shared in user_views["protections_line"] and "subuid" in user_views["protections_line"]
+    assert f"{sandbox.UID_OF_ITS_OWN}: on" in subordinate_views["protections_line"]
+    assert shared not in subordinate_views["protections_line"]
 
 
 @pytest.mark.parametrize(
@@ -119,10 +143,10 @@ def test_the_process_limit_is_a_cold_kernels(views):
     for view in [cold, *warm]:
         soft, hard = view["rlimits"]["RLIMIT_NPROC"]
         assert soft == hard
-        if view["ids"][0][0] in range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT):
-            assert soft == LIMITS.processes
-        else:
+        if view["ids"][0][0] in modes.SPARE_UIDS:  # the normal user's own uid: a shared budget
             assert LIMITS.processes < soft < LIMITS.processes + 30, soft
+        else:  # a uid of its own (root's kernel uids, or a subordinate id)
+            assert soft == LIMITS.processes
 
 
 @pytest.mark.parametrize(
@@ -151,6 +175,33 @@ def test_each_warm_kernel_has_a_uid_and_gid_of_its_own_and_no_groups(root_views)
         assert uids[0] in range(sandbox.UID_BASE, sandbox.UID_BASE + sandbox.UID_COUNT)
         assert groups == []
     assert warm[0]["ids"][0] != warm[1]["ids"][0]
+
+
+def test_with_subordinate_ids_each_kernel_of_a_normal_user_has_one_of_them(subordinate_views):
+    cold, warm, user = subordinate_views["cold"], subordinate_views["warm"], subordinate_views["uid"]
+    start, count = modes.subordinate_ids(user)
+    assert user == subordinate_views["expected_uid"]
+    for view in [cold, *warm]:
+        (uids, gids, groups) = view["ids"]
+        # Seen from the grader's namespace (where the user is uid 0), ids 1 to count are the range.
+        assert len(set(uids)) == 1 and len(set(gids)) == 1 and uids[0] == gids[0]
+        assert 1 <= uids[0] <= count and groups == []
+        # The user onto 0, the range onto 1..count: no other id of the machine.
+        assert view["id_maps"][0] == view["id_maps"][1] == ["0", str(user), "1", "1", str(start), str(count)]
+        assert view["id_maps"][2] == ["allow"]  # as root's kernels: setgroups is the kernel's to refuse
+    assert len({v["ids"][0][0] for v in [cold, *warm]}) == 3  # the two warm ones live at once, too
+
+
+def test_with_subordinate_ids_a_normal_users_kernels_share_only_the_graders_user_namespace(
+    subordinate_views,
+):
+    warm, grader = subordinate_views["warm"], subordinate_views["grader_ns"]
+    for name in grader:
+        first, second = warm[0]["ns"][name], warm[1]["ns"][name]
+        if name == "user":  # the grader's namespace of subordinate ids, as root's kernels share root's
+            assert first == second != grader[name]
+        else:
+            assert first != second and grader[name] not in (first, second), name
 
 
 def test_a_warm_kernel_has_one_thread_and_its_own_pid_namespace(views):

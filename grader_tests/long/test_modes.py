@@ -1,6 +1,7 @@
 """The grader in the modes other machines give it, produced on this one for real (needs root).
 
-A normal user with user namespaces, and one without them (``grader_tests.helpers.modes``), each
+A normal user with user namespaces (with and without a range of subordinate ids, which gives each
+kernel a uid of its own), and one without them (``grader_tests.helpers.modes``), each
 grading ``make test-field``'s hostile cases beside an innocent neighbour: the neighbour keeps its
 points, no kernel process is left, the protections line says what holds; with user namespaces
 kernels are warm, with the scores cold kernels give; without user namespaces nothing runs unless
@@ -16,9 +17,10 @@ import pytest
 
 from grader import ROOT
 from grader import messages as msg
+from grader.sandbox import launch as sandbox
 from grader_tests.helpers import field, modes
 
-UID_OFF = "a uid of its own per submission (root + bubblewrap)"
+UID_OFF = sandbox.UID_OF_ITS_OWN
 PROCESS_LIMIT = "a bounded number of processes per submission (cgroup pids.max, else RLIMIT_NPROC)"
 BUBBLEWRAP = "only the system and Python visible, read-only; course, submissions, home hidden (bubblewrap)"
 
@@ -39,12 +41,19 @@ def home():
     return path
 
 
-def _field(user, home, name, user_namespaces, cases=(), env=None):
+def _field(user, home, name, user_namespaces, cases=(), env=None, subordinate=False):
     out = os.path.join(home, name, "report.json")  # written by the grading user, in its home
     argv = [sys.executable, "-m", "grader_tests.helpers.field", "--json", out]
     for case in cases:
         argv += ["--case", case]
-    run = modes.run_as(user, argv, os.path.join(home, name), user_namespaces=user_namespaces, env=env)
+    run = modes.run_as(
+        user,
+        argv,
+        os.path.join(home, name),
+        user_namespaces=user_namespaces,
+        env=env,
+        subordinate=subordinate,
+    )
     with open(out) as f:
         return run, json.load(f)
 
@@ -118,6 +127,47 @@ def test_a_normal_users_kernel_gets_no_user_namespace_of_its_own(with_user_names
     assert report["protections"][msg.PROTECTION_NO_USERNS]
     userns = next(r for r in report["cases"] if r["case"] == "tmpfs: one of its own, in a user namespace")
     assert userns["hostile_score"] == 20, userns  # any attempt that worked costs it func_layer_sizes
+
+
+@pytest.fixture(scope="module")
+def with_subordinate_ids(user, home):
+    return _field(user, home, "subids", True, subordinate=True)
+
+
+# The cases where a uid of its own changes what bounds the submission (its process count).
+UID_CASES = ["fork bomb", "memory: six processes of 512 MB", "survivor: a detached process"]
+
+
+def test_a_normal_user_with_subordinate_ids_gives_each_kernel_a_uid_of_its_own(with_subordinate_ids, user):
+    run, report = with_subordinate_ids
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert report["mode"]["user"] == f"a normal user (uid {user})"
+    protections = report["protections"]
+    assert protections[BUBBLEWRAP] and protections[PROCESS_LIMIT] and protections[UID_OFF]
+    assert "on   " + UID_OFF in run.stdout
+    assert report["kernels"] == "warm"
+    _graded_warm(report)
+    _neighbours_kept_their_points(report)  # the leftover check looks at the subordinate ids too
+    assert sorted(r["case"] for r in report["cases"]) == sorted(field.CASES)
+    by = {r["case"]: r for r in report["cases"]}
+    assert by["fork bomb"]["hostile_score"] == 20
+    assert by["memory: six processes of 512 MB"]["hostile_peak_mb"] > 6 * 512
+
+
+def test_a_normal_user_with_subordinate_ids_grades_cold_kernels_as_warm_ones(
+    with_subordinate_ids, user, home
+):
+    _, warm = with_subordinate_ids
+    run, cold = _field(
+        user, home, "subids-cold", True, UID_CASES, env={"GRADER_WARM_KERNELS": "0"}, subordinate=True
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert cold["kernels"] == "cold" and cold["protections"][UID_OFF]
+    _neighbours_kept_their_points(cold)
+    scores = {
+        r["case"]: (r["hostile_score"], r["neighbour_score"]) for r in warm["cases"] if r["case"] in UID_CASES
+    }
+    assert {r["case"]: (r["hostile_score"], r["neighbour_score"]) for r in cold["cases"]} == scores
 
 
 def test_without_user_namespaces_nothing_runs_unless_the_instructor_opts_in(user, home):

@@ -13,6 +13,12 @@ from grader.sandbox import seccomp
 # --- kernel uids ---------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def no_mapped_namespace(monkeypatch):
+    """No namespace of subordinate ids unless a test gives one (these tests fake other users)."""
+    monkeypatch.setattr(sandbox, "mapped", lambda: None)
+
+
 @pytest.fixture
 def uid_locks(tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "UID_LOCKS", str(tmp_path / "uids"))
@@ -143,6 +149,7 @@ def test_the_mount_step_gets_the_sizes_and_the_inode_limit(launch, monkeypatch):
         "-",
         "-",
         seccomp.kernel_program().hex(),
+        "-",  # no RLIMIT_NPROC set by the mount step without a uid of its own
     ]
     assert str(limits.tmp_inodes) == "10000"
 
@@ -154,7 +161,7 @@ def test_a_kernel_gets_the_kernels_filter_and_a_zygote_only_bubblewraps(launch, 
     assert os.pread(fd, 1 << 16, 0) == seccomp.program()
     zygote = launch(keep_caps=("CAP_SYS_ADMIN",), zygote=True)
     arguments, _ = _setup(zygote)
-    assert arguments[-1] == "-"
+    assert arguments[-2:] == ["-", "-"]
     options = _options(zygote)
     fd = int(options[options.index("--seccomp") + 1])
     assert os.pread(fd, 1 << 16, 0) == seccomp.program()
@@ -178,7 +185,7 @@ def test_not_as_root_the_mount_step_alone_gets_capabilities_and_then_the_real_ui
         "CAP_SETFCAP",
     ]
     arguments, program = _setup(result)
-    assert arguments[-3:] == ["1000", "1001", seccomp.kernel_program().hex()]
+    assert arguments[-4:] == ["1000", "1001", seccomp.kernel_program().hex(), "-"]
     assert program == [sandbox.python_inside(), "-I", "_grader_kernel.py"]
 
 
