@@ -84,6 +84,62 @@ def nbgrader_without_server_extensions():
     return True
 
 
+# Modules nbgrader's gradebook (``nbgrader.api``) imports at its top for functions a grading
+# command never calls: setuptools' archive helpers (``nbgrader.utils``, for ``zip_collect``)
+# and requests (``nbgrader.auth.jupyterhub``, for JupyterHub's API).  Together 0.3 to 0.9 s of
+# CPU in every grading run (setuptools imports pkg_resources), beside the workers.  Each maps
+# to the names taken from it by ``from ... import`` at import time (forwarded one by one).
+_DEFERRED = {
+    "setuptools.archive_util": ("unpack_archive", "unpack_tarfile", "unpack_zipfile"),
+    "requests": (),
+}
+
+
+def defer_unused_gradebook_imports():
+    """Let ``nbgrader.api`` import without setuptools and requests until one of them is used.
+
+    Each becomes a stand-in module until first used: its forwarded functions, and any other
+    attribute (PEP 562's module ``__getattr__``), import the real module, which then
+    replaces the stand-in in ``sys.modules``.  Nothing changes for a caller but when the
+    import happens.  Only the command line calls it, and only for modules nothing imported
+    yet; it returns the names it deferred.
+    """
+    import importlib
+    import importlib.util
+    import types
+
+    deferred = []
+    for name, functions in _DEFERRED.items():
+        if name in sys.modules or importlib.util.find_spec(name.split(".")[0]) is None:
+            continue
+        stand_in = types.ModuleType(name, f"{name}, imported on first use")
+
+        def real(name=name, stand_in=stand_in):
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+            return importlib.import_module(name)
+
+        def forward(function, real=real):
+            def call(*args, **kwargs):
+                return getattr(real(), function)(*args, **kwargs)
+
+            call.__name__ = call.__qualname__ = function
+            return call
+
+        for function in functions:
+            setattr(stand_in, function, forward(function))
+
+        def attribute(name, real=real):
+            if name.startswith("__"):  # the import system's own questions (__path__, ...): not a use
+                raise AttributeError(name)
+            return getattr(real(), name)
+
+        stand_in.__getattr__ = attribute
+        sys.modules[name] = stand_in
+        deferred.append(name)
+    return deferred
+
+
 def put_interpreter_on_path():
     """Put this interpreter's ``bin`` folder first on ``PATH`` unless it is on it already.
 

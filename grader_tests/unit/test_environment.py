@@ -179,3 +179,33 @@ def test_nbgrader_imports_without_its_server_extensions_in_the_command_line():
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_the_gradebook_imports_without_setuptools_and_requests_until_they_are_used(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    archive = tmp_path / "a.zip"
+    (tmp_path / "out").mkdir()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("inside.txt", "unpacked")
+    code = (
+        "import sys\n"
+        "from grader import environment\n"
+        "assert environment.defer_unused_gradebook_imports() == ['setuptools.archive_util', 'requests']\n"
+        "assert environment.defer_unused_gradebook_imports() == []  # once only\n"
+        "import nbgrader.api\n"
+        "print(sorted(m for m in ('setuptools', 'pkg_resources', 'requests.api') if m in sys.modules))\n"
+        "from nbgrader.utils import unzip\n"
+        f"unzip({str(archive)!r}, {str(tmp_path / 'out')!r})\n"  # nbgrader's own use, for real
+        "import nbgrader.auth.jupyterhub as hub\n"
+        "assert hub.requests.request is sys.modules['requests'].request  # the real one, once used\n"
+        "print(sorted(m for m in ('setuptools', 'requests.api') if m in sys.modules))\n"
+    )
+    from grader import ROOT
+
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:2] == ["[]", "['requests.api', 'setuptools']"]
+    assert (tmp_path / "out" / "inside.txt").read_text() == "unpacked"
