@@ -261,9 +261,28 @@ def render(cells: list[dict], verdicts: dict[str, Verdict], master: Master) -> s
             if gid in verdicts:
                 cell["outputs"] = [nbformat.from_dict(o) for o in _verdict_outputs(verdicts[gid])]
                 cell["execution_count"] = None
-    # As nbgrader writes it (the same bytes by either path), without nbformat.writes' validation:
-    # it only logs, and this notebook is built here, cell by cell (a third of render's time).
-    return nbformat.v4.writes_json(out) + "\n"
+    return _writes(out)
+
+
+def _writes(nb: nbformat.NotebookNode) -> str:
+    """``nb`` as ``nbformat.writes`` writes it (and so nbgrader), changing ``nb`` in place.
+
+    nbformat's writer validates (which only logs) and deep-copies the notebook before
+    splitting its lines: a notebook :func:`render` has just built, cell by cell, is its
+    own, and those two steps were half of rendering's time.
+    """
+    from nbformat.v4.nbjson import BytesEncoder
+    from nbformat.v4.rwbase import split_lines, strip_transient
+
+    text = json.dumps(
+        strip_transient(split_lines(nb)),
+        cls=BytesEncoder,
+        indent=1,
+        sort_keys=True,
+        separators=(",", ": "),
+        ensure_ascii=False,
+    )
+    return text + "\n"
 
 
 def _verdict_outputs(verdict: Verdict) -> list[dict]:

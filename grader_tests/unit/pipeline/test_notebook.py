@@ -6,6 +6,7 @@ import json
 import nbformat
 import pytest
 
+from grader.pipeline import notebook
 from grader.pipeline.notebook import OutputBudget, normalize, read_notebook
 from grader_tests.helpers.fakes import grade_ids, master, release_notebook
 
@@ -258,3 +259,19 @@ def test_output_budget_ignores_what_is_not_a_list_of_outputs(outputs):
     budget = OutputBudget(10_000)
     assert budget.keep(outputs) == []
     assert budget.left == 10_000
+
+
+def test_the_autograded_notebook_is_written_as_nbformat_writes_it():
+    nb = release_notebook()
+    nb.metadata["orig_nbformat"] = 3  # transient: stripped by both
+    code = nbformat.v4.new_code_cell("x = 1\nprint('中文 €')\n", execution_count=3)
+    code.metadata["trusted"] = True
+    code.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="a\nb\n"),
+        nbformat.v4.new_output(
+            "display_data", data={"text/plain": "line 1\nline 2", "image/png": "iVBORw0KGgo=\n"}
+        ),
+    ]
+    nb.cells.append(code)
+    expected = nbformat.writes(nb) + "\n"
+    assert notebook._writes(copy.deepcopy(nb)) == expected
