@@ -55,6 +55,14 @@ class Master:
                 self._cell_json.setdefault(gid, json.dumps(cell))
         return nbformat.from_dict(json.loads(self._cell_json[grade_id]))
 
+    def code_sources(self):
+        """The release's code cells, as text: what a zygote transforms once (``kernel_child.PrimedTransforms``)."""
+        return [
+            c["source"]
+            for c in self.release["cells"]
+            if c.get("cell_type") == "code" and isinstance(c.get("source"), str)
+        ]
+
     def is_exploratory(self, cell):
         """Whether ``cell`` is tagged exploratory, or is an exploratory cell of the source."""
         meta = cell.get("metadata")

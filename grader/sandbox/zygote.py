@@ -59,6 +59,9 @@ USER_CAPS = ("CAP_SYS_ADMIN", "CAP_SETPCAP", "CAP_SETFCAP")
 KERNELS_PER_ZYGOTE = 100
 START_TIMEOUT = 60.0  # seconds for a zygote to be ready (imports, on a loaded machine)
 FORK_TIMEOUT = 20.0  # seconds for a zygote to fork a kernel and for its pid 1 to say hello
+# Bytes of cell sources per priming message: JSON escaping at most doubles them (six times for
+# control characters, which cells rarely hold), and the zygote reads messages of up to 64 KiB.
+PRIME_BYTES = 8_000
 
 
 class ZygoteError(RuntimeError):
@@ -123,6 +126,10 @@ class Zygote:
     limits : grader.limits.Limits
         The sandbox's limits (the tmpfs sizes and inode count; each kernel gets its own
         limits with its request).
+    cells : sequence of str, optional
+        The release's code cells (public text): the zygote makes IPython's static input
+        transforms of them once, for every kernel (``kernel_child.PrimedTransforms``); it
+        never runs them.
 
     Notes
     -----
@@ -132,7 +139,7 @@ class Zygote:
     one thread at a time asks it for kernels.
     """
 
-    def __init__(self, files, limits):
+    def __init__(self, files, limits, cells=()):
         files = _with_kernel(files)
         self.key = _key(files)
         # As a normal user without subordinate ids (launch.mapped) each kernel keeps the user's
@@ -188,6 +195,21 @@ class Zygote:
             inner.close()
             launch.close()
             remove_tree(self._workdir)  # bubblewrap has the files (by descriptor): nothing else reads them
+        self._prime(list(cells))
+
+    def _prime(self, cells):
+        """Queue the release's cells for the zygote, in messages its reads take whole."""
+        batch, size = [], 0
+        for cell in cells + [None]:
+            if cell is None or (batch and size + len(cell) > PRIME_BYTES):
+                try:
+                    self._sock.send(json.dumps({"op": "prime", "cells": batch}).encode("utf-8"))
+                except OSError:
+                    return  # a zygote that is gone is found out by its first request
+                batch, size = [], 0
+            if cell is not None and len(cell.encode("utf-8")) <= PRIME_BYTES:
+                batch.append(cell)
+                size += len(cell.encode("utf-8"))
 
     def alive(self):
         """Whether its process still runs and it has not failed (in the process that started it)."""
@@ -481,7 +503,7 @@ def install(zygote):
 _shared_lock = threading.Lock()
 
 
-def shared(files, limits):
+def shared(files, limits, cells=()):
     """This process's zygote for ``files``, started on first use (a Dask worker's; thread-safe).
 
     After :data:`KERNELS_PER_ZYGOTE` kernels, or when it died, a new one is started; the old
@@ -498,7 +520,7 @@ def shared(files, limits):
             retire(zygote)
             zygote = None
         if zygote is None:
-            zygote = _current = Zygote(files, limits)
+            zygote = _current = Zygote(files, limits, cells)
         return zygote
 
 

@@ -378,3 +378,20 @@ def test_a_warm_kernel_ends_with_the_grading_process(tmp_path_factory, helpers, 
         time.sleep(0.05)
     assert not _uid_processes(uid)
     kernel.close()
+
+
+def test_a_zygote_primes_the_release_cells_for_every_kernel(tmp_path_factory, helpers):
+    # Many cells, in several priming messages, before the first request: none is answered, and a
+    # kernel finds them transformed already (kernel_child.PrimedTransforms).
+    cells = [f"value_{i} = {i}\n" + "# padding\n" * 200 for i in range(40)]
+    primed = zygote.Zygote(helpers, LIMITS, cells)
+    try:
+        primed.wait_ready()
+        for _ in range(2):
+            with zygote.WarmKernel(_workdir(tmp_path_factory, helpers), LIMITS, primed) as kernel:
+                check = "print(len(get_ipython().input_transformer_manager.transform_cell.done))"
+                assert _text(kernel.run(check)).strip() == "40"
+                assert kernel.run(cells[7])["status"] == "ok"
+                assert _text(kernel.run("print(value_7)")).strip() == "7"
+    finally:
+        primed.close()

@@ -128,8 +128,9 @@ def test_a_zygotes_key_is_its_files_and_the_kernel_program(tmp_path):
 class _FakeZygote:
     started = []
 
-    def __init__(self, files, limits):
+    def __init__(self, files, limits, cells=()):
         self.kernels, self.closed, self.dead = 0, False, False
+        self.cells = list(cells)
         _FakeZygote.started.append(self)
 
     def alive(self):
@@ -141,6 +142,9 @@ class _FakeZygote:
 
 class _Master:
     helpers = {"helper.py": "x = 1\n"}
+
+    def code_sources(self):
+        return ["%matplotlib inline\n"]
 
 
 def test_a_slot_gets_a_fresh_zygote_after_its_quota_or_when_it_died(monkeypatch):
@@ -158,6 +162,7 @@ def test_a_slot_gets_a_fresh_zygote_after_its_quota_or_when_it_died(monkeypatch)
     assert slots.fresh_zygote(0) is _FakeZygote.started[2] and _FakeZygote.started[1].closed
     slots.close()
     assert all(z.closed for z in _FakeZygote.started)
+    assert all(z.cells == ["%matplotlib inline\n"] for z in _FakeZygote.started)  # each primed
 
 
 def test_cold_slots_start_no_zygote(monkeypatch):
