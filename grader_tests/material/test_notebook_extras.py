@@ -243,8 +243,21 @@ def test_optional_relu_backward_self_check_can_fail(solved, capsys, bug, message
     assert ("passes its self-check" in out) == (bug is None)
 
 
+# The 20-unit ReLU training's accuracy by the processor's widest vector instructions, which
+# choose OpenBLAS's kernels (their rounding differs in the last bits, and ten thousand epochs
+# amplify it): each seen on a machine of that kind (an Intel Xeon with AVX-512, an AMD EPYC
+# with AVX2).  The 4-unit figure is the same on both.
+RELU_20_UNITS = {"avx512f": "85.00", "avx2": "89.25"}
+
+
+def _vector_kind():
+    with open("/proc/cpuinfo") as f:
+        flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    return "avx512f" if "avx512f" in flags else "avx2"
+
+
 def test_relu_training_prints_what_its_interpretation_says(solved, capsys):
-    """4 ReLU units 69.25 %, 20 units 85.00 % (the markdown after the cell quotes both)."""
+    """4 ReLU units 69.25 %; 20 units 85.00 % with AVX-512, 89.25 % with AVX2 (the markdown quotes all)."""
     cells, ns = solved
     ns["X"], ns["Y"] = ns["func_load_planar_dataset"]()
     ns["func_forward_propagation_relu"] = _relu_forward()
@@ -253,7 +266,7 @@ def test_relu_training_prints_what_its_interpretation_says(solved, capsys):
     out = capsys.readouterr().out
     assert out.splitlines() == [
         " 4 ReLU hidden units: accuracy 69.25 %",
-        "20 ReLU hidden units: accuracy 85.00 %",
+        f"20 ReLU hidden units: accuracy {RELU_20_UNITS[_vector_kind()]} %",
     ]
     interpretation = cells[cells.index(_cell_with(cells, "def train_relu")) + 1].source
-    assert "69.25%" in interpretation and "85.00 %" in interpretation
+    assert "69.25%" in interpretation and "85.00 %" in interpretation and "89.25 %" in interpretation
