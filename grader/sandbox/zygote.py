@@ -200,16 +200,23 @@ class Zygote:
     def _prime(self, cells):
         """Queue the release's cells for the zygote, in messages its reads take whole."""
         batch, size = [], 0
-        for cell in cells + [None]:
-            if cell is None or (batch and size + len(cell) > PRIME_BYTES):
-                try:
-                    self._sock.send(json.dumps({"op": "prime", "cells": batch}).encode("utf-8"))
-                except OSError:
-                    return  # a zygote that is gone is found out by its first request
+        for cell in cells:
+            length = len(cell.encode("utf-8"))
+            if length > PRIME_BYTES:
+                continue  # a cell that large is transformed when it runs, as any other text
+            if batch and size + length > PRIME_BYTES:
+                self._send_prime(batch)
                 batch, size = [], 0
-            if cell is not None and len(cell.encode("utf-8")) <= PRIME_BYTES:
-                batch.append(cell)
-                size += len(cell.encode("utf-8"))
+            batch.append(cell)
+            size += length
+        if batch:
+            self._send_prime(batch)
+
+    def _send_prime(self, cells):
+        try:
+            self._sock.send(json.dumps({"op": "prime", "cells": cells}).encode("utf-8"))
+        except OSError:
+            pass  # a zygote that is gone is found out by its first request
 
     def alive(self):
         """Whether its process still runs and it has not failed (in the process that started it)."""
