@@ -351,6 +351,7 @@ class Slots:
     def __init__(self, count, master, limits, warm=True):
         self.files = {name: content.encode("utf-8") for name, content in master.helpers.items()}
         self.cells = master.code_sources()
+        self.probes = master.probe_sources()
         self.limits = limits
         self.zygotes = [self._start() if warm else None for _ in range(count)]
         self.workers = [None] * count
@@ -358,7 +359,7 @@ class Slots:
 
     def _start(self):
         try:
-            return zygote.Zygote(self.files, self.limits, self.cells)
+            return zygote.Zygote(self.files, self.limits, self.cells, self.probes)
         except OSError:
             return None  # this slot's kernels are cold
 
@@ -543,7 +544,7 @@ def grade_remote(student, data_notes, assignment_id, limits, seed=None, warm=Fal
     master = prepared_master(assignment)
     if warm and sandbox.warm_kernels():  # one zygote per Dask worker process, as per forked slot
         files = {name: content.encode("utf-8") for name, content in master.helpers.items()}
-        zygote.install(zygote.shared(files, limits, master.code_sources()))
+        zygote.install(zygote.shared(files, limits, master.code_sources(), master.probe_sources()))
     data, notes = data_notes
     if data is None:
         return grade_one(student, None, notes, assignment, master, limits, seed)

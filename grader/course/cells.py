@@ -55,6 +55,10 @@ class Master:
                 self._cell_json.setdefault(gid, json.dumps(cell))
         return nbformat.from_dict(json.loads(self._cell_json[grade_id]))
 
+    def probe_sources(self):
+        """The probes' code (the same for every submission): what a zygote compiles once (``kernel_child``)."""
+        return list(self.probes.values())
+
     def code_sources(self):
         """The release's code cells, as text: what a zygote transforms once (``kernel_child.PrimedTransforms``)."""
         return [

@@ -41,6 +41,7 @@ _dumps, _loads, _write, _read, _pack, _unpack = (
     struct.unpack,
 )
 IN_FD, OUT_FD = 0, 3
+PROBE_FILE = "<grader probe>"  # the file name of the probes' code (tracebacks name it)
 
 
 def send(obj):
@@ -237,6 +238,21 @@ class Session:
             recorded,
         )
         self.transforms = PrimedTransforms(shell.input_transformer_manager)
+        self.probes = {}  # probe source -> its code object: see prime_probes
+
+    def prime_probes(self, sources):
+        """Compile the grader's probes (the same text for every submission) now, for every kernel.
+
+        A probe request whose code is one of them runs that code object instead of compiling
+        the text again: about 1 ms a probe.  It is the grader's text compiled as it would be
+        (same file name), so nothing about what runs changes.
+        """
+        for source in sources:
+            if isinstance(source, str):
+                try:
+                    self.probes[source] = compile(source, PROBE_FILE, "exec")
+                except SyntaxError:
+                    continue  # compiled (and failing) again when it is asked for
 
 
 class PrimedTransforms:
@@ -432,7 +448,8 @@ def serve(session):
                     raise RuntimeError(str(reply.get("error", "the grader refused the call"))[:300])
 
                 try:
-                    exec(compile(request["code"], "<grader probe>", "exec"), namespace)
+                    code = session.probes.get(request["code"]) or compile(request["code"], PROBE_FILE, "exec")
+                    exec(code, namespace)
                     value = namespace["__probe__"](shell.user_ns, recorded, call)
                 except KeyboardInterrupt:
                     raise

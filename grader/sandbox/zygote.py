@@ -130,6 +130,9 @@ class Zygote:
         The release's code cells (public text): the zygote makes IPython's static input
         transforms of them once, for every kernel (``kernel_child.PrimedTransforms``); it
         never runs them.
+    probes : sequence of str, optional
+        The probes' code (the grader's text, the same for every submission): the zygote
+        compiles it once, for every kernel (``kernel_child.Session.prime_probes``).
 
     Notes
     -----
@@ -139,7 +142,7 @@ class Zygote:
     one thread at a time asks it for kernels.
     """
 
-    def __init__(self, files, limits, cells=()):
+    def __init__(self, files, limits, cells=(), probes=()):
         files = _with_kernel(files)
         self.key = _key(files)
         # As a normal user without subordinate ids (launch.mapped) each kernel keeps the user's
@@ -195,26 +198,27 @@ class Zygote:
             inner.close()
             launch.close()
             remove_tree(self._workdir)  # bubblewrap has the files (by descriptor): nothing else reads them
-        self._prime(list(cells))
+        self._prime("cells", list(cells))
+        self._prime("probes", list(probes))
 
-    def _prime(self, cells):
-        """Queue the release's cells for the zygote, in messages its reads take whole."""
+    def _prime(self, kind, texts):
+        """Queue ``texts`` (``kind``: "cells" or "probes") for the zygote, in messages its reads take whole."""
         batch, size = [], 0
-        for cell in cells:
-            length = len(cell.encode("utf-8"))
+        for text in texts:
+            length = len(text.encode("utf-8"))
             if length > PRIME_BYTES:
-                continue  # a cell that large is transformed when it runs, as any other text
+                continue  # a text that large is transformed or compiled when it runs, as any other
             if batch and size + length > PRIME_BYTES:
-                self._send_prime(batch)
+                self._send_prime(kind, batch)
                 batch, size = [], 0
-            batch.append(cell)
+            batch.append(text)
             size += length
         if batch:
-            self._send_prime(batch)
+            self._send_prime(kind, batch)
 
-    def _send_prime(self, cells):
+    def _send_prime(self, kind, texts):
         try:
-            self._sock.send(json.dumps({"op": "prime", "cells": cells}).encode("utf-8"))
+            self._sock.send(json.dumps({"op": "prime", kind: texts}).encode("utf-8"))
         except OSError:
             pass  # a zygote that is gone is found out by its first request
 
@@ -510,7 +514,7 @@ def install(zygote):
 _shared_lock = threading.Lock()
 
 
-def shared(files, limits, cells=()):
+def shared(files, limits, cells=(), probes=()):
     """This process's zygote for ``files``, started on first use (a Dask worker's; thread-safe).
 
     After :data:`KERNELS_PER_ZYGOTE` kernels, or when it died, a new one is started; the old
@@ -527,7 +531,7 @@ def shared(files, limits, cells=()):
             retire(zygote)
             zygote = None
         if zygote is None:
-            zygote = _current = Zygote(files, limits, cells)
+            zygote = _current = Zygote(files, limits, cells, probes)
         return zygote
 
 

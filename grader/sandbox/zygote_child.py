@@ -325,8 +325,9 @@ def main(session, serve):
             if request.get("op") == "ping" and not fds:
                 _send(ctl, {"op": "pong"})
                 continue
-            if request.get("op") == "prime" and not fds:  # the release's cells: no answer
+            if request.get("op") == "prime" and not fds:  # the release's cells, the probes: no answer
                 session.transforms.prime(request.get("cells") or [])
+                session.prime_probes(request.get("probes") or [])
                 continue
             if len(fds) < 3:
                 raise ValueError("a kernel needs its two pipes and its control socket")

@@ -395,3 +395,34 @@ def test_a_zygote_primes_the_release_cells_for_every_kernel(tmp_path_factory, he
                 assert _text(kernel.run("print(value_7)")).strip() == "7"
     finally:
         primed.close()
+
+
+PRIMED_PROBE = "def __probe__(user_ns, recorded, call):\n    return [case * 2 for case in __cases__]\n"
+OTHER_PROBE = "def __probe__(user_ns, recorded, call):\n    return [case + 1 for case in __cases__]\n"
+COUNT_COMPILES = """
+import builtins
+compiled = []
+_compile = builtins.compile
+def counting(source, *args, **kwargs):
+    compiled.append(source)
+    return _compile(source, *args, **kwargs)
+builtins.compile = counting
+"""
+
+
+def test_a_zygote_compiles_the_probes_once_for_every_kernel(tmp_path_factory, helpers):
+    # A probe whose text the zygote was primed with runs its code object, compiled once; any
+    # other text is compiled as it comes, and both answer as an unprimed kernel's would.
+    primed = zygote.Zygote(helpers, LIMITS, probes=[PRIMED_PROBE])
+    try:
+        primed.wait_ready()
+        for _ in range(2):
+            with zygote.WarmKernel(_workdir(tmp_path_factory, helpers), LIMITS, primed) as kernel:
+                assert kernel.run(COUNT_COMPILES)["status"] == "ok"
+                assert kernel.probe(PRIMED_PROBE, cases=[1, 2])["result"] == [2, 4]
+                assert kernel.probe(OTHER_PROBE, cases=[1, 2])["result"] == [2, 3]
+                # IPython compiles the cell that asks (and its AST): only the probes are counted.
+                asked = "print(repr([s for s in compiled if isinstance(s, str) and s.startswith('def __probe__')]))"
+                assert _text(kernel.run(asked)).strip() == repr([OTHER_PROBE])
+    finally:
+        primed.close()

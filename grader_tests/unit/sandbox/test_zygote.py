@@ -128,9 +128,9 @@ def test_a_zygotes_key_is_its_files_and_the_kernel_program(tmp_path):
 class _FakeZygote:
     started = []
 
-    def __init__(self, files, limits, cells=()):
+    def __init__(self, files, limits, cells=(), probes=()):
         self.kernels, self.closed, self.dead = 0, False, False
-        self.cells = list(cells)
+        self.cells, self.probes = list(cells), list(probes)
         _FakeZygote.started.append(self)
 
     def alive(self):
@@ -145,6 +145,9 @@ class _Master:
 
     def code_sources(self):
         return ["%matplotlib inline\n"]
+
+    def probe_sources(self):
+        return ["def __probe__(user_ns, recorded, call):\n    return []\n"]
 
 
 def test_a_slot_gets_a_fresh_zygote_after_its_quota_or_when_it_died(monkeypatch):
@@ -163,6 +166,7 @@ def test_a_slot_gets_a_fresh_zygote_after_its_quota_or_when_it_died(monkeypatch)
     slots.close()
     assert all(z.closed for z in _FakeZygote.started)
     assert all(z.cells == ["%matplotlib inline\n"] for z in _FakeZygote.started)  # each primed
+    assert all(z.probes == _Master().probe_sources() for z in _FakeZygote.started)
 
 
 def test_cold_slots_start_no_zygote(monkeypatch):
