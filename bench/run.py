@@ -5,7 +5,7 @@ On 20 and on 200 generated submissions (correct, buggy and blank mixed;
 preprocessors: one submission at a time, full notebook execution; the course's
 configuration otherwise) and this course's grader (``python -m grader grade``, one
 worker per CPU, including its check that the assignment is registered) twice: with
-warm kernels (forked from a zygote per worker, ``grader.sandbox.zygote``) and with
+warm kernels (forked from the run's zygote, ``grader.sandbox.zygote``) and with
 cold ones (``GRADER_WARM_KERNELS=0``), each on a copy of the same registered
 gradebook (see :func:`gradebook`), and with warm kernels on a local Dask cluster of as
 many worker processes (``--scheduler``, the cluster path; ``BENCH_DASK=0`` to skip); then
@@ -561,7 +561,10 @@ def write_results(rows, large, steps, loads, how, validation):
             )
         rss = steps.get(True, (None, None, None))[2]
         if rss:
-            lines += ["", f"A zygote's resident memory: {rss:.0f} MB per worker (shared with its kernels)."]
+            lines += [
+                "",
+                f"The zygote's resident memory: {rss:.0f} MB, one per run (its pages shared with its kernels).",
+            ]
         lines.append("")
     lines += [
         "Regenerate with `make bench` (`BENCH_SIZES=20,200`, `BENCH_LARGE=0` skips the 1,000-submission "

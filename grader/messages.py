@@ -418,8 +418,8 @@ SANDBOX_OPTED_OUT = (
     "WARNING: running students' code without isolation, as asked: {reason}"
 )
 KERNELS_WARM = (
-    "内核：预热（每个工作进程一个 zygote，为每份作业派生一个同样隔离的内核）/ "
-    "kernels: warm (a zygote per worker forks each submission's kernel, confined as a cold one)"
+    "内核：预热（由一个 zygote 为每份作业派生一个同样隔离的内核）/ "
+    "kernels: warm (a zygote forks each submission's kernel, confined as a cold one)"
 )
 KERNELS_COLD = (
     "内核：冷启动（每份作业一个 bubblewrap 和新的解释器）/ "

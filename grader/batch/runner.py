@@ -252,22 +252,19 @@ def limit_own_memory(limits):
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def _serve(jobs, results, first, assignment, master, limits, zygotes=(), mine=None, others=()):
+def _serve(jobs, results, first, assignment, master, limits, mine=None, others=()):
     """Body of a slot's worker: grade ``first``, then each job it is sent, until its pipe closes.
 
     A job is ``((student, path, notes, timestamp), seed)``; each result is sent as it is
-    made.  ``mine`` is the zygote of its slot (its kernels are forked from it); the other
-    slots' zygotes and the other workers' pipes (``others``), inherited with the fork, are
-    not its to use: closed here, so that a retired worker sees the end of its own pipe.
+    made.  ``mine`` is the run's zygote (its kernels are forked from it, beside the other
+    workers'); the other workers' pipes (``others``), inherited with the fork, are not its
+    to use: closed here, so that a retired worker sees the end of its own pipe.
     """
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         # Orphans of the kernel (a process that detached itself) become this worker's, whatever the
         # sandbox: none of them outlives the submission (with a cgroup or bubblewrap, they are gone already).
         sandbox.become_subreaper()
-        for other in zygotes:
-            if other is not mine:
-                other.close_socket()
         for connection in others:
             connection.close()
         zygote.install(mine)
@@ -296,14 +293,15 @@ FORK_BACKOFF = 0.25  # seconds before the second try when no worker runs; double
 class Worker:
     """A slot's grading process, forked once and sent job after job (see :func:`_serve`)."""
 
-    def __init__(self, context, first, assignment, master, limits, zygotes, mine, others):
+    def __init__(self, context, first, assignment, master, limits, mine, others):
+        self.zygote = mine  # the zygote its kernels come from (None: cold)
         jobs_r, self.jobs = context.Pipe(duplex=False)
         self.results, results_w = context.Pipe(duplex=False)
         # The worker closes this process's ends of its own pipes too: else it never reads their end.
         others = [*others, self.jobs, self.results]
         self.process = context.Process(
             target=_serve,
-            args=(jobs_r, results_w, first, assignment, master, limits, zygotes, mine, others),
+            args=(jobs_r, results_w, first, assignment, master, limits, mine, others),
             daemon=True,
         )
         try:
@@ -339,12 +337,15 @@ class Worker:
 
 
 class Slots:
-    """The worker slots of a forked run: each has a long-lived worker and, warm, a zygote.
+    """The worker slots of a forked run: each has a long-lived worker; warm, they share a zygote.
 
     A slot's worker grades :data:`WORKER_JOBS` submissions, then a fresh worker takes
-    its place (after a grader error or its death, at once); a slot's zygote is replaced
-    after ``KERNELS_PER_ZYGOTE`` kernels or when it died, when its next worker starts:
-    the per-run hygiene of a zygote's shared hash secret and address layout.  Every
+    its place (after a grader error or its death, at once).  Warm, every worker forks its
+    kernels from the run's one zygote (its answers come on each request's own socket);
+    after ``KERNELS_PER_ZYGOTE`` kernels, or when it died, the workers that use it take
+    no more jobs and the next worker started gets a fresh zygote: the per-run hygiene of
+    a zygote's shared hash secret and address layout.  A zygote no new worker gets is let
+    go by this process at once (it ends when the last worker that holds it does); every
     worker and zygote is stopped at the end (:meth:`close`).
     """
 
@@ -353,7 +354,9 @@ class Slots:
         self.cells = master.code_sources()
         self.probes = master.probe_sources()
         self.limits = limits
-        self.zygotes = [self._start() if warm else None for _ in range(count)]
+        self.warm = warm
+        self.zygote = self._start() if warm else None
+        self.old = []  # zygotes no new worker gets, stopped at the end
         self.workers = [None] * count
         self.retired = []
 
@@ -361,38 +364,45 @@ class Slots:
         try:
             return zygote.Zygote(self.files, self.limits, self.cells, self.probes)
         except OSError:
-            return None  # this slot's kernels are cold
+            return None  # the kernels are cold
 
-    def fresh_zygote(self, index):
-        """The slot's zygote for its next worker: a new one when due or when it died."""
-        current = self.zygotes[index]
-        if current is not None and (not current.alive() or current.kernels >= zygote.KERNELS_PER_ZYGOTE):
-            current.close()
-            current = self.zygotes[index] = self._start()
+    @staticmethod
+    def _spent(current):
+        return current is not None and (not current.alive() or current.kernels >= zygote.KERNELS_PER_ZYGOTE)
+
+    def fresh_zygote(self):
+        """The zygote for the next worker: a new one when the current one is due or died."""
+        current = self.zygote
+        if self._spent(current):
+            current.close_socket()  # it ends with the last worker that holds it
+            self.old.append(current)
+            current = self.zygote = self._start()
         return current
 
     def worker(self, index):
         """The slot's worker if it may take another job, else ``None`` (it is retired)."""
         current = self.workers[index]
-        if current is not None and (current.graded >= WORKER_JOBS or not current.process.is_alive()):
+        if current is not None and (
+            current.graded >= WORKER_JOBS or not current.process.is_alive() or self._spent(current.zygote)
+        ):
             self.retire(index)
             current = None
         return current
 
     def start(self, index, context, first, assignment, master, limits):
         """Fork the slot's worker with its ``first`` job (``OSError`` when the fork fails)."""
-        mine = self.fresh_zygote(index)
+        mine = self.fresh_zygote()
         others = [c for w in self.workers if w is not None for c in w.connections()]
-        zygotes = [z for z in self.zygotes if z is not None]
-        self.workers[index] = Worker(context, first, assignment, master, limits, zygotes, mine, others)
+        self.workers[index] = Worker(context, first, assignment, master, limits, mine, others)
         if mine is not None:
             mine.kernels += 1  # counted here: a worker counts only its own copy
         return self.workers[index]
 
     def sent(self, index):
         """The slot's worker was handed one more job."""
-        if self.zygotes[index] is not None:
-            self.zygotes[index].kernels += 1
+        current = self.workers[index].zygote
+        if current is not None:
+            current.kernels += 1
 
     def retire(self, index):
         """The slot's worker takes no more jobs."""
@@ -408,12 +418,12 @@ class Slots:
                 self.retire(index)
         for current in self.retired:
             current.reap()
-        for current in self.zygotes:
+        for current in [*self.old, self.zygote]:
             if current is not None:
                 current.close()
 
 
-# Submissions one worker process grades before a fresh one (with a fresh zygote) takes its slot.
+# Submissions one worker process grades before a fresh one takes its slot.
 WORKER_JOBS = zygote.KERNELS_PER_ZYGOTE
 
 
@@ -430,7 +440,7 @@ def forked(jobs, workers, assignment, master, limits, seeds=None, while_starting
     ``seeds``: ``{student: seed}`` of the hidden inputs (a student left out: derived in the worker).
     ``while_starting()`` is called once, after the first workers were started: what the
     main process needs only for the results (the gradebook) is done while they grade.
-    ``warm``: fork the kernels from a zygote per worker slot.
+    ``warm``: fork the kernels from a zygote the workers share.
     Workers still running when the caller stops (an exception) are killed.
     """
     jobs = list(jobs)
@@ -542,7 +552,7 @@ def grade_remote(student, data_notes, assignment_id, limits, seed=None, warm=Fal
 
     assignment = load(assignment_id)
     master = prepared_master(assignment)
-    if warm and sandbox.warm_kernels():  # one zygote per Dask worker process, as per forked slot
+    if warm and sandbox.warm_kernels():  # one zygote per Dask worker process, as per forked run
         files = {name: content.encode("utf-8") for name, content in master.helpers.items()}
         zygote.install(zygote.shared(files, limits, master.code_sources(), master.probe_sources()))
     data, notes = data_notes

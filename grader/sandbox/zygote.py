@@ -1,8 +1,8 @@
-"""Warm kernels: a zygote per grading worker forks each submission's fully confined kernel.
+"""Warm kernels: a run's zygote forks each submission's fully confined kernel.
 
 A cold kernel (:class:`grader.sandbox.kernel.Kernel`) costs bubblewrap, a fresh
 interpreter, IPython and the locked import cell's numpy and helpers, about 0.8 s of CPU
-per submission.  A :class:`Zygote` pays that once per worker: bubblewrap starts
+per submission.  A :class:`Zygote` pays that once per run: bubblewrap starts
 ``zygote_child.py`` with today's mounts, namespaces and seccomp filter, keeping only the
 capabilities it needs to confine each child (:data:`CAPS` as root; as a normal user
 :data:`USER_CAPS`, in a user namespace of bubblewrap's that maps only the user's uid); it prepares IPython and
@@ -137,9 +137,10 @@ class Zygote:
     Notes
     -----
     Starting returns at once; the first :meth:`spawn` in a process (or :meth:`wait_ready`)
-    waits for the zygote's imports, so a grading run starts its workers' zygotes side by side.  A
-    forked grading worker may use the zygote its parent started (the socket is inherited);
-    one thread at a time asks it for kernels.
+    waits for the zygote's imports, so a grading run starts its zygote while it does the rest
+    of its own start-up.  Any number of forked grading workers may use the zygote their parent
+    started (the socket is inherited): the zygote answers each request on the sockets sent
+    with it, never on the shared one; within a process, one thread at a time asks it.
     """
 
     def __init__(self, files, limits, cells=(), probes=()):
@@ -231,15 +232,21 @@ class Zygote:
         with self._lock:
             if self.broken:
                 raise ZygoteError(self.broken)
+            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             try:
-                self._sock.send(b'{"op": "ping"}')
-                answer = _recv_json(self._sock, START_TIMEOUT, "starting the zygote")
+                fds = array.array("i", [theirs.fileno()])
+                self._sock.sendmsg([b'{"op": "ping"}'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+                theirs.close()
+                answer = _recv_json(mine, START_TIMEOUT, "starting the zygote")
             except OSError as exc:
                 answer = None
                 self.broken = f"the zygote is gone ({exc})"
             except ZygoteError as exc:
                 self.broken = str(exc)
                 raise
+            finally:
+                theirs.close()
+                mine.close()
             if not answer or answer.get("op") != "pong":
                 self.broken = self.broken or "the zygote ended while starting"
                 raise ZygoteError(self.broken)
@@ -255,11 +262,13 @@ class Zygote:
         return self.begin(req_r, resp_w, request, cgroup_fds).finish()
 
     def begin(self, req_r, resp_w, request, cgroup_fds=()):
-        """Have the zygote fork a kernel as :meth:`spawn` does; return once it has forked.
+        """Have the zygote fork a kernel as :meth:`spawn` does; return once the request is sent.
 
-        The kernel's pid 1 confines itself meanwhile (joining a cgroup waits for the
-        kernel's RCU grace period, about 10 ms): :meth:`Starting.finish` waits for its
-        hello and returns the :class:`Child`.
+        The zygote forks and the kernel's pid 1 confines itself meanwhile (joining a cgroup
+        waits for the kernel's RCU grace period, about 10 ms): :meth:`Starting.finish` waits
+        for its hello and returns the :class:`Child`.  Nothing is read from the zygote's own
+        socket: a failed fork is said on the kernel's control socket, so the grading
+        processes that share a zygote never read one another's answers.
         """
         with self._lock:
             if self.broken:
@@ -278,23 +287,12 @@ class Zygote:
                 except OSError as exc:
                     self.broken = f"the zygote is gone ({exc})"
                     raise ZygoteError(self.broken) from exc
-                inner.close()
-                try:
-                    answer = _recv_json(self._sock, timeout, "forking a kernel")
-                except ZygoteError as exc:
-                    self.broken = str(exc)
-                    raise
-                if answer is None:
-                    self.broken = "the zygote ended"
-                    raise ZygoteError(self.broken)
-                self._ready = True
-                if answer.get("op") != "forked":
-                    raise ZygoteError(str(answer.get("error", "the zygote could not fork"))[:300])
-                return Starting(host, self)
+                return Starting(host, self, timeout)
             except BaseException:
                 host.close()
-                inner.close()
                 raise
+            finally:
+                inner.close()  # the zygote has its own copy, and pid 1 its
 
     def released(self):
         """A kernel of it was closed: a retired zygote goes with its last kernel."""
@@ -327,25 +325,35 @@ class Zygote:
 
 
 class Starting:
-    """A kernel the zygote forked whose pid 1 has not said hello yet (:meth:`Zygote.begin`)."""
+    """A kernel asked of the zygote whose pid 1 has not said hello yet (:meth:`Zygote.begin`)."""
 
-    def __init__(self, host, zygote):
-        self.host, self.zygote = host, zygote
+    def __init__(self, host, zygote, timeout=FORK_TIMEOUT):
+        self.host, self.zygote, self.timeout = host, zygote, timeout
 
     def finish(self):
-        """Wait for pid 1's hello; its :class:`Child` (``ZygoteError`` if its set-up failed)."""
+        """Wait for pid 1's hello; its :class:`Child` (``ZygoteError`` if the fork or its set-up failed).
+
+        A zygote that does not answer in time (a first request also waits for its start-up)
+        is not used again: the next submissions get cold kernels, with a note.
+        """
+        zygote = self.zygote
         try:
             pids = []
-            hello = _recv_json(self.host, FORK_TIMEOUT, "confining a kernel", pids)
+            try:
+                hello = _recv_json(self.host, self.timeout, "forking and confining a kernel", pids)
+            except ZygoteError as exc:
+                zygote.broken = zygote.broken or str(exc)
+                raise
             if not hello or hello.get("op") != "hello" or not pids:
                 error = (hello or {}).get("error", "its pid 1 ended before the kernel started")
                 raise ZygoteError(f"a kernel's set-up failed: {str(error)[:300]}")
         except BaseException:
             self.host.close()  # pid 1 ends with the host's end of its control socket
             raise
-        self.zygote.kernels += 1
-        self.zygote.live += 1
-        return Child(self.host, pids[0], self.zygote)
+        zygote._ready = True
+        zygote.kernels += 1
+        zygote.live += 1
+        return Child(self.host, pids[0], zygote)
 
 
 class Child:

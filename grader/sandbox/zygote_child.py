@@ -17,7 +17,10 @@ IPC, UTS and cgroup namespaces, mounts its own ``/proc``, and its own ``/tmp`` a
 says hello on the control socket (the host learns its pid from the credentials the
 kernel attaches), forks the kernel (pid 2, :func:`_kernel`), gives up its own
 capabilities and waits.  When the kernel ends, pid 1 reports the status and peak
-memory, and its death ends every process left in the namespace.  The kernel takes the
+memory, and its death ends every process left in the namespace.  The zygote itself
+answers only on a request's own socket (a failed fork on the kernel's control socket,
+``ping``'s ``pong`` on the one socket sent with it), never on fd 3: every grading process
+of a run can share one zygote, each reading only its own answers.  The kernel takes the
 submission's uid and gid (as a normal user: a user namespace of its own, in which it is the
 user's uid and gid, as a cold kernel of that user is), drops every capability, keeps ``no_new_privs`` and the
 seccomp filter the zygote inherited from bubblewrap, applies the rlimits, keeps only
@@ -137,6 +140,23 @@ def _reseed():
 
 def _send(sock, obj):
     sock.send(json.dumps(obj).encode("utf-8"))
+
+
+def _answer(fds, obj):
+    """Send ``obj`` on the first of ``fds`` (a request's own socket), if there is one; never raise."""
+    if not fds:
+        return
+    try:
+        os.write(fds[0], json.dumps(obj).encode("utf-8"))  # one SEQPACKET message
+    except OSError:
+        pass  # its grading process is gone
+
+
+def _close(fd):
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 def _init(request, fds, files, made, session, serve, fresh):
@@ -320,10 +340,13 @@ def main(session, serve):
                 fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
         if not data:
             os._exit(0)  # the grader is done with this zygote
+        # Every answer goes on the socket that came with its request, never on this one: any
+        # number of grading processes share the zygote, each reading only its own answers.
         try:
             request = json.loads(data.decode("utf-8"))
-            if request.get("op") == "ping" and not fds:
-                _send(ctl, {"op": "pong"})
+            if request.get("op") == "ping" and len(fds) == 1:
+                _answer(fds, {"op": "pong"})
+                _close(fds[0])
                 continue
             if request.get("op") == "prime" and not fds:  # the release's cells, the probes: no answer
                 session.transforms.prime(request.get("cells") or [])
@@ -334,9 +357,10 @@ def main(session, serve):
             _unshare(CLONE_NEWPID, "unshare(CLONE_NEWPID)")
             pid = os.fork()
         except BaseException as exc:
+            # On the kernel's control socket, where its pid 1 would have said hello.
+            _answer(fds[2:3], {"op": "failed", "error": "%s: %s" % (type(exc).__name__, exc)})
             for fd in fds:
-                os.close(fd)
-            _send(ctl, {"op": "failed", "error": "%s: %s" % (type(exc).__name__, exc)})
+                _close(fd)
             continue
         if pid == 0:
             try:
@@ -345,8 +369,7 @@ def main(session, serve):
                 _init(request, list(fds), files, made, session, serve, fresh)
             finally:
                 os._exit(70)
-        # Back to the zygote's own PID namespace for its next child.
+        # Back to the zygote's own PID namespace for its next child.  The grader hears from pid 1.
         _check(_libc.setns(own_pid_namespace, CLONE_NEWPID) != 0, "setns")
         for fd in fds:
             os.close(fd)
-        _send(ctl, {"op": "forked"})

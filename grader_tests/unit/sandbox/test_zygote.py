@@ -129,7 +129,7 @@ class _FakeZygote:
     started = []
 
     def __init__(self, files, limits, cells=(), probes=()):
-        self.kernels, self.closed, self.dead = 0, False, False
+        self.kernels, self.closed, self.dead, self.socket_closed = 0, False, False, False
         self.cells, self.probes = list(cells), list(probes)
         _FakeZygote.started.append(self)
 
@@ -138,6 +138,9 @@ class _FakeZygote:
 
     def close(self):
         self.closed = True
+
+    def close_socket(self):
+        self.socket_closed = True
 
 
 class _Master:
@@ -150,19 +153,43 @@ class _Master:
         return ["def __probe__(user_ns, recorded, call):\n    return []\n"]
 
 
-def test_a_slot_gets_a_fresh_zygote_after_its_quota_or_when_it_died(monkeypatch):
+class _FakeWorker:
+    def __init__(self, zygote):
+        self.zygote, self.graded, self.retired = zygote, 1, False
+        self.process = type("P", (), {"is_alive": lambda self: True})()
+
+    def retire(self):
+        self.retired = True
+
+    def reap(self):
+        pass
+
+    def connections(self):
+        return ()
+
+
+def test_the_slots_share_one_zygote_until_its_quota_or_its_death(monkeypatch):
     monkeypatch.setattr(zygote, "Zygote", _FakeZygote)
-    monkeypatch.setattr(zygote, "KERNELS_PER_ZYGOTE", 2)
+    monkeypatch.setattr(zygote, "KERNELS_PER_ZYGOTE", 3)
+    monkeypatch.setattr(
+        runner, "Worker", lambda context, first, a, m, limits, mine, others: _FakeWorker(mine)
+    )
     _FakeZygote.started = []
-    slots = runner.Slots(1, _Master(), Limits())
-    seen = []
-    for _ in range(3):
-        seen.append(slots.fresh_zygote(0))
-        slots.sent(0)  # one kernel of it per submission its worker is sent
-    assert seen[0] is seen[1] is _FakeZygote.started[0] and seen[2] is _FakeZygote.started[1]
-    assert _FakeZygote.started[0].closed and not _FakeZygote.started[1].closed
-    _FakeZygote.started[1].dead = True
-    assert slots.fresh_zygote(0) is _FakeZygote.started[2] and _FakeZygote.started[1].closed
+    slots = runner.Slots(2, _Master(), Limits())
+    assert len(_FakeZygote.started) == 1  # one zygote for both slots
+    first, second = (slots.start(i, None, None, None, None, None) for i in range(2))
+    assert first.zygote is second.zygote is _FakeZygote.started[0]
+    slots.sent(0)  # a third kernel of it: due
+    # Due: neither worker takes another job, and the next worker gets a fresh zygote.
+    assert slots.worker(0) is None and slots.worker(1) is None and first.retired and second.retired
+    third = slots.start(0, None, None, None, None, None)
+    assert third.zygote is _FakeZygote.started[1] and not _FakeZygote.started[1].closed
+    assert (
+        _FakeZygote.started[0].socket_closed and not _FakeZygote.started[0].closed
+    )  # let go, stopped at the end
+    _FakeZygote.started[1].dead = True  # died: its worker is retired, the next gets a new one
+    assert slots.worker(0) is None
+    assert slots.start(1, None, None, None, None, None).zygote is _FakeZygote.started[2]
     slots.close()
     assert all(z.closed for z in _FakeZygote.started)
     assert all(z.cells == ["%matplotlib inline\n"] for z in _FakeZygote.started)  # each primed
@@ -173,7 +200,7 @@ def test_cold_slots_start_no_zygote(monkeypatch):
     monkeypatch.setattr(zygote, "Zygote", _FakeZygote)
     _FakeZygote.started = []
     slots = runner.Slots(2, _Master(), Limits(), warm=False)
-    assert slots.fresh_zygote(0) is None and slots.fresh_zygote(1) is None
+    assert slots.fresh_zygote() is None
     assert _FakeZygote.started == []
 
 
