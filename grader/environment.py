@@ -49,6 +49,36 @@ def skip_iri_checker():
         sys.modules["rfc3987_syntax"] = None
 
 
+# jsonschema's optional format checkers whose libraries nothing else here imports (isoduration
+# brings arrow and dateutil's parser along): about 50 ms of CPU on this machine.  idna and
+# jsonpointer are left: other packages use them.
+FORMAT_CHECKER_MODULES = (
+    "isoduration",
+    "uri_template",
+    "webcolors",
+    "fqdn",
+    "rfc3339_validator",
+    "rfc3986_validator",
+)
+
+
+def skip_unused_format_checkers():
+    """Spare a command jsonschema's optional format checkers, which no grading process uses.
+
+    nbformat validates without a format checker, yet ``import jsonschema`` imports every
+    checker's library it finds (:data:`FORMAT_CHECKER_MODULES`), in every command-line
+    process, once per submission on nbgrader's own autograde path.  As in
+    :func:`skip_iri_checker`, a ``None`` entry in ``sys.modules`` makes jsonschema leave
+    that format unchecked.  Only the command line calls it (no command serves Jupyter,
+    whose event log checks formats), and only for modules nothing imported yet; it
+    returns the names it skipped.
+    """
+    skipped = [name for name in FORMAT_CHECKER_MODULES if name not in sys.modules]
+    for name in skipped:
+        sys.modules[name] = None
+    return skipped
+
+
 def nbgrader_without_server_extensions():
     """Make ``import nbgrader.<module>`` skip the package's own ``__init__`` (its server extensions).
 

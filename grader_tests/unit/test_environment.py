@@ -209,3 +209,40 @@ def test_the_gradebook_imports_without_setuptools_and_requests_until_they_are_us
     assert run.returncode == 0, run.stderr
     assert run.stdout.split("\n")[:2] == ["[]", "['requests.api', 'setuptools']"]
     assert (tmp_path / "out" / "inside.txt").read_text() == "unpacked"
+
+
+def test_the_command_line_imports_no_format_checker_nbformat_does_not_use():
+    import subprocess
+    import sys
+
+    from grader import ROOT
+
+    code = (
+        "import sys\n"
+        "from grader import environment\n"
+        "skip = sys.argv[1] == 'skip'\n"
+        "if skip:\n"
+        "    assert environment.skip_unused_format_checkers() == list(environment.FORMAT_CHECKER_MODULES)\n"
+        "    assert environment.skip_unused_format_checkers() == []  # once only\n"
+        "import nbformat\n"
+        "print(sorted(m for m in environment.FORMAT_CHECKER_MODULES if sys.modules.get(m) is not None))\n"
+        "nb = nbformat.read('notebooks/L1W3/planar_classification.ipynb', 4)\n"
+        "nbformat.validate(nb)\n"
+        "nb.cells[0]['cell_type'] = 'nonsense'\n"
+        "try:\n"
+        "    nbformat.validate(nb)\n"
+        "except nbformat.ValidationError:\n"
+        "    print('still validated')\n"
+    )
+    found = {}
+    for mode in ("full", "skip"):
+        run = subprocess.run(
+            [sys.executable, "-c", code, mode], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        assert run.returncode == 0, run.stderr
+        found[mode] = run.stdout.split("\n")[:2]
+    from grader import environment
+
+    # Without the skip, jsonschema imports each of them: the skip saves real imports.
+    assert found["full"] == [str(sorted(environment.FORMAT_CHECKER_MODULES)), "still validated"]
+    assert found["skip"] == ["[]", "still validated"]
