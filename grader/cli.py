@@ -96,19 +96,25 @@ def db_url(args):
     return args.db or configured()
 
 
-def assignment_of(value):
-    """The Assignment of ``value`` (or of the only one), or exit with a clear message."""
-    from grader.course.assignment import UnknownAssignment, ids, load
+def assignment_id_of(value):
+    """The id of assignment ``value`` (or of the only one), not loaded yet; or exit with a clear message."""
+    from grader.course.assignment import ids
 
+    known = ids()
     if value is None:
-        known = ids()
         if len(known) != 1:
             sys.exit(msg.NAME_THE_ASSIGNMENT.format(known=", ".join(known) or "none"))
-        value = known[0]
-    try:
-        return load(value)
-    except UnknownAssignment as exc:
-        sys.exit(str(exc))
+        return known[0]
+    if value not in known:
+        sys.exit(msg.UNKNOWN_ASSIGNMENT.format(assignment=value, known=", ".join(known) or "none"))
+    return value
+
+
+def assignment_of(value):
+    """The Assignment of ``value`` (or of the only one), or exit with a clear message."""
+    from grader.course.assignment import load
+
+    return load(assignment_id_of(value))
 
 
 # --- the commands ----------------------------------------------------------------------------------
@@ -248,7 +254,8 @@ def cmd_grade(args):
     if refused:
         print(refused, file=sys.stderr)
         return 2
-    assignment = assignment_of(args.assignment)
+    # Not loaded here: the run starts its zygote first (runner.early_zygote).
+    assignment_id = assignment_id_of(args.assignment)
     try:
         limits = Limits.load(args.limit)
     except LimitError as exc:
@@ -259,7 +266,7 @@ def cmd_grade(args):
             args.submitted,
             args.autograded,
             db_url(args),
-            assignment.id,
+            assignment_id,
             workers=args.workers,
             scheduler=args.scheduler,
             limits=limits,

@@ -349,13 +349,15 @@ class Slots:
     worker and zygote is stopped at the end (:meth:`close`).
     """
 
-    def __init__(self, count, master, limits, warm=True):
+    def __init__(self, count, master, limits, warm=True, started=None):
         self.files = {name: content.encode("utf-8") for name, content in master.helpers.items()}
         self.cells = master.code_sources()
         self.probes = master.probe_sources()
         self.limits = limits
         self.warm = warm
-        self.zygote = self._start() if warm else None
+        self.zygote = self._adopt(started) if warm else None
+        if started is not None and started is not self.zygote:
+            started.close()
         self.old = []  # zygotes no new worker gets, stopped at the end
         self.workers = [None] * count
         self.retired = []
@@ -365,6 +367,13 @@ class Slots:
             return zygote.Zygote(self.files, self.limits, self.cells, self.probes)
         except OSError:
             return None  # the kernels are cold
+
+    def _adopt(self, started):
+        """The run's first zygote: ``started`` (see :func:`early_zygote`), primed, if it serves these files."""
+        if started is None or not started.serves(self.files):
+            return self._start()
+        started.prime(self.cells, self.probes)
+        return started
 
     @staticmethod
     def _spent(current):
@@ -427,7 +436,30 @@ class Slots:
 WORKER_JOBS = zygote.KERNELS_PER_ZYGOTE
 
 
-def forked(jobs, workers, assignment, master, limits, seeds=None, while_starting=None, warm=False):
+def early_zygote(assignment_id, limits):
+    """The zygote of a run's warm kernels, started before anything else of the run (or ``None``).
+
+    A zygote needs only the release's helpers and the limits: started first, it boots on
+    the second core while this process imports numpy and nbformat and loads the
+    assignment, instead of after (about 0.4 s of a 2-core run's wall time).  Its cells and
+    probes follow when the workers start (:meth:`Slots._adopt`, which also checks it
+    serves the helpers the run loaded).  ``None`` for an unknown assignment (loading it
+    says so) or when it cannot be started (the kernels are then started as usual).
+    """
+    from grader.course import assignment
+
+    if assignment_id not in assignment.ids():
+        return None
+    try:
+        files = assignment.release_helpers(assignment.release_dir(assignment_id))
+        return zygote.Zygote({name: text.encode("utf-8") for name, text in files.items()}, limits)
+    except OSError:
+        return None
+
+
+def forked(
+    jobs, workers, assignment, master, limits, seeds=None, while_starting=None, warm=False, started=None
+):
     """Yield ``(student, result)`` for each job, graded by up to ``workers`` forked worker processes.
 
     Each worker slot forks one long-lived worker (:class:`Slots`), which grades the
@@ -440,12 +472,13 @@ def forked(jobs, workers, assignment, master, limits, seeds=None, while_starting
     ``seeds``: ``{student: seed}`` of the hidden inputs (a student left out: derived in the worker).
     ``while_starting()`` is called once, after the first workers were started: what the
     main process needs only for the results (the gradebook) is done while they grade.
-    ``warm``: fork the kernels from a zygote the workers share.
+    ``warm``: fork the kernels from a zygote the workers share (``started``, if given and
+    fit: :func:`early_zygote`; it is closed in any case when they are done).
     Workers still running when the caller stops (an exception) are killed.
     """
     jobs = list(jobs)
     # No more slots than submissions: `grade --student` (nbgrader's autograde) starts one.
-    slots = Slots(max(1, min(workers, len(jobs))), master, limits, warm=warm and bool(jobs))
+    slots = Slots(max(1, min(workers, len(jobs))), master, limits, warm=warm and bool(jobs), started=started)
     try:
         yield from _forked(jobs, assignment, master, limits, seeds or {}, while_starting, slots)
     finally:
@@ -645,11 +678,7 @@ def run(
     recorded and :class:`GraderErrors` when the grader failed on some
     submissions (after recording everything else).
     """
-    from grader.course import release
-    from grader.course import secret as course_secret
-    from grader.course.assignment import load
     from grader.limits import Limits
-    from grader.pipeline.grade import prepared_master
     from grader.sandbox import cgroups
 
     if students is not None:
@@ -658,6 +687,37 @@ def run(
     started = time.monotonic()
     cgroups.sweep()
     limits = limits or Limits.load()  # the Dask workers and forked workers get these very limits
+    warm = sandbox.warm_kernels()
+    early = early_zygote(assignment_id, limits) if warm and not scheduler else None
+    try:
+        return _run(
+            submitted,
+            autograded,
+            db_url,
+            assignment_id,
+            workers,
+            scheduler,
+            limits,
+            quiet,
+            students,
+            secret,
+            how=(unisolated, started, warm, early),
+        )
+    finally:
+        if early is not None:
+            early.close()  # idempotent: the workers' slots close it when they are done
+
+
+def _run(
+    submitted, autograded, db_url, assignment_id, workers, scheduler, limits, quiet, students, secret, how
+):
+    """The body of :func:`run`, once the sandbox is known and the run's zygote started."""
+    from grader.course import release
+    from grader.course import secret as course_secret
+    from grader.course.assignment import load
+    from grader.pipeline.grade import prepared_master
+
+    unisolated, started, warm, early = how
     assignment = load(assignment_id)
     master = prepared_master(assignment)
     jobs = list(discover(submitted, assignment, students))
@@ -686,7 +746,7 @@ def run(
     try:
         if scheduler:
             open_the_gradebook()
-            completed = _dask(scheduler, jobs, assignment, limits, seeds, warm=sandbox.warm_kernels())
+            completed = _dask(scheduler, jobs, assignment, limits, seeds, warm=warm)
         else:
             completed = forked(
                 jobs,
@@ -696,7 +756,8 @@ def run(
                 limits,
                 seeds,
                 while_starting=open_the_gradebook,
-                warm=sandbox.warm_kernels(),
+                warm=warm,
+                started=early,
             )
         for student, result in completed:
             gb = gradebook[0]

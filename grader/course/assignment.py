@@ -23,8 +23,6 @@ import os
 import sys
 import threading
 
-import nbformat
-
 from grader import ROOT
 from grader import messages as msg
 from grader.course import secret as course_secret
@@ -48,6 +46,21 @@ def ids(root=ROOT):
         if os.path.isfile(os.path.join(grading, name, "spec.py"))
         and os.path.isdir(os.path.join(root, "source", name))
     )
+
+
+def release_dir(assignment_id, root=ROOT):
+    """The folder of ``assignment_id``'s student release (``notebooks/<id>``)."""
+    return os.path.join(root, "notebooks", assignment_id)
+
+
+def release_helpers(folder):
+    """``{file name: text}`` of every ``*.py`` of a release ``folder``: what a kernel imports."""
+    helpers = {}
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".py"):
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                helpers[name] = f.read()
+    return helpers
 
 
 def load_helpers(folder):
@@ -105,7 +118,7 @@ class Assignment:
         self.id = assignment_id
         self.root = root
         self.source_dir = os.path.join(root, "source", assignment_id)
-        self.release_dir = os.path.join(root, "notebooks", assignment_id)
+        self.release_dir = release_dir(assignment_id, root)
         self.helpers = load_helpers(self.source_dir)
         self.spec = _load_spec(
             os.path.join(root, "grading", assignment_id, "spec.py"), self.helpers, assignment_id
@@ -125,6 +138,8 @@ class Assignment:
     @functools.cached_property
     def solution_sources(self):
         """``{exercise: source of its solution cell}`` from the source notebook."""
+        import nbformat  # here: a grading run starts its zygote before it imports nbformat
+
         nb = nbformat.read(self.source_notebook, as_version=4)
         sources = {}
         for cell in nb.cells:

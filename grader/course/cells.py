@@ -7,12 +7,11 @@ and which are ``exploratory`` (skipped while grading).
 """
 
 import json
-import os
 from dataclasses import dataclass, field
 
 import nbformat
 
-from grader.course.assignment import EXPLORATORY
+from grader.course.assignment import EXPLORATORY, release_helpers
 
 
 def _norm(source):
@@ -122,11 +121,7 @@ def load(assignment):
     demonstration = {
         _norm(c.source) for c in rel.cells if c.cell_type == "code" and not c.metadata.get("nbgrader")
     }
-    helpers = {}
-    for name in sorted(os.listdir(assignment.release_dir)):
-        if name.endswith(".py"):
-            with open(os.path.join(assignment.release_dir, name), encoding="utf-8") as f:
-                helpers[name] = f.read()
+    helpers = release_helpers(assignment.release_dir)
     return Master(
         release=rel,
         order=order,

@@ -199,6 +199,14 @@ class Zygote:
             inner.close()
             launch.close()
             remove_tree(self._workdir)  # bubblewrap has the files (by descriptor): nothing else reads them
+        self.prime(cells, probes)
+
+    def prime(self, cells=(), probes=()):
+        """Have the zygote prepare more ``cells`` and ``probes`` (as the constructor's), at any time.
+
+        A run starts its zygote before it has read the release's cells and built its
+        probes: they follow when it has them, before the first kernel is asked for.
+        """
         self._prime("cells", list(cells))
         self._prime("probes", list(probes))
 
@@ -222,6 +230,10 @@ class Zygote:
             self._sock.send(json.dumps({"op": "prime", kind: texts}).encode("utf-8"))
         except OSError:
             pass  # a zygote that is gone is found out by its first request
+
+    def serves(self, files):
+        """Whether it was started for these ``files`` (as the constructor's: without the kernel program)."""
+        return self.key == _key(_with_kernel(files))
 
     def alive(self):
         """Whether its process still runs and it has not failed (in the process that started it)."""

@@ -410,10 +410,16 @@ builtins.compile = counting
 """
 
 
-def test_a_zygote_compiles_the_probes_once_for_every_kernel(tmp_path_factory, helpers):
+@pytest.mark.parametrize("when", ["started", "afterwards"])
+def test_a_zygote_compiles_the_probes_once_for_every_kernel(tmp_path_factory, helpers, when):
     # A probe whose text the zygote was primed with runs its code object, compiled once; any
-    # other text is compiled as it comes, and both answer as an unprimed kernel's would.
-    primed = zygote.Zygote(helpers, LIMITS, probes=[PRIMED_PROBE])
+    # other text is compiled as it comes, and both answer as an unprimed kernel's would.  A
+    # run's zygote is primed after it started (runner.early_zygote): the same holds.
+    if when == "started":
+        primed = zygote.Zygote(helpers, LIMITS, probes=[PRIMED_PROBE])
+    else:
+        primed = zygote.Zygote(helpers, LIMITS)
+        primed.prime(probes=[PRIMED_PROBE])
     try:
         primed.wait_ready()
         for _ in range(2):

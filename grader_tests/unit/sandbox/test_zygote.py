@@ -130,8 +130,15 @@ class _FakeZygote:
 
     def __init__(self, files, limits, cells=(), probes=()):
         self.kernels, self.closed, self.dead, self.socket_closed = 0, False, False, False
-        self.cells, self.probes = list(cells), list(probes)
+        self.files, self.cells, self.probes = dict(files), list(cells), list(probes)
         _FakeZygote.started.append(self)
+
+    def serves(self, files):
+        return files == self.files
+
+    def prime(self, cells=(), probes=()):
+        self.cells += cells
+        self.probes += probes
 
     def alive(self):
         return not self.dead
@@ -194,6 +201,34 @@ def test_the_slots_share_one_zygote_until_its_quota_or_its_death(monkeypatch):
     assert all(z.closed for z in _FakeZygote.started)
     assert all(z.cells == ["%matplotlib inline\n"] for z in _FakeZygote.started)  # each primed
     assert all(z.probes == _Master().probe_sources() for z in _FakeZygote.started)
+
+
+@pytest.mark.parametrize(
+    "helpers, warm, adopted",
+    [
+        ({"helper.py": b"x = 1\n"}, True, True),  # the run's helpers: primed and used
+        ({"helper.py": b"x = 2\n"}, True, False),  # the release changed meanwhile: a fresh one
+        ({"helper.py": b"x = 1\n"}, False, False),  # nothing to grade, or cold: stopped
+    ],
+)
+def test_the_zygote_started_first_is_the_slots_when_it_serves_their_helpers(
+    monkeypatch, helpers, warm, adopted
+):
+    monkeypatch.setattr(zygote, "Zygote", _FakeZygote)
+    _FakeZygote.started = []
+    early = _FakeZygote(helpers, Limits())  # as runner.early_zygote starts it: no cells, no probes
+    slots = runner.Slots(2, _Master(), Limits(), warm=warm, started=early)
+    assert (slots.zygote is early) == adopted
+    assert early.closed != adopted
+    if adopted:
+        assert early.cells == _Master().code_sources() and early.probes == _Master().probe_sources()
+        assert len(_FakeZygote.started) == 1
+    elif warm:
+        assert slots.zygote is _FakeZygote.started[1] and slots.zygote.files == {"helper.py": b"x = 1\n"}
+    else:
+        assert slots.zygote is None and len(_FakeZygote.started) == 1
+    slots.close()
+    assert early.closed
 
 
 def test_cold_slots_start_no_zygote(monkeypatch):
