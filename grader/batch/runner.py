@@ -688,7 +688,7 @@ def run(
     cgroups.sweep()
     limits = limits or Limits.load()  # the Dask workers and forked workers get these very limits
     warm = sandbox.warm_kernels()
-    early = early_zygote(assignment_id, limits) if warm and not scheduler else None
+    early = early_zygote(assignment_id, limits) if warm and not scheduler and _any_entry(submitted) else None
     try:
         return _run(
             submitted,
@@ -706,6 +706,15 @@ def run(
     finally:
         if early is not None:
             early.close()  # idempotent: the workers' slots close it when they are done
+
+
+def _any_entry(folder):
+    """Whether ``folder`` has anything in it (a run with nothing to grade starts no zygote)."""
+    try:
+        with os.scandir(folder) as entries:
+            return any(True for _ in entries)
+    except OSError:
+        return False  # discovery says what is wrong with it
 
 
 def _run(

@@ -118,7 +118,8 @@ def test_prepare_installs_the_stub_before_nbformat(root):
 
 def test_the_hidden_tests_first_call_skips_the_iri_checker(root):
     # A source notebook's kernel imports grader.hidden (changing nothing) and calls run_hidden_tests,
-    # whose first call makes the kernel's set-up before nbformat's first import.
+    # whose first call makes the kernel's set-up before nbformat's first import (then validating
+    # imports no IRI checker).
     code = textwrap.dedent("""
         import os, sys
         from grader.hidden import run_hidden_tests
@@ -128,6 +129,8 @@ def test_the_hidden_tests_first_call_skips_the_iri_checker(root):
             run_hidden_tests("no_such_exercise", {})
         except KeyError:
             pass
+        import nbformat
+        nbformat.validate(nbformat.read("planar_classification.ipynb", as_version=4))
         print(imported, [sys.modules.get("rfc3987_syntax", "absent") is None, "nbformat" in sys.modules])
     """)
     proc = subprocess.run(

@@ -166,7 +166,7 @@ def test_the_runners_default_limits_are_the_loaded_ones_and_its_summary_says_so(
     monkeypatch.setattr(
         runner,
         "forked",
-        lambda jobs, workers, a, m, limits, seeds, while_starting, warm=False: (
+        lambda jobs, workers, a, m, limits, seeds, while_starting, warm=False, started=None: (
             seen.append(limits) or iter(())
         ),
     )

@@ -262,3 +262,36 @@ def test_a_failing_warm_start_gives_a_cold_kernel_and_one_note(monkeypatch):
         assert zygote.start_kernel("/w", Limits(), notes, cold=lambda w, l: "cold") == "cold"
     assert notes == [msg.WARM_KERNEL_FALLBACK.format(reason="set-up failed")]
     assert zygote._current.broken == "set-up failed"
+
+
+@pytest.mark.parametrize("entries, early", [([], False), (["student0001"], True)])
+def test_a_warm_run_starts_its_zygote_first_only_with_something_to_grade(
+    monkeypatch, tmp_path, entries, early
+):
+    from grader_tests.helpers.limits_course import _quiet_run
+
+    run = _quiet_run(monkeypatch)
+    started, handed = [], []
+    monkeypatch.setattr(sandbox, "warm_kernels", lambda: True)
+    monkeypatch.setattr(
+        run,
+        "early_zygote",
+        lambda assignment_id, limits: started.append(assignment_id) or _FakeZygote({}, limits),
+    )
+    monkeypatch.setattr(run, "forked", lambda *a, started=None, **kw: handed.append(started) or iter(()))
+    submitted = tmp_path / "submitted"
+    submitted.mkdir()
+    for name in entries:
+        (submitted / name).mkdir()
+    run.run(
+        str(submitted),
+        str(tmp_path / "autograded"),
+        "sqlite://",
+        "L1W3",
+        limits=Limits(),
+        quiet=True,
+        secret=b"s" * 32,
+    )
+    assert started == (["L1W3"] if early else [])
+    assert (handed[0] is not None) == early
+    assert all(z.closed for z in handed if z is not None)  # the run closes it, whoever took it
