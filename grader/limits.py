@@ -117,11 +117,13 @@ class Limits:
     )
     # Over twice the most calls any assignment's hidden cases need with the reference
     # solutions (grader_tests/material/test_callee_calls.py checks it and docs/architecture.md
-    # gives the numbers); 5,000 let one buggy loop take 46 s of a grading run.
+    # gives the numbers); 5,000 let one buggy loop take 46 s of a grading run.  Each probe's own
+    # budget is grader.pipeline.probe.callee_budget, relative to its reference's calls.
     callee_calls: int = _limit(
         1000,
         "calls to the functions a composite exercise uses answered per run of its hidden "
-        "tests; later calls raise an error in the kernel",
+        "tests, at most: each composite's own budget, four times the calls its reference "
+        "solution makes plus 50, applies where smaller; later calls raise an error in the kernel",
     )
     verdict_chars: int = _limit(
         4000,

@@ -174,6 +174,32 @@ class Assignment:
             cache[exercise] = self.expected(exercise, self.spec.cases[exercise])
         return cache[exercise]
 
+    def count_reference_calls(self, exercise, cases=None):
+        """How many calls the reference ``exercise`` makes to its callees on ``cases``.
+
+        ``cases`` default to the fixed view (their sizes and epochs, hence the count, are
+        the same for every seed: ``grader_tests/material/test_callee_calls.py``).  Run in
+        a namespace of its own, so that :attr:`reference` is never touched.
+        """
+        callees = self.spec.callees.get(exercise, ())
+        namespace = dict(self.spec.solution_globals, __name__=f"grader_reference_calls_{self.id}")
+        for name, source in self.solution_sources.items():
+            exec(compile(source, f"<solution {self.id} {name}>", "exec"), namespace)
+        counted = [0]
+
+        def counting(function):
+            def call(*args, **kwargs):
+                counted[0] += 1
+                return function(*args, **kwargs)
+
+            return call
+
+        for name in callees:
+            namespace[name] = counting(namespace[name])
+        for case in self.spec.cases[exercise] if cases is None else cases:
+            namespace[exercise](*copy_value(case.args), **copy_value(case.kwargs))
+        return counted[0]
+
     def submission_seed(self, student, secret=None):
         """The seed of ``student``'s hidden inputs (``grader.course.secret.submission_seed``).
 

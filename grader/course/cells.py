@@ -41,6 +41,8 @@ class Master:
     demonstration: set[str] = field(default_factory=set)  # normalized sources of unlocked lesson cells
     # exercise -> its probe's source, built by grader.pipeline.grade.prepared_master
     probes: dict[str, str] = field(default_factory=dict)
+    # composite exercise -> the callee calls its reference makes on the hidden cases (prepared_master)
+    reference_calls: dict[str, int] = field(default_factory=dict)
     _cell_json: dict | None = field(default=None, repr=False, compare=False)  # grade id -> JSON of its cell
 
     def cell(self, grade_id):

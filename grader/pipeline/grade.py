@@ -157,6 +157,13 @@ def prepared_master(assignment: Assignment) -> Master:
         exercise: probe.build(exercise, assignment.spec.callees.get(exercise, ()))
         for exercise, _ in master.tests.values()
     }
+    # Counted once, before the workers fork: the callee budget of each composite's probe.  The
+    # reference solutions are made here too, while the run's zygote boots: each worker inherits
+    # them instead of reading the source notebook again (about 50 ms each).
+    master.reference_calls = {
+        exercise: assignment.count_reference_calls(exercise) for exercise in assignment.spec.callees
+    }
+    assignment.reference  # a cached property: made before the fork
     return master
 
 
@@ -181,6 +188,9 @@ def probe_all(run: Run, assignment: Assignment, answers: dict[str, judge.Verdict
                 # One answerer per probe: it answers only on what it handed to this probe.
                 on_call=probe.Answerer(assignment, exercise, cases),
                 cases=probe.encode_cases(cases),
+                max_calls=probe.callee_budget(
+                    master.reference_calls.get(exercise, 0), run.limits.callee_calls
+                ),
             )
         except KernelDied as exc:
             exc.exercise = exercise

@@ -116,6 +116,19 @@ def __probe__(user_ns, recorded, call):
 """
 
 
+# A composite's callee budget per probe: this many times the calls its reference solution
+# makes on the same hidden cases, plus a few, at most Limits.callee_calls.  An equivalent
+# solution makes as many calls or twice as many (a forward pass computed twice); a buggy loop
+# (range(10000) epochs) is cut off after about 200 round trips instead of 1,000 (0.1 s, not 0.5 s).
+CALLEE_FACTOR = 4
+CALLEE_SLACK = 50
+
+
+def callee_budget(reference_calls, ceiling):
+    """The calls a probe of a composite exercise gets answered (see :data:`CALLEE_FACTOR`)."""
+    return min(ceiling, CALLEE_FACTOR * reference_calls + CALLEE_SLACK)
+
+
 def encode(o):
     """Encode grader-side values (inputs, reference results) in the probe's format.
 

@@ -327,7 +327,7 @@ class Kernel:
             body = None
             self._die(f"the kernel sent a message too large to read while {what}")
 
-    def _request(self, message, what, answer_op, on_call=None, max_bytes=None):
+    def _request(self, message, what, answer_op, on_call=None, max_bytes=None, max_calls=None):
         if self.dead:
             raise KernelDied(self.dead)
         self.wait_started()
@@ -337,6 +337,9 @@ class Kernel:
         deadline = min(time.monotonic() + timeout + self.limits.grace, self.deadline)
         self._write(struct.pack(">I", len(data)) + data, deadline, what)
         calls = 0
+        max_calls = (
+            self.limits.callee_calls if max_calls is None else min(max_calls, self.limits.callee_calls)
+        )
         while True:
             answer = self._read(timeout, what, deadline, max_bytes)
             if not isinstance(answer, dict) or answer.get("seq") != seq:
@@ -347,8 +350,11 @@ class Kernel:
                 calls += 1
                 reply = (
                     on_call(answer)
-                    if on_call is not None and calls <= self.limits.callee_calls
-                    else {"op": "raise", "error": "no more calls to the functions it uses are answered"}
+                    if on_call is not None and calls <= max_calls
+                    else {
+                        "op": "raise",
+                        "error": f"no more calls to the functions it uses are answered (at most {max_calls})",
+                    }
                 )
                 body = json.dumps(reply).encode("utf-8")
                 self._write(struct.pack(">I", len(body)) + body, deadline, what)
@@ -361,11 +367,12 @@ class Kernel:
         """Keep the kernel's function ``name`` as it is now, for a later probe."""
         return self._request({"op": "record", "name": name}, what, "recorded")
 
-    def probe(self, code, what="running hidden tests", on_call=None, cases=None):
+    def probe(self, code, what="running hidden tests", on_call=None, cases=None, max_calls=None):
         """Exec grader code defining ``__probe__(user_ns, recorded, call)``; return the kernel's answer.
 
         ``on_call(message) -> reply`` answers the probe's ``call`` requests
-        (a composite exercise's callee stubs); without it they get no answer.
+        (a composite exercise's callee stubs), at most ``max_calls`` of them (never more
+        than ``Limits.callee_calls``); without it they get no answer.
         ``cases`` (JSON data) travel in the request and are the global
         ``__cases__`` of the probe's code, so the code itself can be the same
         for every submission.
@@ -375,7 +382,9 @@ class Kernel:
             request["cases"] = cases
         # A probe's answer is a few results: it gets a small size limit of its own, which bounds
         # what parsing a forged answer can cost the grading process.
-        return self._request(request, what, "probe", on_call, max_bytes=self.limits.answer_kb * 1024)
+        return self._request(
+            request, what, "probe", on_call, max_bytes=self.limits.answer_kb * 1024, max_calls=max_calls
+        )
 
     def close(self):
         """Kill every process of the kernel, free its cgroup and uid (idempotent)."""

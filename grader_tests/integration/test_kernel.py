@@ -134,8 +134,16 @@ def test_a_probe_of_an_exercise_without_callees_gets_no_answers(kernel):
     assert assignment.reference_calls == []
 
 
-def test_calls_per_probe_are_bounded(kernel, monkeypatch):
-    monkeypatch.setattr(kernel, "limits", dataclasses.replace(kernel.limits, callee_calls=3))
+@pytest.mark.parametrize(
+    "ceiling, budget, answered",
+    [
+        (3, None, 3),  # Limits.callee_calls alone
+        (10, 2, 2),  # the probe's own budget (grader.pipeline.probe.callee_budget), when smaller
+        (3, 4, 3),  # never more than Limits.callee_calls
+    ],
+)
+def test_calls_per_probe_are_bounded(kernel, monkeypatch, ceiling, budget, answered):
+    monkeypatch.setattr(kernel, "limits", dataclasses.replace(kernel.limits, callee_calls=ceiling))
     assignment = _callee_assignment()
     kernel.run(
         "def many(a):\n"
@@ -150,10 +158,13 @@ def test_calls_per_probe_are_bounded(kernel, monkeypatch):
     kernel.record("many")
     cases = [Case("two", (2,))]
     answer = kernel.probe(
-        build("many", ("g",)), on_call=Answerer(assignment, "comp", cases), cases=encode_cases(cases)
+        build("many", ("g",)),
+        on_call=Answerer(assignment, "comp", cases),
+        cases=encode_cases(cases),
+        max_calls=budget,
     )
-    assert decode(answer["result"][0]["value"]) == [20, 20, 20, "refused", "refused"]
-    assert len(assignment.reference_calls) == 3
+    assert decode(answer["result"][0]["value"]) == [20] * answered + ["refused"] * (5 - answered)
+    assert len(assignment.reference_calls) == answered
 
 
 ORACLE = """

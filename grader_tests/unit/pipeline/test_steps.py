@@ -76,7 +76,7 @@ class Script:
         self.die_on_run, self.die_on_probe = set(die_on_run), set(die_on_probe)
         self.die_at_start = die_at_start
         self.results = results or {"add": [{"value": 3}, {"value": 7}], "twice": [{"value": 10}]}
-        self.log, self.starts = [], 0
+        self.log, self.starts, self.budgets = [], 0, {}
 
     def kernel(self, workdir, limits):
         self.starts += 1
@@ -103,10 +103,11 @@ class FakeKernel:
     def record(self, name):
         self.script.log.append(f"record {name}")
 
-    def probe(self, code, what, on_call=None, cases=None):  # noqa: ARG002
+    def probe(self, code, what, on_call=None, cases=None, max_calls=None):  # noqa: ARG002
         exercise = what.split()[-1]
         assert code == f"PROBE {exercise}"
         self.script.log.append(f"probe {exercise}")
+        self.script.budgets[exercise] = max_calls
         if exercise in self.script.die_on_probe:
             raise KernelDied(f"died probing {exercise}")
         return {"op": "probe", "result": self.script.results[exercise]}
@@ -181,6 +182,18 @@ def test_probe_all_probes_composites_last_and_skips_what_is_answered():
     s.log.clear()
     probe_all(run, two_exercises(), answers)
     assert s.log == []
+
+
+@pytest.mark.parametrize("ceiling, budget", [(1000, 4 * 7 + 50), (40, 40)])
+def test_probe_all_gives_a_composite_a_callee_budget_from_its_references_calls(ceiling, budget):
+    s = Script()
+    run = Run(_cells(), _master(), Limits(callee_calls=ceiling), "/nonexistent", 1e12)
+    run.master.reference_calls = {"twice": 7}  # as prepared_master counts them
+    run.kernel = s.kernel(None, None)
+    run.recorded, run.record_index = ["add", "twice"], {"add": 3, "twice": 5}
+    probe_all(run, two_exercises(), {})
+    assert s.budgets["twice"] == budget
+    assert s.budgets["add"] == min(ceiling, 50)  # no callees: no call is answered anyway
 
 
 def test_probe_all_tells_which_exercise_killed_the_kernel():
@@ -312,7 +325,9 @@ def test_grade_submission_of_an_unreadable_notebook_grades_nothing(script, tmp_p
 )
 def test_grade_submission_explains_a_probe_without_results(script, tmp_path, monkeypatch, answer, reason):
     s = script()
-    monkeypatch.setattr(FakeKernel, "probe", lambda self, code, what, on_call=None, cases=None: answer)
+    monkeypatch.setattr(
+        FakeKernel, "probe", lambda self, code, what, on_call=None, cases=None, max_calls=None: answer
+    )
     path = tmp_path / "nb.ipynb"
     path.write_text(nbformat.writes(_release()))
     result = grade.grade_submission("ann", str(path), two_exercises(), _master(), Limits())
