@@ -31,10 +31,10 @@ def _grade(tmp_path, l1w3, students, run, monkeypatch):
         with open(log, "a", encoding="utf-8") as f:
             f.write(json.dumps(line) + "\n")
 
-    def spy(self, code, what="running hidden tests", on_call=None, cases=None):
+    def spy(self, code, what="running hidden tests", on_call=None, cases=None, max_calls=None):
         # In the forked worker: one line per probe request, after the line of its student.
         log_line(what=what, cases=cases)
-        return original(self, code, what, on_call, cases)
+        return original(self, code, what, on_call, cases, max_calls)
 
     def each_student(student, *args, **kwargs):
         log_line(student=student)
