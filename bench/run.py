@@ -266,7 +266,7 @@ def breakdown(tmp, submitted, warm, n=20):
     rss = None
     if warm:
         files = {name: content.encode("utf-8") for name, content in master.helpers.items()}
-        z = zygote.Zygote(files, limits, master.code_sources())
+        z = zygote.Zygote(files, limits, master.code_sources(), master.probe_sources())
         z.wait_ready()
         zygote.install(z)
     db = gradebook(tmp, f"breakdown_{'warm' if warm else 'cold'}")

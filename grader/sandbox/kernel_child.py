@@ -173,7 +173,7 @@ def _alarm(signum, frame):  # noqa: ARG001 (a signal handler's signature)
 
 
 class LazyPyplot:
-    """Makes ``import matplotlib.pyplot`` lazy (a meta path finder).
+    """Makes ``import matplotlib.pyplot`` lazy, matplotlib itself included (a meta path finder).
 
     The course's locked import cell imports pyplot and runs ``%matplotlib
     inline``; pyplot's import costs about a second of CPU, more than the rest
@@ -182,17 +182,22 @@ class LazyPyplot:
     as :class:`importlib.util.LazyLoader` does; the deferred ``%matplotlib``
     request is then carried out, so a cell that plots shows its figure as
     before.  Grading only runs the code; nothing is judged from pyplot.
+
+    Its package, ``matplotlib`` (0.17 s of CPU: its rc parameters' validators, pyparsing,
+    PIL), is run on the first access to an attribute it has not got yet
+    (:class:`_LazyPackage`); importing a submodule needs only its ``__path__``.
     """
 
     NAME = "matplotlib.pyplot"
+    PACKAGE = "matplotlib"
 
     def __init__(self):
         self.loaded = False
         self.on_load = None  # called once pyplot is really loaded
 
     def find_spec(self, name, path=None, target=None):  # noqa: ARG002 (importlib's finder protocol)
-        """The real spec of pyplot with a lazy loader; ``None`` for any other module."""
-        if name != self.NAME or self.loaded:
+        """The real spec of pyplot or matplotlib with a lazy loader; ``None`` for any other module."""
+        if name not in (self.NAME, self.PACKAGE) or self.loaded:
             return None
         import importlib.util
 
@@ -203,8 +208,41 @@ class LazyPyplot:
             sys.meta_path.insert(0, self)
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
-        spec.loader = importlib.util.LazyLoader(_Loaded(spec.loader, self))
+        if name == self.PACKAGE:
+            spec.loader = _LazyPackage(spec.loader)
+        else:
+            spec.loader = importlib.util.LazyLoader(_Loaded(spec.loader, self))
         return spec
+
+
+class _LazyPackageModule(type(sys)):
+    """A package whose code has not run yet: the first attribute it lacks runs it."""
+
+    def __getattr__(self, name):
+        # Only for attributes it has not got: __path__, __spec__ and the submodules imported
+        # meanwhile are there, and asking for them runs nothing.
+        loader = self.__dict__.pop("_grader_lazy_loader", None)
+        if loader is None:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        self.__class__ = type(sys)
+        loader.exec_module(self)
+        return getattr(self, name)
+
+
+class _LazyPackage:
+    """The real loader of a package, run by :class:`_LazyPackageModule` when first needed."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):  # noqa: ARG002 (importlib's loader protocol)
+        """The default module object (matplotlib is a plain source package)."""
+        return None
+
+    def exec_module(self, module):
+        """Run nothing yet: the module runs its code on its first missing attribute."""
+        module.__dict__["_grader_lazy_loader"] = self.loader
+        module.__class__ = _LazyPackageModule
 
 
 class _Loaded:

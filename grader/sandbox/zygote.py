@@ -6,7 +6,7 @@ per submission.  A :class:`Zygote` pays that once per run: bubblewrap starts
 ``zygote_child.py`` with today's mounts, namespaces and seccomp filter, keeping only the
 capabilities it needs to confine each child (:data:`CAPS` as root; as a normal user
 :data:`USER_CAPS`, in a user namespace of bubblewrap's that maps only the user's uid); it prepares IPython and
-imports numpy, matplotlib (not pyplot) and the assignment's helpers, never runs student
+imports numpy and the assignment's helpers, never runs student
 code and never holds reference code or hidden inputs.  Per submission,
 :class:`WarmKernel` hands it the kernel's pipes, a control socket and the submission's
 cgroup files; the fork is pid 1 of a fresh PID namespace, with its own mount, network,

@@ -3,7 +3,7 @@
 Copied into the zygote's sandbox as ``_grader_zygote.py`` beside ``_grader_kernel.py``
 (``kernel_child.py``) and run as ``python -I _grader_kernel.py --zygote``: the kernel
 program runs :func:`kernel_child.prepare` (IPython's shell, the lazy pyplot), then
-:func:`main` here imports numpy, matplotlib and the assignment's helpers (the files the
+:func:`main` here imports numpy and the assignment's helpers (the files the
 grader put in the working directory), and waits on its control socket (fd 3).  It never
 runs student code and never sees reference code or hidden inputs: those reach each
 kernel on its own channel, as with a cold kernel.
@@ -299,8 +299,7 @@ def _recreate(made):
 
 
 def _preimport(files):
-    """Import numpy, matplotlib (not pyplot: the kernel's LazyPyplot) and the helpers, once."""
-    import matplotlib  # noqa: F401
+    """Import numpy and the helpers, once (not matplotlib: the kernel's LazyPyplot defers it)."""
     import numpy  # noqa: F401 (imported for its children)
 
     for name in sorted(files):

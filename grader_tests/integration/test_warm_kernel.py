@@ -432,3 +432,30 @@ def test_a_zygote_compiles_the_probes_once_for_every_kernel(tmp_path_factory, he
                 assert _text(kernel.run(asked)).strip() == repr([OTHER_PROBE])
     finally:
         primed.close()
+
+
+LAZY_MATPLOTLIB = [
+    # (cell, what it prints): the import cell runs no matplotlib code; whatever needs it loads it.
+    (
+        "import matplotlib.pyplot as plt\n%matplotlib inline\nimport sys\n"
+        "print(type(sys.modules['matplotlib']).__name__, 'matplotlib.rcsetup' in sys.modules)",
+        "_LazyPackageModule False",
+    ),
+    ("import matplotlib\nprint(type(matplotlib.rcParams).__name__)", "RcParams"),
+    ("from matplotlib import pyplot as plt\nprint(plt.get_backend())", "inline"),
+    ("import matplotlib as mpl\nprint(mpl.__version__ == __import__('matplotlib').__version__)", "True"),
+]
+
+
+@pytest.mark.parametrize(
+    "cell, printed", LAZY_MATPLOTLIB, ids=["import cell", "rcParams", "from-import", "version"]
+)
+def test_a_warm_kernel_runs_matplotlib_only_when_a_cell_uses_it(
+    tmp_path_factory, helpers, the_zygote, cell, printed
+):
+    with zygote.WarmKernel(_workdir(tmp_path_factory, helpers), LIMITS, the_zygote) as kernel:
+        answer = kernel.run("%matplotlib inline\n" + cell if "%matplotlib" not in cell else cell)
+        assert answer["status"] == "ok", answer
+        assert printed in _text(answer)
+        plotted = kernel.run("import matplotlib.pyplot as plt\nplt.plot([1, 2])")
+        assert any("image/png" in o.get("data", {}) for o in plotted["outputs"]), plotted
