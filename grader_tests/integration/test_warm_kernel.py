@@ -459,3 +459,5 @@ def test_a_warm_kernel_runs_matplotlib_only_when_a_cell_uses_it(
         assert printed in _text(answer)
         plotted = kernel.run("import matplotlib.pyplot as plt\nplt.plot([1, 2])")
         assert any("image/png" in o.get("data", {}) for o in plotted["outputs"]), plotted
+        # matplotlib's configuration folder is the kernel's own to make: no warning about it.
+        assert not [o for o in answer["outputs"] + plotted["outputs"] if o.get("name") == "stderr"], plotted
