@@ -154,10 +154,15 @@ class Assignment:
     @functools.cached_property
     def reference(self):
         """``{exercise: reference function}``: the solution cells, executed in one namespace here."""
-        namespace = dict(self.spec.solution_globals, __name__=f"grader_reference_{self.id}")
+        namespace = self._solutions(f"grader_reference_{self.id}")
+        return {name: namespace[name] for name in self.exercises}
+
+    def _solutions(self, module_name):
+        """A fresh namespace with the solution cells executed in it."""
+        namespace = dict(self.spec.solution_globals, __name__=module_name)
         for name, source in self.solution_sources.items():
             exec(compile(source, f"<solution {self.id} {name}>", "exec"), namespace)
-        return {name: namespace[name] for name in self.exercises}
+        return namespace
 
     def expected(self, exercise, cases=None):
         """The reference results of ``exercise``'s hidden ``cases``.
@@ -182,9 +187,7 @@ class Assignment:
         a namespace of its own, so that :attr:`reference` is never touched.
         """
         callees = self.spec.callees.get(exercise, ())
-        namespace = dict(self.spec.solution_globals, __name__=f"grader_reference_calls_{self.id}")
-        for name, source in self.solution_sources.items():
-            exec(compile(source, f"<solution {self.id} {name}>", "exec"), namespace)
+        namespace = self._solutions(f"grader_reference_calls_{self.id}")
         counted = [0]
 
         def counting(function):
