@@ -160,3 +160,40 @@ def test_forty_concurrent_writers_lose_and_duplicate_nothing(tmp_path, backend, 
     for student, name, score, manual in rows:
         points = master.tests[name][1]
         assert score == score_of(student, name, points) and not manual
+
+
+def test_record_writes_nbgraders_rows_on_postgresql(postgres_server):
+    """The unit suite's comparison (``grader_tests/unit/batch/test_gradebook.py``), on PostgreSQL:
+    a first grading as nbgrader's API makes it, then a regrading that keeps the instructor's score."""
+    import datetime
+
+    from nbgrader.api import Gradebook
+
+    from grader.batch.gradebook import penalty_for
+    from grader_tests.helpers import gradebook_rows as rows
+
+    ours, theirs = postgres_server(), postgres_server()
+    late = rows.DUE + datetime.timedelta(hours=25)
+    graded = rows.result("ann", {"add_values": 2.0, "twice_values": 0.0, "extra_values": 1.0})
+    for db in (ours, theirs):
+        rows.make(db)
+    gb = open_gradebook(ours)
+    try:
+        record(gb, graded, rows.ASSIGNMENT, late)
+    finally:
+        gb.close()
+    rows.nbgrader_way(theirs, graded, late, lambda score, seconds: penalty_for("ann", score, seconds))
+    assert rows.values(ours) == rows.values(theirs)
+    with Gradebook(ours, "course101") as nbgb:
+        nbgb.find_grade("written", "nb", rows.ASSIGNMENT, "ann").manual_score = 3.5
+        nbgb.db.commit()
+    gb = open_gradebook(ours)
+    try:
+        record(gb, rows.result("ann", {"add_values": 2.0, "twice_values": 3.0}), rows.ASSIGNMENT, late)
+    finally:
+        gb.close()
+    found, counts = rows.values(ours)
+    assert counts == rows.values(theirs)[1]
+    nb = found["ann"]["notebooks"]["nb"]
+    assert {g[0]: g[2:] for g in nb["grades"]}["written"] == (0.0, 3.5, None, True)
+    assert nb["score"] == 8.5 and nb["penalty"] == pytest.approx(1.7)  # 20 % of 8.5: two days late
