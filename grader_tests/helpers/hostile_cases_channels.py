@@ -39,10 +39,12 @@ Both kernels mark that they are alive with an OFD lock, so the receiver can say 
 graded beside the sender or after it (:func:`received`).
 """
 
+import binascii
 import contextlib
 import fcntl
 import os
 import re
+import struct
 import tempfile
 
 import nbformat
@@ -323,9 +325,10 @@ def accomplice(submitted_root, student):
 # --------------------------------------------------------------------------- the beneficiary
 RECEIVER = """
 _BOARDS = _boards()
-_ALIVE.set(_RECEIVER)
 if {clear!r}:
     _BOARDS['pagecache'].clear()  # graded beside the sender: start from an empty board
+# Alive only once the board is empty: the sender starts its frame as soon as it sees this mark.
+_ALIVE.set(_RECEIVER)
 _RECEIVED = {{}}
 """
 
@@ -343,7 +346,7 @@ def _receive():
                 board.set(_ACK)
             payload = _unframe(_bytes(bits))
             if payload is None:
-                lines[name] = 'garbage %d/%d bits set' % (sum(bits), len(bits))
+                lines[name] = 'garbage %d/%d bits set %s' % (sum(bits), len(bits), _bytes(bits).hex())
             else:
                 lines[name] = 'carried ' + payload.hex()
                 _RECEIVED[name] = payload
@@ -465,6 +468,19 @@ def keys(student):
             args, kwargs = copy_value(tuple(case.args)), copy_value(dict(case.kwargs))
             found[exercise, index] = bytes.fromhex(key((exercise, args, sorted(kwargs.items()))))
     return found
+
+
+def frame(data):
+    """``data`` framed as the boards carry it: followed by its CRC (``_frame`` in the kernels)."""
+    return data + struct.pack("<H", binascii.crc_hqx(data, 0xFFFF))
+
+
+def flipped_bits(line, data):
+    """How many bits of the frame of ``data`` a receiver's ``garbage`` ``line`` got wrong."""
+    got = bytes.fromhex(line.rsplit(" ", 1)[1])
+    want = frame(data)
+    assert len(got) == len(want), line
+    return sum(bin(a ^ b).count("1") for a, b in zip(got, want))
 
 
 def payload(student):

@@ -57,7 +57,11 @@ OUTCOME = {
     ("ofd", "before"): "nothing",
     ("flock", "beside"): "carried",
     ("flock", "before"): "nothing",
-    ("pagecache", "beside"): "carried",
+    # Beside the sender a frame arrives whole, or now and then with a bit or two flipped: a page
+    # the sender evicted found cached again (on a loaded machine: 3 runs of 15 under two busy
+    # loops, each one bit off the 184; once in CI).  A garbled frame must still be the sender's
+    # (test_channel bounds the flipped bits): what the channel carries is data, not noise.
+    ("pagecache", "beside"): {"carried", "garbage"},
     # Pages stay cached until the kernel reclaims them: over the 7 s between sender and receiver,
     # whether all 184 survive depends on what else the machine does (carried in every run here
     # but one, in CI beside the rest of the long suite: 69 of 184 bits).  Either way the frame is
@@ -134,9 +138,13 @@ def test_channel(graded, channel):
     expected = OUTCOME[channel, schedule]
     outcome = line.split(" ", 1)[0]
     assert outcome in (expected if isinstance(expected, set) else {expected}), line
+    bits = 8 * (channels.PAYLOAD_BYTES + 2)
     if outcome == "garbage" and channel == "mincore":  # every page resident, the frame's 0 bits too
-        bits = 8 * (channels.PAYLOAD_BYTES + 2)
-        assert line == f"garbage {bits}/{bits} bits set"
+        assert line == f"garbage {bits}/{bits} bits set " + "ff" * (bits // 8)
+    if outcome == "garbage" and (channel, schedule) == ("pagecache", "beside"):
+        # The accomplice's frame with a few bits wrong, not a stale or empty board (about half
+        # of the bits off, or every 0 bit).
+        assert channels.flipped_bits(line, channels.payload(ACCOMPLICE[schedule])) <= bits // 8, line
     if outcome != "carried":
         return
     sent = channels.payload(ACCOMPLICE[schedule])
