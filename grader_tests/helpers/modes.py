@@ -28,6 +28,7 @@ import ctypes
 import fcntl
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -75,16 +76,45 @@ def _covered(paths, tops=("/tmp", "/dev/shm")):
     return [p for p in under if not any(p.startswith(q + "/") for q in under if q != p)]
 
 
+def _kept(scratch):
+    """What of the checkout under /tmp the mode binds back: the checkout, or only what the user needs.
+
+    The user needs its scratch folder (its home and course copy) and the environment.  A
+    checkout others may not enter (``git clone`` into ``mktemp -d`` makes it 0700) would keep
+    both out of the user's reach if bound whole: then only those two are bound, each at its
+    own path, under folders of the small /tmp that anyone may enter.
+    """
+    needed = (scratch, sys.prefix)
+    kept = []
+    for path in _covered((ROOT, *needed)):
+        if os.stat(path).st_mode & stat.S_IXOTH:
+            kept.append(path)
+        else:
+            kept += [p for p in _covered(needed) if p == path or p.startswith(path + "/")]
+    return kept
+
+
+def _makedirs_open(path):
+    """``os.makedirs(path)`` with every folder it makes open to others (whatever the umask)."""
+    missing = []
+    while not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for folder in reversed(missing):
+        os.mkdir(folder)
+        os.chmod(folder, 0o755)
+
+
 def _private_mounts(scratch):
     """A mount namespace of its own: small /tmp and /dev/shm, the interpreter reachable under /root.
 
     A checkout, its environment or the scratch folder under /tmp, as a newcomer's ``git clone`` into ``mktemp -d``
-    makes it, is bound back at its own path over the small /tmp: the environment and the
-    course copy live there.
+    makes it, is bound back at its own path over the small /tmp (:func:`_kept`): the
+    environment and the course copy live there.
     """
     _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    kept = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in _covered((ROOT, scratch, sys.prefix))}
+    kept = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in _kept(scratch)}
     home = _interpreter_home()
     if home:
         keep = os.path.join(scratch, "interpreter")
@@ -96,7 +126,7 @@ def _private_mounts(scratch):
     for target in ("/tmp", "/dev/shm"):
         _mount("tmpfs", target, "tmpfs", 0, f"mode=1777,size={TMPFS_MB}m")
     for path, fd in kept.items():
-        os.makedirs(path, exist_ok=True)
+        _makedirs_open(path)
         _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
         os.close(fd)
 
