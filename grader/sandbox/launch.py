@@ -623,20 +623,79 @@ def _status(pid, proc="/proc"):
         return {}
 
 
-def descendants(pid, proc="/proc"):
-    """The live descendants of ``pid`` (by ``/proc``'s parent links, this PID namespace).
+def _stat(pid, proc="/proc"):
+    """``(state, parent pid)`` from ``/proc/<pid>/stat`` (``None`` when the process is gone).
 
-    ``pid`` itself and zombies (which hold no memory and run nothing) are left out.
+    One line, parsed after the last ``)``: a process's name may hold spaces and parentheses.
     """
+    try:
+        with open(f"{proc}/{pid}/stat", "rb") as f:
+            data = f.read()
+        state, ppid = data[data.rindex(b")") + 2 :].split(None, 2)[:2]
+        return state.decode("ascii", "replace"), int(ppid)
+    except (OSError, ValueError):
+        return None
+
+
+def _children(pid, proc="/proc"):
+    """``pid``'s children by ``/proc/<pid>/task/<tid>/children`` (every thread's), or ``None``.
+
+    ``None`` where Linux does not keep that file (built without ``CONFIG_PROC_CHILDREN``):
+    the caller then reads every process's parent instead.  A process that is gone has none.
+    """
+    try:
+        tasks = os.listdir(f"{proc}/{pid}/task")
+    except OSError:
+        return []
+    found = []
+    for tid in tasks:
+        try:
+            with open(f"{proc}/{pid}/task/{tid}/children", "rb") as f:
+                found += [int(child) for child in f.read().split()]
+        except FileNotFoundError:
+            if not os.path.exists(f"{proc}/{pid}/task/{tid}"):
+                continue  # that thread ended meanwhile
+            return None
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def descendants(pid, proc="/proc"):
+    """The live descendants of ``pid`` (this PID namespace's view).
+
+    ``pid`` itself and zombies (which hold no memory and run nothing) are left out.  Read
+    from each process's ``children`` files where Linux has them, so the cost follows the
+    tree, not the machine (a grading worker asks after every submission, on servers that
+    run thousands of processes); else from every process's parent link.
+    """
+    found, todo, seen = [], [pid], {pid}
+    while todo:
+        children = _children(todo.pop(), proc)
+        if children is None:
+            return _descendants_by_parent(pid, proc)
+        for child in children:
+            if child in seen:
+                continue  # a pid reused while the walk went on
+            seen.add(child)
+            status = _stat(child, proc)
+            if status is None:
+                continue
+            if status[0] != "Z":
+                found.append(child)
+            todo.append(child)
+    return found
+
+
+def _descendants_by_parent(pid, proc="/proc"):
     children, zombies = {}, set()
     for name in os.listdir(proc):
         if name.isdigit():
-            fields = _status(name, proc)
-            try:
-                children.setdefault(int(fields["PPid"].split()[0]), []).append(int(name))
-            except (KeyError, ValueError, IndexError):
-                continue
-            if fields.get("State", "").split()[:1] == ["Z"]:
+            status = _stat(name, proc)
+            if status is None:
+                continue  # ended meanwhile
+            children.setdefault(status[1], []).append(int(name))
+            if status[0] == "Z":
                 zombies.add(int(name))
     found, todo = [], list(children.get(pid, ()))
     while todo:

@@ -393,14 +393,25 @@ def test_without_bubblewrap_the_program_runs_as_given(tmp_path, monkeypatch):
 # --- the process limit in every mode ------------------------------------------------------------
 
 
-def _fake_proc(folder, processes):
-    """A /proc with ``{pid: (real uid, threads, parent pid, state)}``."""
+def _fake_proc(folder, processes, children_files=False):
+    """A /proc with ``{pid: (real uid, threads, parent pid, state)}``.
+
+    ``children_files``: each process also has ``task/<pid>/children`` (Linux with
+    ``CONFIG_PROC_CHILDREN``), listing its children.
+    """
     for pid, (uid, threads, ppid, state) in processes.items():
         (folder / str(pid)).mkdir(parents=True)
         (folder / str(pid) / "status").write_text(
             f"Name:\tx\nState:\t{state} (x)\nPPid:\t{ppid}\n"
             f"Uid:\t{uid}\t0\t0\t0\nThreads:\t{threads}\nVmHWM:\t   2048 kB\n"
         )
+        # A name with a space and a parenthesis, as a process may give itself.
+        (folder / str(pid) / "stat").write_text(f"{pid} (a) b) {state} {ppid} {pid} {pid} 0 -1 4194560\n")
+        task = folder / str(pid) / "task" / str(pid)
+        task.mkdir(parents=True)
+        if children_files:
+            kids = [str(child) for child, fields in processes.items() if fields[2] == pid]
+            (task / "children").write_text("".join(kid + " " for kid in kids))
     (folder / "self").mkdir()
     return str(folder)
 
@@ -413,11 +424,30 @@ def test_user_tasks_counts_the_threads_of_the_users_processes_by_real_uid(tmp_pa
     assert sandbox.user_tasks(os.getuid()) >= 1  # the real /proc: this process at least
 
 
-def test_descendants_leave_out_zombies_but_not_their_children(tmp_path):
-    proc = _fake_proc(
-        tmp_path, {10: (0, 1, 1, "S"), 11: (0, 1, 10, "Z"), 12: (0, 1, 11, "S"), 13: (0, 1, 1, "S")}
-    )
-    assert sorted(sandbox.descendants(10, proc)) == [12]
+@pytest.mark.parametrize("children_files", [True, False], ids=["children-files", "parent-links"])
+def test_descendants_leave_out_zombies_but_not_their_children(tmp_path, children_files):
+    processes = {
+        1: (0, 1, 0, "S"),
+        10: (0, 1, 1, "S"),
+        11: (0, 1, 10, "Z"),
+        12: (0, 1, 11, "S"),
+        13: (0, 1, 1, "S"),
+        14: (0, 1, 12, "R"),
+        15: (0, 1, 13, "S"),
+    }
+    proc = _fake_proc(tmp_path, processes, children_files)
+    assert sorted(sandbox.descendants(10, proc)) == [12, 14]
+    assert sorted(sandbox.descendants(1, proc)) == [10, 12, 13, 14, 15]
+    assert sandbox.descendants(14, proc) == [] and sandbox.descendants(99, proc) == []
+
+
+def test_descendants_read_every_threads_children(tmp_path):
+    """``children`` is per thread: a child forked by a second thread is found too."""
+    proc = _fake_proc(tmp_path, {10: (0, 2, 1, "S"), 11: (0, 1, 10, "S"), 12: (0, 1, 10, "S")}, True)
+    (tmp_path / "10" / "task" / "10" / "children").write_text("11 ")
+    (tmp_path / "10" / "task" / "20").mkdir()
+    (tmp_path / "10" / "task" / "20" / "children").write_text("12 ")
+    assert sorted(sandbox.descendants(10, proc)) == [11, 12]
 
 
 @pytest.mark.parametrize(
