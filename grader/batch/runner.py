@@ -17,6 +17,7 @@ import os
 import resource
 import signal
 import sys
+import threading
 import time
 import traceback
 
@@ -457,6 +458,55 @@ def early_zygote(assignment_id, limits):
         return None
 
 
+class _Background:
+    """``task()`` in a thread of this process, whose end can be waited for beside the workers' pipes.
+
+    The main process's set-up for the results (nbgrader's gradebook: importing SQLAlchemy and
+    nbgrader's models, about 0.25 s of CPU) runs while it hands out jobs, instead of keeping
+    the first workers waiting for their second.  No process is forked while it runs
+    (:meth:`wait` first): a fork in the middle of another thread's import would give the
+    child a module half made and its lock held by a thread the child does not have.
+    """
+
+    SWITCH_INTERVAL = 0.001  # seconds: a result wakes this process's loop at once, not after 5 ms
+
+    def __init__(self, task):
+        self._task = task
+        self._error = None
+        self._ended, self._end = os.pipe()
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._interval, self.SWITCH_INTERVAL))
+        self._thread = threading.Thread(target=self._run, name="grader-results-setup", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        try:
+            self._task()
+        except BaseException as exc:  # raised by wait(), in the main thread
+            self._error = exc
+        finally:
+            os.write(self._end, b"!")
+
+    def fileno(self):
+        """Readable once the task has ended (for ``multiprocessing.connection.wait``)."""
+        return self._ended
+
+    def done(self):
+        return self._thread is None or not self._thread.is_alive()
+
+    def wait(self):
+        """Wait for the task's end (once); raise what it raised."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+            os.close(self._ended)
+            os.close(self._end)
+            sys.setswitchinterval(self._interval)
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
 def forked(
     jobs, workers, assignment, master, limits, seeds=None, while_starting=None, warm=False, started=None
 ):
@@ -470,8 +520,9 @@ def forked(
     a growing pause, at most :data:`FORK_ATTEMPTS` times for one submission; then that
     submission alone is reported as not graded (``msg.FORK_FAILED``).
     ``seeds``: ``{student: seed}`` of the hidden inputs (a student left out: derived in the worker).
-    ``while_starting()`` is called once, after the first workers were started: what the
-    main process needs only for the results (the gradebook) is done while they grade.
+    ``while_starting()`` is called once, after the first workers were started, in a thread
+    (:class:`_Background`): what the main process needs only for the results (the
+    gradebook) is done while they grade, and no result is yielded before it is done.
     ``warm``: fork the kernels from a zygote the workers share (``started``, if given and
     fit: :func:`early_zygote`; it is closed in any case when they are done).
     Workers still running when the caller stops (an exception) are killed.
@@ -494,8 +545,11 @@ def _forked(jobs, assignment, master, limits, seeds, while_starting, slots):
     idle = list(range(len(slots.workers)))
     busy = {}  # slot -> student
 
-    def hand_out():
-        """Give idle slots pending jobs; yield the submissions no worker could be forked for."""
+    def hand_out(quiet):
+        """Give idle slots pending jobs; yield the submissions no worker could be forked for.
+
+        ``quiet()`` is called before a worker is forked.
+        """
         while pending and idle:
             # A slot whose worker can take the job first: a fork is needed only when none can.
             ready_slots = [i for i in idle if slots.worker(i) is not None]
@@ -504,6 +558,7 @@ def _forked(jobs, assignment, master, limits, seeds, while_starting, slots):
             work = (job, seeds.get(job[0]))
             try:
                 if current is None:
+                    quiet()
                     slots.start(index, context, work, assignment, master, limits)
                 else:
                     current.send(work)
@@ -526,17 +581,29 @@ def _forked(jobs, assignment, master, limits, seeds, while_starting, slots):
             idle.remove(index)
             busy[index] = job[0]
 
+    background = None
+    held = []  # results that came while the background task ran: the caller needs what it makes
+
+    def quiet():
+        """Before a fork (a worker, a zygote): no other thread of this process runs."""
+        if background is not None:
+            background.wait()
+
     while pending or busy:
-        yield from hand_out()
+        yield from hand_out(quiet)
         if while_starting is not None:
-            while_starting()
+            background = _Background(while_starting)
             while_starting = None
         if not busy:
             continue
         running = {index: slots.workers[index] for index in busy}
-        ready = multiprocessing.connection.wait(
-            [w.results for w in running.values()] + [w.process.sentinel for w in running.values()]
-        )
+        waiting = [w.results for w in running.values()] + [w.process.sentinel for w in running.values()]
+        if background is not None:
+            if background.done():
+                quiet()  # raises what it raised, before any wait for the workers
+            else:
+                waiting.append(background)
+        ready = multiprocessing.connection.wait(waiting)
         done = []
         for index, current in running.items():
             if current.results not in ready and current.process.sentinel not in ready:
@@ -564,10 +631,16 @@ def _forked(jobs, assignment, master, limits, seeds, while_starting, slots):
             done.append((student, result))
         # The workers get their next submissions before these results are handed on: the caller
         # writes the gradebook (a commit waits for the disk) while they grade.
-        yield from hand_out()
-        yield from done
+        yield from hand_out(quiet)
+        held += done
+        if background is None or background.done():
+            quiet()
+            yield from held
+            held = []
     if while_starting is not None:  # no job at all: called all the same
         while_starting()
+    quiet()
+    yield from held
 
 
 def grade_remote(student, data_notes, assignment_id, limits, seed=None, warm=False):

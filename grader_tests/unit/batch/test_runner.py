@@ -380,6 +380,50 @@ def test_the_gradebook_is_opened_while_the_first_workers_grade(monkeypatch):
     assert seen == ["opened"]  # no submission: the assignment is registered all the same
 
 
+def test_the_workers_get_job_after_job_while_the_gradebook_opens(monkeypatch, tmp_path):
+    """Opening the gradebook (0.25 s) no longer keeps each first worker waiting for its second job."""
+    import time
+
+    def grade_one(student, *args, **kwargs):
+        (tmp_path / student).touch()
+        return Result(student, {})
+
+    monkeypatch.setattr(runner, "grade_one", grade_one)
+    jobs = [(s, None, [], None) for s in "abcdef"]
+    seen = []
+
+    def open_the_gradebook():  # returns once four submissions were graded meanwhile
+        end = time.monotonic() + 30
+        while len(os.listdir(tmp_path)) < 4 and time.monotonic() < end:
+            time.sleep(0.01)
+        seen.append(("opened", len(os.listdir(tmp_path))))
+
+    for student, _ in runner.forked(jobs, 2, two_exercises(), master(), None, while_starting=open_the_gradebook):
+        seen.append(student)
+    assert seen[0][0] == "opened" and seen[0][1] >= 4  # and no result before it
+    assert sorted(seen[1:]) == list("abcdef")
+
+
+def test_no_worker_is_forked_while_the_gradebook_opens(monkeypatch):
+    """A fork beside a thread in the middle of an import would leave the child a held import lock."""
+    import threading
+    import time
+
+    monkeypatch.setattr(runner, "grade_one", _fake_grade_one)
+    threads_at_fork = []
+    start = runner.Slots.start
+
+    def start_alone(self, *args):
+        threads_at_fork.append(threading.active_count())
+        return start(self, *args)
+
+    monkeypatch.setattr(runner.Slots, "start", start_alone)
+    jobs = [(s, None, [], None) for s in ("sigkill", "exits", "a", "b")]  # two workers die: two forks more
+    results = dict(runner.forked(jobs, 2, two_exercises(), master(), None, while_starting=lambda: time.sleep(0.5)))
+    assert results["sigkill"].grader_error and not results["a"].grader_error
+    assert len(threads_at_fork) >= 4 and set(threads_at_fork) == {threading.active_count()}
+
+
 def test_workers_still_running_when_the_caller_stops_are_killed(monkeypatch):
     import time
 
