@@ -418,10 +418,10 @@ def test_no_worker_is_forked_while_the_gradebook_opens(monkeypatch):
         return start(self, *args)
 
     monkeypatch.setattr(runner.Slots, "start", start_alone)
-    jobs = [(s, None, [], None) for s in ("sigkill", "exits", "a", "b")]  # two workers die: two forks more
+    jobs = [(s, None, [], None) for s in ("sigkill", "exits", "a", "b")]  # two workers die: one fork more at least
     results = dict(runner.forked(jobs, 2, two_exercises(), master(), None, while_starting=lambda: time.sleep(0.5)))
     assert results["sigkill"].grader_error and not results["a"].grader_error
-    assert len(threads_at_fork) >= 4 and set(threads_at_fork) == {threading.active_count()}
+    assert len(threads_at_fork) >= 3 and set(threads_at_fork) == {threading.active_count()}
 
 
 def test_workers_still_running_when_the_caller_stops_are_killed(monkeypatch):
