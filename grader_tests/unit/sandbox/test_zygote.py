@@ -203,6 +203,42 @@ def test_the_slots_share_one_zygote_until_its_quota_or_its_death(monkeypatch):
     assert all(z.probes == _Master().probe_sources() for z in _FakeZygote.started)
 
 
+def test_the_next_zygote_boots_while_the_current_one_makes_its_last_kernels(monkeypatch):
+    monkeypatch.setattr(zygote, "Zygote", _FakeZygote)
+    monkeypatch.setattr(zygote, "KERNELS_PER_ZYGOTE", 4)
+    monkeypatch.setattr(runner, "SUCCESSOR_LEAD", 2)
+    monkeypatch.setattr(
+        runner, "Worker", lambda context, first, a, m, limits, mine, others: _FakeWorker(mine)
+    )
+    _FakeZygote.started = []
+    slots = runner.Slots(2, _Master(), Limits())
+    first = slots.start(0, None, None, None, None, None)
+    assert not slots.successor_due(10)  # 1 of 4 made: too early
+    slots.start(1, None, None, None, None, None)
+    assert not slots.successor_due(2)  # 2 made, 2 left to hand out: the current one serves them
+    assert slots.successor_due(3)
+    slots.start_successor()
+    assert len(_FakeZygote.started) == 2 and not slots.successor_due(3)  # one successor at a time
+    successor = _FakeZygote.started[1]
+    assert successor.cells == _Master().code_sources()  # primed as it starts
+    slots.sent(0)
+    slots.sent(1)  # 4 made: due
+    assert slots.worker(0) is None and first.retired
+    assert slots.start(0, None, None, None, None, None).zygote is successor
+    assert len(_FakeZygote.started) == 2 and slots.successor is None  # no third boot
+    # A successor that died before it was needed is replaced by a fresh one, and stopped.
+    for _ in range(3):
+        slots.sent(0)
+    slots.start_successor()
+    dead = _FakeZygote.started[2]
+    dead.dead = True
+    assert slots.worker(0) is None
+    assert slots.start(0, None, None, None, None, None).zygote is _FakeZygote.started[3]
+    slots.start_successor()  # started, then never needed: stopped at the end all the same
+    slots.close()
+    assert all(z.closed for z in _FakeZygote.started) and len(_FakeZygote.started) == 5
+
+
 @pytest.mark.parametrize(
     "helpers, warm, adopted",
     [
