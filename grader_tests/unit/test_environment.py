@@ -13,6 +13,7 @@ import sys
 from importlib.metadata import packages_distributions, version
 
 import nbformat
+import pytest
 import yaml
 
 from grader_tests.helpers.pins import norm as _norm
@@ -246,3 +247,102 @@ def test_the_command_line_imports_no_format_checker_nbformat_does_not_use():
     # Without the skip, jsonschema imports each of them: the skip saves real imports.
     assert found["full"] == [str(sorted(environment.FORMAT_CHECKER_MODULES)), "still validated"]
     assert found["skip"] == ["[]", "still validated"]
+
+
+BLAS_THREADS = (
+    "import os, sys\n"
+    "from grader import environment\n"
+    "print(environment.single_threaded_blas())\n"
+    "import numpy\n"
+    "numpy.ones((400, 400)) @ numpy.ones((400, 400))\n"
+    "assert environment.single_threaded_blas() == []  # numpy imported: too late, nothing set\n"
+    "print(len(os.listdir('/proc/self/task')), os.environ['OPENBLAS_NUM_THREADS'])\n"
+)
+
+
+def test_the_command_line_runs_numpy_with_one_blas_thread_unless_told_otherwise():
+    """A second OpenBLAS thread spins after every small product (0.1 s of CPU per grading run)."""
+    import subprocess
+    import sys
+
+    from grader import ROOT
+    from grader.environment import BLAS_THREAD_VARIABLES
+
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREAD_VARIABLES}
+    run = subprocess.run(
+        [sys.executable, "-c", BLAS_THREADS], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:2] == [str(list(BLAS_THREAD_VARIABLES)), "1 1"]
+    run = subprocess.run(
+        [sys.executable, "-c", BLAS_THREADS],
+        cwd=ROOT,
+        env=dict(env, OPENBLAS_NUM_THREADS="2"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:2] == [str(list(BLAS_THREAD_VARIABLES[1:])), "2 2"]  # the caller's
+
+
+EXIT_AT_ONCE = (
+    "import atexit, sys\n"
+    "from grader import environment\n"
+    "class Torn:\n"
+    "    def __del__(self):\n"
+    "        sys.stdout.write(' torn down')\n"
+    "left = Torn()\n"
+    "atexit.register(lambda: sys.stdout.write(' atexit'))\n"
+    "sys.stdout.write('unflushed')\n"
+    "environment.exit_at_once(eval(sys.argv[1]))\n"
+    "sys.stdout.write(' after')\n"
+)
+
+
+@pytest.mark.parametrize(
+    "code, status, stderr",
+    [("3", 3, ""), ("None", 0, ""), ("0", 0, ""), ("'refused'", 1, "refused\n")],
+)
+def test_a_grading_command_ends_at_once_after_its_atexit_handlers_and_its_output(code, status, stderr):
+    """``python -m grader grade`` skips the interpreter's teardown (0.1 s), and loses nothing it wrote."""
+    import subprocess
+    import sys
+
+    from grader import ROOT
+
+    run = subprocess.run(
+        [sys.executable, "-c", EXIT_AT_ONCE, code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert (run.returncode, run.stdout, run.stderr) == (status, "unflushed atexit", stderr)
+
+
+def test_only_the_grade_command_of_the_program_ends_at_once(monkeypatch):
+    from grader import cli, environment
+
+    ended = []
+    monkeypatch.setattr(environment, "exit_at_once", ended.append)
+    import dataclasses
+
+    for name, status in (("grade", 7), ("validate", 5)):
+        stand_in = dataclasses.replace(cli.COMMANDS[name], run=lambda args, status=status: status)
+        monkeypatch.setitem(cli.COMMANDS, name, stand_in)
+    assert cli.main(["grade", "L1W3"]) == 7 and ended == []  # called in-process: returns
+    assert cli.main(["validate", "x.ipynb"], program=True) == 5 and ended == []
+    cli.main(["grade", "L1W3"], program=True)
+    assert ended == [7]
+
+
+def test_only_the_grade_command_asks_for_one_blas_thread(monkeypatch):
+    from grader import cli, environment
+
+    asked = []
+    monkeypatch.setattr(environment, "single_threaded_blas", lambda: asked.append(True))
+    import dataclasses
+
+    for name in ("grade", "validate"):
+        monkeypatch.setitem(cli.COMMANDS, name, dataclasses.replace(cli.COMMANDS[name], run=lambda args: 0))
+    cli.main(["validate", "x.ipynb"])
+    assert asked == []
+    cli.main(["grade", "L1W3"])
+    assert asked == [True]
