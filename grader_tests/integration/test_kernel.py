@@ -283,3 +283,19 @@ def test_pyplot_loads_only_when_a_cell_uses_it_and_then_plots_inline(tmp_path):
             "print(plt2 is plt, type(plt).__name__, type(matplotlib).__name__, matplotlib.get_backend() is not None)"
         )
         assert _texts(again).split() == ["True", "module", "module", "True"]
+
+
+def test_a_cell_that_awaits_at_top_level_still_runs_as_in_ipython(kernel):
+    """The kernel skips IPython's second compile only for cells that cannot await (may_await)."""
+    answer = kernel.run(
+        "import asyncio\n"
+        "async def twice(x):\n"
+        "    await asyncio.sleep(0)\n"
+        "    return 2 * x\n"
+        "value = await twice(21)\n"
+        "print('awaited', value)\n"
+    )
+    assert answer["status"] == "ok", answer
+    assert _texts(answer).split() == ["awaited", "42"]
+    plain = kernel.run("print('plain', 'await' in 'no await here')")
+    assert plain["status"] == "ok" and _texts(plain).split() == ["plain", "True"]
