@@ -59,6 +59,7 @@ USER_CAPS = ("CAP_SYS_ADMIN", "CAP_SETPCAP", "CAP_SETFCAP")
 KERNELS_PER_ZYGOTE = 100
 START_TIMEOUT = 60.0  # seconds for a zygote to be ready (imports, on a loaded machine)
 FORK_TIMEOUT = 20.0  # seconds for a zygote to fork a kernel and for its pid 1 to say hello
+GONE_TIMEOUT = 2.0  # seconds a killed kernel's namespace is given to end before its cgroup is swept
 # Bytes of cell sources per priming message: JSON escaping at most doubles them (six times for
 # control characters, which cells rarely hold), and the zygote reads messages of up to 64 KiB.
 PRIME_BYTES = 8_000
@@ -400,6 +401,19 @@ class Child:
         except (ProcessLookupError, OSError):
             pass
 
+    def wait_gone(self, timeout):
+        """Wait up to ``timeout`` seconds for pid 1's end; whether it ended.
+
+        Linux ends pid 1 of a PID namespace only once every other process of it is gone
+        (``zap_pid_ns_processes``), and its pidfd is readable from then on: the moment the
+        kernel's processes have all left, without polling for it.
+        """
+        try:
+            ready, _, _ = select.select([self.pidfd], [], [], timeout)
+        except (OSError, ValueError):
+            return False
+        return bool(ready)
+
     def close(self):
         """Close the handle (after :meth:`kill`)."""
         for close in (self.sock.close, lambda: os.close(self.pidfd)):
@@ -509,6 +523,10 @@ class WarmKernel(Kernel):
             return
         self._sample_memory()  # without a cgroup, the last look at its processes (as a cold kernel's)
         self.child.kill()
+        # Its end, as it happens: the cgroup's sweep below then finds it empty, instead of
+        # polling it with growing pauses (3 ms of every submission's close).  The sweep stays
+        # the authority on what is left.
+        self.child.wait_gone(GONE_TIMEOUT)
         if self.cgroup is not None:
             self.cgroup.kill_all()
         self._reap()

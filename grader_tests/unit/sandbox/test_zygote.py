@@ -331,3 +331,25 @@ def test_a_warm_run_starts_its_zygote_first_only_with_something_to_grade(
     assert started == (["L1W3"] if early else [])
     assert (handed[0] is not None) == early
     assert all(z.closed for z in handed if z is not None)  # the run closes it, whoever took it
+
+
+def test_a_killed_pid_1s_end_is_seen_as_it_happens():
+    """``Child.wait_gone``: the pidfd of a process turns readable when it ends, not before."""
+    import os
+    import signal
+    import socket
+
+    pid = os.fork()
+    if pid == 0:
+        signal.pause()
+        os._exit(0)
+    mine, theirs = socket.socketpair()
+    child = zygote.Child(mine, pid, SimpleNamespace(released=lambda: None))
+    try:
+        assert not child.wait_gone(0.05)  # alive
+        child.kill()
+        assert child.wait_gone(5.0)
+    finally:
+        os.waitpid(pid, 0)
+        child.close()
+        theirs.close()
