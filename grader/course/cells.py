@@ -44,6 +44,8 @@ class Master:
     # composite exercise -> the callee calls its reference makes on the hidden cases (prepared_master)
     reference_calls: dict[str, int] = field(default_factory=dict)
     _cell_json: dict | None = field(default=None, repr=False, compare=False)  # grade id -> JSON of its cell
+    # grader.pipeline.notebook.render's texts of cells without outputs: (position, cell) -> text
+    fragments: dict = field(default_factory=dict, repr=False, compare=False)
 
     def cell(self, grade_id):
         """A copy of the release's cell ``grade_id`` (``KeyError`` if there is none)."""

@@ -239,8 +239,17 @@ def render(cells: list[dict], verdicts: dict[str, Verdict], master: Master) -> s
     """
     out = nbformat.v4.new_notebook()
     out.metadata = copy.deepcopy(master.release.metadata)
-    out.cells = [nbformat.from_dict(c) for c in cells]
-    for i, cell in enumerate(out.cells):
+    shown = []  # per cell: its text, when made before for a cell alike at this position, else None
+    made = []  # (position, key) of the cells whose text is made now, to keep
+    for i, c in enumerate(cells):
+        gid = _grade_id(c)
+        key = _cell_key(c, i, _verdict_outputs(verdicts[gid]) if gid in verdicts else None)
+        shown.append(master.fragments.get(key) if key is not None else None)
+        if key is not None and shown[-1] is None:
+            made.append((i, key))
+    out.cells = [nbformat.from_dict(c) for c, kept in zip(cells, shown) if kept is None]
+    positions = [i for i, kept in enumerate(shown) if kept is None]
+    for i, cell in zip(positions, out.cells):
         cell["id"] = f"cell-{i}"  # restored and student cells may share ids
         gid = _grade_id(cell)
         if cell.cell_type == "markdown" and gid not in master.locked:
@@ -261,28 +270,66 @@ def render(cells: list[dict], verdicts: dict[str, Verdict], master: Master) -> s
             if gid in verdicts:
                 cell["outputs"] = [nbformat.from_dict(o) for o in _verdict_outputs(verdicts[gid])]
                 cell["execution_count"] = None
-    return _writes(out)
+    text, texts = _writes(out, shown)
+    if made:
+        if len(master.fragments) + len(made) > FRAGMENTS_PER_CELL * max(len(cells), len(master.order)):
+            master.fragments.clear()  # students' own cells, or cells moved about: seen once
+        for i, key in made:
+            master.fragments[key] = texts[i]
+    return text
 
 
-def _writes(nb: nbformat.NotebookNode) -> str:
+# A cell's text in the autograded notebook depends on the cell, its position and its test's verdict
+# alone, and most cells are the same in every submission (the release's text, the outputs of a
+# correct solution, a passed test's message): render makes the text of each once per position.
+FRAGMENTS_PER_CELL = 4  # texts kept per cell of a notebook before render's cache starts afresh
+FRAGMENT_BYTES = 8 * 1024  # cells larger than this (a plot, say) are written anew each time
+_JSON = dict(indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
+
+
+def _cell_key(cell: dict, position: int, verdict_outputs):
+    """``(position, the cell's JSON, its verdict's outputs' JSON)``, or ``None`` for a cell written anew."""
+    try:
+        text = json.dumps([cell, verdict_outputs], sort_keys=True, ensure_ascii=False)  # C's encoder
+    except (TypeError, ValueError):
+        return None
+    return (position, text) if len(text) <= FRAGMENT_BYTES else None
+
+
+def _writes(nb: nbformat.NotebookNode, shown: list | None = None):
     """``nb`` as ``nbformat.writes`` writes it (and so nbgrader), changing ``nb`` in place.
 
     nbformat's writer validates (which only logs) and deep-copies the notebook before
     splitting its lines: a notebook :func:`render` has just built, cell by cell, is its
-    own, and those two steps were half of rendering's time.
+    own, and those two steps were half of rendering's time.  JSON's encoder written in
+    Python was the other half, and most cells are the same in every submission: with
+    ``shown`` (per cell of the notebook, the text written before for it, or ``None`` for
+    the next of ``nb.cells``), returns the text and the text of each cell.
     """
     from nbformat.v4.nbjson import BytesEncoder
+
+    _split_and_strip(nb)
+    if not shown:
+        text = json.dumps(nb, cls=BytesEncoder, **_JSON) + "\n"
+        return text if shown is None else (text, [])
+    fresh = iter(nb.cells)
+    texts = [kept if kept is not None else json.dumps(next(fresh), cls=BytesEncoder, **_JSON) for kept in shown]
+    # Each cell one level deeper than written alone (the list of cells is the top object's first
+    # key): what json.dumps writes for the whole notebook, a newline being only ever structural
+    # (one in a string is written as its escape).
+    nb.cells = []
+    text = json.dumps(nb, cls=BytesEncoder, **_JSON)
+    head = '{\n "cells": [],'
+    if not text.startswith(head):
+        raise RuntimeError("a notebook's cells are not its first key")
+    cells = ",\n  ".join(cell.replace("\n", "\n  ") for cell in texts)
+    return '{\n "cells": [\n  ' + cells + "\n ]," + text[len(head) :] + "\n", texts
+
+
+def _split_and_strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     from nbformat.v4.rwbase import split_lines, strip_transient
 
-    text = json.dumps(
-        strip_transient(split_lines(nb)),
-        cls=BytesEncoder,
-        indent=1,
-        sort_keys=True,
-        separators=(",", ": "),
-        ensure_ascii=False,
-    )
-    return text + "\n"
+    return strip_transient(split_lines(nb))
 
 
 def _verdict_outputs(verdict: Verdict) -> list[dict]:
