@@ -46,3 +46,32 @@ def test_text_that_is_not_a_cell_is_left_out():
     primed = PrimedTransforms(TransformerManager())
     primed.prime([None, 3, "x = 1\n"])
     assert list(primed.done) == ["x = 1\n"]
+
+
+FIRST_CELL = """
+import os, sys, traceback
+out = open(sys.argv[1], "w")
+try:
+    sys.path.insert(0, os.path.join(os.getcwd(), "grader", "sandbox"))
+    import kernel_child
+    session = kernel_child.prepare()  # its C-level output goes nowhere, as a kernel's
+    before = set(sys.modules)
+    session.shell.run_cell("x = 1")
+    out.write(repr(sorted(set(sys.modules) - before)))
+except BaseException:
+    out.write(traceback.format_exc())
+out.close()
+"""
+
+
+def test_a_kernels_first_cell_imports_nothing_its_preparation_could_have(tmp_path):
+    """What IPython builds on its first cell is built while the kernel (a zygote: once) prepares."""
+    import subprocess
+    import sys
+
+    from grader import ROOT
+
+    found = tmp_path / "imported"
+    run = subprocess.run([sys.executable, "-c", FIRST_CELL, str(found)], cwd=ROOT, capture_output=True, timeout=120)
+    assert run.returncode == 0
+    assert found.read_text() == "[]"
