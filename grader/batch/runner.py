@@ -25,7 +25,6 @@ from grader import messages as msg
 from grader.batch.progress import Progress
 from grader.environment import prepare
 from grader.ids import check_id, terminal
-from grader.pipeline.report_file import GradingReport, RunSummary, write_atomic
 from grader.sandbox import launch as sandbox
 from grader.sandbox import zygote
 
@@ -718,6 +717,8 @@ def copy_exchange_files(submitted, autograded, student, assignment_id):
             and os.path.getsize(path) <= EXCHANGE_FILE_BYTES
         ):
             with open(path, encoding="utf-8", errors="replace") as f:
+                from grader.pipeline.report_file import write_atomic
+
                 write_atomic(target, f.read(EXCHANGE_FILE_BYTES))
         elif os.path.isfile(target):
             os.unlink(target)
@@ -726,6 +727,7 @@ def copy_exchange_files(submitted, autograded, student, assignment_id):
 def save(result, autograded, gb, timestamp, assignment, write_notebook=True):
     """Write a result's autograded notebook and grading report, then its gradebook rows."""
     from grader.batch.gradebook import record
+    from grader.pipeline.report_file import GradingReport, write_atomic
 
     folder = os.path.join(autograded, result.student, assignment.id)
     if result.notebook and write_notebook:
@@ -889,6 +891,8 @@ def _run(
         for gb in gradebook:
             gb.close()
     if students is None:  # a partial run's few submissions would misdescribe the class's run
+        from grader.pipeline.report_file import RunSummary
+
         RunSummary(
             assignment.id,
             len(results),

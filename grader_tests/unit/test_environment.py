@@ -346,3 +346,42 @@ def test_only_the_grade_command_asks_for_one_blas_thread(monkeypatch):
     assert asked == []
     cli.main(["grade", "L1W3"])
     assert asked == [True]
+
+
+EARLY_ZYGOTE = """
+import sys
+from grader.sandbox import zygote
+seen = []
+start = zygote.Zygote.__init__
+def init(self, *args, **kwargs):
+    seen.append("numpy" in sys.modules)
+    start(self, *args, **kwargs)
+zygote.Zygote.__init__ = init
+from grader.cli import main
+main(["grade", "L1W3", "--submitted", sys.argv[1], "--autograded", sys.argv[2], "--db", sys.argv[3], "--quiet"])
+print(seen)
+"""
+
+
+def test_a_grading_run_starts_its_zygote_before_importing_numpy(tmp_path):
+    """The zygote boots (0.2 s) beside the run's own start-up: nothing the run imports first holds it up."""
+    import subprocess
+    import sys
+
+    from grader import ROOT
+    from grader.course import submissions
+    from grader.course.assignment import load
+    from grader.sandbox import launch
+
+    assignment = load("L1W3")
+    submissions.write(submissions.fill(assignment), "alice", str(tmp_path / "s"), assignment)
+    run = subprocess.run(
+        [sys.executable, "-c", EARLY_ZYGOTE, str(tmp_path / "s"), str(tmp_path / "a"), f"sqlite:///{tmp_path}/gb.db"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    seen = run.stdout.strip().splitlines()[-1]
+    assert seen == ("[False]" if launch.warm_kernels() else "[]")
