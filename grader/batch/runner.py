@@ -707,6 +707,8 @@ def copy_exchange_files(submitted, autograded, student, assignment_id):
     :data:`EXCHANGE_FILE_BYTES`, are copied; a name the submission no longer has
     is removed from ``autograded`` so that an old secret never outlives its submission.
     """
+    from grader.pipeline.report_file import write_atomic
+
     source = os.path.join(submitted, student, assignment_id)
     dest = os.path.join(autograded, student, assignment_id)
     for name in EXCHANGE_FILES:
@@ -717,8 +719,6 @@ def copy_exchange_files(submitted, autograded, student, assignment_id):
             and os.path.getsize(path) <= EXCHANGE_FILE_BYTES
         ):
             with open(path, encoding="utf-8", errors="replace") as f:
-                from grader.pipeline.report_file import write_atomic
-
                 write_atomic(target, f.read(EXCHANGE_FILE_BYTES))
         elif os.path.isfile(target):
             os.unlink(target)

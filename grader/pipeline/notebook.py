@@ -272,9 +272,10 @@ def render(cells: list[dict], verdicts: dict[str, Verdict], master: Master) -> s
                 cell["execution_count"] = None
     text, texts = _writes(out, shown)
     if made:
-        if len(master.fragments) + len(made) > FRAGMENTS_PER_CELL * max(len(cells), len(master.order)):
+        bound = FRAGMENTS_PER_CELL * len(master.release["cells"])  # the release's size, not the student's
+        if len(master.fragments) + len(made) > bound:
             master.fragments.clear()  # students' own cells, or cells moved about: seen once
-        for i, key in made:
+        for i, key in made[:bound]:
             master.fragments[key] = texts[i]
     return text
 
@@ -282,7 +283,7 @@ def render(cells: list[dict], verdicts: dict[str, Verdict], master: Master) -> s
 # A cell's text in the autograded notebook depends on the cell, its position and its test's verdict
 # alone, and most cells are the same in every submission (the release's text, the outputs of a
 # correct solution, a passed test's message): render makes the text of each once per position.
-FRAGMENTS_PER_CELL = 4  # texts kept per cell of a notebook before render's cache starts afresh
+FRAGMENTS_PER_CELL = 4  # texts kept per cell of the release before render's cache starts afresh
 FRAGMENT_BYTES = 8 * 1024  # cells larger than this (a plot, say) are written anew each time
 _JSON = dict(indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
 
@@ -313,7 +314,9 @@ def _writes(nb: nbformat.NotebookNode, shown: list | None = None):
         text = json.dumps(nb, cls=BytesEncoder, **_JSON) + "\n"
         return text if shown is None else (text, [])
     fresh = iter(nb.cells)
-    texts = [kept if kept is not None else json.dumps(next(fresh), cls=BytesEncoder, **_JSON) for kept in shown]
+    texts = [
+        kept if kept is not None else json.dumps(next(fresh), cls=BytesEncoder, **_JSON) for kept in shown
+    ]
     # Each cell one level deeper than written alone (the list of cells is the top object's first
     # key): what json.dumps writes for the whole notebook, a newline being only ever structural
     # (one in a string is written as its escape).

@@ -376,7 +376,14 @@ def test_a_grading_run_starts_its_zygote_before_importing_numpy(tmp_path):
     assignment = load("L1W3")
     submissions.write(submissions.fill(assignment), "alice", str(tmp_path / "s"), assignment)
     run = subprocess.run(
-        [sys.executable, "-c", EARLY_ZYGOTE, str(tmp_path / "s"), str(tmp_path / "a"), f"sqlite:///{tmp_path}/gb.db"],
+        [
+            sys.executable,
+            "-c",
+            EARLY_ZYGOTE,
+            str(tmp_path / "s"),
+            str(tmp_path / "a"),
+            f"sqlite:///{tmp_path}/gb.db",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -398,7 +398,9 @@ def test_the_workers_get_job_after_job_while_the_gradebook_opens(monkeypatch, tm
             time.sleep(0.01)
         seen.append(("opened", len(os.listdir(tmp_path))))
 
-    for student, _ in runner.forked(jobs, 2, two_exercises(), master(), None, while_starting=open_the_gradebook):
+    for student, _ in runner.forked(
+        jobs, 2, two_exercises(), master(), None, while_starting=open_the_gradebook
+    ):
         seen.append(student)
     assert seen[0][0] == "opened" and seen[0][1] >= 4  # and no result before it
     assert sorted(seen[1:]) == list("abcdef")
@@ -418,8 +420,12 @@ def test_no_worker_is_forked_while_the_gradebook_opens(monkeypatch):
         return start(self, *args)
 
     monkeypatch.setattr(runner.Slots, "start", start_alone)
-    jobs = [(s, None, [], None) for s in ("sigkill", "exits", "a", "b")]  # two workers die: one fork more at least
-    results = dict(runner.forked(jobs, 2, two_exercises(), master(), None, while_starting=lambda: time.sleep(0.5)))
+    jobs = [
+        (s, None, [], None) for s in ("sigkill", "exits", "a", "b")
+    ]  # two workers die: one fork more at least
+    results = dict(
+        runner.forked(jobs, 2, two_exercises(), master(), None, while_starting=lambda: time.sleep(0.5))
+    )
     assert results["sigkill"].grader_error and not results["a"].grader_error
     assert len(threads_at_fork) >= 3 and set(threads_at_fork) == {threading.active_count()}
 

@@ -60,7 +60,7 @@ def test_the_cache_starts_afresh_past_its_bound(l1w3, master, monkeypatch):
     master.fragments.clear()
     cells = _cells(l1w3, master)
     text = notebook.render(copy.deepcopy(cells), {}, master)
-    assert len(master.fragments) <= len(cells)  # each render starts it afresh
+    assert master.fragments == {}  # nothing kept past a bound of none
     assert text == _as_nbformat_writes_it(text)
 
 
@@ -84,7 +84,11 @@ def test_a_test_cell_shows_its_own_verdict_and_a_code_cell_its_own_outputs(l1w3,
     cells = _cells(l1w3, master)
     gid, (exercise, points) = next(iter(master.tests.items()))
     passed = {gid: Verdict(exercise, gid, points, points, 3, 3)}
-    failed = {gid: Verdict(exercise, gid, points, 0.0, 1, 3, failures=[Failure("case 2", "values", "W1", "错 / wrong")])}
+    failed = {
+        gid: Verdict(
+            exercise, gid, points, 0.0, 1, 3, failures=[Failure("case 2", "values", "W1", "错 / wrong")]
+        )
+    }
     position = next(i for i, c in enumerate(cells) if notebook._grade_id(c) == gid)
     shown = []
     for verdicts in (passed, failed, passed):
@@ -97,4 +101,16 @@ def test_a_test_cell_shows_its_own_verdict_and_a_code_cell_its_own_outputs(l1w3,
     changed[code]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "另一个 / another\n"}]
     text = notebook.render(changed, passed, master)
     assert nbformat.reads(text, as_version=4).cells[code].outputs[0].text == "另一个 / another\n"
+    assert text == _as_nbformat_writes_it(text)
+
+
+def test_a_notebook_of_many_cells_of_its_own_keeps_no_more_than_the_release_allows(l1w3, master):
+    """The cache's bound is the release's size: a huge submission cannot make a worker hold more."""
+    master.fragments.clear()
+    cells = _cells(l1w3, master)
+    many = cells + [
+        {"cell_type": "markdown", "metadata": {}, "source": f"笔记 {i} / note {i}"} for i in range(3000)
+    ]
+    text = notebook.render(copy.deepcopy(many), {}, master)
+    assert len(master.fragments) == notebook.FRAGMENTS_PER_CELL * len(master.release["cells"])
     assert text == _as_nbformat_writes_it(text)

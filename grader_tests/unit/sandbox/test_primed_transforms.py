@@ -72,6 +72,8 @@ def test_a_kernels_first_cell_imports_nothing_its_preparation_could_have(tmp_pat
     from grader import ROOT
 
     found = tmp_path / "imported"
-    run = subprocess.run([sys.executable, "-c", FIRST_CELL, str(found)], cwd=ROOT, capture_output=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", FIRST_CELL, str(found)], cwd=ROOT, capture_output=True, timeout=120
+    )
     assert run.returncode == 0
     assert found.read_text() == "[]"
