@@ -100,6 +100,8 @@ def _recv_json(sock, timeout, what, fds=None):
         raise ZygoteError(f"no answer within {timeout:g} s while {what}")
     try:
         data, ancdata, _, _ = sock.recvmsg(1 << 16, socket.CMSG_SPACE(12))
+    except ConnectionResetError:
+        return None  # its end, before it read what this process sent it (pid 1's "held")
     except OSError as exc:
         raise ZygoteError(f"{exc} while {what}") from exc
     if not data:
@@ -374,9 +376,17 @@ class Child:
 
     def __init__(self, sock, pid, zygote):
         self.sock, self.pid, self.zygote = sock, pid, zygote
-        self.pidfd = os.pidfd_open(pid)
         self.status = None  # pid 1's report: {"status": wait status, "maxrss_kb": ...}
         self.ended = False
+        try:
+            self.pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:  # killed meanwhile (its cgroup's memory limit, say): nothing to hold
+            self.pidfd = None
+            return
+        try:
+            self.sock.send(b"held")  # pid 1 may end now: its pid is held by the pidfd
+        except OSError:
+            pass  # it ended already (killed), and its end is read as any other
 
     def poll(self, timeout):
         """Read pid 1's report or its end, waiting up to ``timeout``; whether it has ended."""
@@ -396,6 +406,8 @@ class Child:
 
     def kill(self):
         """SIGKILL pid 1, which ends every process of the kernel's PID namespace."""
+        if self.pidfd is None:
+            return
         try:
             signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
         except (ProcessLookupError, OSError):
@@ -408,6 +420,8 @@ class Child:
         (``zap_pid_ns_processes``), and its pidfd is readable from then on: the moment the
         kernel's processes have all left, without polling for it.
         """
+        if self.pidfd is None:
+            return True  # it was gone before it could be held
         try:
             ready, _, _ = select.select([self.pidfd], [], [], timeout)
         except (OSError, ValueError):
@@ -416,7 +430,7 @@ class Child:
 
     def close(self):
         """Close the handle (after :meth:`kill`)."""
-        for close in (self.sock.close, lambda: os.close(self.pidfd)):
+        for close in (self.sock.close, lambda: self.pidfd is not None and os.close(self.pidfd)):
             try:
                 close()
             except OSError:

@@ -207,6 +207,7 @@ def _init(request, fds, files, made, session, serve, fresh):
     wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    held = False  # whether the grader holds this process's pidfd (it says so on the control socket)
     while True:
         try:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
@@ -217,10 +218,19 @@ def _init(request, fds, files, made, session, serve, fresh):
         if pid:
             continue  # an orphan the kernel left, reaped
         ready, _, _ = select.select([ctl, wake_r], [], [])
-        if ctl in ready and not ctl.recv(16):
-            os._exit(0)
+        if ctl in ready:
+            if not ctl.recv(16):
+                os._exit(0)
+            held = True
         if wake_r in ready:
             os.read(wake_r, 512)
+    # Not gone before the grader holds a pidfd of this process: the zygote reaps it at once, and
+    # its pid, freed, could be another process's by the time the grader opens it (a kernel whose
+    # channel the grader closed at once, for a notebook it could not read, ends that fast).
+    while not held:
+        if not ctl.recv(16):
+            os._exit(0)  # the grader is gone
+        held = True
     _send(ctl, {"op": "exit", "status": status, "maxrss_kb": usage.ru_maxrss})
     os._exit(0)  # and with pid 1, whatever the kernel left in the namespace
 

@@ -461,3 +461,21 @@ def test_a_warm_kernel_runs_matplotlib_only_when_a_cell_uses_it(
         assert any("image/png" in o.get("data", {}) for o in plotted["outputs"]), plotted
         # matplotlib's configuration folder is the kernel's own to make: no warning about it.
         assert not [o for o in answer["outputs"] + plotted["outputs"] if o.get("name") == "stderr"], plotted
+
+
+@pytest.mark.parametrize("pause", [0.0, 0.3])
+def test_a_warm_kernel_closed_before_its_hello_was_read_closes_cleanly(
+    tmp_path_factory, helpers, the_zygote, pause
+):
+    """An unreadable notebook closes its kernel at once: its pid 1 may be done before the grader opens its pidfd."""
+    import time
+
+    kernel = zygote.WarmKernel(_workdir(tmp_path_factory, helpers), LIMITS, the_zygote, wait=False)
+    uid = kernel.uid.uid if kernel.uid is not None else None
+    for fd in (kernel._req_w, kernel._resp_r):  # as close() does first: the kernel reads its end and stops
+        os.close(fd)
+    kernel._req_w, kernel._resp_r = os.open(os.devnull, os.O_WRONLY), os.open(os.devnull, os.O_RDONLY)
+    time.sleep(pause)  # pid 1 and its kernel may end meanwhile
+    kernel.close()
+    assert kernel.returncode is not None
+    assert uid is None or not _uid_processes(uid)
