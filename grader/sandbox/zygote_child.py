@@ -17,7 +17,9 @@ IPC, UTS and cgroup namespaces, mounts its own ``/proc``, and its own ``/tmp`` a
 says hello on the control socket (the host learns its pid from the credentials the
 kernel attaches), forks the kernel (pid 2, :func:`_kernel`), gives up its own
 capabilities and waits.  When the kernel ends, pid 1 reports the status and peak
-memory, and its death ends every process left in the namespace.  The zygote itself
+memory once the grader holds its pidfd (it says so on the control socket: pid 1 is reaped
+at once, and its pid must not be free before), and its death ends every process left in
+the namespace.  The zygote itself
 answers only on a request's own socket (a failed fork on the kernel's control socket,
 ``ping``'s ``pong`` on the one socket sent with it), never on fd 3: every grading process
 of a run can share one zygote, each reading only its own answers.  The kernel takes the
