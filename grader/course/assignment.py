@@ -93,6 +93,26 @@ def _load_spec(path, helpers, assignment_id):
     return module.build(helpers)
 
 
+def read_course_notebook(path):
+    """The course's own notebook at ``path`` (source or release), as ``nbformat.read`` returns it.
+
+    Without nbformat's schema validation, which only logs: compiling its validator and
+    validating cost about 50 ms of every grading run's start, before the first submission
+    can be handed out.  The notebooks are the course's, written by nbformat and checked
+    by CI (``grader_tests`` compares this with ``nbformat.read``); a submission is read by
+    ``grader.pipeline.notebook.read_notebook``, which refuses what it cannot grade.
+    """
+    import json
+
+    import nbformat.v4  # here: a grading run starts its zygote before it imports nbformat
+
+    with open(path, encoding="utf-8") as f:
+        raw = json.load(f)
+    if raw.get("nbformat") != 4:
+        raise ValueError(f"{path}: not a version 4 notebook (nbformat {raw.get('nbformat')!r})")
+    return nbformat.v4.to_notebook_json(raw)
+
+
 class Assignment:
     """One assignment of the course, found by id (see the module's doc).
 
@@ -136,13 +156,15 @@ class Assignment:
         return os.path.splitext(self.notebook)[0]
 
     @functools.cached_property
+    def source_notebook_node(self):
+        """The source notebook, read once (:func:`read_course_notebook`); read it, never change it."""
+        return read_course_notebook(self.source_notebook)
+
+    @functools.cached_property
     def solution_sources(self):
         """``{exercise: source of its solution cell}`` from the source notebook."""
-        import nbformat  # here: a grading run starts its zygote before it imports nbformat
-
-        nb = nbformat.read(self.source_notebook, as_version=4)
         sources = {}
-        for cell in nb.cells:
+        for cell in self.source_notebook_node.cells:
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("solution") and meta.get("grade_id") in self.test_cells:
                 sources[meta["grade_id"]] = cell.source

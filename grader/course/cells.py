@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from grader.course.assignment import EXPLORATORY, release_helpers
+from grader.course.assignment import EXPLORATORY, read_course_notebook, release_helpers
 
 
 def _norm(source):
@@ -100,8 +100,8 @@ def load(assignment):
     Cells come from the committed release (what students have), points from
     its nbgrader metadata, the exploratory tags from the source notebook.
     """
-    src = nbformat.read(assignment.source_notebook, as_version=4)
-    rel = nbformat.read(assignment.release_notebook, as_version=4)
+    src = assignment.source_notebook_node
+    rel = read_course_notebook(assignment.release_notebook)
     order, locked, solutions, tests = [], set(), set(), {}
     for cell in rel.cells:
         meta = cell.metadata.get("nbgrader", {})

@@ -220,3 +220,42 @@ def test_open_callees_must_be_callees():
             open_callees={"a": ("b",)},
             compare=lambda expected, actual, name: None,
         )
+
+
+@pytest.mark.parametrize("assignment_id", ids())
+@pytest.mark.parametrize("which", ["source_notebook", "release_notebook"])
+def test_course_notebooks_read_as_nbformat_reads_them(assignment_id, which):
+    # read_course_notebook skips nbformat's validation (which only logs), and nothing else:
+    # the cells a submission is restored to and the solutions are nbformat.read's.
+    import nbformat
+
+    from grader.course.assignment import load, read_course_notebook
+
+    path = getattr(load(assignment_id), which)
+    fast = read_course_notebook(path)
+    assert isinstance(fast, nbformat.NotebookNode)
+    assert fast == nbformat.read(path, as_version=4)
+    assert nbformat.writes(fast) == nbformat.writes(nbformat.read(path, as_version=4))
+
+
+def test_a_course_notebook_of_another_major_version_is_refused(tmp_path):
+    from grader.course.assignment import read_course_notebook
+
+    path = tmp_path / "old.ipynb"
+    path.write_text('{"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}')
+    with pytest.raises(ValueError, match="not a version 4 notebook"):
+        read_course_notebook(str(path))
+
+
+def test_the_source_notebook_is_read_once_per_assignment(monkeypatch):
+    from grader.course import assignment as module
+    from grader.course import cells
+
+    reads = []
+    real = module.read_course_notebook
+    monkeypatch.setattr(module, "read_course_notebook", lambda path: reads.append(path) or real(path))
+    monkeypatch.setattr(cells, "read_course_notebook", module.read_course_notebook)
+    a = module.Assignment("L1W3")  # not load()'s, which earlier tests may have read already
+    cells.load(a)
+    assert a.solution_sources
+    assert sorted(reads) == sorted([a.source_notebook, a.release_notebook])
