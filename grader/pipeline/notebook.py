@@ -106,17 +106,18 @@ def normalize(nb: nbformat.NotebookNode, master: Master) -> tuple[list[dict], li
             position[gid] = len(cells)
             cells.append(restored)
         else:
-            own = copy.deepcopy(dict(cell))
-            meta = dict(own.get("metadata", {}) if isinstance(own.get("metadata"), dict) else {})
-            if "nbgrader" in meta:
-                meta.pop("nbgrader")
-                if gid:
-                    notes.append(msg.UNKNOWN_GRADED_CELL.format(gid=gid))
+            # Only the cell's type, source and tags are kept (strings, and a fresh list of
+            # them): nothing else of the student's cell, its outputs included, is copied.
+            meta = cell.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
+            if "nbgrader" in meta and gid:
+                notes.append(msg.UNKNOWN_GRADED_CELL.format(gid=gid))
             # Only metadata that every later reader accepts (nbformat's schema, nbconvert,
             # formgrader): a list of string tags; anything else of the student's is dropped.
             tags = meta.get("tags")
+            own = {k: cell[k] for k in ("cell_type", "source") if k in cell}
             own["metadata"] = (
-                {"tags": tags}
+                {"tags": list(tags)}
                 if isinstance(tags, list)
                 and tags
                 and all(isinstance(t, str) and t and "," not in t for t in tags)

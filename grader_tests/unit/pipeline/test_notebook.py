@@ -228,6 +228,28 @@ def test_normalize_does_not_change_the_submission_it_is_given():
     assert nb == before
 
 
+def test_a_foreign_cell_keeps_nothing_of_the_submission_but_strings():
+    # Its type, source and tags only, the tags in a list of its own: what grading does to the
+    # cells it returns (outputs, metadata) never reaches the submission.
+    output = nbformat.v4.new_output("stream", name="stdout", text="big\n")
+    mine = nbformat.v4.new_code_cell("z = 2", metadata={"tags": ["mine"], "other": {"k": [1]}})
+    mine.outputs, mine.execution_count = [output], 7
+    nb = _student(lambda cells: cells.append(mine))
+    before = copy.deepcopy(nb)
+    cells, _ = normalize(nb, master())
+    (own,) = [c for c in cells if c.get("source") == "z = 2"]
+    assert own == {
+        "cell_type": "code",
+        "metadata": {"tags": ["mine"]},
+        "source": "z = 2",
+        "outputs": [],
+        "execution_count": None,
+    }
+    own["metadata"]["tags"].append("changed")
+    own["outputs"].append(output)
+    assert nb == before
+
+
 def _stream(text):
     return {"output_type": "stream", "name": "stdout", "text": text}
 
