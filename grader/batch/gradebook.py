@@ -8,10 +8,13 @@ ends with the same gradebook as an uninterrupted one.  Concurrent writers
 (several grading processes, SQLite or PostgreSQL) retry on lock conflicts
 and on the integrity errors of a simultaneous first insert.
 
-The rows are written with SQLAlchemy Core on nbgrader's own tables: the very
-rows nbgrader's ORM makes (``grader_tests/unit/batch/test_gradebook.py``
-compares them, value by value, with what nbgrader's API writes), in about a
-fifth of the ORM's CPU time.
+The rows are the very ones nbgrader's ORM makes, on nbgrader's own tables
+(``grader_tests/unit/batch/test_gradebook.py`` compares them, value by value,
+with what nbgrader's API writes), by one of two writers with the same
+statements: a SQLite file with Python's ``sqlite3``
+(:mod:`grader.batch.gradebook_sqlite`: no SQLAlchemy and no ``nbgrader.api``
+to import, about 0.2 s of CPU per run), any other database with SQLAlchemy
+Core (:mod:`grader.batch.gradebook_sqlalchemy`, PostgreSQL).
 
 The late penalty is recorded here too, by the plugin ``nbgrader_config.py``
 names for ``AssignLatePenalties`` (:func:`penalty_for`; the course's policy is
@@ -22,25 +25,11 @@ names for ``AssignLatePenalties`` (:func:`penalty_for`; the course's policy is
 import random
 import time
 
-from nbgrader.api import (
-    Assignment,
-    BaseCell,
-    Comment,
-    Grade,
-    Gradebook,
-    Notebook,
-    Student,
-    SubmittedAssignment,
-    SubmittedNotebook,
-    new_uuid,
-)
-from sqlalchemy import bindparam, event, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from traitlets.utils.importstring import import_item
-
 from grader.config import load as load_config
 
 RETRIES = 60
+_GRADED = ("GradeCell", "TaskCell")  # BaseCell.type of the cells that get a Grade row
+_COMMENTED = ("SolutionCell", "TaskCell")  # ... and of those that get a Comment row
 
 
 def course_id():
@@ -49,85 +38,54 @@ def course_id():
 
 
 def open_gradebook(db_url):
-    """A ``Gradebook`` with a SQLite busy timeout, for concurrent writers."""
-    gb = Gradebook(db_url, course_id())
-    if gb.engine.dialect.name == "sqlite":
+    """The gradebook at ``db_url``, open for :func:`record` (and ``close()``).
 
-        @event.listens_for(gb.engine, "connect")
-        def _busy(dbapi_connection, _connection_record):
-            dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+    A SQLite file (``sqlite:///path``) is written with ``sqlite3``; a file nbgrader has not
+    made yet is made by nbgrader first (its tables, its schema version).  Any other URL is
+    nbgrader's ``Gradebook`` (SQLAlchemy), with a busy timeout on SQLite for concurrent writers.
+    """
+    from grader.batch import gradebook_sqlite
 
-        gb.engine.dispose()
-    return gb
+    path = gradebook_sqlite.path_of(db_url)
+    if path is not None:
+        if not gradebook_sqlite.has_tables(path):
+            from nbgrader.api import Gradebook
 
+            Gradebook(db_url, course_id()).close()
+        if gradebook_sqlite.has_tables(path):
+            return gradebook_sqlite.SQLiteGradebook(path)
+    from grader.batch.gradebook_sqlalchemy import SQLAlchemyGradebook
 
-# nbgrader's tables, written with SQLAlchemy Core: its ORM spent about 17 ms of CPU per
-# submission (objects, unit of work, and reloading the score column properties of every row it
-# touched) on a dozen statements.  The rows are exactly the ones nbgrader's ORM writes, through
-# the same Table objects (types, defaults and ids: nbgrader's own ``new_uuid``).
-_ASSIGNMENT, _NOTEBOOK, _CELL = Assignment.__table__, Notebook.__table__, BaseCell.__table__
-_STUDENT, _SUBMISSION, _SUBMITTED_NB = (
-    Student.__table__,
-    SubmittedAssignment.__table__,
-    SubmittedNotebook.__table__,
-)
-_GRADE, _COMMENT = Grade.__table__, Comment.__table__
-_GRADED = ("GradeCell", "TaskCell")  # BaseCell.type of the cells that get a Grade row
-_COMMENTED = ("SolutionCell", "TaskCell")  # ... and of those that get a Comment row
-
-# Built once: making a statement costs more than running it on SQLite.
-_FIND_ASSIGNMENT = select(_ASSIGNMENT.c.id, _ASSIGNMENT.c.duedate).where(
-    _ASSIGNMENT.c.name == bindparam("name")
-)
-_FIND_STUDENT = select(_STUDENT.c.id).where(_STUDENT.c.id == bindparam("student"))
-_ADD_STUDENT = insert(_STUDENT).values(id=bindparam("student"))
-_FIND_SUBMISSION = select(_SUBMISSION.c.id, _SUBMISSION.c.extension).where(
-    _SUBMISSION.c.assignment_id == bindparam("assignment"),
-    _SUBMISSION.c.student_id == bindparam("student"),
-)
-_ADD_SUBMISSION = insert(_SUBMISSION)
-_STAMP_SUBMISSION = (
-    update(_SUBMISSION).where(_SUBMISSION.c.id == bindparam("row")).values(timestamp=bindparam("stamp"))
-)
-_CELLS = (
-    select(_NOTEBOOK.c.id, _CELL.c.id, _CELL.c.type, _CELL.c.name)
-    .select_from(_NOTEBOOK.outerjoin(_CELL, _CELL.c.notebook_id == _NOTEBOOK.c.id))
-    .where(_NOTEBOOK.c.assignment_id == bindparam("assignment"))
-)
-_ADD_NOTEBOOK, _ADD_GRADE, _ADD_COMMENT = insert(_SUBMITTED_NB), insert(_GRADE), insert(_COMMENT)
-_NOTEBOOKS = select(_SUBMITTED_NB.c.id).where(_SUBMITTED_NB.c.assignment_id == bindparam("submission"))
-_GRADES = (
-    select(_GRADE.c.id, _GRADE.c.notebook_id, _GRADE.c.manual_score, _CELL.c.name)
-    .join(_CELL, _GRADE.c.cell_id == _CELL.c.id)
-    .join(_SUBMITTED_NB, _GRADE.c.notebook_id == _SUBMITTED_NB.c.id)
-    .where(_SUBMITTED_NB.c.assignment_id == bindparam("submission"))
-)
-_COMMENTS = (
-    select(_COMMENT.c.id, _CELL.c.name)
-    .join(_CELL, _COMMENT.c.cell_id == _CELL.c.id)
-    .join(_SUBMITTED_NB, _COMMENT.c.notebook_id == _SUBMITTED_NB.c.id)
-    .where(_SUBMITTED_NB.c.assignment_id == bindparam("submission"))
-)
-_SCORE_GRADE = (
-    update(_GRADE)
-    .where(_GRADE.c.id == bindparam("row"))
-    .values(auto_score=bindparam("auto"), needs_manual_grade=bindparam("manual_needed"))
-)
-_COMMENT_ON = update(_COMMENT).where(_COMMENT.c.id == bindparam("row")).values(auto_comment=bindparam("text"))
-_PENALIZE = (
-    update(_SUBMITTED_NB)
-    .where(_SUBMITTED_NB.c.id == bindparam("row"))
-    .values(late_submission_penalty=bindparam("penalty"))
-)
+    return SQLAlchemyGradebook(db_url, course_id())
 
 
-def _write(session, result, assignment_id, timestamp):
-    run = session.connection().execute  # the session's transaction, without its ORM layer
-    assignment, duedate = run(_FIND_ASSIGNMENT, {"name": assignment_id}).one()
+def register(assignment, db_url, master):
+    """``grader.course.release.register``, asked of a SQLite file without nbgrader first.
+
+    Every grading run asks whether the gradebook holds the assignment's graded cells; on a
+    SQLite file the answer costs no ``nbgrader.api`` import (0.2 s of CPU, beside the
+    workers).  Returns whether the gradebook was written.
+    """
+    from grader.batch import gradebook_sqlite
+    from grader.course import release
+
+    path = gradebook_sqlite.path_of(db_url)
+    if path is not None:
+        cells = gradebook_sqlite.registered_cells(path, assignment.notebook_id, assignment.id)
+        if cells == release.graded_cells(master):
+            return False
+    return release.register(assignment, db_url, master)
+
+
+def _write(db, result, assignment_id, timestamp):
+    found = db.rows("find_assignment", {"name": assignment_id})
+    if not found:
+        raise LookupError(f"the gradebook has no assignment {assignment_id!r}")
+    assignment, duedate = found[0]
     student = result.student
-    if run(_FIND_STUDENT, {"student": student}).first() is None:
-        run(_ADD_STUDENT, {"student": student})
-    found = run(_FIND_SUBMISSION, {"assignment": assignment, "student": student}).first()
+    if not db.rows("find_student", {"student": student}):
+        db.execute("add_student", {"student": student})
+    found = db.rows("find_submission", {"assignment": assignment, "student": student})
     verdicts = result.verdicts
     by_exercise = {v.exercise: v for v in verdicts.values()}
 
@@ -139,29 +97,30 @@ def _write(session, result, assignment_id, timestamp):
         verdict = by_exercise.get(cell)
         return verdict.message if verdict else None
 
-    if found is None:
-        _add_submission(run, assignment, duedate, student, timestamp, auto_score, auto_comment)
+    if not found:
+        _add_submission(db, assignment, duedate, student, timestamp, auto_score, auto_comment)
         return
-    submission, extension = found
-    run(_STAMP_SUBMISSION, {"row": submission, "stamp": timestamp})
-    scores = {notebook: 0.0 for (notebook,) in run(_NOTEBOOKS, {"submission": submission})}
+    submission, extension = found[0]
+    db.execute("stamp_submission", {"row": submission, "stamp": timestamp})
+    scores = {notebook: 0.0 for (notebook,) in db.rows("notebooks", {"submission": submission})}
     grades = []
-    for row, notebook, manual, cell in run(_GRADES, {"submission": submission}):
+    for row, notebook, manual, cell in db.rows("grades", {"submission": submission}):
         auto = auto_score(cell)
         # As the ORM writer always did: a grade an instructor scored by hand is flagged for review.
         grades.append({"row": row, "auto": auto, "manual_needed": manual is not None})
         scores[notebook] += manual if manual is not None else auto
     if grades:
-        run(_SCORE_GRADE, grades)
+        db.execute("score_grade", grades)
     comments = [
-        {"row": row, "text": auto_comment(cell)} for row, cell in run(_COMMENTS, {"submission": submission})
+        {"row": row, "text": auto_comment(cell)}
+        for row, cell in db.rows("comments", {"submission": submission})
     ]
     if comments:
-        run(_COMMENT_ON, comments)
+        db.execute("comment_on", comments)
     late = _seconds_late(timestamp, duedate, extension)
     if scores:
-        run(
-            _PENALIZE,
+        db.execute(
+            "penalize",
             [
                 {"row": notebook, "penalty": _penalty(student, score, late)}
                 for notebook, score in scores.items()
@@ -169,21 +128,21 @@ def _write(session, result, assignment_id, timestamp):
         )
 
 
-def _add_submission(run, assignment, duedate, student, timestamp, auto_score, auto_comment):
+def _add_submission(db, assignment, duedate, student, timestamp, auto_score, auto_comment):
     """A first submission's rows, as nbgrader's ``Gradebook`` makes them, with their values."""
-    submission = new_uuid()
-    run(
-        _ADD_SUBMISSION,
+    submission = db.new_id()
+    db.execute(
+        "add_submission",
         {"id": submission, "assignment_id": assignment, "student_id": student, "timestamp": timestamp},
     )
     notebooks, grades, comments = {}, [], []  # notebook id -> [its submitted notebook's id, score]
-    for notebook, cell, kind, name in run(_CELLS, {"assignment": assignment}):
-        mine = notebooks.setdefault(notebook, [new_uuid(), 0.0])
+    for notebook, cell, kind, name in db.rows("cells", {"assignment": assignment}):
+        mine = notebooks.setdefault(notebook, [db.new_id(), 0.0])
         if kind in _GRADED:
             auto = auto_score(name)
             grades.append(
                 {
-                    "id": new_uuid(),
+                    "id": db.new_id(),
                     "notebook_id": mine[0],
                     "cell_id": cell,
                     "auto_score": auto,
@@ -194,7 +153,7 @@ def _add_submission(run, assignment, duedate, student, timestamp, auto_score, au
         if kind in _COMMENTED:
             comments.append(
                 {
-                    "id": new_uuid(),
+                    "id": db.new_id(),
                     "notebook_id": mine[0],
                     "cell_id": cell,
                     "auto_comment": auto_comment(name),
@@ -202,8 +161,8 @@ def _add_submission(run, assignment, duedate, student, timestamp, auto_score, au
             )
     late = _seconds_late(timestamp, duedate, None)
     if notebooks:
-        run(
-            _ADD_NOTEBOOK,
+        db.execute(
+            "add_notebook",
             [
                 {
                     "id": mine,
@@ -215,9 +174,9 @@ def _add_submission(run, assignment, duedate, student, timestamp, auto_score, au
             ],
         )
     if grades:
-        run(_ADD_GRADE, grades)
+        db.execute("add_grade", grades)
     if comments:
-        run(_ADD_COMMENT, comments)
+        db.execute("add_comment", comments)
 
 
 def _penalty(student, score, seconds_late):
@@ -237,27 +196,22 @@ def _seconds_late(timestamp, duedate, extension):
 
 
 def record(gb, result, assignment_id, timestamp=None):
-    """Write ``result`` (a ``grader.pipeline.result.Result``) in one transaction, retrying conflicts."""
-    session = gb.db
+    """Write ``result`` (a ``grader.pipeline.result.Result``) in one transaction, retrying conflicts.
+
+    ``gb`` is what :func:`open_gradebook` opened.
+    """
     for attempt in range(RETRIES):
         try:
-            with session.no_autoflush:
-                _write(session, result, assignment_id, timestamp)
-            session.commit()
+            _write(gb, result, assignment_id, timestamp)
+            gb.commit()
             return
-        except (OperationalError, IntegrityError, DBAPIError) as exc:
-            session.rollback()
-            transient = (
-                isinstance(exc, IntegrityError)
-                or "lock" in str(exc).lower()
-                or "could not serialize" in str(exc).lower()
-                or "deadlock" in str(exc).lower()
-            )
-            if not transient or attempt == RETRIES - 1:
+        except gb.errors as exc:
+            gb.rollback()
+            if not gb.transient(exc) or attempt == RETRIES - 1:
                 raise
             time.sleep(min(2.0, 0.05 * 2 ** min(attempt, 5)) * (0.5 + random.random()))
         except BaseException:
-            session.rollback()
+            gb.rollback()
             raise
 
 
@@ -278,6 +232,7 @@ def configured_plugin(config=None):
     # Imported here, for late submissions only: nbgrader.plugins imports its zip-collect and
     # export plugins, and with them nbconvert's preprocessors (0.13 s of every run's start).
     from nbgrader.plugins import LateSubmissionPlugin
+    from traitlets.utils.importstring import import_item
 
     if config is None:
         from grader.config import load

@@ -826,7 +826,6 @@ def _run(
     submitted, autograded, db_url, assignment_id, workers, scheduler, limits, quiet, students, secret, how
 ):
     """The body of :func:`run`, once the sandbox is known and the run's zygote started."""
-    from grader.course import release
     from grader.course import secret as course_secret
     from grader.course.assignment import load
     from grader.pipeline.grade import prepared_master
@@ -848,9 +847,9 @@ def _run(
     def open_the_gradebook():
         # nbgrader's gradebook (sqlalchemy, 0.7 s of CPU) is needed only for the results: the
         # forked workers are grading meanwhile.
-        from grader.batch.gradebook import open_gradebook
+        from grader.batch.gradebook import open_gradebook, register
 
-        release.register(assignment, db_url, master)
+        register(assignment, db_url, master)
         gradebook.append(open_gradebook(db_url))
 
     results, failures = {}, []

@@ -96,7 +96,12 @@ def _registered(assignment, db_url, master):
         except MissingEntry:
             return False
         cells = {c.name: c.max_score for c in notebook.grade_cells}
-    return cells == {gid: points for gid, (_, points) in master.tests.items()}
+    return cells == graded_cells(master)
+
+
+def graded_cells(master):
+    """``{grade id: points}`` of the graded cells a gradebook holds for a registered assignment."""
+    return {gid: points for gid, (_, points) in master.tests.items()}
 
 
 def register(assignment, db_url, master=None):

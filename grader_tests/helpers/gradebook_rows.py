@@ -131,3 +131,58 @@ def values(db_url):
                     ),
                 }
     return out, counts
+
+
+WRITTEN = ("student", "submitted_assignment", "submitted_notebook", "grade", "comment")
+
+
+def stored(path, before=()):
+    """``{table: sorted rows}`` of a SQLite gradebook's written tables, as the file stores them.
+
+    Every value is the one SQLite holds (dates as text, booleans as integers), read with
+    ``sqlite3``, not through a library that would parse them back.  The ids made by the
+    writing (uuid4 hex strings, random in each gradebook, absent from the tables ``before``,
+    a set of values) read as ``"<new id>"``.
+    """
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        out = {}
+        for table in WRITTEN:
+            rows = connection.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 (our names)
+            out[table] = sorted(
+                (
+                    tuple(
+                        "<new id>"
+                        if isinstance(v, str) and len(v) == 32 and v not in before and _hex(v)
+                        else v
+                        for v in row
+                    )
+                    for row in rows
+                ),
+                key=repr,
+            )
+        return out
+    finally:
+        connection.close()
+
+
+def known_ids(path):
+    """Every value of a SQLite gradebook before a test writes to it (its registered rows' ids)."""
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        names = [n for (n,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {v for n in names for row in connection.execute(f"SELECT * FROM {n}") for v in row}  # noqa: S608
+    finally:
+        connection.close()
+
+
+def _hex(value):
+    try:
+        int(value, 16)
+    except ValueError:
+        return False
+    return True

@@ -13,6 +13,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from grader.batch.gradebook import open_gradebook, penalty_for, record
+from grader.batch.gradebook_sqlalchemy import SQLAlchemyGradebook
+from grader.batch.gradebook_sqlite import SQLiteGradebook
 from grader_tests.helpers import gradebook_rows as rows
 
 HOUR = datetime.timedelta(hours=1)
@@ -36,8 +38,13 @@ def two_gradebooks(tmp_path, empty_gradebook):
     return urls
 
 
+def _path(db_url):
+    return db_url[len("sqlite:///") :]
+
+
 def _record(db, result, timestamp):
     gb = open_gradebook(db)
+    assert isinstance(gb, SQLiteGradebook)  # a SQLite file: written without SQLAlchemy
     try:
         record(gb, result, rows.ASSIGNMENT, timestamp)
     finally:
@@ -53,7 +60,9 @@ def _record(db, result, timestamp):
         (None, False),  # no timestamp: never late
     ],
 )
-def test_a_first_grading_writes_the_rows_nbgrader_makes(two_gradebooks, timestamp, known_student):
+def test_a_first_grading_writes_the_rows_nbgrader_makes(
+    two_gradebooks, empty_gradebook, timestamp, known_student
+):
     ours, theirs = two_gradebooks
     if known_student:  # on the roster already (nbgrader db student add): its names are kept
         for db in two_gradebooks:
@@ -63,6 +72,8 @@ def test_a_first_grading_writes_the_rows_nbgrader_makes(two_gradebooks, timestam
     _record(ours, graded, timestamp)
     rows.nbgrader_way(theirs, graded, timestamp, lambda score, late: penalty_for("ann", score, late))
     assert rows.values(ours) == rows.values(theirs)
+    before = rows.known_ids(empty_gradebook)
+    assert rows.stored(_path(ours), before) == rows.stored(_path(theirs), before)
     found, counts = rows.values(ours)
     assert counts == {
         "student": 1,
@@ -127,3 +138,152 @@ def test_regrading_on_time_records_no_penalty_and_twice_changes_nothing(two_grad
     assert rows.values(db) == once
     assert once[0]["ann"]["notebooks"]["nb"]["penalty"] is None
     assert once[0]["ann"]["score"] == 2.0
+
+
+def test_both_writers_store_the_same_values(two_gradebooks, empty_gradebook):
+    # The SQLAlchemy writer (PostgreSQL's) on a SQLite file, against the sqlite3 one, through a
+    # first grading, an instructor's extension, and a late regrading.
+    ours, core = two_gradebooks
+    graded = rows.result("ann", {"add_values": 2.0, "twice_values": 1.0, "extra_values": 1.0})
+    regraded = rows.result("ann", {"add_values": 0.0, "twice_values": 3.0})
+    _record(ours, graded, rows.DUE - HOUR)
+    gb = SQLAlchemyGradebook(core, "course101")
+    try:
+        record(gb, graded, rows.ASSIGNMENT, rows.DUE - HOUR)
+    finally:
+        gb.close()
+    for db in two_gradebooks:
+        with Gradebook(db, "course101") as nbgrader_gb:
+            nbgrader_gb.find_submission(rows.ASSIGNMENT, "ann").extension = datetime.timedelta(hours=3)
+            nbgrader_gb.db.commit()
+    before = rows.known_ids(empty_gradebook)
+    assert rows.stored(_path(ours), before) == rows.stored(_path(core), before)
+    _record(ours, regraded, rows.DUE + 26 * HOUR)
+    gb = SQLAlchemyGradebook(core, "course101")
+    try:
+        record(gb, regraded, rows.ASSIGNMENT, rows.DUE + 26 * HOUR)
+    finally:
+        gb.close()
+    assert rows.stored(_path(ours), before) == rows.stored(_path(core), before)
+    assert rows.values(ours) == rows.values(core)
+    ann = rows.values(ours)[0]["ann"]
+    assert ann["extension"] == datetime.timedelta(hours=3)
+    assert ann["notebooks"]["nb"]["penalty"] == pytest.approx(0.3)  # 23 h late: 10 % of 3 points
+
+
+@pytest.mark.parametrize(
+    "url, handled",
+    [
+        ("sqlite:///gradebook.db", "gradebook.db"),
+        ("sqlite:////abs/gradebook.db", "/abs/gradebook.db"),
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+        ("sqlite:///gradebook.db?timeout=5", None),
+        ("sqlite:///grade%20book.db", None),
+        ("postgresql://localhost/gradebook", None),
+    ],
+)
+def test_only_plain_sqlite_files_are_written_with_sqlite3(url, handled):
+    from grader.batch.gradebook_sqlite import path_of
+
+    assert path_of(url) == handled
+
+
+def test_a_gradebook_file_nbgrader_has_not_made_yet_is_made_by_nbgrader(tmp_path):
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")  # as a run killed before nbgrader made its tables leaves it
+    for path in (empty, tmp_path / "missing.db"):
+        gb = open_gradebook(f"sqlite:///{path}")
+        try:
+            assert isinstance(gb, SQLiteGradebook)
+        finally:
+            gb.close()
+        _, counts = rows.values(f"sqlite:///{path}")
+        assert counts == dict.fromkeys(rows.WRITTEN, 0)
+
+
+def test_the_gradebook_may_be_written_by_another_thread_than_the_one_that_opened_it(two_gradebooks):
+    import threading
+
+    opened = []
+    thread = threading.Thread(target=lambda: opened.append(open_gradebook(two_gradebooks[0])))
+    thread.start()
+    thread.join()
+    (gb,) = opened
+    try:
+        record(gb, rows.result("ann", {"add_values": 2.0}), rows.ASSIGNMENT, rows.DUE - HOUR)
+    finally:
+        gb.close()
+    assert rows.values(two_gradebooks[0])[0]["ann"]["score"] == 2.0
+
+
+@pytest.fixture(scope="module")
+def registered_l1w3(tmp_path_factory):
+    """A gradebook with L1W3 registered by nbgrader's preprocessors (``release.register``)."""
+    from grader.course import release
+    from grader.course.assignment import load
+
+    path = tmp_path_factory.mktemp("registered") / "gradebook.db"
+    assert release.register(load("L1W3"), f"sqlite:///{path}") is True
+    return path
+
+
+def test_a_registered_assignment_is_known_without_nbgrader(registered_l1w3, tmp_path):
+    # What a grading run does with its gradebook, in a fresh process: asking whether the
+    # assignment is registered, opening, recording.  No nbgrader.api, no SQLAlchemy.
+    import subprocess
+    import sys
+
+    from grader import ROOT
+
+    db = tmp_path / "gradebook.db"
+    shutil.copy(registered_l1w3, db)
+    script = f"""
+import sys
+from grader import environment
+environment.prepare()
+from grader.batch import gradebook
+from grader.course import cells
+from grader.course.assignment import load
+from grader.pipeline.result import zero_result
+a = load("L1W3")
+master = cells.load(a)
+assert gradebook.register(a, "sqlite:///{db}", master) is False
+gb = gradebook.open_gradebook("sqlite:///{db}")
+gradebook.record(gb, zero_result("ann", a, master, "blank"), a.id)
+gb.close()
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic") or m == "nbgrader.api")
+print(heavy)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    found, counts = rows.values(f"sqlite:///{db}")
+    assert counts["submitted_assignment"] == 1 and found["ann"]["score"] == 0.0
+
+
+def test_a_gradebook_with_other_points_is_registered_again_by_nbgrader(
+    registered_l1w3, tmp_path, monkeypatch
+):
+    import sqlite3
+
+    from grader.batch import gradebook
+    from grader.course import cells, release
+    from grader.course.assignment import load
+
+    db = tmp_path / "gradebook.db"
+    shutil.copy(registered_l1w3, db)
+    a = load("L1W3")
+    master = cells.load(a)
+    asked = []
+    monkeypatch.setattr(release, "register", lambda *args: asked.append(args) or True)
+    assert gradebook.register(a, f"sqlite:///{db}", master) is False and not asked
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE grade_cells SET max_score = max_score + 1")
+    assert gradebook.register(a, f"sqlite:///{db}", master) is True
+    assert asked == [(a, f"sqlite:///{db}", master)]
+    asked.clear()
+    gradebook.register(a, f"sqlite:///{tmp_path / 'new.db'}", master)  # no file yet: nbgrader makes it
+    assert len(asked) == 1
