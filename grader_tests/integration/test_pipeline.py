@@ -119,3 +119,45 @@ def test_a_warm_run_starts_its_one_zygote_before_it_loads_the_assignment(tmp_pat
         notes = json.loads(path.read_text())["notes"]
         assert not [n for n in notes if msg.WARM_KERNEL_FALLBACK.split(":")[0] in n], (path, notes)
     assert table.scores(db, load("L1W3"))[1] == graded[2]
+
+
+NO_VALIDATOR = """
+import os, sys
+from grader import environment
+environment.prepare()  # first, as every entry point does
+import nbformat.validator
+from grader import cli
+
+real = nbformat.validator.get_validator
+def spy(*args, **kwargs):  # in the main process and in every worker forked from it
+    with open(os.environ["MARK"], "a") as f:
+        f.write(f"{os.getpid()}\\n")
+    return real(*args, **kwargs)
+nbformat.validator.get_validator = spy
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_a_grading_run_never_compiles_nbformats_validator(tmp_path, root, graded):
+    # Compiling it (fastjsonschema) cost about 45 ms in the main process or in each worker; the
+    # course's notebooks and the autograded ones are nbformat's without it.  (A gradebook the
+    # assignment is registered in: registering runs nbgrader's preprocessors, which validate.)
+    import shutil
+
+    from grader.course.assignment import load
+
+    submissions.demo(load("L1W3"), str(tmp_path / "submitted"))
+    shutil.copy(graded[0] / "gradebook.db", tmp_path / "gradebook.db")
+    mark = tmp_path / "compiled"
+    proc = subprocess.run(
+        [sys.executable, "-c", NO_VALIDATOR, "grade", "L1W3", "--submitted", str(tmp_path / "submitted")]
+        + ["--autograded", str(tmp_path / "autograded"), "--db", f"sqlite:///{tmp_path / 'gradebook.db'}"]
+        + ["--workers", "2"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, MARK=str(mark)),
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(list((tmp_path / "autograded").glob("*/grading_report_L1W3.json"))) == len(graded[2])
+    assert not mark.exists(), mark.read_text()
