@@ -138,6 +138,9 @@ c = get_config()
 c.Autograde.pop("sanitize_preprocessors", None)
 c.Autograde.pop("autograde_preprocessors", None)
 c.Execute.timeout = 120
+# This folder is the course root: nbgrader reads the root's nbgrader_config.py last, and the
+# course's own would put the course's grader back in place of nbgrader's preprocessors.
+c.CourseDirectory.root = {folder!r}
 """
 
 
@@ -160,25 +163,50 @@ def gradebook(tmp, name):
 def stock(tmp, submitted, name):
     """Stock nbgrader autograde, started where only the stock configuration is found."""
     db = gradebook(tmp, name)
+    return timed(
+        stock_command(submitted, os.path.join(tmp, name + "_autograded"), db),
+        cwd=stock_course(tmp),
+        env=STOCK_ENV,
+    ), db
+
+
+def stock_course(tmp):
+    """A course root (a folder of ``tmp``) whose nbgrader_config.py is :data:`STOCK_CONFIG`.
+
+    nbgrader reads the configuration of the folder it starts in, then that of the course
+    root, last: were the root the course's own, its configuration would put the course's
+    grader (``CourseAutograde``) back in place of nbgrader's preprocessors, and "stock"
+    would grade with this grader.  The course's source and release are linked in.
+    """
     folder = os.path.join(tmp, "stock_config")
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "nbgrader_config.py"), "w") as f:
-        f.write(STOCK_CONFIG.format(config=os.path.join(ROOT, "nbgrader_config.py")))
-    return timed(
-        [
-            sys.executable,
-            "-m",
-            "nbgrader",
-            "autograde",
-            ASSIGNMENT,
-            "--force",
-            f"--CourseDirectory.submitted_directory={submitted}",
-            f"--CourseDirectory.autograded_directory={os.path.join(tmp, name + '_autograded')}",
-            f"--CourseDirectory.db_url={db}",
-            "--log-level=WARN",
-        ],
-        cwd=folder,
-    ), db
+        f.write(STOCK_CONFIG.format(config=os.path.join(ROOT, "nbgrader_config.py"), folder=folder))
+    for course_folder in ("source", "notebooks"):
+        if not os.path.lexists(os.path.join(folder, course_folder)):
+            os.symlink(os.path.join(ROOT, course_folder), os.path.join(folder, course_folder))
+    return folder
+
+
+def stock_command(submitted, autograded, db):
+    """``nbgrader autograde`` of every submission in ``submitted``, started in :func:`stock_course`."""
+    return [
+        sys.executable,
+        "-m",
+        "nbgrader",
+        "autograde",
+        ASSIGNMENT,
+        "--force",
+        f"--CourseDirectory.submitted_directory={submitted}",
+        f"--CourseDirectory.autograded_directory={autograded}",
+        f"--CourseDirectory.db_url={db}",
+        "--log-level=WARN",
+    ]
+
+
+# The hidden tests judge in the student's kernel (grader.hidden), which imports the course's
+# grader package from the course root.
+STOCK_ENV = tool_env(PYTHONPATH=ROOT)
 
 
 def ours(tmp, submitted, name, warm=True, scheduler=None):
