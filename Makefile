@@ -19,7 +19,7 @@ SOURCE_NBS := $(wildcard source/*/*.ipynb)
 # every target that writes them (grader/course/privacy.py); the grader refuses to grade otherwise.
 SECURE = $(BIN)/python -m grader secure
 # The engine's byte code, brought up to date before a run: where PYTHONDONTWRITEBYTECODE is set
-# (CI machines often set it) Python would compile every module it imports on each run, about
+# (this project's machines set it) Python compiles every module it imports on each run, about
 # 40 ms of a grading run's start.  pip compiles what it installs; this is the same for ours.
 COMPILE = $(BIN)/python -m compileall -q grader
 
