@@ -166,7 +166,7 @@ def stock(tmp, submitted, name):
     return timed(
         stock_command(submitted, os.path.join(tmp, name + "_autograded"), db),
         cwd=stock_course(tmp),
-        env=STOCK_ENV,
+        env=stock_env(),
     ), db
 
 
@@ -204,9 +204,10 @@ def stock_command(submitted, autograded, db):
     ]
 
 
-# The hidden tests judge in the student's kernel (grader.hidden), which imports the course's
-# grader package from the course root.
-STOCK_ENV = tool_env(PYTHONPATH=ROOT)
+def stock_env():
+    """The stock run's environment: the hidden tests judge in the student's kernel
+    (``grader.hidden``), which imports the course's grader package from the course root."""
+    return tool_env(PYTHONPATH=ROOT)
 
 
 def ours(tmp, submitted, name, warm=True, scheduler=None):

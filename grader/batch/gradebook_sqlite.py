@@ -115,9 +115,8 @@ def _connect(path):
     uri = "file:" + _quoted(path) + "?mode=rw"
     # Used by one thread at a time, not always the one that opened it: a grading run opens its
     # gradebook in a background thread while the workers start, then writes from the main one.
-    connection = sqlite3.connect(uri, uri=True, timeout=BUSY_MS / 1000, check_same_thread=False)
-    connection.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-    return connection
+    # timeout: sqlite3's busy timeout (sqlite3_busy_timeout), as the SQLAlchemy path's PRAGMA.
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_MS / 1000, check_same_thread=False)
 
 
 def _quoted(path):
@@ -186,8 +185,8 @@ def _interval(text):
     return None if text is None else _date(text) - EPOCH
 
 
-# The columns read back as what SQLAlchemy's types return: (statement, column index) -> reader.
-_READERS = {("find_assignment", 1): _date, ("find_submission", 1): _interval}
+# The columns read back as what SQLAlchemy's types return: statement -> {column index: reader}.
+_READERS = {"find_assignment": {1: _date}, "find_submission": {1: _interval}}
 
 
 class SQLiteGradebook:
@@ -208,16 +207,10 @@ class SQLiteGradebook:
         found = self.connection.execute(
             STATEMENTS[name], {k: _stored(v) for k, v in params.items()}
         ).fetchall()
-        readers = [(i, r) for (statement, i), r in _READERS.items() if statement == name]
+        readers = _READERS.get(name)
         if not readers:
             return found
-        out = []
-        for row in found:
-            row = list(row)
-            for i, read in readers:
-                row[i] = read(row[i])
-            out.append(tuple(row))
-        return out
+        return [tuple(readers[i](v) if i in readers else v for i, v in enumerate(row)) for row in found]
 
     def execute(self, name, params):
         """Run the write ``name`` for ``params`` (a dict, or a list of them)."""

@@ -39,7 +39,7 @@ def test_the_bench_stock_run_is_nbgraders_own_autograde(bench, tmp_path):
     proc = subprocess.run(
         bench.stock_command(str(submitted), str(autograded), db),
         cwd=bench.stock_course(str(tmp_path)),
-        env=bench.STOCK_ENV,
+        env=bench.stock_env(),
         capture_output=True,
         text=True,
         timeout=600,
